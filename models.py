@@ -1,0 +1,1705 @@
+"""Backroom's data layer: Peewee models and the operations on them.
+
+Everything that changes data goes through an operation in this module.  An
+operation validates its input, runs in one transaction and writes an audit
+entry; the TUI, the command line and the tests all call the same functions.
+
+The database is chosen by a URL (``sqlite:///path.db``, ``postgresql://…``,
+``mysql://…``) and bound to the models through :data:`db`, a proxy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import dataclasses
+import datetime as dt
+import getpass
+import hashlib
+import hmac
+import json
+import os
+import random
+import re
+import secrets
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+from urllib.parse import parse_qsl, unquote, urlparse
+
+import peewee as pw
+from dateutil import parser as date_parser
+from dateutil.relativedelta import relativedelta
+
+SCHEMA_VERSION = 2
+"""The schema this code writes.  See :data:`MIGRATIONS` for the steps up to it."""
+
+db = pw.DatabaseProxy()
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+
+
+class BackroomError(Exception):
+    """An error with a message meant for the admin."""
+
+
+class ValidationError(BackroomError):
+    """Input that cannot be saved.  ``errors`` maps a field name to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class NotFoundError(BackroomError):
+    pass
+
+
+class LockedError(BackroomError):
+    """The record is a system record that nobody may change."""
+
+
+class ConflictError(BackroomError):
+    """Someone else changed the record since it was read."""
+
+
+class SchemaError(BackroomError):
+    """The database's schema cannot be used by this version of Backroom."""
+
+
+class DateParseError(BackroomError, ValueError):
+    pass
+
+
+# --------------------------------------------------------------------------
+# Connecting
+# --------------------------------------------------------------------------
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10_000,
+    "synchronous": "normal",
+    "cache_size": -64_000,
+}
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(base) / "backroom"
+
+
+def default_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'backroom.db'}"
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, for showing on screen."""
+    parsed = urlparse(url)
+    if parsed.password:
+        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+        return parsed._replace(netloc=netloc).geturl()
+    return url
+
+
+def _sqlite_path(url: str) -> str:
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url[len("sqlite://"):]
+    return unquote(path.split("?", 1)[0])
+
+
+def make_database(url: str) -> pw.Database:
+    """A (not yet connected) Peewee database for ``url``."""
+    parsed = urlparse(url)
+    scheme = parsed.scheme.lower()
+    if scheme == "sqlite":
+        path = _sqlite_path(url)
+        if not path:
+            raise BackroomError("A SQLite URL needs a file path: sqlite:///path/to/backroom.db")
+        if path != ":memory:":
+            p = Path(path).expanduser()
+            p.parent.mkdir(parents=True, exist_ok=True)
+            # A new database file is readable by its owner only.
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            path = str(p)
+        return pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+    options = dict(parse_qsl(parsed.query))
+    kwargs: dict[str, Any] = {
+        "host": parsed.hostname or "localhost",
+        "user": unquote(parsed.username) if parsed.username else None,
+    }
+    if parsed.password:
+        kwargs["password"] = unquote(parsed.password)
+    if parsed.port:
+        kwargs["port"] = parsed.port
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    name = parsed.path.lstrip("/")
+    if not name:
+        raise BackroomError(f"The database URL names no database: {redact_url(url)}")
+    if scheme in ("postgres", "postgresql"):
+        try:
+            import psycopg2  # noqa: F401
+        except ImportError:
+            raise BackroomError(
+                "PostgreSQL needs its driver: pip install 'backroom[postgres]'") from None
+        kwargs.update(options)
+        return pw.PostgresqlDatabase(name, **kwargs)
+    if scheme in ("mysql", "mariadb"):
+        try:
+            import pymysql  # noqa: F401
+        except ImportError:
+            raise BackroomError(
+                "MySQL/MariaDB needs its driver: pip install 'backroom[mysql]'") from None
+        kwargs.setdefault("charset", "utf8mb4")
+        kwargs.update(options)
+        return pw.MySQLDatabase(name, **kwargs)
+    raise BackroomError(
+        f"Unknown database URL {redact_url(url)!r}: use sqlite:///file.db, "
+        "postgresql://user@host/name or mysql://user@host/name")
+
+
+def connect(url: str, *, upgrade: bool = True) -> pw.Database:
+    """Bind the models to ``url``, create or upgrade its schema, and return it."""
+    database = make_database(url)
+    db.initialize(database)
+    try:
+        database.connect(reuse_if_open=True)
+    except pw.OperationalError as exc:
+        raise BackroomError(f"Cannot open the database {redact_url(url)}: {first_line(exc)}") from None
+    if upgrade:
+        migrate_schema()
+    return database
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc.args[-1] if len(exc.args) > 1 else exc).strip()
+    return text.splitlines()[0] if text else exc.__class__.__name__
+
+
+def is_sqlite() -> bool:
+    return isinstance(db.obj, pw.SqliteDatabase)
+
+
+def is_mysql() -> bool:
+    return isinstance(db.obj, pw.MySQLDatabase)
+
+
+def engine_name() -> str:
+    if is_sqlite():
+        return "sqlite"
+    if is_mysql():
+        return "mysql"
+    return "postgresql"
+
+
+# --------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class SchemaMeta(BaseModel):
+    key = pw.CharField(max_length=64, primary_key=True)
+    value = pw.CharField(max_length=255)
+
+
+class TaxClass(BaseModel):
+    name = pw.CharField(max_length=64, unique=True)
+    rate_percent = pw.DecimalField(max_digits=5, decimal_places=2, default=0)
+
+
+class CustomerGroup(BaseModel):
+    code = pw.CharField(max_length=32, unique=True)
+    name = pw.CharField(max_length=100)
+    description = pw.TextField(default="")
+    tax_class = pw.ForeignKeyField(TaxClass, null=True, on_delete="SET NULL")
+    discount_percent = pw.DecimalField(max_digits=5, decimal_places=2, default=0)
+    free_shipping = pw.BooleanField(default=False)
+    hidden = pw.BooleanField(default=False)
+    is_system = pw.BooleanField(default=False)
+    version = pw.IntegerField(default=1)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+CUSTOMER_STATUSES = ("active", "disabled")
+ACCOUNT_TYPES = ("personal", "business")
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv")
+
+
+class Customer(BaseModel):
+    first_name = pw.CharField(max_length=100)
+    last_name = pw.CharField(max_length=100)
+    email = pw.CharField(max_length=254)
+    # Lower-cased email: the unique key, and what searches run on.
+    email_key = pw.CharField(max_length=254, unique=True)
+    # Lower-cased "first last" and "last", for prefix search through indexes.
+    name_key = pw.CharField(max_length=201, index=True)
+    last_key = pw.CharField(max_length=100)
+    phone = pw.CharField(max_length=32, default="")
+    status = pw.CharField(max_length=16, default="active", index=True)
+    account_type = pw.CharField(max_length=16, default="personal")
+    tax_exempt = pw.BooleanField(default=False)
+    language = pw.CharField(max_length=8, default="en")
+    password_hash = pw.CharField(max_length=255, null=True)
+    registered_at = pw.DateTimeField(default=utcnow)
+    default_group = pw.ForeignKeyField(CustomerGroup, on_delete="RESTRICT", index=True)
+    # Kept up to date by the order operations, so lists filter and sort
+    # on them through indexes instead of summing orders for a million rows.
+    total_spent = pw.DecimalField(max_digits=12, decimal_places=2, default=0)
+    order_count = pw.IntegerField(default=0)
+    version = pw.IntegerField(default=1)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("last_key", "name_key", "id"), False),
+            (("registered_at", "id"), False),
+            (("total_spent", "id"), False),
+            (("order_count", "id"), False),
+        )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+ADDRESS_KINDS = ("billing", "shipping")
+
+
+class Address(BaseModel):
+    customer = pw.ForeignKeyField(Customer, backref="addresses", on_delete="CASCADE")
+    kind = pw.CharField(max_length=16)
+    name = pw.CharField(max_length=200, default="")
+    line1 = pw.CharField(max_length=200, default="")
+    line2 = pw.CharField(max_length=200, default="")
+    city = pw.CharField(max_length=100, default="")
+    region = pw.CharField(max_length=100, default="")
+    postcode = pw.CharField(max_length=20, default="")
+    country = pw.CharField(max_length=2, default="")
+
+    class Meta:
+        indexes = ((("customer", "kind"), True),)
+
+
+MEMBERSHIP_SOURCES = ("manual", "rule")
+
+
+class Membership(BaseModel):
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE")
+    group = pw.ForeignKeyField(CustomerGroup, on_delete="CASCADE")
+    source = pw.CharField(max_length=8, default="manual")
+    added_by = pw.CharField(max_length=64, default="")
+    added_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        primary_key = pw.CompositeKey("customer", "group")
+        indexes = ((("group", "customer"), True),)
+
+
+class Category(BaseModel):
+    name = pw.CharField(max_length=100)
+    slug = pw.CharField(max_length=64, unique=True)
+    parent = pw.ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
+    restricted = pw.BooleanField(default=False)
+
+
+class CategoryAccess(BaseModel):
+    category = pw.ForeignKeyField(Category, on_delete="CASCADE")
+    group = pw.ForeignKeyField(CustomerGroup, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = pw.CompositeKey("category", "group")
+
+
+class Product(BaseModel):
+    sku = pw.CharField(max_length=64, unique=True)
+    name = pw.CharField(max_length=200)
+    category = pw.ForeignKeyField(Category, backref="products", on_delete="RESTRICT")
+    price = pw.DecimalField(max_digits=12, decimal_places=2)
+
+
+class Order(BaseModel):
+    customer = pw.ForeignKeyField(Customer, backref="orders", on_delete="RESTRICT")
+    number = pw.CharField(max_length=32, unique=True)
+    placed_at = pw.DateTimeField(default=utcnow)
+    status = pw.CharField(max_length=16, default="complete")
+    total = pw.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        table_name = "orders"
+        indexes = ((("customer", "placed_at"), False),)
+
+
+class OrderLine(BaseModel):
+    order = pw.ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
+    product = pw.ForeignKeyField(Product, on_delete="RESTRICT")
+    quantity = pw.IntegerField()
+    unit_price = pw.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        indexes = ((("product", "order"), False),)
+
+
+class RewardPointEntry(BaseModel):
+    customer = pw.ForeignKeyField(Customer, backref="reward_points", on_delete="CASCADE")
+    delta = pw.IntegerField()
+    reason = pw.CharField(max_length=255)
+    created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.CharField(max_length=64, default="")
+
+    class Meta:
+        indexes = ((("customer", "created_at"), False),)
+
+
+REVIEW_STATUSES = ("pending", "approved", "rejected")
+
+
+class Review(BaseModel):
+    product = pw.ForeignKeyField(Product, backref="reviews", on_delete="CASCADE")
+    customer = pw.ForeignKeyField(Customer, backref="reviews", on_delete="CASCADE")
+    rating = pw.SmallIntegerField()
+    title = pw.CharField(max_length=200, default="")
+    body = pw.TextField(default="")
+    status = pw.CharField(max_length=16, default="pending")
+    created_at = pw.DateTimeField(default=utcnow)
+    moderated_at = pw.DateTimeField(null=True)
+    moderated_by = pw.CharField(max_length=64, null=True)
+    reject_reason = pw.CharField(max_length=500, null=True)
+
+    class Meta:
+        indexes = (
+            (("status", "created_at", "id"), False),
+            (("product", "status"), False),
+            (("customer", "created_at"), False),
+        )
+
+
+class AuditEntry(BaseModel):
+    at = pw.DateTimeField(default=utcnow, index=True)
+    actor = pw.CharField(max_length=64)
+    action = pw.CharField(max_length=64)
+    entity = pw.CharField(max_length=32)
+    entity_id = pw.CharField(max_length=64, null=True)
+    before = pw.TextField(null=True)
+    after = pw.TextField(null=True)
+
+    class Meta:
+        indexes = ((("entity", "entity_id", "at"), False),)
+
+    def before_data(self) -> Any:
+        return json.loads(self.before) if self.before else None
+
+    def after_data(self) -> Any:
+        return json.loads(self.after) if self.after else None
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    SchemaMeta, TaxClass, CustomerGroup, Customer, Address, Membership, Category,
+    CategoryAccess, Product, Order, OrderLine, RewardPointEntry, Review, AuditEntry,
+]
+
+# --------------------------------------------------------------------------
+# Schema versions and upgrades
+# --------------------------------------------------------------------------
+
+
+def _table_exists(name: str) -> bool:
+    return name in db.get_tables()
+
+
+def schema_version() -> int | None:
+    """The version recorded in the database, or None for an empty database."""
+    if not _table_exists(SchemaMeta._meta.table_name):
+        return None
+    row = SchemaMeta.get_or_none(SchemaMeta.key == "schema_version")
+    return int(row.value) if row else None
+
+
+def _set_schema_version(version: int) -> None:
+    (SchemaMeta.insert(key="schema_version", value=str(version))
+     .on_conflict_replace().execute()
+     if not is_postgres() else
+     SchemaMeta.insert(key="schema_version", value=str(version))
+     .on_conflict(conflict_target=[SchemaMeta.key], update={SchemaMeta.value: str(version)})
+     .execute())
+
+
+def is_postgres() -> bool:
+    return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
+def _migrate_1_to_2() -> None:
+    """Version 2: case-insensitive unique emails, name search keys, and version
+    columns for detecting concurrent edits."""
+    from playhouse.migrate import SchemaMigrator, migrate
+
+    migrator = SchemaMigrator.from_database(db.obj)
+    cols = {c.name for c in db.get_columns("customer")}
+    ops = []
+    if "email_key" not in cols:
+        ops.append(migrator.add_column("customer", "email_key", pw.CharField(max_length=254, default="")))
+    if "name_key" not in cols:
+        ops.append(migrator.add_column("customer", "name_key", pw.CharField(max_length=201, default="")))
+    if "last_key" not in cols:
+        ops.append(migrator.add_column("customer", "last_key", pw.CharField(max_length=100, default="")))
+    if "version" not in cols:
+        ops.append(migrator.add_column("customer", "version", pw.IntegerField(default=1)))
+    if "version" not in {c.name for c in db.get_columns("customer_group")}:
+        ops.append(migrator.add_column("customer_group", "version", pw.IntegerField(default=1)))
+    migrate(*ops)
+    # Backfill in SQL, then check that lower-cased emails are still unique
+    # before the unique index goes on: a clear message beats a failed upgrade.
+    Customer.update(
+        email_key=pw.fn.LOWER(pw.fn.TRIM(Customer.email)),
+        last_key=pw.fn.LOWER(Customer.last_name),
+        name_key=pw.fn.LOWER(pw.fn.CONCAT(Customer.first_name, " ", Customer.last_name))
+        if is_mysql() else
+        pw.fn.LOWER(Customer.first_name.concat(" ").concat(Customer.last_name)),
+    ).execute()
+    dupes = (Customer.select(Customer.email_key, pw.fn.COUNT(Customer.id))
+             .group_by(Customer.email_key).having(pw.fn.COUNT(Customer.id) > 1).limit(3).tuples())
+    dupes = [d[0] for d in dupes]
+    if dupes:
+        raise SchemaError(
+            "Cannot upgrade: these emails differ only in case and must be merged first: "
+            + ", ".join(dupes))
+    # Everything new in version 2 (tables and indexes) is created safely.
+    db.create_tables(ALL_MODELS, safe=True)
+
+
+MIGRATIONS: dict[int, Callable[[], None]] = {2: _migrate_1_to_2}
+"""Step ``n`` upgrades a database from version ``n - 1`` to ``n``."""
+
+
+def migrate_schema() -> int:
+    """Create a fresh schema, or upgrade an older one in place.  Returns the version."""
+    found = schema_version()
+    if found is None:
+        existing = set(db.get_tables())
+        known = {m._meta.table_name for m in ALL_MODELS}
+        if existing & known:
+            raise SchemaError("The database has Backroom tables but no schema version; refusing to touch it.")
+        with db.atomic():
+            db.create_tables(ALL_MODELS)
+            _set_schema_version(SCHEMA_VERSION)
+            ensure_defaults()
+        return SCHEMA_VERSION
+    if found > SCHEMA_VERSION:
+        raise SchemaError(
+            f"This database uses schema version {found}, newer than this Backroom "
+            f"understands ({SCHEMA_VERSION}). Upgrade Backroom to open it.")
+    for step in range(found + 1, SCHEMA_VERSION + 1):
+        # PostgreSQL and SQLite roll a failed step back whole; MySQL commits
+        # DDL implicitly, so each step is written to be safe to run again.
+        with db.atomic():
+            MIGRATIONS[step]()
+            _set_schema_version(step)
+    if found < SCHEMA_VERSION:
+        with db.atomic():
+            ensure_defaults()
+    return SCHEMA_VERSION
+
+
+DEFAULT_GROUPS = (
+    # code, name, description, system, hidden
+    ("general", "General", "The default group for new customers.", False, False),
+    ("guest", "Guest", "Visitors who are not logged in.", True, False),
+    ("wholesale", "Wholesale", "Trade customers buying in bulk.", False, False),
+)
+
+
+def ensure_defaults() -> None:
+    """The groups and tax class every Backroom database starts with."""
+    tax = TaxClass.get_or_none(TaxClass.name == "Standard")
+    if tax is None:
+        tax = TaxClass.create(name="Standard", rate_percent=Decimal("20.00"))
+    for code, name, desc, system, hidden in DEFAULT_GROUPS:
+        if not CustomerGroup.select().where(CustomerGroup.code == code).exists():
+            CustomerGroup.create(code=code, name=name, description=desc, is_system=system,
+                                 hidden=hidden, tax_class=tax)
+
+
+def general_group() -> CustomerGroup:
+    return CustomerGroup.get(CustomerGroup.code == "general")
+
+
+def guest_group() -> CustomerGroup:
+    return CustomerGroup.get(CustomerGroup.code == "guest")
+
+
+# --------------------------------------------------------------------------
+# Audit
+# --------------------------------------------------------------------------
+
+_actor: str | None = None
+
+
+def current_actor() -> str:
+    if _actor:
+        return _actor
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (a container with an odd uid)
+        return f"uid:{os.getuid()}"
+
+
+def set_actor(name: str | None) -> None:
+    """Who later operations are recorded as (default: the logged-in OS user)."""
+    global _actor
+    _actor = name
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def audit(action: str, entity: str, entity_id: Any = None, *, before: Any = None,
+          after: Any = None, actor: str | None = None) -> AuditEntry:
+    return AuditEntry.create(
+        actor=actor or current_actor(), action=action, entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before=None if before is None else json.dumps(_jsonable(before), sort_keys=True),
+        after=None if after is None else json.dumps(_jsonable(after), sort_keys=True),
+    )
+
+
+# --------------------------------------------------------------------------
+# Text and dates as admins type them
+# --------------------------------------------------------------------------
+
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control_chars(text: str) -> bool:
+    return bool(_CONTROL_RE.search(text))
+
+
+def clean_line(text: str | None) -> str:
+    """Printable, single-line text: control characters are shown as escapes,
+    so nothing typed by a shopper can drive the terminal."""
+    if not text:
+        return ""
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_RELATIVE_RE = re.compile(
+    r"^(?:(?P<last>last|past)\s+)?(?P<n>\d+)\s*(?P<unit>day|week|month|year)s?(?:\s+(?P<ago>ago))?$")
+_UNIT_DELTA = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
+
+
+def parse_date(text: str, *, today: dt.date | None = None) -> dt.date:
+    """A date as an admin types it: "2024-03-01", "1 March 2024", "3 months ago",
+    "last 90 days" (the first day of that period), "today", "yesterday"."""
+    today = today or dt.date.today()
+    raw = (text or "").strip()
+    t = " ".join(raw.lower().split())
+    if not t:
+        raise DateParseError("No date given.")
+    if t == "today":
+        return today
+    if t == "yesterday":
+        return today - dt.timedelta(days=1)
+    m = _RELATIVE_RE.match(t)
+    if m and (m.group("last") or m.group("ago")):
+        return today - relativedelta(**{_UNIT_DELTA[m.group("unit")]: int(m.group("n"))})
+    try:
+        # A default far from today makes "March 2024" mean 1 March 2024.
+        return date_parser.parse(raw, default=dt.datetime(today.year, 1, 1), dayfirst=False).date()
+    except (ValueError, OverflowError):
+        raise DateParseError(
+            f"Cannot understand the date {raw!r}: try 2024-03-01, 1 March 2024 or 3 months ago."
+        ) from None
+
+
+def parse_money(text: str | None, field: str = "amount") -> Decimal | None:
+    t = (text or "").strip().replace(",", "")
+    if not t:
+        return None
+    try:
+        value = Decimal(t)
+    except InvalidOperation:
+        raise ValidationError({field: f"{text!r} is not an amount"}) from None
+    if not value.is_finite():
+        raise ValidationError({field: f"{text!r} is not an amount"})
+    return value
+
+
+# --------------------------------------------------------------------------
+# Customer filters and selections
+# --------------------------------------------------------------------------
+
+
+def _like_prefix(field: pw.Field, prefix: str) -> pw.Expression:
+    """``field`` starts with ``prefix`` (both lower case), through an index."""
+    if is_sqlite() or is_postgres():
+        # A half-open range uses a plain b-tree index on every collation
+        # that sorts by code point (SQLite's BINARY, PostgreSQL's C).
+        if is_sqlite() or _pg_collation_is_c():
+            return (field >= prefix) & (field < prefix + "\U0010ffff")
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return pw.Expression(field, pw.OP.LIKE,
+                         pw.NodeList((pw.Value(escaped + "%", converter=False), pw.SQL("ESCAPE"),
+                                      pw.Value("\\", converter=False))))
+
+
+_pg_c_cache: dict[int, bool] = {}
+
+
+def _pg_collation_is_c() -> bool:
+    key = id(db.obj)
+    if key not in _pg_c_cache:
+        coll = db.execute_sql("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()[0]
+        _pg_c_cache[key] = coll in ("C", "POSIX", "C.UTF-8", "C.utf8")
+    return _pg_c_cache[key]
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerFilter:
+    """What an admin narrows a customer list by.  Every field is optional.
+
+    ``text`` matches customers whose first name, last name, full name or
+    email starts with it, ignoring case.
+    """
+
+    text: str = ""
+    status: str | None = None
+    group_id: int | None = None
+    registered_from: dt.date | None = None
+    registered_to: dt.date | None = None  # inclusive
+    spent_min: Decimal | None = None
+    spent_max: Decimal | None = None
+
+    def is_empty(self) -> bool:
+        return self == CustomerFilter()
+
+    def expression(self) -> pw.Expression | None:
+        conds: list[pw.Expression] = []
+        text = " ".join(self.text.lower().split())
+        if text:
+            conds.append(_like_prefix(Customer.email_key, text)
+                         | _like_prefix(Customer.name_key, text)
+                         | _like_prefix(Customer.last_key, text))
+        if self.status:
+            conds.append(Customer.status == self.status)
+        if self.group_id is not None:
+            conds.append(Customer.id.in_(
+                Membership.select(Membership.customer).where(Membership.group == self.group_id)))
+        if self.registered_from:
+            conds.append(Customer.registered_at >= _day_start(self.registered_from))
+        if self.registered_to:
+            conds.append(Customer.registered_at < _day_start(self.registered_to) + dt.timedelta(days=1))
+        if self.spent_min is not None:
+            conds.append(Customer.total_spent >= self.spent_min)
+        if self.spent_max is not None:
+            conds.append(Customer.total_spent <= self.spent_max)
+        if not conds:
+            return None
+        return functools.reduce(lambda a, b: a & b, conds)
+
+    def describe(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+
+
+def _day_start(d: dt.date) -> dt.datetime:
+    return dt.datetime(d.year, d.month, d.day)
+
+
+def build_filter(*, text: str = "", status: str = "", group: str = "", registered_from: str = "",
+                 registered_to: str = "", spent_min: str = "", spent_max: str = "",
+                 today: dt.date | None = None) -> CustomerFilter:
+    """A :class:`CustomerFilter` from what an admin typed, with errors per field."""
+    errors: dict[str, str] = {}
+    status = status.strip().lower()
+    if status and status not in CUSTOMER_STATUSES:
+        errors["status"] = f"Status must be one of {', '.join(CUSTOMER_STATUSES)}"
+    group_id = None
+    if group.strip():
+        g = CustomerGroup.get_or_none(CustomerGroup.code == group.strip().lower())
+        if g is None:
+            errors["group"] = f"No group with code {group.strip()!r}"
+        else:
+            group_id = g.id
+    dates: dict[str, dt.date | None] = {}
+    for name, value in (("registered_from", registered_from), ("registered_to", registered_to)):
+        dates[name] = None
+        if value.strip():
+            try:
+                dates[name] = parse_date(value, today=today)
+            except DateParseError as exc:
+                errors[name] = str(exc)
+    amounts: dict[str, Decimal | None] = {}
+    for name, value in (("spent_min", spent_min), ("spent_max", spent_max)):
+        try:
+            amounts[name] = parse_money(value, name)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return CustomerFilter(text=text.strip(), status=status or None, group_id=group_id,
+                          registered_from=dates["registered_from"],
+                          registered_to=dates["registered_to"],
+                          spent_min=amounts["spent_min"], spent_max=amounts["spent_max"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """A set of customers, described without listing them.
+
+    A selection is a small expression tree whose leaves are ``all`` (every
+    customer), ``none``, ``ids`` (explicit ids), ``filter`` (every customer
+    matching a :class:`CustomerFilter`) and ``group`` (the members of a group),
+    combined with ``or``, ``and`` and ``not``.  It compiles to one SQL
+    condition, so a selection of a million customers costs nothing to hold
+    and is saved by one set-based statement.
+    """
+
+    op: str
+    args: tuple = ()
+
+    # -- constructors -------------------------------------------------------
+    @classmethod
+    def none(cls) -> "Selection":
+        return cls("none")
+
+    @classmethod
+    def all(cls) -> "Selection":
+        return cls("all")
+
+    @classmethod
+    def ids(cls, ids: Iterable[int]) -> "Selection":
+        ids = frozenset(int(i) for i in ids)
+        return cls("ids", (ids,)) if ids else cls.none()
+
+    @classmethod
+    def matching(cls, flt: CustomerFilter, *, except_ids: Iterable[int] = ()) -> "Selection":
+        """Every customer matching ``flt``, except ``except_ids``."""
+        sel = cls.all() if flt.is_empty() else cls("filter", (flt,))
+        return sel - cls.ids(except_ids)
+
+    @classmethod
+    def members_of(cls, group_id: int) -> "Selection":
+        return cls("group", (int(group_id),))
+
+    # -- algebra ------------------------------------------------------------
+    def __or__(self, other: "Selection") -> "Selection":
+        if self.op == "none" or other.op == "all":
+            return other
+        if other.op == "none" or self.op == "all":
+            return self
+        if self.op == other.op == "ids":
+            return Selection.ids(self.args[0] | other.args[0])
+        return Selection("or", (self, other))
+
+    def __and__(self, other: "Selection") -> "Selection":
+        if self.op == "all" or other.op == "none":
+            return other
+        if other.op == "all" or self.op == "none":
+            return self
+        return Selection("and", (self, other))
+
+    def __invert__(self) -> "Selection":
+        if self.op == "none":
+            return Selection.all()
+        if self.op == "all":
+            return Selection.none()
+        if self.op == "not":
+            return self.args[0]
+        return Selection("not", (self,))
+
+    def __sub__(self, other: "Selection") -> "Selection":
+        if other.op == "none":
+            return self
+        return self & ~other
+
+    # -- SQL ----------------------------------------------------------------
+    def expression(self) -> pw.Expression | None:
+        """A condition on :class:`Customer`; ``None`` means every customer."""
+        op = self.op
+        if op == "all":
+            return None
+        if op == "none":
+            return pw.SQL("1 = 0")
+        if op == "ids":
+            return Customer.id.in_(sorted(self.args[0]))
+        if op == "filter":
+            return self.args[0].expression()
+        if op == "group":
+            return Customer.id.in_(
+                Membership.select(Membership.customer).where(Membership.group == self.args[0]))
+        if op == "not":
+            inner = self.args[0].expression()
+            return pw.SQL("1 = 0") if inner is None else ~inner
+        left, right = (a.expression() for a in self.args)
+        if op == "and":
+            if left is None:
+                return right
+            if right is None:
+                return left
+            return left & right
+        if op == "or":
+            if left is None or right is None:
+                return None
+            return left | right
+        raise ValueError(f"unknown selection op {op!r}")
+
+    def query(self, *fields: pw.Field) -> pw.ModelSelect:
+        q = Customer.select(*(fields or (Customer.id,)))
+        expr = self.expression()
+        return q.where(expr) if expr is not None else q
+
+    def count(self) -> int:
+        if self.op == "none":
+            return 0
+        return self.query().count()
+
+    def describe(self) -> Any:
+        if self.op == "ids":
+            ids = sorted(self.args[0])
+            return {"ids": ids if len(ids) <= 20 else ids[:20] + [f"... {len(ids)} in all"]}
+        if self.op == "filter":
+            return {"filter": self.args[0].describe()}
+        if self.op == "group":
+            return {"members_of": self.args[0]}
+        if self.op in ("all", "none"):
+            return self.op
+        return {self.op: [a.describe() for a in self.args]}
+
+
+# --------------------------------------------------------------------------
+# Customer groups
+# --------------------------------------------------------------------------
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+GROUP_FIELDS = ("code", "name", "description", "tax_class_id", "discount_percent",
+                "free_shipping", "hidden")
+
+
+@dataclasses.dataclass
+class GroupRow:
+    """A group as a list shows it."""
+
+    id: int
+    code: str
+    name: str
+    description: str
+    tax_class: str
+    tax_class_id: int | None
+    discount_percent: Decimal
+    free_shipping: bool
+    hidden: bool
+    is_system: bool
+    version: int
+    member_count: int
+
+
+def _clean_group_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    unknown = set(data) - set(GROUP_FIELDS)
+    if unknown:
+        raise ValidationError({k: "Not a group field" for k in sorted(unknown)})
+    if creating or "code" in data:
+        code = str(data.get("code") or "").strip().lower()
+        if not code:
+            errors["code"] = "Code is required"
+        elif not CODE_RE.match(code):
+            errors["code"] = ("Code must be 1-32 characters: lower-case letters, digits, "
+                              "'-' or '_', starting with a letter or digit")
+        out["code"] = code
+    if creating or "name" in data:
+        name = str(data.get("name") or "").strip()
+        if not name:
+            errors["name"] = "Name is required"
+        elif len(name) > 100:
+            errors["name"] = "Name must be at most 100 characters"
+        elif has_control_chars(name):
+            errors["name"] = "Name cannot contain control characters"
+        out["name"] = name
+    if "description" in data:
+        desc = str(data.get("description") or "")
+        if len(desc) > 2000:
+            errors["description"] = "Description must be at most 2000 characters"
+        elif has_control_chars(desc.replace("\n", "")):
+            errors["description"] = "Description cannot contain control characters"
+        out["description"] = desc
+    if "discount_percent" in data:
+        raw = data.get("discount_percent")
+        try:
+            value = Decimal(str(raw).strip() or "0") if raw is not None else Decimal(0)
+            if not value.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            errors["discount_percent"] = f"Discount must be a number from 0 to 100, not {raw!r}"
+        else:
+            if not (0 <= value <= 100):
+                errors["discount_percent"] = "Discount must be from 0 to 100 percent"
+            elif value != value.quantize(Decimal("0.01")):
+                errors["discount_percent"] = "Discount can have at most two decimal places"
+            out["discount_percent"] = value
+    if "tax_class_id" in data:
+        tid = data.get("tax_class_id")
+        if tid in (None, ""):
+            out["tax_class"] = None
+        elif not TaxClass.select().where(TaxClass.id == tid).exists():
+            errors["tax_class_id"] = "No such tax class"
+        else:
+            out["tax_class"] = int(tid)
+    for flag in ("free_shipping", "hidden"):
+        if flag in data:
+            out[flag] = bool(data[flag])
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _group_snapshot(g: CustomerGroup) -> dict[str, Any]:
+    return {"code": g.code, "name": g.name, "description": g.description,
+            "tax_class_id": g.tax_class_id, "discount_percent": g.discount_percent,
+            "free_shipping": g.free_shipping, "hidden": g.hidden, "version": g.version}
+
+
+def get_group(group_id: int) -> CustomerGroup:
+    g = CustomerGroup.get_or_none(CustomerGroup.id == group_id)
+    if g is None:
+        raise NotFoundError(f"No customer group with id {group_id}")
+    return g
+
+
+def get_group_by_code(code: str) -> CustomerGroup:
+    g = CustomerGroup.get_or_none(CustomerGroup.code == code.strip().lower())
+    if g is None:
+        raise NotFoundError(f"No customer group with code {code!r}")
+    return g
+
+
+def _check_unlocked(g: CustomerGroup) -> None:
+    if g.is_system:
+        raise LockedError(f"{g.name} is a system group: it cannot be edited or deleted.")
+
+
+def create_group(data: dict[str, Any], *, members: Selection | None = None,
+                 actor: str | None = None) -> tuple[CustomerGroup, int]:
+    """Create a group (and, optionally, its members) in one transaction.
+    Returns the group and how many customers joined it."""
+    fields = _clean_group_fields(data, creating=True)
+    with db.atomic():
+        if CustomerGroup.select().where(CustomerGroup.code == fields["code"]).exists():
+            raise ValidationError({"code": f"Code {fields['code']!r} is already used by another group"})
+        if "tax_class" not in fields:
+            fields["tax_class"] = TaxClass.select(TaxClass.id).order_by(TaxClass.id).scalar()
+        try:
+            with db.atomic():
+                g = CustomerGroup.create(**fields)
+        except pw.IntegrityError:
+            raise ValidationError({"code": f"Code {fields['code']!r} is already used by another group"}) from None
+        audit("group.create", "group", g.id, after=_group_snapshot(g), actor=actor)
+        added = 0
+        if members is not None and members.op != "none":
+            added = _insert_members(g, members, actor=actor)
+            audit("group.members", "group", g.id, after={"added": added, "removed": 0,
+                                                          "selection": members.describe()}, actor=actor)
+    return g, added
+
+
+def update_group(group_id: int, changes: dict[str, Any], *, expected_version: int,
+                 members: Selection | None = None, actor: str | None = None) -> tuple[CustomerGroup, int, int]:
+    """Change a group's fields and, if ``members`` is given, make its
+    membership exactly that selection.  Refused with :class:`ConflictError`
+    if the group changed since ``expected_version`` was read.  Returns the
+    group and how many customers joined and left."""
+    with db.atomic():
+        g = get_group(group_id)
+        _check_unlocked(g)
+        if "code" in changes and str(changes["code"]).strip().lower() != g.code:
+            raise ValidationError({"code": "A group's code cannot change after it is created"})
+        changes = {k: v for k, v in changes.items() if k != "code"}
+        fields = _clean_group_fields(changes, creating=False)
+        before = _group_snapshot(g)
+        fields.update(version=CustomerGroup.version + 1, updated_at=utcnow())
+        n = (CustomerGroup.update(**fields)
+             .where((CustomerGroup.id == group_id) & (CustomerGroup.version == expected_version))
+             .execute())
+        if n != 1:
+            raise ConflictError(
+                f"Someone else changed the group {g.name!r} since you opened it. "
+                "Reload it to see their changes, then apply yours again.")
+        g = get_group(group_id)
+        added = removed = 0
+        if members is not None:
+            added, removed = _set_members(g, members, actor=actor)
+        after = _group_snapshot(g)
+        audit("group.update", "group", g.id, before=before, after=after, actor=actor)
+        if members is not None and (added or removed):
+            audit("group.members", "group", g.id, after={"added": added, "removed": removed,
+                                                          "selection": members.describe()}, actor=actor)
+    return g, added, removed
+
+
+def delete_group(group_id: int, *, expected_version: int | None = None,
+                 actor: str | None = None) -> int:
+    """Delete a group and its memberships.  Customers whose default group it
+    was fall back to General.  Returns how many memberships were removed."""
+    with db.atomic():
+        g = get_group(group_id)
+        _check_unlocked(g)
+        general = general_group()
+        if g.id == general.id:
+            raise LockedError("General is the default group for new customers: it cannot be deleted.")
+        if expected_version is not None and g.version != expected_version:
+            raise ConflictError(f"Someone else changed the group {g.name!r} since you opened it.")
+        moved = _fall_back_to_general(Customer.default_group == g.id, general)
+        removed = Membership.delete().where(Membership.group == g.id).execute()
+        CategoryAccess.delete().where(CategoryAccess.group == g.id).execute()
+        g.delete_instance()
+        audit("group.delete", "group", g.id, before=_group_snapshot(g),
+              after={"memberships_removed": removed, "defaults_moved_to_general": moved}, actor=actor)
+    return removed
+
+
+def _fall_back_to_general(where: pw.Expression, general: CustomerGroup) -> int:
+    """Give the customers matching ``where`` General as their default group,
+    and make sure they are members of it."""
+    moving = Customer.select(Customer.id).where(where)
+    _insert_members_from(general, moving, actor=None)
+    return Customer.update(default_group=general.id).where(where).execute()
+
+
+def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, actor: str | None,
+                         source: str = "manual") -> int:
+    """INSERT … SELECT the customers in ``customer_ids`` not yet in ``g``."""
+    already = Membership.select(Membership.customer).where(Membership.group == g.id)
+    q = (customer_ids.select(Customer.id, pw.Value(g.id), pw.Value(source),
+                             pw.Value(actor or current_actor()), pw.Value(utcnow()))
+         .where(Customer.id.not_in(already)))
+    return (Membership.insert_from(q, [Membership.customer, Membership.group, Membership.source,
+                                       Membership.added_by, Membership.added_at])
+            .as_rowcount().execute())
+
+
+def _check_assignable(g: CustomerGroup) -> None:
+    if g.is_system:
+        raise LockedError(f"{g.name} is a system group: customers cannot be assigned to it.")
+
+
+def _insert_members(g: CustomerGroup, sel: Selection, *, actor: str | None) -> int:
+    _check_assignable(g)
+    return _insert_members_from(g, sel.query(), actor=actor)
+
+
+_SEL_TABLE = "backroom_selection"
+
+
+def _drop_selection_table() -> None:
+    # Only ever the temporary table: MySQL commits on a plain DROP TABLE.
+    if is_mysql():
+        db.execute_sql(f"DROP TEMPORARY TABLE IF EXISTS {_SEL_TABLE}")
+    elif is_postgres():
+        db.execute_sql(f"DROP TABLE IF EXISTS pg_temp.{_SEL_TABLE}")
+    else:
+        db.execute_sql(f"DROP TABLE IF EXISTS temp.{_SEL_TABLE}")
+
+
+@contextlib.contextmanager
+def _materialized(sel: Selection) -> Iterator[pw.ModelSelect]:
+    """The selection's customer ids in a temporary table, so one statement can
+    compare it with a group's members on every engine (MySQL refuses a
+    DELETE whose subquery reads the table being deleted from)."""
+    table = pw.Table(_SEL_TABLE, ("id",))
+    _drop_selection_table()
+    db.execute_sql(f"CREATE TEMPORARY TABLE {_SEL_TABLE} (id INTEGER NOT NULL PRIMARY KEY)")
+    try:
+        query = sel.query(Customer.id)
+        sql, params = query.sql()
+        db.execute_sql(f"INSERT INTO {_SEL_TABLE} (id) {sql}", params)
+        yield table.select(table.id)
+    finally:
+        _drop_selection_table()
+
+
+def _set_members(g: CustomerGroup, sel: Selection, *, actor: str | None) -> tuple[int, int]:
+    """Make ``g``'s members exactly ``sel``, touching only the difference."""
+    if sel == Selection.members_of(g.id):
+        return 0, 0
+    with _materialized(sel) as chosen:
+        removed = _remove_members_where(g, Membership.customer.not_in(chosen), actor=actor)
+        if sel.op != "none":
+            _check_assignable(g)
+        added = _insert_members_from(g, Customer.select(Customer.id).where(Customer.id.in_(chosen)),
+                                     actor=actor) if sel.op != "none" else 0
+    return added, removed
+
+
+def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str | None) -> int:
+    leaving = Membership.select(Membership.customer).where((Membership.group == g.id) & where)
+    general = general_group()
+    if g.id != general.id:
+        # Whoever leaves their default group falls back to General.
+        _fall_back_to_general((Customer.default_group == g.id) & Customer.id.in_(leaving), general)
+        return Membership.delete().where((Membership.group == g.id) & where).execute()
+    # Nobody leaves General while it is their default group.
+    keep = Customer.select(Customer.id).where(Customer.default_group == general.id)
+    return (Membership.delete()
+            .where((Membership.group == g.id) & where & Membership.customer.not_in(keep))
+            .execute())
+
+
+def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
+    """Add a selection of customers to a group.  Returns how many joined."""
+    with db.atomic():
+        g = get_group(group_id)
+        _check_assignable(g)
+        added = _insert_members(g, sel, actor=actor)
+        CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
+        audit("group.assign", "group", g.id, after={"added": added, "selection": sel.describe()}, actor=actor)
+    return added
+
+
+def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
+    """Remove a selection of customers from a group.  Returns how many left."""
+    with db.atomic():
+        g = get_group(group_id)
+        _check_unlocked(g)
+        if sel.op == "none":
+            removed = 0
+        else:
+            with _materialized(sel) as chosen:
+                removed = _remove_members_where(g, Membership.customer.in_(chosen), actor=actor)
+        CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
+        audit("group.unassign", "group", g.id, after={"removed": removed, "selection": sel.describe()}, actor=actor)
+    return removed
+
+
+def list_groups(text: str = "", *, sort: str = "name", descending: bool = False,
+                with_counts: bool = True) -> list[GroupRow]:
+    """Every group (a shop has a handful), with member counts."""
+    q = (CustomerGroup.select(CustomerGroup, TaxClass.name.alias("tax_name"))
+         .join(TaxClass, pw.JOIN.LEFT_OUTER, on=(CustomerGroup.tax_class == TaxClass.id)))
+    t = text.strip().lower()
+    if t:
+        q = q.where(CustomerGroup.code.contains(t) | CustomerGroup.name.contains(t))
+    counts: dict[int, int] = {}
+    if with_counts:
+        counts = dict(Membership.select(Membership.group, pw.fn.COUNT(Membership.customer))
+                      .group_by(Membership.group).tuples())
+    rows = [GroupRow(id=g.id, code=g.code, name=g.name, description=g.description,
+                     tax_class=getattr(g, "tax_name", None) or "", tax_class_id=g.tax_class_id,
+                     discount_percent=Decimal(g.discount_percent), free_shipping=g.free_shipping,
+                     hidden=g.hidden, is_system=g.is_system, version=g.version,
+                     member_count=counts.get(g.id, 0))
+            for g in q.objects()]
+    key_funcs: dict[str, Callable[[GroupRow], Any]] = {
+        "code": lambda r: r.code, "name": lambda r: r.name.lower(),
+        "members": lambda r: r.member_count, "tax_class": lambda r: r.tax_class.lower(),
+        "discount": lambda r: r.discount_percent, "free_shipping": lambda r: r.free_shipping,
+        "hidden": lambda r: r.hidden, "system": lambda r: r.is_system,
+    }
+    if sort not in key_funcs:
+        raise ValidationError({"sort": f"Cannot sort groups by {sort!r}"})
+    rows.sort(key=lambda r: (key_funcs[sort](r), r.id), reverse=descending)
+    return rows
+
+
+def group_member_count(group_id: int) -> int:
+    return Membership.select().where(Membership.group == group_id).count()
+
+
+def tax_classes() -> list[TaxClass]:
+    return list(TaxClass.select().order_by(TaxClass.name))
+
+
+# --------------------------------------------------------------------------
+# Customers
+# --------------------------------------------------------------------------
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CUSTOMER_SORTS: dict[str, tuple[pw.Field, ...]] = {
+    "name": (Customer.last_key, Customer.name_key),
+    "email": (Customer.email_key,),
+    "registered": (Customer.registered_at,),
+    "total_spent": (Customer.total_spent,),
+    "orders": (Customer.order_count,),
+    "status": (Customer.status,),
+}
+
+
+def normalize_email(email: str) -> str:
+    return unicodedata.normalize("NFC", email.strip()).lower()
+
+
+def _clean_customer_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    limits = {"first_name": 100, "last_name": 100, "phone": 32}
+    for name, limit in limits.items():
+        if creating or name in data:
+            value = str(data.get(name) or "").strip()
+            label = name.replace("_", " ").capitalize()
+            if name == "first_name" and creating and not value and not data.get("last_name"):
+                errors[name] = "First or last name is required"
+            if len(value) > limit:
+                errors[name] = f"{label} must be at most {limit} characters"
+            elif has_control_chars(value):
+                errors[name] = f"{label} cannot contain control characters"
+            out[name] = value
+    if creating or "email" in data:
+        email = unicodedata.normalize("NFC", str(data.get("email") or "").strip())
+        if not email:
+            errors["email"] = "Email is required"
+        elif len(email) > 254:
+            errors["email"] = "Email must be at most 254 characters"
+        elif has_control_chars(email) or not EMAIL_RE.match(email):
+            errors["email"] = f"{clean_line(email)!r} is not an email address"
+        out["email"] = email
+    if "status" in data:
+        if data["status"] not in CUSTOMER_STATUSES:
+            errors["status"] = f"Status must be one of {', '.join(CUSTOMER_STATUSES)}"
+        out["status"] = data["status"]
+    if "account_type" in data:
+        if data["account_type"] not in ACCOUNT_TYPES:
+            errors["account_type"] = f"Account type must be one of {', '.join(ACCOUNT_TYPES)}"
+        out["account_type"] = data["account_type"]
+    if "language" in data:
+        if data["language"] not in LANGUAGES:
+            errors["language"] = f"Language must be one of {', '.join(LANGUAGES)}"
+        out["language"] = data["language"]
+    if "tax_exempt" in data:
+        out["tax_exempt"] = bool(data["tax_exempt"])
+    if errors:
+        raise ValidationError(errors)
+    if "email" in out:
+        out["email_key"] = normalize_email(out["email"])
+    return out
+
+
+def _with_name_keys(fields: dict[str, Any], current: Customer | None = None) -> dict[str, Any]:
+    first = fields.get("first_name", current.first_name if current else "")
+    last = fields.get("last_name", current.last_name if current else "")
+    fields["name_key"] = f"{first} {last}".strip().lower()
+    fields["last_key"] = last.lower()
+    return fields
+
+
+def _email_taken(email_key: str, exclude_id: int | None = None) -> bool:
+    q = Customer.select().where(Customer.email_key == email_key)
+    if exclude_id is not None:
+        q = q.where(Customer.id != exclude_id)
+    return q.exists()
+
+
+def _customer_snapshot(c: Customer) -> dict[str, Any]:
+    return {k: getattr(c, k) for k in ("first_name", "last_name", "email", "phone", "status",
+                                       "account_type", "tax_exempt", "language", "default_group_id",
+                                       "version")}
+
+
+def create_customer(data: dict[str, Any], *, group_id: int | None = None, password: str | None = None,
+                    registered_at: dt.datetime | None = None, actor: str | None = None) -> Customer:
+    """Create a customer in General (or ``group_id``).  Email is required and
+    unique whatever its case."""
+    fields = _with_name_keys(_clean_customer_fields(data, creating=True))
+    with db.atomic():
+        if _email_taken(fields["email_key"]):
+            raise ValidationError({"email": f"{fields['email']} is already used by another customer"})
+        group = get_group(group_id) if group_id is not None else general_group()
+        _check_assignable(group)
+        if password is not None:
+            fields["password_hash"] = hash_password(password)
+        try:
+            with db.atomic():
+                c = Customer.create(default_group=group.id, registered_at=registered_at or utcnow(), **fields)
+        except pw.IntegrityError:
+            raise ValidationError({"email": f"{fields['email']} is already used by another customer"}) from None
+        Membership.create(customer=c.id, group=group.id, added_by=actor or current_actor())
+        audit("customer.create", "customer", c.id, after=_customer_snapshot(c), actor=actor)
+    return c
+
+
+def get_customer(customer_id: int) -> Customer:
+    c = Customer.get_or_none(Customer.id == customer_id)
+    if c is None:
+        raise NotFoundError(f"No customer with id {customer_id}")
+    return c
+
+
+def update_customer(customer_id: int, changes: dict[str, Any], *, expected_version: int,
+                    actor: str | None = None) -> Customer:
+    """Change a customer's account fields, refusing a concurrent edit."""
+    fields = _clean_customer_fields(changes, creating=False)
+    with db.atomic():
+        c = get_customer(customer_id)
+        if "email_key" in fields and _email_taken(fields["email_key"], exclude_id=c.id):
+            raise ValidationError({"email": f"{fields['email']} is already used by another customer"})
+        if "first_name" in fields or "last_name" in fields:
+            _with_name_keys(fields, c)
+        before = _customer_snapshot(c)
+        fields.update(version=Customer.version + 1, updated_at=utcnow())
+        n = (Customer.update(**fields)
+             .where((Customer.id == customer_id) & (Customer.version == expected_version)).execute())
+        if n != 1:
+            raise ConflictError(
+                f"Someone else changed {c.full_name or c.email} since you opened it. "
+                "Reload to see their changes, then apply yours again.")
+        c = get_customer(customer_id)
+        audit("customer.update", "customer", c.id, before=before, after=_customer_snapshot(c), actor=actor)
+    return c
+
+
+def disable_customer(customer_id: int, *, actor: str | None = None) -> Customer:
+    c = get_customer(customer_id)
+    return update_customer(customer_id, {"status": "disabled"}, expected_version=c.version, actor=actor)
+
+
+@dataclasses.dataclass
+class CustomerRow:
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    status: str
+    registered_at: dt.datetime
+    total_spent: Decimal
+    order_count: int
+    default_group: str
+    groups: list[str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def customer_query(flt: CustomerFilter | None = None) -> pw.ModelSelect:
+    q = Customer.select()
+    expr = flt.expression() if flt else None
+    return q.where(expr) if expr is not None else q
+
+
+def count_customers(flt: CustomerFilter | None = None) -> int:
+    return customer_query(flt).count()
+
+
+def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered", descending: bool = False,
+                  offset: int = 0, limit: int = 50) -> list[CustomerRow]:
+    """One page of customers, with their group codes, in two indexed queries."""
+    if sort not in CUSTOMER_SORTS:
+        raise ValidationError({"sort": f"Cannot sort customers by {sort!r}"})
+    order = [f.desc() if descending else f.asc() for f in CUSTOMER_SORTS[sort]]
+    order.append(Customer.id.desc() if descending else Customer.id.asc())
+    q = (customer_query(flt)
+         .select(Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.status,
+                 Customer.registered_at, Customer.total_spent, Customer.order_count,
+                 Customer.default_group)
+         .order_by(*order).offset(max(0, offset)).limit(limit))
+    rows = list(q.tuples())
+    ids = [r[0] for r in rows]
+    codes = dict(CustomerGroup.select(CustomerGroup.id, CustomerGroup.code).tuples())
+    groups: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for cid, gid in (Membership.select(Membership.customer, Membership.group)
+                         .where(Membership.customer.in_(ids)).tuples()):
+            groups[cid].append(codes.get(gid, "?"))
+    return [CustomerRow(id=r[0], first_name=r[1], last_name=r[2], email=r[3], status=r[4],
+                        registered_at=r[5], total_spent=Decimal(r[6] or 0), order_count=r[7] or 0,
+                        default_group=codes.get(r[8], "?"), groups=sorted(groups[r[0]]))
+            for r in rows]
+
+
+def selected_among(sel: Selection, ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` (a page on screen) are in the selection."""
+    if not ids or sel.op == "none":
+        return set()
+    if sel.op == "all":
+        return set(ids)
+    q = sel.query(Customer.id).where(Customer.id.in_(list(ids)))
+    return {r[0] for r in q.tuples()}
+
+
+def customer_groups(customer_id: int) -> list[CustomerGroup]:
+    return list(CustomerGroup.select().join(Membership, on=(Membership.group == CustomerGroup.id))
+                .where(Membership.customer == customer_id).order_by(CustomerGroup.name))
+
+
+# --------------------------------------------------------------------------
+# Orders (enough for history, total spent and order count)
+# --------------------------------------------------------------------------
+
+
+def place_order(customer_id: int, lines: Sequence[tuple[int, int]], *, placed_at: dt.datetime | None = None,
+                actor: str | None = None) -> Order:
+    """Record an order of ``(product_id, quantity)`` lines at today's prices."""
+    if not lines:
+        raise ValidationError({"lines": "An order needs at least one line"})
+    with db.atomic():
+        c = get_customer(customer_id)
+        prices = dict(Product.select(Product.id, Product.price)
+                      .where(Product.id.in_([p for p, _ in lines])).tuples())
+        errors = {}
+        for pid, qty in lines:
+            if pid not in prices:
+                errors["lines"] = f"No product with id {pid}"
+            elif qty < 1:
+                errors["lines"] = "Quantities must be at least 1"
+        if errors:
+            raise ValidationError(errors)
+        total = sum((Decimal(prices[p]) * q for p, q in lines), Decimal(0))
+        number = f"BR{secrets.token_hex(5).upper()}"
+        o = Order.create(customer=c.id, number=number, placed_at=placed_at or utcnow(), total=total)
+        OrderLine.insert_many([(o.id, p, q, prices[p]) for p, q in lines],
+                              fields=[OrderLine.order, OrderLine.product, OrderLine.quantity,
+                                      OrderLine.unit_price]).execute()
+        Customer.update(total_spent=Customer.total_spent + total, order_count=Customer.order_count + 1,
+                        ).where(Customer.id == c.id).execute()
+        audit("order.create", "order", o.id, after={"customer_id": c.id, "total": total}, actor=actor)
+    return o
+
+
+# --------------------------------------------------------------------------
+# Passwords
+# --------------------------------------------------------------------------
+
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    """An scrypt hash (the standard library's, no extra dependency)."""
+    if not password:
+        raise ValidationError({"password": "Password cannot be empty"})
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    if not stored or not stored.startswith("scrypt$"):
+        return False
+    _, n, r, p, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                               dklen=len(digest) // 2)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+# --------------------------------------------------------------------------
+# Demo data
+# --------------------------------------------------------------------------
+
+FIRST_NAMES = (
+    "Olivia Liam Emma Noah Ava Oliver Sophia Elijah Isabella James Mia William Amelia Benjamin "
+    "Harper Lucas Evelyn Henry Abigail Alexander Emily Mason Ella Michael Elizabeth Ethan Camila "
+    "Daniel Luna Jacob Sofia Logan Avery Jackson Mila Levi Aria Sebastian Scarlett Mateo Penelope "
+    "Jack Layla Owen Chloe Theodore Victoria Aiden Madison Samuel Eleanor Joseph Grace John Nora "
+    "David Riley Wyatt Zoey Matthew Hannah Luke Hazel Asher Lily Carter Ellie Julian Violet Grayson "
+    "Lillian Leo Zoe Jayden Stella Gabriel Aurora Isaac Natalie Lincoln Emilia Anthony Everly Hudson "
+    "Leah Dylan Aubrey Ezra Willow Thomas Addison Charles Lucy Christopher Audrey Jaxon Bella Maverick "
+    "Nova Josiah Brooklyn Isaiah Paisley Andrew Savannah Elias Claire Joshua Skylar Nathan Isla "
+    "Caleb Genesis Ryan Naomi Adrian Elena Miles Caroline Eli Eliana Nolan Anna Christian Maya "
+    "Aaron Valentina Cameron Ruby Ezekiel Kennedy Colton Ivy Luca Ariana Landon Aaliyah Hunter Cora "
+    "Jonathan Madelyn Santiago Alice Axel Kinsley Easton Hailey Cooper Gabriella Jeremiah Allison "
+    "Angel Gianna Roman Serenity Connor Samantha Jameson Sarah Robert Autumn Greyson Quinn Jordan "
+    "Eva Ian Piper Carson Sophie Jaxson Sadie Leonardo Delilah Nicholas Josephine Dominic Nevaeh "
+    "Austin Adeline Everett Arya Brooks Emery Xavier Lydia Kai Clara Jose Vivian Parker Madeline "
+    "Adam Peyton Jace Julia Wesley Rylee Kayden Brielle Silas Reagan Bennett Natalia Declan Jade "
+    "Waylon Athena Weston Maria Evan Leilani Emmett Everleigh Micah Liliana Ryder Melanie Beau "
+    "Mackenzie Damian Hadley Harrison Raelynn Vincent Kaylee Zion Rose Jasper Arianna Ashton "
+    "Isabelle Sawyer Melody Ayden Eliza Zachary Lyla Zoë Søren Chloé José Zoltán Ngozi Aiko Ravi "
+    "Priya Mei Chen Hiroshi Fatima Omar Yusuf Amara Kwame Ingrid Lars Anneliese Björn Siobhán").split()
+LAST_NAMES = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
+    "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
+    "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Gomez Phillips "
+    "Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart Morris Morales Murphy Cook Rogers "
+    "Gutierrez Ortiz Morgan Cooper Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson "
+    "Watson Brooks Chavez Wood James Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders "
+    "Patel Myers Long Ross Foster Jimenez Powell Jenkins Perry Russell Sullivan Bell Coleman Butler "
+    "Henderson Barnes Gonzales Fisher Vasquez Simmons Romero Jordan Patterson Alexander Hamilton "
+    "Graham Reynolds Griffin Wallace Moreno West Cole Hayes Bryant Herrera Gibson Ellis Tran Medina "
+    "Aguilar Stevens Murray Ford Castro Marshall Owens Harrison Fernandez McDonald Woods Washington "
+    "Kennedy Wells Vargas Henry Chen Freeman Webb Tucker Guzman Burns Crawford Olson Simpson Porter "
+    "Hunter Gordon Mendez Silva Shaw Snyder Mason Dixon Muñoz Hunt Hicks Holmes Palmer Wagner Black "
+    "Robertson Boyd Rose Stone Salazar Fox Warren Mills Meyer Rice Schmidt Garza Daniels Ferguson "
+    "Nichols Stephens Soto Weaver Ryan Gardner Payne Grant Dunn Kelley Spencer Hawkins Arnold Pierce "
+    "Müller Schäfer Dubois Lefèvre Rossi Bianchi Kowalski Nowak Andersson Johansson Yamamoto Tanaka "
+    "Okafor Mensah O'Brien Ó Súilleabháin Van der Berg De Vries Novák Horváth Papadopoulos").split()
+CITIES = (("London", "GB"), ("Manchester", "GB"), ("Berlin", "DE"), ("Munich", "DE"), ("Paris", "FR"),
+          ("Lyon", "FR"), ("Madrid", "ES"), ("Rome", "IT"), ("Amsterdam", "NL"), ("Warsaw", "PL"),
+          ("Lisbon", "PT"), ("Stockholm", "SE"), ("Dublin", "IE"), ("Vienna", "AT"), ("New York", "US"),
+          ("Chicago", "US"), ("Toronto", "CA"), ("Sydney", "AU"))
+STREETS = ("High Street", "Station Road", "Church Lane", "Main Street", "Park Avenue", "Mill Road",
+           "Victoria Road", "Green Lane", "Manor Road", "Kings Road", "Queen Street", "New Road")
+DOMAINS = ("example.com", "example.org", "example.net", "mail.example", "shop.example")
+CATEGORIES = (("Coffee", "coffee", False), ("Tea", "tea", False), ("Brewing gear", "brewing-gear", False),
+              ("Cups and mugs", "cups", False), ("Wholesale sacks", "wholesale-sacks", True))
+PRODUCT_WORDS = ("Ethiopia Yirgacheffe", "Colombia Huila", "Kenya AA", "Sumatra Mandheling",
+                 "House Espresso", "Decaf Swiss Water", "Earl Grey", "Sencha", "Assam Breakfast",
+                 "Chamomile", "Pour-over Kettle", "Burr Grinder", "French Press", "AeroPress",
+                 "Espresso Cup", "Travel Mug", "Latte Bowl", "Green Coffee 30 kg", "Espresso Blend 5 kg")
+REVIEW_TITLES = ("Lovely", "Not for me", "Great value", "Arrived late", "Perfect", "Would buy again",
+                 "Too bitter", "Smooth and rich", "Broke after a week", "Exactly as described")
+REVIEW_BODIES = (
+    "Bought this for the office and everyone loves it.",
+    "The packaging was damaged but the contents were fine.",
+    "Strong flavour, a little too dark for my taste.",
+    "Good quality for the price. Delivery was quick.",
+    "Not what I expected from the photos; returning it.",
+    "Five stars. I have ordered it three times now.\nHighly recommended.",
+)
+
+
+def _seed_rows_sqlite(model: type[BaseModel], fields: Sequence[pw.Field], rows: list[tuple]) -> None:
+    cols = ", ".join(f'"{f.column_name}"' for f in fields)
+    marks = ", ".join("?" for _ in fields)
+    db.obj.cursor().executemany(
+        f'INSERT INTO "{model._meta.table_name}" ({cols}) VALUES ({marks})', rows)
+
+
+def _insert_rows(model: type[BaseModel], fields: Sequence[pw.Field], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    if is_sqlite():
+        _seed_rows_sqlite(model, fields, rows)
+        return
+    for i in range(0, len(rows), 1000):
+        model.insert_many(rows[i:i + 1000], fields=list(fields)).execute()
+
+
+def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], None] | None = None,
+         today: dt.datetime | None = None, batch: int = 20_000, actor: str | None = None) -> dict[str, int]:
+    """Add ``customers`` deterministic, realistic demo customers (with
+    addresses, orders, products in categories and reviews in every status).
+    ``progress(done, total)`` is called after each batch."""
+    if customers < 0:
+        raise ValidationError({"customers": "The number of customers cannot be negative"})
+    rng = random.Random(rng_seed)
+    now = today or utcnow()
+    counts = {"customers": 0, "addresses": 0, "orders": 0, "order_lines": 0, "reviews": 0, "products": 0}
+    with db.atomic():
+        general = general_group()
+        wholesale = CustomerGroup.get_or_none(CustomerGroup.code == "wholesale")
+        # Catalogue, once per database.
+        if not Product.select().exists():
+            cats = {}
+            for name, slug, restricted in CATEGORIES:
+                cats[slug] = Category.create(name=name, slug=slug, restricted=restricted)
+                if restricted and wholesale:
+                    CategoryAccess.create(category=cats[slug], group=wholesale)
+            slugs = ["coffee"] * 6 + ["tea"] * 4 + ["brewing-gear"] * 4 + ["cups"] * 3 + ["wholesale-sacks"] * 2
+            for i, (word, slug) in enumerate(zip(PRODUCT_WORDS, slugs), start=1):
+                Product.create(sku=f"SKU-{i:04d}", name=word, category=cats[slug],
+                               price=Decimal(rng.randrange(450, 9900)) / 100)
+                counts["products"] += 1
+        products = list(Product.select(Product.id, Product.price).tuples())
+        start_id = (Customer.select(pw.fn.MAX(Customer.id)).scalar() or 0) + 1
+        start_order = (Order.select(pw.fn.MAX(Order.id)).scalar() or 0) + 1
+        actor_name = actor or current_actor()
+        span = 6 * 365 * 86400
+        cust_fields = [Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.email_key,
+                       Customer.name_key, Customer.last_key, Customer.phone, Customer.status,
+                       Customer.account_type, Customer.tax_exempt, Customer.language, Customer.registered_at,
+                       Customer.default_group, Customer.total_spent, Customer.order_count, Customer.version,
+                       Customer.updated_at]
+        addr_fields = [Address.customer, Address.kind, Address.name, Address.line1, Address.line2,
+                       Address.city, Address.region, Address.postcode, Address.country]
+        mem_fields = [Membership.customer, Membership.group, Membership.source, Membership.added_by,
+                      Membership.added_at]
+        order_fields = [Order.id, Order.customer, Order.number, Order.placed_at, Order.status, Order.total]
+        line_fields = [OrderLine.order, OrderLine.product, OrderLine.quantity, OrderLine.unit_price]
+        review_fields = [Review.product, Review.customer, Review.rating, Review.title, Review.body,
+                         Review.status, Review.created_at, Review.moderated_at, Review.moderated_by,
+                         Review.reject_reason]
+        fn_, ln_ = FIRST_NAMES, LAST_NAMES
+        next_order = start_order
+        done = 0
+        while done < customers:
+            n = min(batch, customers - done)
+            cust, addr, mem, orders, lines, reviews = [], [], [], [], [], []
+            for k in range(n):
+                cid = start_id + done + k
+                first = fn_[rng.randrange(len(fn_))]
+                last = ln_[rng.randrange(len(ln_))]
+                email = f"{first}.{last}.{cid}@{DOMAINS[cid % len(DOMAINS)]}".replace(" ", "").replace("'", "")
+                reg = now - dt.timedelta(seconds=rng.randrange(span))
+                is_wholesale = wholesale is not None and rng.random() < 0.03
+                status = "disabled" if rng.random() < 0.04 else "active"
+                spent = Decimal(0)
+                n_orders = rng.choice((0, 0, 0, 1, 1, 2, 3)) if rng.random() < 0.6 else 0
+                for _ in range(n_orders):
+                    placed = reg + dt.timedelta(seconds=rng.randrange(max(1, int((now - reg).total_seconds()))))
+                    total = Decimal(0)
+                    for _line in range(rng.choice((1, 1, 2))):
+                        pid, price = products[rng.randrange(len(products))]
+                        qty = rng.choice((1, 1, 1, 2, 3))
+                        lines.append((next_order, pid, qty, price))
+                        total += Decimal(price) * qty
+                    orders.append((next_order, cid, f"BR{next_order:09d}", placed, "complete", total))
+                    spent += total
+                    next_order += 1
+                    if rng.random() < 0.15:
+                        rating = rng.choice((1, 2, 3, 4, 4, 5, 5, 5))
+                        state = rng.choice(REVIEW_STATUSES)
+                        moderated = placed + dt.timedelta(days=1) if state != "pending" else None
+                        reviews.append((lines[-1][1], cid, rating, rng.choice(REVIEW_TITLES),
+                                        rng.choice(REVIEW_BODIES), state, placed + dt.timedelta(hours=5),
+                                        moderated, actor_name if moderated else None,
+                                        "Off-topic" if state == "rejected" else None))
+                city, country = CITIES[rng.randrange(len(CITIES))]
+                name = f"{first} {last}"
+                line1 = f"{rng.randrange(1, 250)} {STREETS[rng.randrange(len(STREETS))]}"
+                postcode = f"{rng.randrange(10000, 99999)}"
+                addr.append((cid, "billing", name, line1, "", city, "", postcode, country))
+                if rng.random() < 0.2:
+                    city2, country2 = CITIES[rng.randrange(len(CITIES))]
+                    addr.append((cid, "shipping", name, f"{rng.randrange(1, 250)} {STREETS[0]}", "", city2, "",
+                                 f"{rng.randrange(10000, 99999)}", country2))
+                else:
+                    addr.append((cid, "shipping", name, line1, "", city, "", postcode, country))
+                group_id = wholesale.id if is_wholesale else general.id
+                cust.append((cid, first, last, email, email.lower(), name.lower(), last.lower(),
+                             f"+44 7{rng.randrange(100000000, 999999999)}", status,
+                             "business" if is_wholesale else "personal", is_wholesale,
+                             LANGUAGES[rng.randrange(len(LANGUAGES))] if rng.random() < 0.3 else "en",
+                             reg, group_id, spent, n_orders, 1, reg))
+                mem.append((cid, general.id, "manual", actor_name, reg))
+                if is_wholesale:
+                    mem.append((cid, wholesale.id, "manual", actor_name, reg))
+            _insert_rows(Customer, cust_fields, cust)
+            _insert_rows(Address, addr_fields, addr)
+            _insert_rows(Membership, mem_fields, mem)
+            _insert_rows(Order, order_fields, orders)
+            _insert_rows(OrderLine, line_fields, lines)
+            _insert_rows(Review, review_fields, reviews)
+            counts["customers"] += len(cust)
+            counts["addresses"] += len(addr)
+            counts["orders"] += len(orders)
+            counts["order_lines"] += len(lines)
+            counts["reviews"] += len(reviews)
+            done += n
+            if progress:
+                progress(done, customers)
+        if is_postgres() and counts["customers"]:
+            # Rows were inserted with explicit ids: move the sequences past them.
+            for model in (Customer, Order):
+                table = model._meta.table_name
+                db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                               f"(SELECT MAX(id) FROM {table}))")
+        audit("seed", "database", None, after=counts, actor=actor)
+    return counts
