@@ -1,0 +1,193 @@
+"""Backroom's command line: ``backroom [--db URL] [command]``.
+
+With no command it opens the TUI on the chosen database.  Errors are one
+line on standard error and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from importlib import metadata
+from typing import Sequence
+
+import peewee as pw
+
+import models
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+DEMO_CUSTOMERS = 5_000
+
+
+def version() -> str:
+    try:
+        return metadata.version("backroom")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="backroom",
+        description="The back office of an online shop, in a terminal: customers, customer groups "
+                    "and review moderation. With no command, opens the TUI.",
+        epilog="The database is chosen by --db, else $BACKROOM_DB, else a SQLite file in "
+               f"{models.default_data_dir()}.")
+    parser.add_argument("--db", metavar="URL",
+                        help="database URL: sqlite:///path.db, postgresql://user@host/name or "
+                             "mysql://user@host/name (default: $BACKROOM_DB)")
+    parser.add_argument("--version", action="version", version=f"backroom {version()}")
+    sub = parser.add_subparsers(dest="command", metavar="command", parser_class=Parser)
+
+    demo = sub.add_parser("demo", help="open Backroom on a demo SQLite database (made on first use)",
+                          description="Open Backroom on a demo SQLite database, seeding it with "
+                                      f"{DEMO_CUSTOMERS:,} customers the first time. --db chooses "
+                                      "another database.")
+    demo.add_argument("--customers", type=_count, default=DEMO_CUSTOMERS, metavar="N",
+                      help=f"customers to seed a new demo database with (default {DEMO_CUSTOMERS:,})")
+
+    seed = sub.add_parser("seed", help="add deterministic, realistic demo data",
+                          description="Add demo customers with addresses, orders, products in "
+                                      "categories and reviews in every status. The same --seed "
+                                      "gives the same data.")
+    seed.add_argument("--customers", type=_count, required=True, metavar="N", help="how many customers")
+    seed.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+
+    groups = sub.add_parser("groups", help="customer groups",
+                            description="Work with customer groups.")
+    gsub = groups.add_subparsers(dest="groups_command", metavar="command", parser_class=Parser,
+                                 required=True)
+    glist = gsub.add_parser("list", help="list the groups with member counts",
+                            description="List every customer group with its member count.")
+    glist.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    return parser
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def database_url(args: argparse.Namespace) -> str:
+    if args.db:
+        return args.db
+    if os.environ.get("BACKROOM_DB"):
+        return os.environ["BACKROOM_DB"]
+    if args.command == "demo":
+        return f"sqlite:///{models.default_data_dir() / 'demo.db'}"
+    return models.default_url()
+
+
+class Progress:
+    """A progress bar on standard error (a plain line when it is not a terminal)."""
+
+    def __init__(self, label: str, stream=None):
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.started = time.monotonic()
+        self.last = -1.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        frac = done / total if total else 1.0
+        if self.tty:
+            width = 30
+            bar = "#" * int(frac * width)
+            self.stream.write(f"\r{self.label} [{bar:<{width}}] {done:,}/{total:,} "
+                              f"{now - self.started:5.1f}s")
+            if done >= total:
+                self.stream.write("\n")
+            self.stream.flush()
+        elif done >= total:
+            self.stream.write(f"{self.label}: {done:,}/{total:,} in {now - self.started:.1f}s\n")
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    counts = models.seed(args.customers, rng_seed=args.seed, progress=Progress("Seeding customers"))
+    print(", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()))
+    return 0
+
+
+def cmd_groups_list(args: argparse.Namespace) -> int:
+    rows = models.list_groups(sort="code")
+    if args.json:
+        print(json.dumps([{
+            "code": r.code, "name": r.name, "description": r.description, "tax_class": r.tax_class,
+            "discount_percent": str(r.discount_percent), "free_shipping": r.free_shipping,
+            "hidden": r.hidden, "system": r.is_system, "members": r.member_count,
+        } for r in rows], indent=2, ensure_ascii=False))
+        return 0
+    header = ("CODE", "NAME", "MEMBERS", "TAX CLASS", "DISCOUNT", "FREE SHIP", "HIDDEN", "SYSTEM")
+    table = [header] + [(
+        models.clean_line(r.code), models.clean_line(r.name), f"{r.member_count:,}",
+        models.clean_line(r.tax_class), f"{r.discount_percent}%", _yes(r.free_shipping), _yes(r.hidden),
+        "locked" if r.is_system else "") for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def cmd_tui(args: argparse.Namespace, url: str) -> int:
+    try:
+        from tui.app import BackroomApp
+    except ImportError as exc:  # a broken install, not a user error
+        raise models.BackroomError(f"The TUI cannot start: {exc}") from None
+    BackroomApp(db_label=models.redact_url(url)).run()
+    return 0
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    url = database_url(args)
+    models.connect(url)
+    if args.command == "seed":
+        return cmd_seed(args)
+    if args.command == "groups":
+        return cmd_groups_list(args)
+    if args.command == "demo" and not models.Customer.select().exists() and args.customers:
+        models.seed(args.customers, rng_seed=1, progress=Progress("Making the demo database"))
+    return cmd_tui(args, url)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except models.BackroomError as exc:
+        print(f"backroom: error: {exc}", file=sys.stderr)
+    except pw.PeeweeException as exc:
+        print(f"backroom: database error: {models.first_line(exc)}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("backroom: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
