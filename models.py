@@ -125,7 +125,10 @@ def make_database(url: str) -> pw.Database:
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             path = str(p)
-        return pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+        # IMMEDIATE: a transaction takes the write lock when it begins, so a
+        # second admin waits (busy timeout) instead of failing when a
+        # transaction that read first tries to write.
+        return pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     options = dict(parse_qsl(parsed.query))
     kwargs: dict[str, Any] = {
         "host": parsed.hostname or "localhost",
@@ -461,6 +464,10 @@ def _migrate_1_to_2() -> None:
         ops.append(migrator.add_column("customer", "version", pw.IntegerField(default=1)))
     if "version" not in {c.name for c in db.get_columns("customer_group")}:
         ops.append(migrator.add_column("customer_group", "version", pw.IntegerField(default=1)))
+    # Version 1 made the email itself unique, which let "A@x" and "a@x" in.
+    for index in db.get_indexes("customer"):
+        if index.columns == ["email"]:
+            ops.append(migrator.drop_index("customer", index.name))
     migrate(*ops)
     # Backfill in SQL, then check that lower-cased emails are still unique
     # before the unique index goes on: a clear message beats a failed upgrade.
@@ -480,10 +487,36 @@ def _migrate_1_to_2() -> None:
             + ", ".join(dupes))
     # Everything new in version 2 (tables and indexes) is created safely.
     db.create_tables(ALL_MODELS, safe=True)
+    for model in (Customer, CustomerGroup):
+        _ensure_indexes(model)
+
+
+def _ensure_indexes(model: type[BaseModel]) -> None:
+    """Create the model's indexes that the table lacks (Peewee's "safe"
+    create skips them for an existing MySQL table)."""
+    existing = {ix.name for ix in db.get_indexes(model._meta.table_name)}
+    for index in model._meta.fields_to_index():
+        if index._name not in existing:
+            db.execute(model._schema._create_index(index, safe=False))
 
 
 MIGRATIONS: dict[int, Callable[[], None]] = {2: _migrate_1_to_2}
 """Step ``n`` upgrades a database from version ``n - 1`` to ``n``."""
+
+
+@contextlib.contextmanager
+def _foreign_keys_deferred() -> Iterator[None]:
+    """SQLite rebuilds a table to change a column; its documented procedure is
+    to switch foreign keys off around that (outside any transaction) and
+    check them before committing."""
+    if not is_sqlite():
+        yield
+        return
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
 
 
 def migrate_schema() -> int:
@@ -503,12 +536,15 @@ def migrate_schema() -> int:
         raise SchemaError(
             f"This database uses schema version {found}, newer than this Backroom "
             f"understands ({SCHEMA_VERSION}). Upgrade Backroom to open it.")
-    for step in range(found + 1, SCHEMA_VERSION + 1):
-        # PostgreSQL and SQLite roll a failed step back whole; MySQL commits
-        # DDL implicitly, so each step is written to be safe to run again.
-        with db.atomic():
-            MIGRATIONS[step]()
-            _set_schema_version(step)
+    with _foreign_keys_deferred():
+        for step in range(found + 1, SCHEMA_VERSION + 1):
+            # PostgreSQL and SQLite roll a failed step back whole; MySQL commits
+            # DDL implicitly, so each step is written to be safe to run again.
+            with db.atomic():
+                MIGRATIONS[step]()
+                if is_sqlite() and db.execute_sql("PRAGMA foreign_key_check").fetchall():
+                    raise SchemaError("The upgrade would break references between tables; nothing was changed.")
+                _set_schema_version(step)
     if found < SCHEMA_VERSION:
         with db.atomic():
             ensure_defaults()
@@ -632,6 +668,12 @@ def parse_date(text: str, *, today: dt.date | None = None) -> dt.date:
         raise DateParseError(
             f"Cannot understand the date {raw!r}: try 2024-03-01, 1 March 2024 or 3 months ago."
         ) from None
+
+
+def money(value: Any) -> Decimal:
+    """An amount as Decimal cents, whatever the engine returned (SQLite
+    hands back sums of DECIMAL columns as floats)."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def parse_money(text: str | None, field: str = "amount") -> Decimal | None:
@@ -1421,7 +1463,7 @@ def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered"
                          .where(Membership.customer.in_(ids)).tuples()):
             groups[cid].append(codes.get(gid, "?"))
     return [CustomerRow(id=r[0], first_name=r[1], last_name=r[2], email=r[3], status=r[4],
-                        registered_at=r[5], total_spent=Decimal(r[6] or 0), order_count=r[7] or 0,
+                        registered_at=r[5], total_spent=money(r[6]), order_count=r[7] or 0,
                         default_group=codes.get(r[8], "?"), groups=sorted(groups[r[0]]))
             for r in rows]
 
@@ -1599,8 +1641,9 @@ def _pick(key: pw.Node, choices: Sequence[str]) -> pw.Node:
 
 
 def _mod(a: pw.Node, n: int) -> pw.Node:
-    # Not ``a % n``: Peewee reads ``%`` as LIKE.
-    return pw.Expression(a, pw.OP.MOD, n)
+    # Not ``a % n``: Peewee reads ``%`` as LIKE, and the PostgreSQL and
+    # MySQL drivers read a bare % in SQL as a placeholder.
+    return pw.Expression(a, pw.OP.MOD, n) if is_sqlite() else pw.fn.MOD(a, n)
 
 
 def _seed_addresses(customer_ids: pw.Expression) -> int:

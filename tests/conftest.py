@@ -1,0 +1,125 @@
+"""Fixtures for the data-layer tests.
+
+``database`` runs a test on SQLite (a fresh file) and, when the environment
+variable ``BACKROOM_TEST_DATABASES`` lists server URLs (comma-separated),
+on each of those too.  A listed server that cannot be reached is an error,
+never a skip: CI must not go green without it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import peewee as pw
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import models  # noqa: E402
+
+SERVER_URLS = [u.strip() for u in os.environ.get("BACKROOM_TEST_DATABASES", "").split(",") if u.strip()]
+ONLY_SERVERS = os.environ.get("BACKROOM_TEST_ONLY_SERVERS") == "1"
+ENGINES = ([] if ONLY_SERVERS else ["sqlite"]) + SERVER_URLS
+
+
+def _engine_id(url: str) -> str:
+    return url.split(":", 1)[0]
+
+
+_fresh: set[str] = set()
+
+
+def drop_everything() -> None:
+    """Drop every Backroom table (and leftovers of an old schema)."""
+    tables = set(models.db.get_tables())
+    names = [m._meta.table_name for m in reversed(models.ALL_MODELS)]
+    if models.is_mysql():
+        models.db.execute_sql("SET FOREIGN_KEY_CHECKS = 0")
+    try:
+        for name in names + sorted(tables - set(names)):
+            if name in tables:
+                models.db.execute_sql(
+                    f'DROP TABLE IF EXISTS "{name}" CASCADE' if models.is_postgres()
+                    else f"DROP TABLE IF EXISTS `{name}`" if models.is_mysql()
+                    else f'DROP TABLE IF EXISTS "{name}"')
+    finally:
+        if models.is_mysql():
+            models.db.execute_sql("SET FOREIGN_KEY_CHECKS = 1")
+
+
+def wipe_rows() -> None:
+    """Empty every table and restore the defaults (quicker than DDL per test)."""
+    if models.is_mysql():
+        models.db.execute_sql("SET FOREIGN_KEY_CHECKS = 0")
+    try:
+        with models.db.atomic():
+            for model in reversed(models.ALL_MODELS):
+                if model is not models.SchemaMeta:
+                    model.delete().execute()
+            models.ensure_defaults()
+    finally:
+        if models.is_mysql():
+            models.db.execute_sql("SET FOREIGN_KEY_CHECKS = 1")
+
+
+def connect_server(url: str, *, fresh: bool) -> None:
+    try:
+        database = models.make_database(url)
+        models.db.initialize(database)
+        database.connect(reuse_if_open=True)
+    except (pw.OperationalError, pw.InterfaceError, models.BackroomError) as exc:
+        pytest.fail(f"Cannot reach the test database {url}: {models.first_line(exc)}", pytrace=False)
+    if fresh or url not in _fresh:
+        drop_everything()
+        models.migrate_schema()
+        _fresh.add(url)
+    else:
+        models.migrate_schema()
+        wipe_rows()
+
+
+@pytest.fixture(params=ENGINES, ids=_engine_id)
+def db_url(request, tmp_path) -> str:
+    """A database URL with a fresh Backroom schema, the models bound to it."""
+    url = request.param
+    models.set_actor(None)
+    if url == "sqlite":
+        url = f"sqlite:///{tmp_path / 'backroom.db'}"
+        models.connect(url)
+    else:
+        connect_server(url, fresh=False)
+    yield url
+    models.set_actor(None)
+    if not models.db.is_closed():
+        models.db.close()
+
+
+@pytest.fixture
+def database(db_url):
+    return models.db
+
+
+@pytest.fixture
+def empty_db_url(request, tmp_path):
+    """Like ``db_url`` but with no tables at all (for schema tests)."""
+    url = request.param
+    if url == "sqlite":
+        url = f"sqlite:///{tmp_path / 'backroom.db'}"
+        models.db.initialize(models.make_database(url))
+        models.db.connect(reuse_if_open=True)
+    else:
+        connect_server(url, fresh=True)
+        drop_everything()
+        _fresh.discard(url)
+    yield url
+    if not models.db.is_closed():
+        models.db.close()
+
+
+def pytest_generate_tests(metafunc):
+    if "empty_db_url" in metafunc.fixturenames:
+        metafunc.parametrize("empty_db_url", ENGINES, ids=_engine_id, indirect=True)
