@@ -1,0 +1,169 @@
+"""Data-layer benchmark: seeding, bulk assignment and page fetches on SQLite.
+
+For each size (10k, 100k and 1M customers by default) a fresh process seeds a
+new SQLite database and measures:
+
+- seeding time;
+- assigning every customer matching a filter to a group through
+  ``models.assign_customers`` (one set-based statement), and the same
+  INSERT ... SELECT run through the raw sqlite3 module for comparison;
+- fetching a 50-row page, without a filter, with a text filter, with a
+  status + registered-date filter, and deep in the list (offset = half);
+- counting the customers matching a filter;
+- the process's peak memory (max RSS).
+
+Prints a table, then (last) one JSON line with every figure.
+
+    python bench/bench_data.py [--sizes 10000,100000,1000000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import models  # noqa: E402
+from models import CustomerFilter, Selection  # noqa: E402
+
+TODAY = dt.datetime(2026, 11, 1)
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:
+    """Median seconds over ``repeat`` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def measure(size: int, workdir: Path) -> dict:
+    path = workdir / f"bench-{size}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    models.connect(url)
+    models.set_actor("bench")
+    out: dict = {"customers": size}
+
+    out["seed_s"], _ = timed(lambda: models.seed(size, rng_seed=1, today=TODAY))
+
+    active = CustomerFilter(status="active")
+    group, _ = models.create_group({"code": "bench", "name": "Bench"})
+    out["assign_s"], added = timed(lambda: models.assign_customers(group.id, Selection.matching(active)))
+    out["assigned"] = added
+
+    # The same statement through the raw sqlite3 module, on a second group.
+    raw_group, _ = models.create_group({"code": "raw", "name": "Raw"})
+    query = (models.Membership.insert_from(
+        Selection.matching(active).query().select(
+            models.Customer.id, models.pw.Value(raw_group.id), models.pw.Value("manual"),
+            models.pw.Value("bench"), models.pw.Value(models.utcnow())),
+        [models.Membership.customer, models.Membership.group, models.Membership.source,
+         models.Membership.added_by, models.Membership.added_at]))
+    sql, params = query.sql()
+    models.db.close()
+    raw = sqlite3.connect(path)
+
+    def run_raw():
+        with raw:
+            return raw.execute(sql, params).rowcount
+
+    out["assign_raw_sqlite3_s"], raw_added = timed(run_raw)
+    raw.close()
+    assert raw_added == added, (raw_added, added)
+    models.connect(url)
+
+    out["unassign_s"], _ = timed(lambda: models.unassign_customers(group.id, Selection.matching(active)))
+
+    repeat = 15
+    out["page_s"], rows = timed(lambda: models.customer_page(sort="registered", limit=50), repeat)
+    assert len(rows) == 50
+    text = CustomerFilter(text="smi")
+    out["page_text_filter_s"], _ = timed(lambda: models.customer_page(text, sort="registered", limit=50), repeat)
+    since = CustomerFilter(status="disabled", registered_from=dt.date(2024, 1, 1))
+    out["page_status_date_filter_s"], _ = timed(
+        lambda: models.customer_page(since, sort="registered", limit=50), repeat)
+    out["page_sorted_by_spent_s"], _ = timed(
+        lambda: models.customer_page(sort="total_spent", descending=True, limit=50), repeat)
+    out["page_deep_offset_s"], _ = timed(
+        lambda: models.customer_page(sort="registered", offset=size // 2, limit=50), 5)
+    out["count_text_filter_s"], out["count_text_filter"] = timed(lambda: models.count_customers(text), 5)
+    out["count_all_s"], _ = timed(models.count_customers, 5)
+    models.db.close()
+    out["db_mb"] = round(sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal")
+                             if os.path.exists(f"{path}{s}")) / 2 ** 20, 1)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+COLUMNS = [
+    ("customers", "customers", "{:,}"),
+    ("seed_s", "seed s", "{:.1f}"),
+    ("assign_s", "assign all matching s", "{:.3f}"),
+    ("assign_raw_sqlite3_s", "same, raw sqlite3 s", "{:.3f}"),
+    ("unassign_s", "unassign s", "{:.3f}"),
+    ("page_s", "page ms", "ms"),
+    ("page_text_filter_s", "page text ms", "ms"),
+    ("page_status_date_filter_s", "page status+date ms", "ms"),
+    ("page_sorted_by_spent_s", "page by spent ms", "ms"),
+    ("page_deep_offset_s", "page at n/2 ms", "ms"),
+    ("count_text_filter_s", "count text ms", "ms"),
+    ("count_all_s", "count all ms", "ms"),
+    ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
+    ("db_mb", "db MB", "{:.0f}"),
+]
+
+
+def print_table(results: list[dict]) -> None:
+    for key, label, fmt in COLUMNS:
+        cells = []
+        for r in results:
+            v = r.get(key)
+            cells.append("-" if v is None else f"{v * 1000:.2f}" if fmt == "ms" else fmt.format(v))
+        print(f"{label:<24}" + "".join(f"{c:>14}" for c in cells))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000,1000000")
+    ap.add_argument("--keep", metavar="DIR", help="put the databases here (default: a temporary folder)")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    workdir = Path(args.keep or tempfile.mkdtemp(prefix="backroom-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    if args.one:
+        print(json.dumps(measure(args.one, workdir)))
+        return 0
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        # A process per size, so peak memory belongs to that size alone.
+        proc = subprocess.run([sys.executable, __file__, "--one", str(size), "--keep", str(workdir)],
+                              capture_output=True, text=True)
+        if proc.returncode:
+            sys.stderr.write(proc.stderr)
+            return proc.returncode
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    print(f"Backroom data layer on SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores")
+    print_table(results)
+    print(json.dumps({"bench": "data", "results": results}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
