@@ -140,7 +140,7 @@ def cmd_groups_list(args: argparse.Namespace) -> int:
     header = ("CODE", "NAME", "MEMBERS", "TAX CLASS", "DISCOUNT", "FREE SHIP", "HIDDEN", "SYSTEM")
     table = [header] + [(
         models.clean_line(r.code), models.clean_line(r.name), f"{r.member_count:,}",
-        models.clean_line(r.tax_class), f"{r.discount_percent}%", _yes(r.free_shipping), _yes(r.hidden),
+        models.clean_line(r.tax_class), models.format_percent(r.discount_percent), _yes(r.free_shipping), _yes(r.hidden),
         "locked" if r.is_system else "") for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:

@@ -434,12 +434,10 @@ def schema_version() -> int | None:
 
 
 def _set_schema_version(version: int) -> None:
-    (SchemaMeta.insert(key="schema_version", value=str(version))
-     .on_conflict_replace().execute()
-     if not is_postgres() else
-     SchemaMeta.insert(key="schema_version", value=str(version))
-     .on_conflict(conflict_target=[SchemaMeta.key], update={SchemaMeta.value: str(version)})
-     .execute())
+    updated = (SchemaMeta.update(value=str(version))
+               .where(SchemaMeta.key == "schema_version").execute())
+    if not updated:
+        SchemaMeta.create(key="schema_version", value=str(version))
 
 
 def is_postgres() -> bool:
@@ -674,6 +672,12 @@ def money(value: Any) -> Decimal:
     """An amount as Decimal cents, whatever the engine returned (SQLite
     hands back sums of DECIMAL columns as floats)."""
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
+
+
+def format_percent(value: Any) -> str:
+    """12.50 -> "12.5%", 10.00 -> "10%"."""
+    text = f"{Decimal(value or 0):.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
 
 
 def parse_money(text: str | None, field: str = "amount") -> Decimal | None:

@@ -563,3 +563,8 @@ def test_seed_is_deterministic_and_realistic(database):
 def test_seed_rejects_negative_counts(database):
     with pytest.raises(models.ValidationError):
         models.seed(-1)
+
+
+def test_format_percent():
+    assert [models.format_percent(v) for v in (Decimal("0"), Decimal("12.50"), Decimal("10"), "7.25")] == [
+        "0%", "12.5%", "10%", "7.25%"]
