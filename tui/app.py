@@ -1,0 +1,76 @@
+"""Backroom's TUI: the application shell.
+
+``main.py`` connects to the database and then runs
+``BackroomApp(db_label=...).run()``.  Customers, Groups and Reviews are
+modes, each with its own stack of screens, one function key away.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from screens.customers import CustomersScreen
+from screens.groups import GroupsScreen
+from screens.reviews import ReviewsScreen
+from tui.widgets import AREAS
+
+STYLES = Path(__file__).resolve().parent.parent / "styles"
+
+
+
+class BackroomApp(App[None]):
+    """The back office of an online shop."""
+
+    TITLE = "Backroom"
+    CSS_PATH = [STYLES / "app.tcss", STYLES / "widgets.tcss", STYLES / "groups.tcss"]
+    MODES = {"customers": CustomersScreen, "groups": GroupsScreen, "reviews": ReviewsScreen}
+    BINDINGS = [
+        Binding(key, f"area('{mode}')", title, tooltip=f"Open {title}", priority=True,
+                show=False)
+        for mode, key, title in AREAS
+    ] + [Binding("ctrl+q", "quit", "Quit", tooltip="Quit Backroom", priority=True,
+                                      show=False)]
+
+    def __init__(self, db_label: str = "") -> None:
+        super().__init__()
+        self.db_label = db_label
+        self.sub_title = db_label
+
+    def format_title(self, title: str, sub_title: str):  # type: ignore[override]
+        """"Backroom · <screen>" — and the database, so it is always clear which one."""
+        if title != self.TITLE:
+            title = f"{self.TITLE} · {title}"
+        return super().format_title(title, sub_title)
+
+    def on_mount(self) -> None:
+        self.switch_mode("groups")
+
+    def action_area(self, mode: str) -> None:
+        """Show an area (keeping whatever was open in the others)."""
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers every area and every action of the current screen."""
+        for mode, key, title in AREAS:
+            yield SystemCommand(title, f"Open the {title} screen ({key.upper()})",
+                                partial(self.action_area, mode))
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if (not binding.description or binding.system or not active.enabled
+                    or binding.action.startswith("area(") or binding.action in ("quit", "app.quit")):
+                continue
+            name = f"{binding.description}"
+            if name in seen:
+                continue
+            seen.add(name)
+            help_text = f"{binding.tooltip or binding.description} ({self.get_key_display(binding)})"
+            yield SystemCommand(name, help_text, partial(self.run_action, binding.action, active.node))
+        yield from super().get_system_commands(screen)

@@ -1,0 +1,77 @@
+"""Running data operations off the event loop.
+
+Counting or saving a million customers takes longer than a frame, so
+screens run operations in a thread worker and get the result back on the
+event loop.  A newer request for the same job makes older results stale:
+they are dropped, so a slow query can never overwrite a fresh one.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, TypeVar
+
+import peewee as pw
+from textual.worker import Worker
+
+import models
+
+T = TypeVar("T")
+
+
+def error_message(exc: BaseException) -> str:
+    """One line for the admin: the operation's own message, or the database's."""
+    if isinstance(exc, models.BackroomError):
+        return str(exc)
+    if isinstance(exc, pw.PeeweeException) or isinstance(exc, pw.DatabaseError):
+        return f"Database error: {models.first_line(exc)}"
+    return f"Unexpected error: {exc.__class__.__name__}: {exc}"
+
+
+def _release_connection() -> None:
+    """Close this worker thread's connection (Peewee keeps one per thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        try:
+            models.db.close()
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+
+
+class Background:
+    """Mixin for widgets and screens: ``run_job`` a data operation in a thread."""
+
+    def run_job(self, job: Callable[[], T], done: Callable[[T], Any], *, name: str,
+                failed: Callable[[BaseException], Any] | None = None) -> Worker:
+        """Run ``job()`` in a thread and call ``done(result)`` (or ``failed(exc)``)
+        on the event loop, unless a newer job of the same ``name`` was started."""
+        node: Any = self
+        tokens: dict[str, int] = node.__dict__.setdefault("_job_tokens", {})
+        token = tokens[name] = tokens.get(name, 0) + 1
+        app = node.app
+        on_error = failed or self.job_failed
+
+        def deliver(callback: Callable[[Any], Any], value: Any) -> None:
+            if tokens.get(name) == token and node.is_attached:
+                callback(value)
+
+        def run() -> None:
+            try:
+                result = job()
+            except Exception as exc:  # noqa: BLE001 - reported to the admin
+                _release_connection()
+                callback, value = on_error, exc
+            else:
+                _release_connection()
+                callback, value = done, result
+            try:
+                app.call_from_thread(deliver, callback, value)
+            except RuntimeError:  # the app has closed meanwhile
+                pass
+
+        return node.run_worker(run, thread=True, exclusive=True, group=name, name=name,
+                               exit_on_error=False)
+
+    def job_failed(self, exc: BaseException) -> None:
+        """Default error handler: a notification naming what went wrong."""
+        node: Any = self
+        node.notify(error_message(exc), title="Could not complete", severity="error", markup=False)
