@@ -156,7 +156,12 @@ def make_database(url: str) -> pw.Database:
         except ImportError:
             raise BackroomError(
                 "MySQL/MariaDB needs its driver: pip install 'backroom[mysql]'") from None
+        from pymysql.constants import CLIENT
+
         kwargs.setdefault("charset", "utf8mb4")
+        # Row counts mean "rows matched", as on the other engines, not
+        # "rows whose values changed".
+        kwargs.setdefault("client_flag", CLIENT.FOUND_ROWS)
         kwargs.update(options)
         return pw.MySQLDatabase(name, **kwargs)
     raise BackroomError(
@@ -392,6 +397,19 @@ class Review(BaseModel):
         )
 
 
+class ReviewEvent(BaseModel):
+    """A review's moderation history: each change of status, by whom and why."""
+
+    review = pw.ForeignKeyField(Review, backref="events", on_delete="CASCADE", index=False)
+    status = pw.CharField(max_length=16)
+    reason = pw.CharField(max_length=500, null=True)
+    at = pw.DateTimeField(default=utcnow)
+    actor = pw.CharField(max_length=64)
+
+    class Meta:
+        indexes = ((("review", "at"), False),)
+
+
 class AuditEntry(BaseModel):
     at = pw.DateTimeField(default=utcnow, index=True)
     actor = pw.CharField(max_length=64)
@@ -413,7 +431,7 @@ class AuditEntry(BaseModel):
 
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaMeta, TaxClass, CustomerGroup, Customer, Address, Membership, Category,
-    CategoryAccess, Product, Order, OrderLine, RewardPointEntry, Review, AuditEntry,
+    CategoryAccess, Product, Order, OrderLine, RewardPointEntry, Review, ReviewEvent, AuditEntry,
 ]
 
 # --------------------------------------------------------------------------
@@ -812,14 +830,16 @@ def build_filter(*, text: str = "", status: str = "", group: str = "", registere
 
 @dataclasses.dataclass(frozen=True)
 class Selection:
-    """A set of customers, described without listing them.
+    """A set of rows (customers unless told otherwise), described without
+    listing them.
 
     A selection is a small expression tree whose leaves are ``all`` (every
-    customer), ``none``, ``ids`` (explicit ids), ``filter`` (every customer
-    matching a :class:`CustomerFilter`) and ``group`` (the members of a group),
-    combined with ``or``, ``and`` and ``not``.  It compiles to one SQL
-    condition, so a selection of a million customers costs nothing to hold
-    and is saved by one set-based statement.
+    row), ``none``, ``ids`` (explicit ids), ``filter`` (every row matching a
+    filter such as :class:`CustomerFilter` or :class:`ReviewFilter`) and, for
+    customers, ``group`` (the members of a group), combined with ``or``,
+    ``and`` and ``not``.  It compiles to one SQL condition, so a selection of
+    a million rows costs nothing to hold and is saved by one set-based
+    statement.
     """
 
     op: str
@@ -840,8 +860,9 @@ class Selection:
         return cls("ids", (ids,)) if ids else cls.none()
 
     @classmethod
-    def matching(cls, flt: CustomerFilter, *, except_ids: Iterable[int] = ()) -> "Selection":
-        """Every customer matching ``flt``, except ``except_ids``."""
+    def matching(cls, flt: Any, *, except_ids: Iterable[int] = ()) -> "Selection":
+        """Every row matching ``flt`` (a filter with ``is_empty()`` and
+        ``expression()``), except ``except_ids``."""
         sel = cls.all() if flt.is_empty() else cls("filter", (flt,))
         return sel - cls.ids(except_ids)
 
@@ -881,24 +902,28 @@ class Selection:
         return self & ~other
 
     # -- SQL ----------------------------------------------------------------
-    def expression(self) -> pw.Expression | None:
-        """A condition on :class:`Customer`; ``None`` means every customer."""
+    def expression(self, model: type[BaseModel] | None = None) -> pw.Expression | None:
+        """A condition on ``model`` (:class:`Customer` by default); ``None``
+        means every row."""
+        model = model or Customer
         op = self.op
         if op == "all":
             return None
         if op == "none":
             return pw.SQL("1 = 0")
         if op == "ids":
-            return Customer.id.in_(sorted(self.args[0]))
+            return model.id.in_(sorted(self.args[0]))
         if op == "filter":
             return self.args[0].expression()
         if op == "group":
+            if model is not Customer:
+                raise ValueError("only customers belong to groups")
             return Customer.id.in_(
                 Membership.select(Membership.customer).where(Membership.group == self.args[0]))
         if op == "not":
-            inner = self.args[0].expression()
+            inner = self.args[0].expression(model)
             return pw.SQL("1 = 0") if inner is None else ~inner
-        left, right = (a.expression() for a in self.args)
+        left, right = (a.expression(model) for a in self.args)
         if op == "and":
             if left is None:
                 return right
@@ -911,15 +936,16 @@ class Selection:
             return left | right
         raise ValueError(f"unknown selection op {op!r}")
 
-    def query(self, *fields: pw.Field) -> pw.ModelSelect:
-        q = Customer.select(*(fields or (Customer.id,)))
-        expr = self.expression()
+    def query(self, *fields: pw.Field, model: type[BaseModel] | None = None) -> pw.ModelSelect:
+        model = model or Customer
+        q = model.select(*(fields or (model.id,)))
+        expr = self.expression(model)
         return q.where(expr) if expr is not None else q
 
-    def count(self) -> int:
+    def count(self, model: type[BaseModel] | None = None) -> int:
         if self.op == "none":
             return 0
-        return self.query().count()
+        return self.query(model=model).count()
 
     def describe(self) -> Any:
         if self.op == "ids":
@@ -1064,7 +1090,7 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
         audit("group.create", "group", g.id, after=_group_snapshot(g), actor=actor)
         added = 0
         if members is not None and members.op != "none":
-            added = _insert_members(g, members, actor=actor)
+            added = _insert_members(g, members, actor=actor, new_group=True)
             audit("group.members", "group", g.id, after={"added": added, "removed": 0,
                                                           "selection": members.describe()}, actor=actor)
     return g, added
@@ -1134,12 +1160,13 @@ def _fall_back_to_general(where: pw.Expression, general: CustomerGroup) -> int:
 
 
 def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, actor: str | None,
-                         source: str = "manual", at: pw.Node | None = None) -> int:
-    """INSERT … SELECT the customers in ``customer_ids`` not yet in ``g``."""
-    already = Membership.select(Membership.customer).where(Membership.group == g.id)
-    q = (customer_ids.select(Customer.id, pw.Value(g.id), pw.Value(source),
-                             pw.Value(actor or current_actor()), at if at is not None else pw.Value(utcnow()))
-         .where(Customer.id.not_in(already)))
+                         source: str = "manual", at: pw.Node | None = None, new_group: bool = False) -> int:
+    """INSERT … SELECT the customers in ``customer_ids`` not yet in ``g``
+    (a ``new_group`` has no members, so nobody needs checking)."""
+    q = customer_ids.select(Customer.id, pw.Value(g.id), pw.Value(source),
+                            pw.Value(actor or current_actor()), at if at is not None else pw.Value(utcnow()))
+    if not new_group:
+        q = q.where(Customer.id.not_in(Membership.select(Membership.customer).where(Membership.group == g.id)))
     return (Membership.insert_from(q, [Membership.customer, Membership.group, Membership.source,
                                        Membership.added_by, Membership.added_at])
             .as_rowcount().execute())
@@ -1150,9 +1177,9 @@ def _check_assignable(g: CustomerGroup) -> None:
         raise LockedError(f"{g.name} is a system group: customers cannot be assigned to it.")
 
 
-def _insert_members(g: CustomerGroup, sel: Selection, *, actor: str | None) -> int:
+def _insert_members(g: CustomerGroup, sel: Selection, *, actor: str | None, new_group: bool = False) -> int:
     _check_assignable(g)
-    return _insert_members_from(g, sel.query(), actor=actor)
+    return _insert_members_from(g, sel.query(), actor=actor, new_group=new_group)
 
 
 _SEL_TABLE = "backroom_selection"
@@ -1362,10 +1389,30 @@ def _customer_snapshot(c: Customer) -> dict[str, Any]:
 
 
 def create_customer(data: dict[str, Any], *, group_id: int | None = None, password: str | None = None,
-                    registered_at: dt.datetime | None = None, actor: str | None = None) -> Customer:
-    """Create a customer in General (or ``group_id``).  Email is required and
-    unique whatever its case."""
-    fields = _with_name_keys(_clean_customer_fields(data, creating=True))
+                    billing: dict[str, Any] | None = None, registered_at: dt.datetime | None = None,
+                    actor: str | None = None) -> Customer:
+    """Create a customer in General (or ``group_id``), optionally with a
+    temporary password and a billing address.  Email is required and unique
+    whatever its case; nothing is saved unless everything is valid."""
+    errors: dict[str, str] = {}
+    fields: dict[str, Any] = {}
+    address = None
+    try:
+        fields = _with_name_keys(_clean_customer_fields(data, creating=True))
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if billing is not None and any(str(v or "").strip() for v in billing.values()):
+        try:
+            address = _clean_address(billing, "billing")
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if password is not None:
+        try:
+            _check_password(password)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
     with db.atomic():
         if _email_taken(fields["email_key"]):
             raise ValidationError({"email": f"{fields['email']} is already used by another customer"})
@@ -1379,7 +1426,11 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
         except pw.IntegrityError:
             raise ValidationError({"email": f"{fields['email']} is already used by another customer"}) from None
         Membership.create(customer=c.id, group=group.id, added_by=actor or current_actor())
-        audit("customer.create", "customer", c.id, after=_customer_snapshot(c), actor=actor)
+        if address is not None:
+            Address.create(customer=c.id, kind="billing", **address)
+        audit("customer.create", "customer", c.id,
+              after={**_customer_snapshot(c), "password_set": password is not None,
+                     "billing": address}, actor=actor)
     return c
 
 
@@ -1472,13 +1523,14 @@ def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered"
             for r in rows]
 
 
-def selected_among(sel: Selection, ids: Sequence[int]) -> set[int]:
+def selected_among(sel: Selection, ids: Sequence[int], model: type[BaseModel] | None = None) -> set[int]:
     """Which of ``ids`` (a page on screen) are in the selection."""
+    model = model or Customer
     if not ids or sel.op == "none":
         return set()
     if sel.op == "all":
         return set(ids)
-    q = sel.query(Customer.id).where(Customer.id.in_(list(ids)))
+    q = sel.query(model.id, model=model).where(model.id.in_(list(ids)))
     return {r[0] for r in q.tuples()}
 
 
@@ -1544,6 +1596,455 @@ def verify_password(password: str, stored: str | None) -> bool:
     candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
                                dklen=len(digest) // 2)
     return hmac.compare_digest(candidate.hex(), digest)
+
+
+# --------------------------------------------------------------------------
+# Customers: addresses, orders, reward points, passwords, erasure
+# --------------------------------------------------------------------------
+
+ADDRESS_LIMITS = {"name": 200, "line1": 200, "line2": 200, "city": 100, "region": 100,
+                  "postcode": 20, "country": 2}
+
+
+def _clean_address(data: dict[str, Any], kind: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    out: dict[str, str] = {}
+    unknown = set(data) - set(ADDRESS_LIMITS)
+    if unknown:
+        raise ValidationError({f"{kind}.{k}": "Not an address field" for k in sorted(unknown)})
+    for name, limit in ADDRESS_LIMITS.items():
+        value = str(data.get(name) or "").strip()
+        if name == "country":
+            value = value.upper()
+            if value and not re.fullmatch(r"[A-Z]{2}", value):
+                errors[f"{kind}.country"] = "Country must be a two-letter code such as GB or DE"
+        if len(value) > limit:
+            errors[f"{kind}.{name}"] = f"{name.capitalize()} must be at most {limit} characters"
+        elif has_control_chars(value):
+            errors[f"{kind}.{name}"] = f"{name.capitalize()} cannot contain control characters"
+        out[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _address_snapshot(customer_id: int) -> dict[str, Any]:
+    return {a.kind: {k: getattr(a, k) for k in ADDRESS_LIMITS}
+            for a in Address.select().where(Address.customer == customer_id)}
+
+
+def get_addresses(customer_id: int) -> dict[str, Address | None]:
+    """The billing and shipping addresses.  No shipping address means
+    "ship to the billing address"."""
+    found = {a.kind: a for a in Address.select().where(Address.customer == customer_id)}
+    return {kind: found.get(kind) for kind in ADDRESS_KINDS}
+
+
+def _bump_customer_version(c: Customer, expected_version: int) -> None:
+    n = (Customer.update(version=Customer.version + 1, updated_at=utcnow())
+         .where((Customer.id == c.id) & (Customer.version == expected_version)).execute())
+    if n != 1:
+        raise ConflictError(
+            f"Someone else changed {c.full_name or c.email} since you opened it. "
+            "Reload to see their changes, then apply yours again.")
+
+
+def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping: dict[str, Any] | None,
+                   shipping_same_as_billing: bool, expected_version: int,
+                   actor: str | None = None) -> Customer:
+    """Replace a customer's addresses.  With ``shipping_same_as_billing`` the
+    separate shipping address is removed, so shipping follows billing; without
+    it the two are independent and editing one never changes the other."""
+    errors: dict[str, str] = {}
+    clean: dict[str, dict[str, str] | None] = {"billing": None, "shipping": None}
+    for kind, data in (("billing", billing), ("shipping", None if shipping_same_as_billing else shipping)):
+        if data is not None:
+            try:
+                clean[kind] = _clean_address(data, kind)
+            except ValidationError as exc:
+                errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    with db.atomic():
+        c = get_customer(customer_id)
+        before = _address_snapshot(c.id)
+        _bump_customer_version(c, expected_version)
+        for kind in ADDRESS_KINDS:
+            data = clean[kind]
+            if kind == "shipping" and shipping_same_as_billing:
+                Address.delete().where((Address.customer == c.id) & (Address.kind == "shipping")).execute()
+            elif data is not None:
+                updated = (Address.update(**data)
+                           .where((Address.customer == c.id) & (Address.kind == kind)).execute())
+                if not updated:
+                    Address.create(customer=c.id, kind=kind, **data)
+        audit("customer.addresses", "customer", c.id, before=before, after=_address_snapshot(c.id), actor=actor)
+        return get_customer(c.id)
+
+
+def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
+                      actor: str | None = None) -> Customer:
+    """Make ``group_id`` the customer's default group (joining it if needed)."""
+    with db.atomic():
+        c = get_customer(customer_id)
+        g = get_group(group_id)
+        _check_assignable(g)
+        before = c.default_group_id
+        _bump_customer_version(c, expected_version)
+        _insert_members_from(g, Customer.select(Customer.id).where(Customer.id == c.id), actor=actor)
+        Customer.update(default_group=g.id).where(Customer.id == c.id).execute()
+        audit("customer.default_group", "customer", c.id, before={"default_group_id": before},
+              after={"default_group_id": g.id}, actor=actor)
+        return get_customer(c.id)
+
+
+@dataclasses.dataclass
+class OrderRow:
+    id: int
+    number: str
+    placed_at: dt.datetime
+    status: str
+    total: Decimal
+    items: int
+
+
+def customer_orders(customer_id: int, *, offset: int = 0, limit: int = 50) -> list[OrderRow]:
+    """A customer's orders, newest first, with how many items each held."""
+    items = (OrderLine.select(pw.fn.COALESCE(pw.fn.SUM(OrderLine.quantity), 0))
+             .where(OrderLine.order == Order.id))
+    q = (Order.select(Order.id, Order.number, Order.placed_at, Order.status, Order.total, items.alias("items"))
+         .where(Order.customer == customer_id)
+         .order_by(Order.placed_at.desc(), Order.id.desc()).offset(offset).limit(limit))
+    return [OrderRow(id=r[0], number=r[1], placed_at=r[2], status=r[3], total=money(r[4]), items=int(r[5] or 0))
+            for r in q.tuples()]
+
+
+def reward_balance(customer_id: int) -> int:
+    return int(RewardPointEntry.select(pw.fn.COALESCE(pw.fn.SUM(RewardPointEntry.delta), 0))
+               .where(RewardPointEntry.customer == customer_id).scalar() or 0)
+
+
+def reward_ledger(customer_id: int, *, offset: int = 0, limit: int = 50) -> list[RewardPointEntry]:
+    return list(RewardPointEntry.select().where(RewardPointEntry.customer == customer_id)
+                .order_by(RewardPointEntry.created_at.desc(), RewardPointEntry.id.desc())
+                .offset(offset).limit(limit))
+
+
+def adjust_reward_points(customer_id: int, delta: Any, reason: str, *,
+                         actor: str | None = None) -> RewardPointEntry:
+    """An admin's adjustment to the points ledger; the reason is required and
+    the balance can never go below zero."""
+    errors: dict[str, str] = {}
+    try:
+        points = int(str(delta).strip().replace(",", ""))
+    except ValueError:
+        errors["delta"] = f"Points must be a whole number, not {clean_line(str(delta))!r}"
+        points = 0
+    else:
+        if points == 0:
+            errors["delta"] = "An adjustment cannot be zero"
+        elif abs(points) > 1_000_000:
+            errors["delta"] = "An adjustment is at most 1,000,000 points"
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "A reason is required"
+    elif len(reason) > 255:
+        errors["reason"] = "The reason must be at most 255 characters"
+    elif has_control_chars(reason):
+        errors["reason"] = "The reason cannot contain control characters"
+    if errors:
+        raise ValidationError(errors)
+    with db.atomic():
+        c = get_customer(customer_id)
+        if not is_sqlite():  # SQLite's IMMEDIATE transaction already serialises writers
+            list(Customer.select(Customer.id).where(Customer.id == c.id).for_update())
+        balance = reward_balance(c.id)
+        if balance + points < 0:
+            raise ValidationError({"delta": f"The balance is {balance:,} points: it cannot go below zero"})
+        entry = RewardPointEntry.create(customer=c.id, delta=points, reason=reason,
+                                        created_by=actor or current_actor())
+        audit("customer.reward_points", "customer", c.id, before={"balance": balance},
+              after={"balance": balance + points, "delta": points, "reason": reason}, actor=actor)
+    return entry
+
+
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(length: int = 14) -> str:
+    """A random password without look-alike characters (no l/1, O/0)."""
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN:
+        raise ValidationError({"password": f"A password needs at least {PASSWORD_MIN} characters"})
+    if len(password) > PASSWORD_MAX:
+        raise ValidationError({"password": f"A password is at most {PASSWORD_MAX} characters"})
+    if has_control_chars(password):
+        raise ValidationError({"password": "A password cannot contain control characters"})
+
+
+def reset_password(customer_id: int, password: str | None = None, *, actor: str | None = None) -> str:
+    """Set a temporary password (generated when none is given) and return it,
+    for the caller to show once.  Only its hash is stored; the audit entry
+    says that it changed, never what to."""
+    generated = password is None
+    password = generate_password() if generated else password
+    _check_password(password)
+    with db.atomic():
+        c = get_customer(customer_id)
+        Customer.update(password_hash=hash_password(password), updated_at=utcnow(),
+                        version=Customer.version + 1).where(Customer.id == c.id).execute()
+        audit("customer.password_reset", "customer", c.id, after={"generated": generated}, actor=actor)
+    return password
+
+
+PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
+
+
+def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = None) -> Customer:
+    """Erase a customer's personal data (a data-protection request).
+
+    Personal fields become placeholders, the password and addresses go, and
+    personal values are scrubbed from earlier audit entries about the
+    customer.  Orders and reviews stay, for the books.  ``confirm_email``
+    must be the customer's email, typed again."""
+    with db.atomic():
+        c = get_customer(customer_id)
+        if normalize_email(confirm_email or "") != c.email_key:
+            raise ValidationError({"confirm_email": "Type the customer's email exactly to confirm the erasure"})
+        placeholder = f"erased-{c.id}@erased.invalid"
+        Customer.update(first_name="Erased", last_name="customer", email=placeholder, email_key=placeholder,
+                        name_key="erased customer", last_key="customer", phone="", password_hash=None,
+                        status="disabled", version=Customer.version + 1,
+                        updated_at=utcnow()).where(Customer.id == c.id).execute()
+        Address.delete().where(Address.customer == c.id).execute()
+        for entry in AuditEntry.select().where((AuditEntry.entity == "customer")
+                                               & (AuditEntry.entity_id == str(c.id))):
+            AuditEntry.update(before=_scrub(entry.before), after=_scrub(entry.after)).where(
+                AuditEntry.id == entry.id).execute()
+        audit("customer.erase", "customer", c.id, after={"erased": True}, actor=actor)
+        return get_customer(c.id)
+
+
+def _scrub(payload: str | None) -> str | None:
+    if not payload:
+        return payload
+    data = json.loads(payload)
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: "[erased]" if k in PERSONAL_FIELDS or k in ADDRESS_LIMITS else walk(v)
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return json.dumps(walk(data), sort_keys=True)
+
+
+# --------------------------------------------------------------------------
+# Reviews and moderation
+# --------------------------------------------------------------------------
+
+
+def _verified_purchase() -> pw.Node:
+    """True where the reviewer has an order containing the product."""
+    return pw.fn.EXISTS(
+        OrderLine.select(pw.SQL("1")).join(Order, on=(OrderLine.order == Order.id))
+        .where((Order.customer == Review.customer) & (OrderLine.product == Review.product)))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReviewFilter:
+    """What a moderator narrows the queue by.  ``text`` is found anywhere in
+    the title or body, ignoring case."""
+
+    status: str | None = None
+    rating: int | None = None
+    product_id: int | None = None
+    customer_id: int | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None  # inclusive
+    text: str = ""
+
+    def is_empty(self) -> bool:
+        return self == ReviewFilter()
+
+    def expression(self) -> pw.Expression | None:
+        conds: list[pw.Expression] = []
+        if self.status:
+            conds.append(Review.status == self.status)
+        if self.rating:
+            conds.append(Review.rating == self.rating)
+        if self.product_id is not None:
+            conds.append(Review.product == self.product_id)
+        if self.customer_id is not None:
+            conds.append(Review.customer == self.customer_id)
+        if self.created_from:
+            conds.append(Review.created_at >= _day_start(self.created_from))
+        if self.created_to:
+            conds.append(Review.created_at < _day_start(self.created_to) + dt.timedelta(days=1))
+        text = self.text.strip()
+        if text:
+            conds.append(Review.title.contains(text) | Review.body.contains(text))
+        return functools.reduce(lambda a, b: a & b, conds) if conds else None
+
+    def describe(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+
+
+def build_review_filter(*, status: str = "", rating: str = "", product: str = "", customer: str = "",
+                        created_from: str = "", created_to: str = "", text: str = "",
+                        today: dt.date | None = None) -> ReviewFilter:
+    """A :class:`ReviewFilter` from what a moderator typed: product by SKU,
+    customer by email; errors per field."""
+    errors: dict[str, str] = {}
+    status = status.strip().lower()
+    if status and status not in REVIEW_STATUSES:
+        errors["status"] = f"Status must be one of {', '.join(REVIEW_STATUSES)}"
+    stars = None
+    if rating.strip():
+        if rating.strip() in {"1", "2", "3", "4", "5"}:
+            stars = int(rating)
+        else:
+            errors["rating"] = "Rating must be a whole number from 1 to 5"
+    product_id = customer_id = None
+    if product.strip():
+        product_id = Product.select(Product.id).where(Product.sku == product.strip()).scalar()
+        if product_id is None:
+            errors["product"] = f"No product with SKU {clean_line(product.strip())!r}"
+    if customer.strip():
+        customer_id = Customer.select(Customer.id).where(Customer.email_key == normalize_email(customer)).scalar()
+        if customer_id is None:
+            errors["customer"] = f"No customer with email {clean_line(customer.strip())!r}"
+    dates: dict[str, dt.date | None] = {}
+    for name, value in (("created_from", created_from), ("created_to", created_to)):
+        dates[name] = None
+        if value.strip():
+            try:
+                dates[name] = parse_date(value, today=today)
+            except DateParseError as exc:
+                errors[name] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return ReviewFilter(status=status or None, rating=stars, product_id=product_id, customer_id=customer_id,
+                        created_from=dates["created_from"], created_to=dates["created_to"], text=text.strip())
+
+
+@dataclasses.dataclass
+class ReviewRow:
+    id: int
+    rating: int
+    title: str
+    body: str
+    status: str
+    created_at: dt.datetime
+    product_id: int
+    product: str
+    customer_id: int
+    customer: str
+    verified: bool
+    moderated_at: dt.datetime | None
+    moderated_by: str | None
+    reject_reason: str | None
+
+    @property
+    def first_line(self) -> str:
+        return (self.body or "").strip().split("\n", 1)[0]
+
+
+def _review_rows(q: pw.ModelSelect) -> list[ReviewRow]:
+    q = q.select(Review.id, Review.rating, Review.title, Review.body, Review.status, Review.created_at,
+                 Review.product, Product.name, Review.customer, Customer.first_name, Customer.last_name,
+                 _verified_purchase(), Review.moderated_at, Review.moderated_by, Review.reject_reason,
+                 ).join_from(Review, Product, on=(Review.product == Product.id)
+                             ).join_from(Review, Customer, on=(Review.customer == Customer.id))
+    return [ReviewRow(id=r[0], rating=r[1], title=r[2], body=r[3], status=r[4], created_at=r[5], product_id=r[6],
+                      product=r[7], customer_id=r[8], customer=f"{r[9]} {r[10]}".strip(), verified=bool(r[11]),
+                      moderated_at=r[12], moderated_by=r[13], reject_reason=r[14])
+            for r in q.tuples()]
+
+
+def _review_query(flt: ReviewFilter | None) -> pw.ModelSelect:
+    q = Review.select()
+    expr = flt.expression() if flt else None
+    return q.where(expr) if expr is not None else q
+
+
+def review_page(flt: ReviewFilter | None = None, *, offset: int = 0, limit: int = 50,
+                newest_first: bool = False) -> list[ReviewRow]:
+    """A page of the queue, oldest first unless told otherwise."""
+    order = ([Review.created_at.desc(), Review.id.desc()] if newest_first
+             else [Review.created_at.asc(), Review.id.asc()])
+    return _review_rows(_review_query(flt).order_by(*order).offset(max(0, offset)).limit(limit))
+
+
+def get_review(review_id: int) -> ReviewRow:
+    rows = _review_rows(Review.select().where(Review.id == review_id))
+    if not rows:
+        raise NotFoundError(f"No review with id {review_id}")
+    return rows[0]
+
+
+def count_reviews(flt: ReviewFilter | None = None) -> int:
+    return _review_query(flt).count()
+
+
+def review_status_counts(flt: ReviewFilter | None = None) -> dict[str, int]:
+    """How many reviews match the filter in each status (ignoring its own status)."""
+    base = dataclasses.replace(flt, status=None) if flt else None
+    q = _review_query(base).select(Review.status, pw.fn.COUNT(Review.id)).group_by(Review.status)
+    counts = {s: 0 for s in REVIEW_STATUSES}
+    counts.update({status: n for status, n in q.tuples()})
+    return counts
+
+
+def rating_distribution(flt: ReviewFilter | None = None) -> dict[int, int]:
+    q = _review_query(flt).select(Review.rating, pw.fn.COUNT(Review.id)).group_by(Review.rating)
+    dist = {stars: 0 for stars in range(1, 6)}
+    dist.update({int(stars): n for stars, n in q.tuples()})
+    return dist
+
+
+def review_history(review_id: int) -> list[ReviewEvent]:
+    return list(ReviewEvent.select().where(ReviewEvent.review == review_id)
+                .order_by(ReviewEvent.at, ReviewEvent.id))
+
+
+def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
+                     actor: str | None = None) -> int:
+    """Approve, reject (with an optional reason) or put back to pending every
+    review in ``sel`` whose status differs; set-based and all-or-nothing.
+    Returns how many reviews changed."""
+    if status not in REVIEW_STATUSES:
+        raise ValidationError({"status": f"Status must be one of {', '.join(REVIEW_STATUSES)}"})
+    reason = (reason or "").strip() or None
+    if reason is not None:
+        if status != "rejected":
+            raise ValidationError({"reason": "Only a rejection takes a reason"})
+        if len(reason) > 500:
+            raise ValidationError({"reason": "The reason must be at most 500 characters"})
+        if has_control_chars(reason.replace("\n", "")):
+            raise ValidationError({"reason": "The reason cannot contain control characters"})
+    who, now = actor or current_actor(), utcnow()
+    with db.atomic():
+        expr = sel.expression(Review)
+        changing = Review.status != status
+        where = changing if expr is None else (expr & changing)
+        # The history first: once updated, the rows no longer differ.
+        history = Review.select(Review.id, pw.Value(status), pw.Value(reason), pw.Value(now), pw.Value(who)).where(where)
+        ReviewEvent.insert_from(history, [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason,
+                                          ReviewEvent.at, ReviewEvent.actor]).as_rowcount().execute()
+        pending = status == "pending"
+        changed = Review.update(
+            status=status, moderated_at=None if pending else now, moderated_by=None if pending else who,
+            reject_reason=reason if status == "rejected" else None).where(where).execute()
+        audit("review.moderate", "review", None, after={"status": status, "reason": reason, "changed": changed,
+                                                         "selection": sel.describe()}, actor=actor)
+    return changed
 
 
 # --------------------------------------------------------------------------
