@@ -20,7 +20,7 @@ from textual.widgets import (Checkbox, DataTable, Footer, Header, Input, Label, 
 import models
 from tui.background import Background, error_message
 from tui.widgets import (DEBOUNCE_SECONDS, AreaBar, ConfirmModal, CustomerSummary, CustomerTable, FilterBar,
-                         percent, plain, yes_no)
+                         plain, yes_no)
 
 # Sort keys of models.list_groups, in column order, with their headings.
 GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -140,7 +140,7 @@ class GroupsScreen(Screen, GroupActions):
             table.add_column(Text(label, justify="right" if key in RIGHT_ALIGNED else "left"), key=key)
         for r in rows:
             table.add_row(plain(r.code), plain(r.name), Text(f"{r.member_count:,}", justify="right"),
-                          plain(r.tax_class), Text(percent(r.discount_percent), justify="right"),
+                          plain(r.tax_class), Text(models.format_percent(r.discount_percent), justify="right"),
                           yes_no(r.free_shipping), yes_no(r.hidden), "locked" if r.is_system else "",
                           key=str(r.id))
         if current is not None:
@@ -234,6 +234,8 @@ class GroupFormScreen(Screen[int | None], Background):
         Binding("ctrl+s", "save", "Save", tooltip="Save the group and its members"),
         Binding("ctrl+n", "next", "Next", tooltip="Go to the Customers tab"),
         Binding("escape", "cancel", "Back", tooltip="Close, asking before discarding changes"),
+        Binding("ctrl+f", "find", "Filter customers", show=False,
+                tooltip="Go to the filter above the customers"),
     ]
 
     def __init__(self, group_id: int | None) -> None:
@@ -277,7 +279,7 @@ class GroupFormScreen(Screen[int | None], Background):
                     yield from self._field("tax_class_id", Select(taxes, value=tax_value, id="tax_class_id",
                                                                   prompt="none", compact=True))
                     yield from self._field("discount_percent", Input(
-                        f"{Decimal(g.discount_percent).normalize():f}" if g else "0", id="discount_percent",
+                        models.format_percent(g.discount_percent).rstrip("%") if g else "0", id="discount_percent",
                         compact=True, placeholder="0 to 100"))
                     with Horizontal(classes="field flags"):
                         yield Label("", classes="field-label")
@@ -289,8 +291,8 @@ class GroupFormScreen(Screen[int | None], Background):
                 yield FilterBar(full=True, groups=groups, id="member-filter")
                 yield Label("", id="selection-status", classes="status")
                 yield CustomerTable(selectable=True, selection=selection, id="members")
-                yield Label("space tick · shift+↑↓ tick a range · a tick all matching · n deselect all · "
-                            "i invert", classes="hint keys")
+                yield Label("space tick · shift+↑↓ range · a all matching · n none · i invert · "
+                            "ctrl+f filter", classes="hint keys")
         yield Label("", id="form-status", classes="status")
         yield Footer(compact=True)
 
@@ -349,6 +351,10 @@ class GroupFormScreen(Screen[int | None], Background):
         return True
 
     # -- actions -------------------------------------------------------------
+    def action_find(self) -> None:
+        self.query_one(TabbedContent).active = "customers"
+        self.query_one("#f-text", Input).focus()
+
     def action_next(self) -> None:
         tabs = self.query_one(TabbedContent)
         tabs.active = "customers"
@@ -483,7 +489,7 @@ class GroupViewScreen(Screen, GroupActions):
         text = Text()
         pairs = [
             ("Code", row.code), ("Name", row.name), ("Members", f"{row.member_count:,}"),
-            ("Tax class", row.tax_class or "none"), ("Discount", percent(row.discount_percent)),
+            ("Tax class", row.tax_class or "none"), ("Discount", models.format_percent(row.discount_percent)),
             ("Free shipping", yes_no(row.free_shipping)), ("Hidden", yes_no(row.hidden)),
             ("System", "locked: cannot be edited or deleted" if row.is_system else "no"),
             ("Description", row.description),

@@ -44,10 +44,6 @@ def money(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
 
 
-def percent(value: Decimal) -> str:
-    return f"{value.normalize():f}%" if value else "0%"
-
-
 def yes_no(flag: bool) -> str:
     return "yes" if flag else "no"
 

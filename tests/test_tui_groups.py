@@ -1,0 +1,379 @@
+"""Pilot tests: the customer-group flows pressed through the UI, checked in the database."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.tui_helpers import (audit_actions, clear_input, group, highlight_group, make_app, make_db,
+                         notifications, settle, type_text)
+
+import models
+from screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
+from textual.widgets import Input, Label, TabbedContent
+from tui.widgets import ConfirmModal, CustomerSummary, CustomerTable
+
+
+def first_ids(n: int, flt: models.CustomerFilter | None = None) -> list[int]:
+    return [r.id for r in models.customer_page(flt or models.CustomerFilter(), sort="name", limit=n)]
+
+
+async def test_add_group_flow(tmp_path):
+    make_db(tmp_path, 80)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GroupFormScreen)
+        assert form.focused.id == "code"
+        await type_text(pilot, "vip")
+        await pilot.press("tab")
+        await type_text(pilot, "Very Important")
+        await pilot.press("tab")
+        await type_text(pilot, "Our best customers")
+        await pilot.press("tab", "tab")  # past the tax class
+        assert form.focused.id == "discount_percent"
+        await clear_input(pilot)
+        await type_text(pilot, "12.5")
+        await pilot.press("tab", "space")  # free shipping
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert form.query_one(TabbedContent).active == "customers"
+        table = form.query_one(CustomerTable)
+        assert form.focused is table
+        # Tick the first row, then extend the range down by one.
+        await pilot.press("space", "shift+down")
+        await settle(pilot)
+        assert table.selected_count == 2
+        # Filter, then tick every match (all pages, not just the visible one).
+        await pilot.press("ctrl+f")
+        await type_text(pilot, "s")
+        await pilot.press("enter")
+        await settle(pilot, wait=0.2)
+        assert form.focused is table
+        flt = models.CustomerFilter(text="s")
+        assert table.total == models.count_customers(flt)
+        await pilot.press("a")
+        await settle(pilot)
+        expected = (models.Selection.ids(first_ids(2)) | models.Selection.matching(flt)).count()
+        assert table.selected_count == expected
+        status = str(form.query_one("#selection-status", Label).render())
+        assert f"{expected} selected of {table.total} matching" in status
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupViewScreen)
+        details = str(app.screen.query_one("#group-details").render())
+        assert "Very Important" in details and f"{expected}" in details
+
+    g = group("vip")
+    assert (g.name, g.description, g.discount_percent, g.free_shipping, g.hidden) == (
+        "Very Important", "Our best customers", Decimal("12.5"), True, False)
+    assert models.group_member_count(g.id) == expected
+    assert audit_actions(g.id) == ["group.create", "group.members"]
+
+
+async def test_edit_untick_and_deselect_all(tmp_path):
+    make_db(tmp_path, 40)
+    members = first_ids(5)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"}, members=models.Selection.ids(members))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "vip")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GroupFormScreen) and form.group.id == g.id
+        assert form.query_one("#code", Input).disabled
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        table = form.query_one(CustomerTable)
+        assert table.selected_count == 5
+        assert str(table.get_cell_at((0, 0))) == "[x]"
+        await pilot.press("space")  # untick the first member
+        await settle(pilot)
+        assert table.selected_count == 4
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupViewScreen)
+        assert models.group_member_count(g.id) == 4
+        assert not models.Membership.select().where(
+            (models.Membership.group == g.id) & (models.Membership.customer == members[0])).exists()
+
+        # Edit again from the View screen: De-select All unassigns everyone.
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one(CustomerTable).selected_count == 0
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupViewScreen)
+    assert models.group_member_count(g.id) == 0
+    assert group("vip").version == 3
+    assert audit_actions(g.id).count("group.update") == 2
+
+
+async def test_invert_within_filter(tmp_path):
+    make_db(tmp_path, 40)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, "inv")
+        await pilot.press("tab")
+        await type_text(pilot, "Inverted")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("space")  # tick the first customer overall
+        await pilot.press("ctrl+f")
+        await type_text(pilot, "a")
+        await pilot.press("enter")
+        await settle(pilot, wait=0.2)
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    first = models.Selection.ids(first_ids(1))
+    m = models.Selection.matching(models.CustomerFilter(text="a"))
+    expected = ((first - m) | (m - first)).count()
+    assert models.group_member_count(group("inv").id) == expected
+
+
+async def test_view_and_open_member(tmp_path):
+    make_db(tmp_path, 30)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "general")
+        await pilot.press("v")
+        await settle(pilot)
+        view = app.screen
+        assert isinstance(view, GroupViewScreen)
+        table = view.query_one(CustomerTable)
+        assert table.total == 30
+        await pilot.press("slash")
+        await type_text(pilot, "zz-nobody")
+        await pilot.press("enter")
+        await settle(pilot, wait=0.2)
+        assert table.total == 0
+        assert view.focused is table
+        await pilot.press("slash")
+        await clear_input(pilot)
+        await pilot.press("enter")
+        await settle(pilot, wait=0.2)
+        assert table.total == 30
+        await pilot.press("enter")  # open the highlighted member
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerSummary)
+        first = models.get_customer(first_ids(1)[0])
+        assert first.email in str(app.screen.query_one("#summary-body").render())
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+
+
+async def test_delete_with_confirmation(tmp_path):
+    make_db(tmp_path, 20)
+    g, added = models.create_group({"code": "gone", "name": "Going away"},
+                                   members=models.Selection.ids(first_ids(3)))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "gone")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        question = str(app.screen.query_one(".dialog-body").render())
+        assert "Going away" in question and "3 members" in question
+        await pilot.press("n")  # keep it
+        await settle(pilot)
+        assert models.CustomerGroup.get_or_none(models.CustomerGroup.id == g.id) is not None
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        assert "gone" not in [r.code for r in app.screen.rows]
+    assert models.CustomerGroup.get_or_none(models.CustomerGroup.id == g.id) is None
+    assert models.Membership.select().where(models.Membership.group == g.id).count() == 0
+    assert audit_actions(g.id)[-1] == "group.delete"
+
+
+async def test_guest_cannot_be_changed(tmp_path):
+    make_db(tmp_path, 10)
+    guest = group("guest")
+    audits = models.AuditEntry.select().count()
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "guest")
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        said = notifications(app)
+        assert len(said) == 2 and all("Guest is a system group" in m for m in said)
+        # Viewing is fine, and Edit/Delete there explain too.
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupViewScreen)
+        await pilot.press("e", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupViewScreen)
+        assert len(notifications(app)) == 4
+    after = group("guest")
+    assert (after.name, after.version) == (guest.name, guest.version)
+    assert models.AuditEntry.select().count() == audits
+
+
+async def test_conflicting_edit_keeps_the_form(tmp_path):
+    make_db(tmp_path, 10)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "vip")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert form.focused.id == "name"
+        await pilot.press("end")
+        await type_text(pilot, " Gold")
+        # Someone else saves first.
+        models.update_group(g.id, {"name": "Platinum"}, expected_version=g.version)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert form.query_one("#name", Input).value == "VIP Gold"
+        assert any("Someone else changed" in m for m in notifications(app))
+        assert "Someone else changed" in str(form.query_one("#form-status", Label).render())
+    assert group("vip").name == "Platinum"
+
+
+async def test_validation_is_inline_and_writes_nothing(tmp_path):
+    make_db(tmp_path, 10)
+    before = (models.CustomerGroup.select().count(), models.AuditEntry.select().count())
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        await type_text(pilot, "general")
+        await pilot.press("tab")
+        await type_text(pilot, "Another general")
+        await pilot.press("tab", "tab", "tab")
+        await clear_input(pilot)
+        await type_text(pilot, "150")
+        # Save from the Customers tab: it jumps back to the field in error.
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert form.query_one(TabbedContent).active == "general"
+        assert form.focused.id == "discount_percent"
+        error = form.query_one("#err-discount_percent", Label)
+        assert error.display and "Discount" in str(error.render()) and "100" in str(error.render())
+        # Fix the discount: now the duplicate code is refused.
+        await clear_input(pilot)
+        await type_text(pilot, "5")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert not form.query_one("#err-discount_percent", Label).display
+        error = form.query_one("#err-code", Label)
+        assert error.display and "already used" in str(error.render())
+        assert form.focused.id == "code"
+        # Escape asks before discarding what was typed.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+    assert (models.CustomerGroup.select().count(), models.AuditEntry.select().count()) == before
+
+
+async def test_list_filter_and_sort(tmp_path):
+    make_db(tmp_path, 10)
+    models.create_group({"code": "aaa", "name": "Zed"})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert [r.code for r in screen.rows] == ["general", "guest", "wholesale", "aaa"]
+        await pilot.press("s")  # sort by the next column: code ... wait, name -> members
+        await settle(pilot)
+        assert screen.sort == "members"
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.descending and screen.rows[0].code == "general"
+        await pilot.press("slash")
+        await type_text(pilot, "whole")
+        await settle(pilot, wait=0.2)
+        assert [r.code for r in screen.rows] == ["wholesale"]
+
+
+async def test_areas_are_one_key_away(tmp_path):
+    make_db(tmp_path, 0)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")  # open the Add form, then jump away and back
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.current_mode == "customers"
+        assert "later issue" in str(app.screen.query_one(".placeholder").render())
+        await pilot.press("f4")
+        assert app.current_mode == "reviews"
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupFormScreen)  # still there, nothing lost
+        assert app.sub_title == "sqlite:///backroom-test.db"
+
+
+async def test_palette_offers_areas_and_screen_actions(tmp_path):
+    make_db(tmp_path, 0)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Customers", "Groups", "Reviews", "Add", "Edit", "View", "Delete", "Sort", "Reverse"):
+            assert wanted in titles
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Save", "Tick", "Tick range ↓", "Tick matching", "Deselect all", "Invert",
+                       "Filter customers"):
+            assert wanted in titles
+
+
+async def test_untrusted_text_is_not_markup(tmp_path):
+    make_db(tmp_path, 0)
+    models.create_customer({"first_name": "[bold red]Evil", "last_name": "[/]Mallory",
+                            "email": "evil@example.com"})
+    models.create_group({"code": "x", "name": "[link=http://x]Trap[/link]"})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "general")
+        await pilot.press("v")
+        await settle(pilot)
+        table = app.screen.query_one(CustomerTable)
+        assert str(table.get_cell_at((0, 0))) == "[bold red]Evil [/]Mallory"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert any(r.name == "[link=http://x]Trap[/link]" for r in app.screen.rows)
