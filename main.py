@@ -63,6 +63,8 @@ def build_parser() -> Parser:
                                       "gives the same data.")
     seed.add_argument("--customers", type=_count, required=True, metavar="N", help="how many customers")
     seed.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+    seed.add_argument("--reviews", type=_count, default=0, metavar="N",
+                      help="also add N reviews by random customers (a big moderation queue)")
 
     groups = sub.add_parser("groups", help="customer groups",
                             description="Work with customer groups.")
@@ -124,6 +126,9 @@ class Progress:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     counts = models.seed(args.customers, rng_seed=args.seed, progress=Progress("Seeding customers"))
+    if args.reviews:
+        counts["reviews"] += models.seed_reviews(args.reviews, rng_seed=args.seed,
+                                                 progress=Progress("Seeding reviews"))
     print(", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()))
     return 0
 

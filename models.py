@@ -2200,6 +2200,45 @@ def _indexes_deferred(enabled: bool) -> Iterator[None]:
     db.execute_sql("ANALYZE")
 
 
+def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = None,
+                 progress: Callable[[int, int], None] | None = None, batch: int = 50_000,
+                 actor: str | None = None) -> int:
+    """Add ``count`` reviews by existing customers of existing products (a
+    third pending, the rest approved or rejected), for a big moderation
+    queue.  Needs customers and products: run :func:`seed` first."""
+    if count < 0:
+        raise ValidationError({"reviews": "The number of reviews cannot be negative"})
+    rng = random.Random(rng_seed)
+    now = today or utcnow()
+    with db.atomic():
+        max_customer = Customer.select(pw.fn.MAX(Customer.id)).scalar() or 0
+        products = [p for (p,) in Product.select(Product.id).tuples()]
+        if count and (not max_customer or not products):
+            raise ValidationError({"reviews": "Seed customers and products first"})
+        who = actor or current_actor()
+        fields = [Review.product, Review.customer, Review.rating, Review.title, Review.body, Review.status,
+                  Review.created_at, Review.moderated_at, Review.moderated_by, Review.reject_reason]
+        rnd, done = rng.random, 0
+        span = 3 * 365 * 86400
+        while done < count:
+            n = min(batch, count - done)
+            rows = []
+            for _ in range(n):
+                created = now - dt.timedelta(seconds=int(rnd() * span))
+                state = REVIEW_STATUSES[0] if rnd() < 0.34 else REVIEW_STATUSES[1 + (rnd() < 0.2)]
+                moderated = (created + dt.timedelta(hours=6)).isoformat(" ") if state != "pending" else None
+                rows.append((products[int(rnd() * len(products))], 1 + int(rnd() * max_customer),
+                             (1, 2, 3, 4, 4, 5, 5, 5)[int(rnd() * 8)], REVIEW_TITLES[int(rnd() * len(REVIEW_TITLES))],
+                             REVIEW_BODIES[int(rnd() * len(REVIEW_BODIES))], state, created.isoformat(" "),
+                             moderated, who if moderated else None, "Off-topic" if state == "rejected" else None))
+            _insert_rows(Review, fields, rows)
+            done += n
+            if progress:
+                progress(done, count)
+        audit("seed", "database", None, after={"reviews": count}, actor=actor)
+    return count
+
+
 def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], None] | None = None,
          today: dt.datetime | None = None, batch: int = 20_000, actor: str | None = None) -> dict[str, int]:
     """Add ``customers`` deterministic, realistic demo customers (with

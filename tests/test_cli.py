@@ -115,3 +115,15 @@ def test_console_script_runs_without_traceback(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", "bogus://", "groups", "list"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
+
+
+def test_seed_reviews_for_a_big_queue(capsys, url):
+    code, out, err = run(capsys, "--db", url, "seed", "--customers", "30", "--reviews", "400")
+    assert code == 0, err
+    models.db.close()
+    models.connect(url)
+    counts = models.review_status_counts()
+    assert sum(counts.values()) >= 400 and all(counts[s] > 0 for s in models.REVIEW_STATUSES)
+    code, _, err = run(capsys, "--db", f"sqlite:///{url[10:]}-empty.db", "seed", "--customers", "0",
+                       "--reviews", "5")
+    assert code == 1 and "Seed customers and products first" in err

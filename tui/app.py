@@ -28,7 +28,8 @@ class BackroomApp(App[None]):
     """The back office of an online shop."""
 
     TITLE = "Backroom"
-    CSS_PATH = [STYLES / "app.tcss", STYLES / "widgets.tcss", STYLES / "groups.tcss"]
+    # Every stylesheet in styles/, app.tcss first, so a new screen only adds its own file.
+    CSS_PATH = sorted(STYLES.glob("*.tcss"), key=lambda p: (p.name != "app.tcss", p.name))
     MODES = {"customers": CustomersScreen, "groups": GroupsScreen, "reviews": ReviewsScreen}
     BINDINGS = [
         Binding(key, f"area('{mode}')", title, tooltip=f"Open {title}", priority=True,
