@@ -14,12 +14,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import (Checkbox, DataTable, Footer, Header, Input, Label, Select, Static,
+from textual.widgets import (DataTable, Footer, Header, Input, Label, Select, Static,
                              TabbedContent, TabPane)
 
 import models
 from tui.background import Background, error_message
-from tui.widgets import (DEBOUNCE_SECONDS, AreaBar, ConfirmModal, CustomerSummary, CustomerTable, FilterBar,
+from tui.widgets import (DEBOUNCE_SECONDS, AreaBar, Tick, ConfirmModal, CustomerSummary, CustomerTable, FilterBar,
                          plain, yes_no)
 
 # Sort keys of models.list_groups, in column order, with their headings.
@@ -283,9 +283,9 @@ class GroupFormScreen(Screen[int | None], Background):
                         compact=True, placeholder="0 to 100"))
                     with Horizontal(classes="field flags"):
                         yield Label("", classes="field-label")
-                        yield Checkbox("Free shipping", bool(g and g.free_shipping), id="free_shipping",
+                        yield Tick("Free shipping", bool(g and g.free_shipping), id="free_shipping",
                                        compact=True)
-                        yield Checkbox("Hidden", bool(g and g.hidden), id="hidden", compact=True)
+                        yield Tick("Hidden", bool(g and g.hidden), id="hidden", compact=True)
                     yield Label("Ctrl+N: choose the customers · Ctrl+S: save", classes="hint")
             with TabPane("Customers", id="customers"):
                 yield FilterBar(full=True, groups=groups, id="member-filter")
@@ -310,8 +310,8 @@ class GroupFormScreen(Screen[int | None], Background):
             "description": self.query_one("#description", Input).value,
             "tax_class_id": None if tax is Select.NULL else tax,
             "discount_percent": self.query_one("#discount_percent", Input).value,
-            "free_shipping": self.query_one("#free_shipping", Checkbox).value,
-            "hidden": self.query_one("#hidden", Checkbox).value,
+            "free_shipping": self.query_one("#free_shipping", Tick).value,
+            "hidden": self.query_one("#hidden", Tick).value,
         }
         if self.group is not None:
             del out["code"]
@@ -486,19 +486,24 @@ class GroupViewScreen(Screen, GroupActions):
     def show(self, row: models.GroupRow) -> None:
         self.row = row
         self.title = f"Group: {models.clean_line(row.name)}"
-        text = Text()
+        text = Text(no_wrap=False)
+        text.append(f"{'Name':<14}", style="bold")
+        text.append(models.clean_line(row.name))
+        if row.is_system:
+            text.append("  (system group: locked)", style="italic")
         pairs = [
-            ("Code", row.code), ("Name", row.name), ("Members", f"{row.member_count:,}"),
+            ("Code", row.code), ("Members", f"{row.member_count:,}"),
             ("Tax class", row.tax_class or "none"), ("Discount", models.format_percent(row.discount_percent)),
             ("Free shipping", yes_no(row.free_shipping)), ("Hidden", yes_no(row.hidden)),
-            ("System", "locked: cannot be edited or deleted" if row.is_system else "no"),
-            ("Description", row.description),
         ]
         for i, (label, value) in enumerate(pairs):
-            if i:
-                text.append("\n")
+            text.append("\n" if i % 2 == 0 else "  ")
             text.append(f"{label:<14}", style="bold")
-            text.append(models.clean_line(value))
+            value = models.clean_line(value)
+            text.append(value.ljust(24) if i % 2 == 0 else value)
+        text.append("\n")
+        text.append(f"{'Description':<14}", style="bold")
+        text.append(models.clean_line(row.description.replace("\n", " ")))
         self.query_one("#group-details", Static).update(text)
 
     @on(FilterBar.Changed)

@@ -22,7 +22,7 @@ from textual.events import Resize
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
 
 import models
 from tui.background import Background
@@ -54,6 +54,15 @@ def date_text(value: dt.datetime | str | None) -> str:
     if isinstance(value, str):
         return value[:10]
     return value.strftime("%Y-%m-%d")
+
+
+class Tick(Checkbox):
+    """A checkbox whose mark shows its state without colour (for NO_COLOR
+    and monochrome terminals): "X" when ticked, blank when not."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802
+        return "X" if self.value else " "
 
 
 # --------------------------------------------------------------------------
