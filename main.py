@@ -73,6 +73,23 @@ def build_parser() -> Parser:
     glist = gsub.add_parser("list", help="list the groups with member counts",
                             description="List every customer group with its member count.")
     glist.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    rules = sub.add_parser("rules", help="automatic group membership by rules",
+                           description="Apply the rules that keep group membership up to date "
+                                       "(for cron: errors exit non-zero).")
+    rsub = rules.add_subparsers(dest="rules_command", metavar="command", parser_class=Parser, required=True)
+    apply = rsub.add_parser("apply", help="apply the rules of one group or of every group",
+                            description="Customers matching a group's rules join it; rule-made members "
+                                        "who no longer match leave it. Members added by hand stay.")
+    apply.add_argument("--group", metavar="CODE", help="only this group (default: every group with rules)")
+    apply.add_argument("--dry-run", action="store_true", help="say what would change, change nothing")
+
+    out = sub.add_parser("outbox", help="notifications of customers joining or leaving groups",
+                         description="Nothing is ever sent: export the queued notifications to a file.")
+    osub = out.add_subparsers(dest="outbox_command", metavar="command", parser_class=Parser, required=True)
+    export = osub.add_parser("export", help="write the notifications not yet exported to a file",
+                             description="Write the queued notifications to FILE and mark them exported.")
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("--format", choices=("csv", "mbox"), default="csv", help="csv (default) or mbox")
     return parser
 
 
@@ -153,6 +170,25 @@ def cmd_groups_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rules_apply(args: argparse.Namespace) -> int:
+    group_id = models.get_group_by_code(args.group).id if args.group else None
+    if group_id is not None and not models.get_rules(group_id)[1]:
+        raise models.BackroomError(f"The group {args.group!r} has no rules to apply.")
+    results = models.apply_rules(group_id, dry_run=args.dry_run)
+    if not results:
+        print("No group has rules.")
+    verb = ("would join", "would leave") if args.dry_run else ("joined", "left")
+    for r in results:
+        print(f"{r.code}: {r.joining:,} {verb[0]}, {r.leaving:,} {verb[1]}")
+    return 0
+
+
+def cmd_outbox_export(args: argparse.Namespace) -> int:
+    n = models.export_outbox(args.file, fmt=args.format)
+    print(f"Exported {n:,} notifications to {args.file}" if n else "The outbox is empty: nothing exported.")
+    return 0
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -174,6 +210,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_seed(args)
     if args.command == "groups":
         return cmd_groups_list(args)
+    if args.command == "rules":
+        return cmd_rules_apply(args)
+    if args.command == "outbox":
+        return cmd_outbox_export(args)
     if args.command == "demo" and not models.Customer.select().exists() and args.customers:
         models.seed(args.customers, rng_seed=1, progress=Progress("Making the demo database"))
     return cmd_tui(args, url)
@@ -186,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"backroom: error: {exc}", file=sys.stderr)
     except pw.PeeweeException as exc:
         print(f"backroom: database error: {models.first_line(exc)}", file=sys.stderr)
+    except OSError as exc:  # a file the admin named cannot be written
+        print(f"backroom: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
     except KeyboardInterrupt:
         print("backroom: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130

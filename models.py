@@ -334,6 +334,28 @@ class CategoryAccess(BaseModel):
         primary_key = pw.CompositeKey("category", "group")
 
 
+class CategoryDiscount(BaseModel):
+    """A group's discount for one category: in that category it replaces
+    the group's general discount (see :func:`price_for`)."""
+
+    group = pw.ForeignKeyField(CustomerGroup, on_delete="CASCADE", index=False)
+    category = pw.ForeignKeyField(Category, on_delete="CASCADE")
+    discount_percent = pw.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        primary_key = pw.CompositeKey("group", "category")
+
+
+class GroupRuleSet(BaseModel):
+    """The rules that keep a group's membership up to date (JSON list of
+    ``{"field", "op", "value"}``), combined with ``match`` all/any."""
+
+    group = pw.ForeignKeyField(CustomerGroup, primary_key=True, on_delete="CASCADE")
+    match = pw.CharField(max_length=3, default="all")
+    rules = pw.TextField(default="[]")
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
 class Product(BaseModel):
     sku = pw.CharField(max_length=64, unique=True)
     name = pw.CharField(max_length=200)
@@ -410,6 +432,22 @@ class ReviewEvent(BaseModel):
         indexes = ((("review", "at"), False),)
 
 
+class Notification(BaseModel):
+    """The outbox: a customer joined or left a group.  Nothing is sent;
+    an admin reviews and exports them."""
+
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
+    group = pw.ForeignKeyField(CustomerGroup, null=True, on_delete="SET NULL", index=False)
+    group_name = pw.CharField(max_length=100)
+    event = pw.CharField(max_length=8)  # joined | left
+    source = pw.CharField(max_length=8)  # manual | rule
+    created_at = pw.DateTimeField(default=utcnow)
+    exported_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("exported_at", "id"), False), (("customer", "created_at"), False))
+
+
 class AuditEntry(BaseModel):
     at = pw.DateTimeField(default=utcnow, index=True)
     actor = pw.CharField(max_length=64)
@@ -431,7 +469,8 @@ class AuditEntry(BaseModel):
 
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaMeta, TaxClass, CustomerGroup, Customer, Address, Membership, Category,
-    CategoryAccess, Product, Order, OrderLine, RewardPointEntry, Review, ReviewEvent, AuditEntry,
+    CategoryAccess, CategoryDiscount, GroupRuleSet, Product, Order, OrderLine, RewardPointEntry, Review,
+    ReviewEvent, Notification, AuditEntry,
 ]
 
 # --------------------------------------------------------------------------
@@ -1143,6 +1182,8 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
         if expected_version is not None and g.version != expected_version:
             raise ConflictError(f"Someone else changed the group {g.name!r} since you opened it.")
         moved = _fall_back_to_general(Customer.default_group == g.id, general)
+        _notify(g, Membership.select(Membership.customer).where(Membership.group == g.id),
+                Membership.customer, "left", "manual")
         removed = Membership.delete().where(Membership.group == g.id).execute()
         CategoryAccess.delete().where(CategoryAccess.group == g.id).execute()
         g.delete_instance()
@@ -1159,14 +1200,33 @@ def _fall_back_to_general(where: pw.Expression, general: CustomerGroup) -> int:
     return Customer.update(default_group=general.id).where(where).execute()
 
 
+def _notify(g: CustomerGroup, query: pw.ModelSelect, customer: pw.Field, event: str, source: str) -> int:
+    """Queue a notification for each customer ``query`` yields (in column
+    ``customer``) that they joined or left ``g``.  Never for a hidden group
+    (customers must not learn of it) nor for Guest."""
+    if g.hidden or g.is_system:
+        return 0
+    rows = query.select(customer, pw.Value(g.id), pw.Value(g.name), pw.Value(event), pw.Value(source),
+                        pw.Value(utcnow()))
+    return (Notification.insert_from(rows, [Notification.customer, Notification.group, Notification.group_name,
+                                            Notification.event, Notification.source, Notification.created_at])
+            .as_rowcount().execute())
+
+
 def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, actor: str | None,
-                         source: str = "manual", at: pw.Node | None = None, new_group: bool = False) -> int:
+                         source: str = "manual", at: pw.Node | None = None, new_group: bool = False,
+                         notify: bool = True) -> int:
     """INSERT … SELECT the customers in ``customer_ids`` not yet in ``g``
-    (a ``new_group`` has no members, so nobody needs checking)."""
-    q = customer_ids.select(Customer.id, pw.Value(g.id), pw.Value(source),
-                            pw.Value(actor or current_actor()), at if at is not None else pw.Value(utcnow()))
+    (a ``new_group`` has no members, so nobody needs checking), queueing a
+    notification for each unless ``notify`` is off."""
+    joining = customer_ids
     if not new_group:
-        q = q.where(Customer.id.not_in(Membership.select(Membership.customer).where(Membership.group == g.id)))
+        joining = joining.where(
+            Customer.id.not_in(Membership.select(Membership.customer).where(Membership.group == g.id)))
+    if notify:
+        _notify(g, joining, Customer.id, "joined", source)
+    q = joining.select(Customer.id, pw.Value(g.id), pw.Value(source),
+                       pw.Value(actor or current_actor()), at if at is not None else pw.Value(utcnow()))
     return (Membership.insert_from(q, [Membership.customer, Membership.group, Membership.source,
                                        Membership.added_by, Membership.added_at])
             .as_rowcount().execute())
@@ -1225,18 +1285,19 @@ def _set_members(g: CustomerGroup, sel: Selection, *, actor: str | None) -> tupl
     return added, removed
 
 
-def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str | None) -> int:
-    leaving = Membership.select(Membership.customer).where((Membership.group == g.id) & where)
+def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str | None,
+                          source: str = "manual") -> int:
     general = general_group()
+    cond = (Membership.group == g.id) & where
+    if g.id == general.id:
+        # Nobody leaves General while it is their default group.
+        cond &= Membership.customer.not_in(Customer.select(Customer.id).where(Customer.default_group == general.id))
+    leaving = Membership.select(Membership.customer).where(cond)
     if g.id != general.id:
         # Whoever leaves their default group falls back to General.
         _fall_back_to_general((Customer.default_group == g.id) & Customer.id.in_(leaving), general)
-        return Membership.delete().where((Membership.group == g.id) & where).execute()
-    # Nobody leaves General while it is their default group.
-    keep = Customer.select(Customer.id).where(Customer.default_group == general.id)
-    return (Membership.delete()
-            .where((Membership.group == g.id) & where & Membership.customer.not_in(keep))
-            .execute())
+    _notify(g, leaving, Membership.customer, "left", source)
+    return Membership.delete().where(cond).execute()
 
 
 def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
@@ -2048,6 +2109,510 @@ def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
 
 
 # --------------------------------------------------------------------------
+# What a group grants: access, discounts, tax class; explain
+# --------------------------------------------------------------------------
+#
+# The rules, in one place (the README repeats them):
+# - Visibility.  A category that is not restricted is visible to everyone.
+#   A restricted category is visible only to members of a group ticked for
+#   it (CategoryAccess).  A visitor who is not logged in counts as a member
+#   of Guest, and of nothing else.
+# - Discount.  For each of the customer's groups, the discount that applies
+#   to a product is that group's discount for the product's category when
+#   it has one (it replaces, not adds to, the group's general discount),
+#   else the group's general discount.  The customer gets the best of these;
+#   a tie goes to the default group, then to the group with the lowest id.
+# - Tax class.  The default group's tax class, unless the customer is tax
+#   exempt.  A visitor gets Guest's.
+# - Free shipping, if any of the customer's groups grants it.
+# Hidden groups grant their benefits like any other; they are only kept out
+# of what a customer can be shown.
+
+
+def _clean_percent(raw: Any, field: str) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip())
+        if not value.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        raise ValidationError({field: f"Discount must be a number from 0 to 100, not {clean_line(str(raw))!r}"}) from None
+    if not 0 <= value <= 100:
+        raise ValidationError({field: "Discount must be from 0 to 100 percent"})
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError({field: "Discount can have at most two decimal places"})
+    return value
+
+
+def categories() -> list[Category]:
+    return list(Category.select().order_by(Category.name))
+
+
+def group_category_access(group_id: int) -> set[int]:
+    return {c for (c,) in CategoryAccess.select(CategoryAccess.category)
+            .where(CategoryAccess.group == group_id).tuples()}
+
+
+def set_category_access(group_id: int, category_ids: Iterable[int], *, actor: str | None = None) -> set[int]:
+    """Which restricted categories the group's members may see (its Access
+    ticks).  Guest's ticks are what visitors who are not logged in may see,
+    so they may be set although Guest itself is locked."""
+    wanted = {int(c) for c in category_ids}
+    with db.atomic():
+        g = get_group(group_id)
+        known = {c for (c,) in Category.select(Category.id).where(Category.id.in_(list(wanted))).tuples()} if wanted else set()
+        if wanted - known:
+            raise ValidationError({"categories": f"No category with id {min(wanted - known)}"})
+        before = group_category_access(g.id)
+        if before != wanted:
+            if before - wanted:
+                CategoryAccess.delete().where((CategoryAccess.group == g.id)
+                                              & CategoryAccess.category.in_(list(before - wanted))).execute()
+            if wanted - before:
+                CategoryAccess.insert_many([(c, g.id) for c in sorted(wanted - before)],
+                                           fields=[CategoryAccess.category, CategoryAccess.group]).execute()
+            audit("group.access", "group", g.id, before=sorted(before), after=sorted(wanted), actor=actor)
+    return wanted
+
+
+def set_category_restricted(category_id: int, restricted: bool, *, actor: str | None = None) -> Category:
+    with db.atomic():
+        cat = Category.get_or_none(Category.id == category_id)
+        if cat is None:
+            raise NotFoundError(f"No category with id {category_id}")
+        if cat.restricted != bool(restricted):
+            Category.update(restricted=bool(restricted)).where(Category.id == cat.id).execute()
+            audit("category.restricted", "category", cat.id, before={"restricted": cat.restricted},
+                  after={"restricted": bool(restricted)}, actor=actor)
+        return Category.get_by_id(cat.id)
+
+
+def category_discounts(group_id: int) -> dict[int, Decimal]:
+    return {c: Decimal(d) for c, d in CategoryDiscount.select(CategoryDiscount.category, CategoryDiscount.discount_percent)
+            .where(CategoryDiscount.group == group_id).tuples()}
+
+
+def set_category_discount(group_id: int, category_id: int, percent: Any, *, actor: str | None = None) -> None:
+    """Set (or, with ``None`` or "", remove) a group's discount for one
+    category.  In that category it replaces the group's general discount."""
+    value = None if percent in (None, "") else _clean_percent(percent, "discount_percent")
+    with db.atomic():
+        g = get_group(group_id)
+        _check_unlocked(g)
+        if not Category.select().where(Category.id == category_id).exists():
+            raise NotFoundError(f"No category with id {category_id}")
+        before = category_discounts(g.id).get(category_id)
+        CategoryDiscount.delete().where((CategoryDiscount.group == g.id)
+                                        & (CategoryDiscount.category == category_id)).execute()
+        if value is not None:
+            CategoryDiscount.create(group=g.id, category=category_id, discount_percent=value)
+        audit("group.category_discount", "group", g.id, before={"category_id": category_id, "discount": before},
+              after={"category_id": category_id, "discount": value}, actor=actor)
+
+
+@dataclasses.dataclass
+class Explanation:
+    """Why a customer (or a visitor) sees what they see, at the price they see."""
+
+    customer: str
+    groups: list[str]
+    category: str
+    visible: bool
+    visibility_reason: str
+    product: str | None = None
+    base_price: Decimal | None = None
+    price: Decimal | None = None
+    discount_percent: Decimal = Decimal(0)
+    discount_group: str | None = None
+    discount_reason: str = ""
+    tax_class: str | None = None
+    tax_reason: str = ""
+    free_shipping: bool = False
+    free_shipping_group: str | None = None
+
+
+def explain(customer_id: int | None, *, product_id: int | None = None,
+            category_id: int | None = None) -> Explanation:
+    """Whether a customer (``None``: a visitor who is not logged in) can see a
+    product or category, the price they would pay, and which group and rule
+    decided it.  The rules are documented above and in the README."""
+    product = None
+    if product_id is not None:
+        product = Product.get_or_none(Product.id == product_id)
+        if product is None:
+            raise NotFoundError(f"No product with id {product_id}")
+        category_id = product.category_id
+    if category_id is None:
+        raise ValidationError({"product": "Choose a product or a category"})
+    category = Category.get_or_none(Category.id == category_id)
+    if category is None:
+        raise NotFoundError(f"No category with id {category_id}")
+    if customer_id is None:
+        who, tax_exempt = "a visitor who is not logged in", False
+        groups = [guest_group()]
+        default_id = groups[0].id
+    else:
+        c = get_customer(customer_id)
+        who, tax_exempt, default_id = f"{c.full_name} <{c.email}>", c.tax_exempt, c.default_group_id
+        groups = customer_groups(c.id)
+        if not groups:  # cannot happen while the default group is a membership
+            groups = [get_group(default_id)]
+    # Deterministic order: the default group first, then by id.
+    groups.sort(key=lambda g: (g.id != default_id, g.id))
+    names = [f"{g.name} (hidden)" if g.hidden else g.name for g in groups]
+    out = Explanation(customer=who, groups=names, category=category.name, visible=True, visibility_reason="")
+    if not category.restricted:
+        out.visibility_reason = f"{category.name} is open to everyone"
+    else:
+        allowed = {row for (row,) in CategoryAccess.select(CategoryAccess.group)
+                   .where(CategoryAccess.category == category.id).tuples()}
+        granting = [g for g in groups if g.id in allowed]
+        out.visible = bool(granting)
+        out.visibility_reason = (f"{category.name} is restricted; {granting[0].name} may see it" if granting else
+                                 f"{category.name} is restricted and none of {', '.join(g.name for g in groups)} "
+                                 "is allowed to see it")
+    cat_discounts = {g: Decimal(d) for g, d in CategoryDiscount.select(
+        CategoryDiscount.group, CategoryDiscount.discount_percent).where(
+        (CategoryDiscount.category == category.id) & CategoryDiscount.group.in_([g.id for g in groups])).tuples()}
+    best: tuple[Decimal, CustomerGroup, str] | None = None
+    for g in groups:
+        if g.id in cat_discounts:
+            d, why = cat_discounts[g.id], f"{g.name}'s discount for {category.name} (replaces its group discount)"
+        else:
+            d, why = Decimal(g.discount_percent), f"{g.name}'s group discount"
+        if best is None or d > best[0]:
+            best = (d, g, why)
+    assert best is not None
+    if best[0] > 0:
+        out.discount_percent, out.discount_group, out.discount_reason = best[0], best[1].name, best[2]
+        if len(groups) > 1:
+            out.discount_reason += " — the best among the customer's groups"
+    else:
+        out.discount_reason = "None of the customer's groups gives a discount here"
+    default = next(g for g in groups if g.id == default_id)
+    if tax_exempt:
+        out.tax_class, out.tax_reason = None, "The customer is tax exempt"
+    else:
+        tax = TaxClass.get_or_none(TaxClass.id == default.tax_class_id) if default.tax_class_id else None
+        out.tax_class = tax.name if tax else None
+        out.tax_reason = (f"From the default group, {default.name}" if tax else
+                          f"The default group, {default.name}, has no tax class")
+    shipping = next((g for g in groups if g.free_shipping), None)
+    out.free_shipping, out.free_shipping_group = shipping is not None, shipping.name if shipping else None
+    if product is not None:
+        out.product = product.name
+        out.base_price = money(product.price)
+        out.price = (out.base_price * (100 - out.discount_percent) / 100).quantize(Decimal("0.01"))
+    return out
+
+
+def customer_facing_groups(customer_id: int) -> list[str]:
+    """The names of a customer's groups that the customer may be shown:
+    hidden groups never appear here."""
+    return [g.name for g in customer_groups(customer_id) if not g.hidden]
+
+
+# --------------------------------------------------------------------------
+# Automatic assignment by rules
+# --------------------------------------------------------------------------
+
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "total_spent": (">=", "<="),
+    "order_count": (">=", "<="),
+    "registered": ("before", "after", "within"),
+    "status": ("=",),
+    "country": ("=",),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    field: str
+    op: str
+    value: str
+
+    def expression(self, today: dt.date) -> pw.Expression:
+        f, op, v = self.field, self.op, self.value
+        if f in ("total_spent", "order_count"):
+            column = Customer.total_spent if f == "total_spent" else Customer.order_count
+            number = Decimal(v.replace(",", "")) if f == "total_spent" else int(v)
+            return column >= number if op == ">=" else column <= number
+        if f == "registered":
+            if op == "within":
+                return Customer.registered_at >= _day_start(_period_start(v, today))
+            day = _day_start(parse_date(v, today=today))
+            return Customer.registered_at < day if op == "before" else Customer.registered_at >= day + dt.timedelta(days=1)
+        if f == "status":
+            return Customer.status == v
+        return Customer.id.in_(Address.select(Address.customer).where(
+            (Address.kind == "billing") & (Address.country == v.upper())))
+
+    def describe(self) -> str:
+        return f"{self.field} {self.op} {self.value}"
+
+
+def _period_start(text: str, today: dt.date) -> dt.date:
+    """The first day of "last 6 months", "6 months", "90 days"…"""
+    t = " ".join(text.lower().split())
+    if not t.startswith(("last ", "past ")):
+        t = f"last {t}"
+    m = _RELATIVE_RE.match(t)
+    if not m:
+        raise DateParseError(f"Cannot understand the period {text!r}: try 6 months, 90 days or 2 years.")
+    return parse_date(t, today=today)
+
+
+def _clean_rules(match: str, rules: Sequence[dict[str, Any]]) -> tuple[str, list[Rule]]:
+    errors: dict[str, str] = {}
+    if match not in ("all", "any"):
+        errors["match"] = "Rules combine with all or any"
+    out: list[Rule] = []
+    for i, raw in enumerate(rules):
+        key = f"rules[{i}]"
+        field, op, value = (str(raw.get(k) or "").strip() for k in ("field", "op", "value"))
+        if field not in RULE_FIELDS:
+            errors[key] = f"Unknown rule field {clean_line(field)!r}: use one of {', '.join(RULE_FIELDS)}"
+            continue
+        if op not in RULE_FIELDS[field]:
+            errors[key] = f"{field} takes {' or '.join(RULE_FIELDS[field])}, not {clean_line(op)!r}"
+            continue
+        try:
+            if field == "total_spent":
+                if parse_money(value, key) is None:
+                    raise ValidationError({key: "An amount is required"})
+            elif field == "order_count":
+                if not value.isdigit():
+                    raise ValidationError({key: f"Order count must be a whole number, not {clean_line(value)!r}"})
+            elif field == "registered":
+                (_period_start if op == "within" else parse_date)(value, today=dt.date.today())
+            elif field == "status" and value not in CUSTOMER_STATUSES:
+                raise ValidationError({key: f"Status must be one of {', '.join(CUSTOMER_STATUSES)}"})
+            elif field == "country" and not re.fullmatch(r"[A-Za-z]{2}", value):
+                raise ValidationError({key: "Country must be a two-letter code such as GB"})
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            continue
+        except DateParseError as exc:
+            errors[key] = str(exc)
+            continue
+        out.append(Rule(field, op, value.upper() if field == "country" else value))
+    if errors:
+        raise ValidationError(errors)
+    return match, out
+
+
+def get_rules(group_id: int) -> tuple[str, list[Rule]]:
+    row = GroupRuleSet.get_or_none(GroupRuleSet.group == group_id)
+    if row is None:
+        return "all", []
+    return row.match, [Rule(**r) for r in json.loads(row.rules)]
+
+
+def set_rules(group_id: int, match: str, rules: Sequence[dict[str, Any]], *, actor: str | None = None) -> list[Rule]:
+    """Store a group's rules (an empty list removes them).  Nothing changes
+    membership until the rules are applied."""
+    match, clean = _clean_rules(match, rules)
+    with db.atomic():
+        g = get_group(group_id)
+        _check_unlocked(g)
+        before = get_rules(g.id)
+        GroupRuleSet.delete().where(GroupRuleSet.group == g.id).execute()
+        if clean:
+            GroupRuleSet.create(group=g.id, match=match,
+                                rules=json.dumps([dataclasses.asdict(r) for r in clean]), updated_at=utcnow())
+        audit("group.rules", "group", g.id, before={"match": before[0], "rules": [r.describe() for r in before[1]]},
+              after={"match": match, "rules": [r.describe() for r in clean]}, actor=actor)
+    return clean
+
+
+def _rules_expression(match: str, rules: Sequence[Rule], today: dt.date) -> pw.Expression:
+    exprs = [r.expression(today) for r in rules]
+    return functools.reduce((lambda a, b: a & b) if match == "all" else (lambda a, b: a | b), exprs)
+
+
+@dataclasses.dataclass
+class RulePreview:
+    group_id: int
+    code: str
+    joining: int
+    leaving: int
+    sample_joining: list[CustomerRow]
+    sample_leaving: list[CustomerRow]
+
+
+def _rule_sets(g: CustomerGroup, today: dt.date) -> tuple[pw.ModelSelect, pw.Expression] | None:
+    """Who would join (a customer query) and which memberships would go."""
+    match, rules = get_rules(g.id)
+    if not rules:
+        return None
+    matches = _rules_expression(match, rules, today)
+    members = Membership.select(Membership.customer).where(Membership.group == g.id)
+    joining = Customer.select(Customer.id).where(matches & Customer.id.not_in(members))
+    # Only rule-made memberships leave: an admin's choice stands.
+    leaving = (Membership.source == "rule") & Membership.customer.not_in(Customer.select(Customer.id).where(matches))
+    return joining, leaving
+
+
+def preview_rules(group_id: int, *, today: dt.date | None = None, sample: int = 10) -> RulePreview:
+    """How many customers applying the group's rules would add and remove, with samples."""
+    today = today or dt.date.today()
+    g = get_group(group_id)
+    sets = _rule_sets(g, today)
+    if sets is None:
+        return RulePreview(g.id, g.code, 0, 0, [], [])
+    joining, leaving = sets
+    leaving_ids = Membership.select(Membership.customer).where((Membership.group == g.id) & leaving)
+    join_flt = _IdsIn(joining)
+    leave_flt = _IdsIn(leaving_ids)
+    return RulePreview(g.id, g.code, joining.count(), leaving_ids.count(),
+                       customer_page(join_flt, sort="name", limit=sample),  # type: ignore[arg-type]
+                       customer_page(leave_flt, sort="name", limit=sample))  # type: ignore[arg-type]
+
+
+@dataclasses.dataclass(frozen=True)
+class _IdsIn:
+    """A filter for :func:`customer_page`: the customers a subquery yields."""
+
+    ids: pw.ModelSelect
+
+    def expression(self) -> pw.Expression:
+        return Customer.id.in_(self.ids)
+
+
+def apply_rules(group_id: int | None = None, *, dry_run: bool = False, today: dt.date | None = None,
+                actor: str | None = None) -> list[RulePreview]:
+    """Apply the rules of one group (or of every group that has rules):
+    matching customers join (marked as rule-made) and rule-made members who
+    no longer match leave; members an admin added stay.  All groups in one
+    transaction, set-based, audited, with notifications queued.  With
+    ``dry_run`` nothing is written and the result is the preview."""
+    today = today or dt.date.today()
+    if group_id is not None:
+        ids = [get_group(group_id).id]
+    else:
+        ids = [g for (g,) in GroupRuleSet.select(GroupRuleSet.group).order_by(GroupRuleSet.group).tuples()]
+    if dry_run:
+        return [preview_rules(i, today=today, sample=0) for i in ids]
+    results = []
+    with db.atomic():
+        for gid in ids:
+            g = get_group(gid)
+            _check_unlocked(g)
+            sets = _rule_sets(g, today)
+            if sets is None:
+                results.append(RulePreview(g.id, g.code, 0, 0, [], []))
+                continue
+            joining, leaving = sets
+            removed = _remove_members_where(g, leaving, actor=actor, source="rule")
+            added = _insert_members_from(g, joining, actor=actor, source="rule")
+            if added or removed:
+                CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
+            audit("group.rules_apply", "group", g.id, after={"joined": added, "left": removed,
+                                                             "today": today}, actor=actor)
+            results.append(RulePreview(g.id, g.code, added, removed, [], []))
+    return results
+
+
+# --------------------------------------------------------------------------
+# The outbox
+# --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class OutboxRow:
+    id: int
+    customer_id: int
+    name: str
+    email: str
+    group: str
+    event: str
+    source: str
+    created_at: dt.datetime
+    exported_at: dt.datetime | None
+
+
+def outbox(*, include_exported: bool = False, offset: int = 0, limit: int = 100) -> list[OutboxRow]:
+    q = (Notification.select(Notification.id, Notification.customer, Customer.first_name, Customer.last_name,
+                             Customer.email, Notification.group_name, Notification.event, Notification.source,
+                             Notification.created_at, Notification.exported_at)
+         .join(Customer, on=(Notification.customer == Customer.id)))
+    if not include_exported:
+        q = q.where(Notification.exported_at.is_null())
+    q = q.order_by(Notification.id).offset(offset).limit(limit)
+    return [OutboxRow(r[0], r[1], f"{r[2]} {r[3]}".strip(), r[4], r[5], r[6], r[7], r[8], r[9]) for r in q.tuples()]
+
+
+def outbox_count(*, include_exported: bool = False) -> int:
+    q = Notification.select()
+    return (q if include_exported else q.where(Notification.exported_at.is_null())).count()
+
+
+def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "shop@example.com",
+                  actor: str | None = None) -> int:
+    """Write the notifications not yet exported to ``path`` (CSV, or an mbox
+    of ready-to-send messages) and mark them exported.  Nothing is sent.
+    Returns how many were written; the file is complete or not there."""
+    import csv
+    import mailbox
+    from email.message import EmailMessage
+
+    if fmt not in ("csv", "mbox"):
+        raise ValidationError({"format": "Export as csv or mbox"})
+    target = Path(path)
+    tmp = target.with_name(target.name + ".partial")
+    with db.atomic():
+        last_id = Notification.select(pw.fn.MAX(Notification.id)).where(Notification.exported_at.is_null()).scalar()
+        if last_id is None:
+            return 0
+        written, offset = 0, 0
+        tmp.unlink(missing_ok=True)
+        box = mailbox.mbox(str(tmp)) if fmt == "mbox" else None
+        handle = open(tmp, "w", newline="", encoding="utf-8") if fmt == "csv" else None
+        failed = True
+        try:
+            writer = csv.writer(handle) if handle else None
+            if writer:
+                writer.writerow(["id", "customer_id", "name", "email", "group", "event", "source", "created_at"])
+            while True:
+                rows = [r for r in outbox(offset=offset, limit=5000) if r.id <= last_id]
+                if not rows:
+                    break
+                for r in rows:
+                    if writer:
+                        writer.writerow([r.id, r.customer_id, r.name, r.email, r.group, r.event, r.source,
+                                         r.created_at.isoformat(sep=" ") if isinstance(r.created_at, dt.datetime)
+                                         else r.created_at])
+                    else:
+                        msg = EmailMessage()
+                        msg["From"], msg["To"] = sender, r.email
+                        joined = r.event == "joined"
+                        msg["Subject"] = f"You have {'joined' if joined else 'left'} {clean_line(r.group)}"
+                        msg.set_content(f"Hello {clean_line(r.name)},\n\nYour account has "
+                                        f"{'joined' if joined else 'left'} the {clean_line(r.group)} group.\n")
+                        box.add(msg)  # type: ignore[union-attr]
+                written += len(rows)
+                offset += len(rows)
+            failed = False
+        finally:
+            if handle:
+                handle.close()
+            if box is not None:
+                box.flush()
+                box.close()
+            if failed:
+                tmp.unlink(missing_ok=True)
+        try:
+            Notification.update(exported_at=utcnow()).where(
+                Notification.exported_at.is_null() & (Notification.id <= last_id)).execute()
+            audit("outbox.export", "outbox", None, after={"count": written, "format": fmt, "path": str(target)},
+                  actor=actor)
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    return written
+
+
+# --------------------------------------------------------------------------
 # Demo data
 # --------------------------------------------------------------------------
 
@@ -2342,7 +2907,8 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
                     members = Customer.select(Customer.id).where(batch_ids)
                     if group is wholesale:
                         members = members.where(Customer.default_group == wholesale.id)
-                    _insert_members_from(group, members, actor=actor_name, at=Customer.registered_at)
+                    _insert_members_from(group, members, actor=actor_name, at=Customer.registered_at,
+                                         notify=False)
             _insert_rows(Order, order_fields, orders)
             _insert_rows(OrderLine, line_fields, lines)
             _insert_rows(Review, review_fields, reviews)
