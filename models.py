@@ -32,7 +32,7 @@ import peewee as pw
 from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The schema this code writes.  See :data:`MIGRATIONS` for the steps up to it."""
 
 db = pw.DatabaseProxy()
@@ -555,7 +555,15 @@ def _ensure_indexes(model: type[BaseModel]) -> None:
             db.execute(model._schema._create_index(index, safe=False))
 
 
-MIGRATIONS: dict[int, Callable[[], None]] = {2: _migrate_1_to_2}
+def _migrate_2_to_3() -> None:
+    """Version 3: review moderation history, the notification outbox, and
+    what groups grant (category discounts, membership rules)."""
+    db.create_tables([ReviewEvent, Notification, CategoryDiscount, GroupRuleSet], safe=True)
+    for model in (ReviewEvent, Notification, CategoryDiscount, GroupRuleSet):
+        _ensure_indexes(model)
+
+
+MIGRATIONS: dict[int, Callable[[], None]] = {2: _migrate_1_to_2, 3: _migrate_2_to_3}
 """Step ``n`` upgrades a database from version ``n - 1`` to ``n``."""
 
 

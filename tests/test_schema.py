@@ -170,3 +170,16 @@ def test_membership_lookups_use_indexes(sqlite_url):
     assert "INDEX" in plan and "SCAN membership\n" not in plan + "\n"
     plan = _plan(models.Membership.select().where(models.Membership.customer == 5))
     assert "INDEX" in plan
+
+
+def test_upgrade_from_version_2_adds_the_moderation_and_outbox_tables(empty_db_url):
+    v3_only = [models.ReviewEvent, models.Notification, models.CategoryDiscount, models.GroupRuleSet]
+    models.db.create_tables([m for m in models.ALL_MODELS if m not in v3_only])
+    models._set_schema_version(2)
+    models.ensure_defaults()
+    c = models.create_customer({"first_name": "Ada", "email": "ada@example.com"})
+    assert models.schema_version() == 2
+    models.migrate_schema()
+    assert models.schema_version() == models.SCHEMA_VERSION == 3
+    g, _ = models.create_group({"code": "club", "name": "Club"}, members=models.Selection.ids([c.id]))
+    assert [r.event for r in models.outbox()] == ["joined"]
