@@ -246,6 +246,8 @@ class GroupFormScreen(Screen[int | None], Background):
         self._initial: dict[str, Any] = {}
         self.title = (f"Edit group: {models.clean_line(self.group.name)}" if self.group
                       else "Add customer group")
+        # Focused as the screen appears, so keys typed straight away land there.
+        self.AUTO_FOCUS = "#name" if self.group else "#code"
 
     # -- layout --------------------------------------------------------------
     def _field(self, name: str, widget: Widget) -> ComposeResult:
@@ -298,7 +300,6 @@ class GroupFormScreen(Screen[int | None], Background):
 
     def on_mount(self) -> None:
         self._initial = self.data()
-        self.query_one("#name" if self.group else "#code", Input).focus()
 
     # -- data ----------------------------------------------------------------
     def data(self) -> dict[str, Any]:

@@ -377,3 +377,12 @@ async def test_untrusted_text_is_not_markup(tmp_path):
         await pilot.press("escape")
         await settle(pilot)
         assert any(r.name == "[link=http://x]Trap[/link]" for r in app.screen.rows)
+
+
+async def test_no_color_is_honoured(tmp_path, monkeypatch):
+    make_db(tmp_path, 0)
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.no_color

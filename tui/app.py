@@ -13,6 +13,7 @@ from typing import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from screens.customers import CustomersScreen
@@ -22,6 +23,15 @@ from tui.widgets import AREAS
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
+
+def _own_actions(node: DOMNode) -> set[str]:
+    """Actions bound by Backroom's own classes (not Textual's widget internals)."""
+    actions: set[str] = set()
+    for cls in type(node).__mro__:
+        if cls.__module__.split(".")[0] in ("screens", "tui"):
+            for b in cls.__dict__.get("BINDINGS", []):
+                actions.add(b.action if isinstance(b, Binding) else b[1])
+    return actions
 
 
 class BackroomApp(App[None]):
@@ -65,8 +75,8 @@ class BackroomApp(App[None]):
         seen: set[str] = set()
         for key, active in screen.active_bindings.items():
             binding = active.binding
-            if (not binding.description or binding.system or not active.enabled
-                    or binding.action.startswith("area(") or binding.action in ("quit", "app.quit")):
+            if (not binding.description or not active.enabled or binding.action.startswith("area(")
+                    or binding.action not in _own_actions(active.node)):
                 continue
             name = f"{binding.description}"
             if name in seen:

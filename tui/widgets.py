@@ -362,8 +362,8 @@ class CustomerTable(DataTable, Background):
         Binding("n", "tick_none", "Deselect all", tooltip="Untick every customer"),
         Binding("i", "invert", "Invert", tooltip="Invert the ticks among the customers matching the filter"),
         Binding("enter", "open", "Open", tooltip="Show this customer"),
-        Binding("home,ctrl+home", "go_first", "First", show=False),
-        Binding("end,ctrl+end", "go_last", "Last", show=False),
+        Binding("home,ctrl+home", "go_first", "First row", show=False),
+        Binding("end,ctrl+end", "go_last", "Last row", show=False),
     ]
 
     CACHE_MIN = 200
@@ -495,6 +495,8 @@ class CustomerTable(DataTable, Background):
             self._window = window
             self._ticked = ticked
             self._move_to(target if pos < 0 else self._pos)
+            if ticks is not None and self.ticks.selection != ticks:
+                self._refresh_ticks()  # ticked meanwhile: these ticks are stale
 
         self.run_job(job, done, name="rows")
 
