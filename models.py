@@ -443,9 +443,9 @@ class Notification(BaseModel):
     source = pw.CharField(max_length=8)  # manual | rule
     created_at = pw.DateTimeField(default=utcnow)
     exported_at = pw.DateTimeField(null=True)
-
-    class Meta:
-        indexes = ((("exported_at", "id"), False), (("customer", "created_at"), False))
+    # No secondary index: a bulk change appends a row per customer, and
+    # every index would slow that down.  What is not yet exported is found
+    # by id, above the outbox's high-water mark (see outbox_watermark()).
 
 
 class AuditEntry(BaseModel):
@@ -2538,20 +2538,37 @@ class OutboxRow:
     exported_at: dt.datetime | None
 
 
-def outbox(*, include_exported: bool = False, offset: int = 0, limit: int = 100) -> list[OutboxRow]:
+_OUTBOX_MARK = "outbox_exported_through"
+
+
+def outbox_watermark() -> int:
+    """Every notification with an id up to this one has been exported
+    (exports always take everything queued so far)."""
+    row = SchemaMeta.get_or_none(SchemaMeta.key == _OUTBOX_MARK)
+    return int(row.value) if row else 0
+
+
+def _pending() -> pw.Expression:
+    return Notification.id > outbox_watermark()
+
+
+def outbox(*, include_exported: bool = False, after_id: int = 0, limit: int = 100) -> list[OutboxRow]:
+    """Notifications in the order they were queued, ``limit`` at a time
+    after ``after_id`` (keyset paging)."""
     q = (Notification.select(Notification.id, Notification.customer, Customer.first_name, Customer.last_name,
                              Customer.email, Notification.group_name, Notification.event, Notification.source,
                              Notification.created_at, Notification.exported_at)
-         .join(Customer, on=(Notification.customer == Customer.id)))
+         .join(Customer, on=(Notification.customer == Customer.id))
+         .where(Notification.id > after_id))
     if not include_exported:
-        q = q.where(Notification.exported_at.is_null())
-    q = q.order_by(Notification.id).offset(offset).limit(limit)
+        q = q.where(_pending())
+    q = q.order_by(Notification.id).limit(limit)
     return [OutboxRow(r[0], r[1], f"{r[2]} {r[3]}".strip(), r[4], r[5], r[6], r[7], r[8], r[9]) for r in q.tuples()]
 
 
 def outbox_count(*, include_exported: bool = False) -> int:
     q = Notification.select()
-    return (q if include_exported else q.where(Notification.exported_at.is_null())).count()
+    return (q if include_exported else q.where(_pending())).count()
 
 
 def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "shop@example.com",
@@ -2568,10 +2585,11 @@ def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "s
     target = Path(path)
     tmp = target.with_name(target.name + ".partial")
     with db.atomic():
-        last_id = Notification.select(pw.fn.MAX(Notification.id)).where(Notification.exported_at.is_null()).scalar()
-        if last_id is None:
+        mark = outbox_watermark()
+        last_id = Notification.select(pw.fn.MAX(Notification.id)).scalar()
+        if last_id is None or last_id <= mark:
             return 0
-        written, offset = 0, 0
+        written, after = 0, mark
         tmp.unlink(missing_ok=True)
         box = mailbox.mbox(str(tmp)) if fmt == "mbox" else None
         handle = open(tmp, "w", newline="", encoding="utf-8") if fmt == "csv" else None
@@ -2581,7 +2599,7 @@ def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "s
             if writer:
                 writer.writerow(["id", "customer_id", "name", "email", "group", "event", "source", "created_at"])
             while True:
-                rows = [r for r in outbox(offset=offset, limit=5000) if r.id <= last_id]
+                rows = [r for r in outbox(after_id=after, limit=5000) if r.id <= last_id]
                 if not rows:
                     break
                 for r in rows:
@@ -2598,7 +2616,7 @@ def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "s
                                         f"{'joined' if joined else 'left'} the {clean_line(r.group)} group.\n")
                         box.add(msg)  # type: ignore[union-attr]
                 written += len(rows)
-                offset += len(rows)
+                after = rows[-1].id
             failed = False
         finally:
             if handle:
@@ -2610,7 +2628,9 @@ def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "s
                 tmp.unlink(missing_ok=True)
         try:
             Notification.update(exported_at=utcnow()).where(
-                Notification.exported_at.is_null() & (Notification.id <= last_id)).execute()
+                (Notification.id > mark) & (Notification.id <= last_id)).execute()
+            if not SchemaMeta.update(value=str(last_id)).where(SchemaMeta.key == _OUTBOX_MARK).execute():
+                SchemaMeta.create(key=_OUTBOX_MARK, value=str(last_id))
             audit("outbox.export", "outbox", None, after={"count": written, "format": fmt, "path": str(target)},
                   actor=actor)
             os.replace(tmp, target)

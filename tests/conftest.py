@@ -60,6 +60,7 @@ def wipe_rows() -> None:
             for model in reversed(models.ALL_MODELS):
                 if model is not models.SchemaMeta:
                     model.delete().execute()
+            models.SchemaMeta.delete().where(models.SchemaMeta.key != "schema_version").execute()
             models.ensure_defaults()
     finally:
         if models.is_mysql():
