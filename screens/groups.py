@@ -224,6 +224,8 @@ FIELD_LABELS = {
     "code": "Code", "name": "Name", "description": "Description", "tax_class_id": "Tax class",
     "discount_percent": "Discount %", "free_shipping": "Free shipping", "hidden": "Hidden",
 }
+# The fields with an error line under them (models.ValidationError keys).
+ERROR_FIELDS = ("code", "name", "description", "tax_class_id", "discount_percent")
 
 
 class GroupFormScreen(Screen[int | None], Background):
@@ -377,13 +379,13 @@ class GroupFormScreen(Screen[int | None], Background):
                                           yes="Discard", no="Keep editing"), answered)
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        for name in FIELD_LABELS:
-            label = self.query_one(f"#err-{name}", Label) if name not in ("free_shipping", "hidden") else None
-            if label is not None:
-                message = errors.get(name, "")
-                label.update(f"{FIELD_LABELS[name]}: {message}" if message else "")
-                label.set_class(bool(message), "-shown")
-        other = {k: v for k, v in errors.items() if k not in FIELD_LABELS}
+        """Each message under its field, naming it; any other in a notification."""
+        for name in ERROR_FIELDS:
+            message = errors.get(name, "")
+            label = self.query_one(f"#err-{name}", Label)
+            label.update(f"{FIELD_LABELS[name]}: {message}" if message else "")
+            label.set_class(bool(message), "-shown")
+        other = {k: v for k, v in errors.items() if k not in ERROR_FIELDS}
         if other:
             self.notify("; ".join(f"{k}: {v}" for k, v in other.items()), severity="error", markup=False)
 
@@ -425,7 +427,7 @@ class GroupFormScreen(Screen[int | None], Background):
             self.show_errors(exc.errors)
             tabs = self.query_one(TabbedContent)
             tabs.active = "general"
-            for name in FIELD_LABELS:
+            for name in ERROR_FIELDS:
                 if name in exc.errors:
                     self.query_one(f"#{name}").focus()
                     break

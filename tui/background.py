@@ -23,7 +23,7 @@ def error_message(exc: BaseException) -> str:
     """One line for the admin: the operation's own message, or the database's."""
     if isinstance(exc, models.BackroomError):
         return str(exc)
-    if isinstance(exc, pw.PeeweeException) or isinstance(exc, pw.DatabaseError):
+    if isinstance(exc, (pw.PeeweeException, pw.DatabaseError)):
         return f"Database error: {models.first_line(exc)}"
     return f"Unexpected error: {exc.__class__.__name__}: {exc}"
 
