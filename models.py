@@ -838,6 +838,20 @@ def _day_start(d: dt.date) -> dt.datetime:
     return dt.datetime(d.year, d.month, d.day)
 
 
+def _parse_dates(typed: dict[str, str], errors: dict[str, str], today: dt.date | None) -> dict[str, dt.date | None]:
+    """Each typed date parsed (None when left empty); what cannot be
+    understood goes into ``errors`` under its field's name."""
+    dates: dict[str, dt.date | None] = {}
+    for name, value in typed.items():
+        dates[name] = None
+        if value.strip():
+            try:
+                dates[name] = parse_date(value, today=today)
+            except DateParseError as exc:
+                errors[name] = str(exc)
+    return dates
+
+
 def build_filter(*, text: str = "", status: str = "", group: str = "", registered_from: str = "",
                  registered_to: str = "", spent_min: str = "", spent_max: str = "",
                  today: dt.date | None = None) -> CustomerFilter:
@@ -853,14 +867,7 @@ def build_filter(*, text: str = "", status: str = "", group: str = "", registere
             errors["group"] = f"No group with code {group.strip()!r}"
         else:
             group_id = g.id
-    dates: dict[str, dt.date | None] = {}
-    for name, value in (("registered_from", registered_from), ("registered_to", registered_to)):
-        dates[name] = None
-        if value.strip():
-            try:
-                dates[name] = parse_date(value, today=today)
-            except DateParseError as exc:
-                errors[name] = str(exc)
+    dates = _parse_dates({"registered_from": registered_from, "registered_to": registered_to}, errors, today)
     amounts: dict[str, Decimal | None] = {}
     for name, value in (("spent_min", spent_min), ("spent_max", spent_max)):
         try:
@@ -1067,17 +1074,10 @@ def _clean_group_fields(data: dict[str, Any], *, creating: bool) -> dict[str, An
     if "discount_percent" in data:
         raw = data.get("discount_percent")
         try:
-            value = Decimal(str(raw).strip() or "0") if raw is not None else Decimal(0)
-            if not value.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
-            errors["discount_percent"] = f"Discount must be a number from 0 to 100, not {raw!r}"
-        else:
-            if not (0 <= value <= 100):
-                errors["discount_percent"] = "Discount must be from 0 to 100 percent"
-            elif value != value.quantize(Decimal("0.01")):
-                errors["discount_percent"] = "Discount can have at most two decimal places"
-            out["discount_percent"] = value
+            out["discount_percent"] = _clean_percent("0" if raw is None or str(raw).strip() == "" else raw,
+                                                     "discount_percent")
+        except ValidationError as exc:
+            errors.update(exc.errors)
     if "tax_class_id" in data:
         tid = data.get("tax_class_id")
         if tid in (None, ""):
@@ -1989,14 +1989,7 @@ def build_review_filter(*, status: str = "", rating: str = "", product: str = ""
         customer_id = Customer.select(Customer.id).where(Customer.email_key == normalize_email(customer)).scalar()
         if customer_id is None:
             errors["customer"] = f"No customer with email {clean_line(customer.strip())!r}"
-    dates: dict[str, dt.date | None] = {}
-    for name, value in (("created_from", created_from), ("created_to", created_to)):
-        dates[name] = None
-        if value.strip():
-            try:
-                dates[name] = parse_date(value, today=today)
-            except DateParseError as exc:
-                errors[name] = str(exc)
+    dates = _parse_dates({"created_from": created_from, "created_to": created_to}, errors, today)
     if errors:
         raise ValidationError(errors)
     return ReviewFilter(status=status or None, rating=stars, product_id=product_id, customer_id=customer_id,
