@@ -386,3 +386,41 @@ async def test_no_color_is_honoured(tmp_path, monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.no_color
+
+
+async def test_customer_table_is_a_window(tmp_path):
+    make_db(tmp_path, 1500)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        table = app.screen.query_one(CustomerTable)
+        page = table.size.height - 1
+        assert 0 < table.row_count <= page
+        assert len(table._window.rows) <= table._cache_size() < 1500
+        everyone = models.CustomerFilter()
+
+        def id_at(pos: int) -> int:
+            return models.customer_page(everyone, sort="name", offset=pos, limit=1)[0].id
+
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.position == 1499 and table.current_id() == id_at(1499)
+        await pilot.press("pageup", "up")
+        await settle(pilot)
+        assert table.position == 1499 - page - 1 and table.current_id() == id_at(1499 - page - 1)
+        for _ in range(3):
+            await pilot.press("pagedown")
+        await settle(pilot)
+        assert table.position == 1499
+        await pilot.press("home")
+        await settle(pilot)
+        assert table.position == 0 and table.current_id() == id_at(0)
+        for _ in range(40):  # walk down past the first cached block's margin
+            await pilot.press("down")
+        await settle(pilot)
+        assert table.current_id() == id_at(40)
+        assert table.row_count <= page
