@@ -1120,10 +1120,13 @@ def _check_unlocked(g: CustomerGroup) -> None:
 
 
 def create_group(data: dict[str, Any], *, members: Selection | None = None,
+                 access: Iterable[int] | None = None, discounts: dict[int, Any] | None = None,
                  actor: str | None = None) -> tuple[CustomerGroup, int]:
-    """Create a group (and, optionally, its members) in one transaction.
+    """Create a group (and, optionally, its members, its Access ticks and
+    its per-category discounts) in one transaction.
     Returns the group and how many customers joined it."""
     fields = _clean_group_fields(data, creating=True)
+    clean_discounts = _clean_category_discounts(discounts)
     with db.atomic():
         if CustomerGroup.select().where(CustomerGroup.code == fields["code"]).exists():
             raise ValidationError({"code": f"Code {fields['code']!r} is already used by another group"})
@@ -1140,15 +1143,21 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
             added = _insert_members(g, members, actor=actor, new_group=True)
             audit("group.members", "group", g.id, after={"added": added, "removed": 0,
                                                           "selection": members.describe()}, actor=actor)
+        _set_grants(g, access, clean_discounts, actor=actor)
     return g, added
 
 
 def update_group(group_id: int, changes: dict[str, Any], *, expected_version: int,
-                 members: Selection | None = None, actor: str | None = None) -> tuple[CustomerGroup, int, int]:
+                 members: Selection | None = None, access: Iterable[int] | None = None,
+                 discounts: dict[int, Any] | None = None,
+                 actor: str | None = None) -> tuple[CustomerGroup, int, int]:
     """Change a group's fields and, if ``members`` is given, make its
-    membership exactly that selection.  Refused with :class:`ConflictError`
+    membership exactly that selection; ``access`` (category ids) and
+    ``discounts`` (category id -> percent, blank or None for none) are set
+    in the same transaction.  Refused with :class:`ConflictError`
     if the group changed since ``expected_version`` was read.  Returns the
     group and how many customers joined and left."""
+    clean_discounts = _clean_category_discounts(discounts)
     with db.atomic():
         g = get_group(group_id)
         _check_unlocked(g)
@@ -1174,7 +1183,42 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
         if members is not None and (added or removed):
             audit("group.members", "group", g.id, after={"added": added, "removed": removed,
                                                           "selection": members.describe()}, actor=actor)
+        _set_grants(g, access, clean_discounts, actor=actor)
     return g, added, removed
+
+
+def _clean_category_discounts(discounts: dict[int, Any] | None) -> dict[int, Decimal | None] | None:
+    """Per-category discounts as typed, checked before anything is written.
+    Errors are keyed ``category_discounts[<category id>]``."""
+    if discounts is None:
+        return None
+    errors: dict[str, str] = {}
+    out: dict[int, Decimal | None] = {}
+    for cid, raw in discounts.items():
+        key = f"category_discounts[{int(cid)}]"
+        if raw is None or str(raw).strip() == "":
+            out[int(cid)] = None
+            continue
+        try:
+            out[int(cid)] = _clean_percent(raw, key)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _set_grants(g: CustomerGroup, access: Iterable[int] | None, discounts: dict[int, Decimal | None] | None,
+                *, actor: str | None) -> None:
+    """A group's Access ticks and per-category discounts (inside the caller's
+    transaction); only the discounts that change are written and audited."""
+    if access is not None:
+        set_category_access(g.id, access, actor=actor)
+    if discounts:
+        current = category_discounts(g.id)
+        for cid, value in sorted(discounts.items()):
+            if current.get(cid) != value:
+                set_category_discount(g.id, cid, value, actor=actor)
 
 
 def delete_group(group_id: int, *, expected_version: int | None = None,

@@ -61,6 +61,30 @@ def test_unrestricting_a_category_opens_it_to_everyone(shop):
     assert models.explain(shop["plain"].id, product_id=shop["sack"].id).visible is True
 
 
+
+def test_group_save_sets_access_and_discounts_in_one_transaction(shop):
+    coffee, sacks = shop["coffee"].id, shop["sacks"].id
+    g, _ = models.create_group({"code": "trade", "name": "Trade"}, access=[sacks], discounts={coffee: "7.5"})
+    assert models.group_category_access(g.id) == {sacks}
+    assert models.category_discounts(g.id) == {coffee: Decimal("7.5")}
+    g, _, _ = models.update_group(g.id, {"name": "Trade 2"}, expected_version=g.version, access=[],
+                                  discounts={coffee: "", sacks: "3"})
+    assert models.group_category_access(g.id) == set()
+    assert models.category_discounts(g.id) == {sacks: Decimal("3")}
+    # A bad discount is refused, naming the category, and nothing is written.
+    with pytest.raises(models.ValidationError) as err:
+        models.update_group(g.id, {"name": "Trade 3"}, expected_version=g.version, access=[sacks],
+                            discounts={coffee: "150"})
+    assert f"category_discounts[{coffee}]" in err.value.errors
+    assert models.get_group(g.id).name == "Trade 2" and models.group_category_access(g.id) == set()
+    # A failure after the group is written (an unknown category) rolls it all back.
+    with pytest.raises(models.BackroomError):
+        models.create_group({"code": "ghost", "name": "Ghost"}, access=[sacks], discounts={999999: "5"})
+    assert not models.CustomerGroup.select().where(models.CustomerGroup.code == "ghost").exists()
+    with pytest.raises(models.ValidationError):
+        models.update_group(g.id, {"name": "Trade 4"}, expected_version=g.version, access=[999999])
+    assert models.get_group(g.id).name == "Trade 2"
+
 # -- price -----------------------------------------------------------------------
 
 def test_group_discount_and_price(shop):
