@@ -83,7 +83,10 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "busy_timeout": 10_000,
     "synchronous": "normal",
-    "cache_size": -64_000,
+    # 8 MB of page cache per connection: each worker thread has its own
+    # connection, and the OS's file cache serves re-reads anyway.  At 64 MB
+    # the TUI peaked at 413 MB resident on a million customers; at 8 MB, 123.
+    "cache_size": -8_000,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -205,6 +206,7 @@ class FilterBar(Vertical):
         self.full = full
         self.group_codes = list(groups)
         self._timer: Timer | None = None
+        self._applied_at = 0.0
         self.filter = models.CustomerFilter()
 
     def compose(self) -> ComposeResult:
@@ -244,7 +246,15 @@ class FilterBar(Vertical):
     @on(Input.Changed)
     @on(Select.Changed)
     def _changed(self, event: Message) -> None:
+        """The first keystroke in the text field after a pause applies at once
+        (its rows show without waiting); a burst of typing, and the date and
+        money fields (half-typed, they would flash errors), apply when typing
+        pauses."""
         event.stop()
+        quick = isinstance(event, Input.Changed) and event.input.id == "f-text"
+        if quick and self._timer is None and time.monotonic() - self._applied_at >= DEBOUNCE_SECONDS:
+            self.apply()
+            return
         if self._timer is not None:
             self._timer.stop()
         self._timer = self.set_timer(DEBOUNCE_SECONDS, self.apply)
@@ -260,6 +270,7 @@ class FilterBar(Vertical):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        self._applied_at = time.monotonic()
         error = self.query_one("#filter-error", Label)
         try:
             flt = models.build_filter(**self.values())
