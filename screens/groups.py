@@ -19,6 +19,7 @@ from textual.widgets import (DataTable, Footer, Header, Input, Label, Select, St
 
 import models
 from tui.background import Background, error_message
+from screens.grants import AccessEditor, AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
 from tui.widgets import (DEBOUNCE_SECONDS, AreaBar, Tick, ConfirmModal, CustomerSummary, CustomerTable, FilterBar,
                          plain, yes_no)
 
@@ -78,6 +79,25 @@ class GroupActions(Background):
     def after_edit(self, group_id: int | None) -> None:
         """Called when the Add/Edit form closes with the saved group's id (or None)."""
 
+    def edit_access(self, row: models.GroupRow) -> None:
+        """Guest: the access-only editor (Guest is otherwise locked); any other
+        group: its form, on the Access tab."""
+        screen: Any = self
+        if row.code == "guest":
+            screen.app.push_screen(AccessScreen(row.id))
+        elif row.is_system:
+            screen.notify(locked_message(row.name), title="Cannot edit", severity="warning", markup=False)
+        else:
+            screen.app.push_screen(GroupFormScreen(row.id, tab="access"), self.after_edit)
+
+    def edit_rules(self, row: models.GroupRow) -> None:
+        screen: Any = self
+        if row.is_system:
+            screen.notify(f"{models.clean_line(row.name)} is a system group: it takes no rules.",
+                          title="Cannot edit", severity="warning", markup=False)
+            return
+        screen.app.push_screen(RulesScreen(row.id))
+
 
 # --------------------------------------------------------------------------
 # The list
@@ -96,6 +116,14 @@ class GroupsScreen(Screen, GroupActions):
         Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
         Binding("r", "reverse", "Reverse", tooltip="Flip the sort direction"),
         Binding("slash", "find", "Find", tooltip="Filter the groups by code or name"),
+        # Less used: in the command palette (Ctrl+P), not the footer.
+        Binding("c", "access", "Access", show=False,
+                tooltip="What the highlighted group may see and its category discounts (Guest: visitors)"),
+        Binding("u", "rules", "Rules", show=False,
+                tooltip="The rules that add and remove the highlighted group's members automatically"),
+        Binding("x", "explain", "Explain a price", show=False,
+                tooltip="What a customer or visitor sees and pays for a product, and why"),
+        Binding("o", "outbox", "Outbox", show=False, tooltip="Join/leave notifications waiting to be exported"),
     ]
 
     def __init__(self) -> None:
@@ -207,6 +235,20 @@ class GroupsScreen(Screen, GroupActions):
         if row := self._need_row():
             self.delete_group(row)
 
+    def action_access(self) -> None:
+        if row := self._need_row():
+            self.edit_access(row)
+
+    def action_rules(self) -> None:
+        if row := self._need_row():
+            self.edit_rules(row)
+
+    def action_explain(self) -> None:
+        self.app.push_screen(ExplainScreen())
+
+    def action_outbox(self) -> None:
+        self.app.push_screen(OutboxScreen())
+
     def after_edit(self, group_id: int | None) -> None:
         if group_id is not None:
             self.app.push_screen(GroupViewScreen(group_id))
@@ -226,22 +268,25 @@ FIELD_LABELS = {
 }
 # The fields with an error line under them (models.ValidationError keys).
 ERROR_FIELDS = ("code", "name", "description", "tax_class_id", "discount_percent")
+TABS = ("general", "customers", "access")
 
 
 class GroupFormScreen(Screen[int | None], Background):
     """Add a group (``group_id`` None) or edit one: general fields on one tab,
-    the members on the other.  Dismisses with the saved group's id."""
+    the members on the next, what it may see and its category discounts on
+    the third.  Dismisses with the saved group's id."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", tooltip="Save the group and its members"),
-        Binding("ctrl+n", "next", "Next", tooltip="Go to the Customers tab"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the group, its members and its access"),
         Binding("escape", "cancel", "Back", tooltip="Close, asking before discarding changes"),
+        Binding("ctrl+n", "next", "Next", tooltip="Go to the next tab"),
         Binding("ctrl+f", "find", "Filter customers", show=False,
                 tooltip="Go to the filter above the customers"),
     ]
 
-    def __init__(self, group_id: int | None) -> None:
+    def __init__(self, group_id: int | None, *, tab: str = "general") -> None:
         super().__init__()
+        self.initial_tab = tab
         self.group = models.get_group(group_id) if group_id is not None else None
         self.version = self.group.version if self.group else None
         self.saving = False
@@ -249,7 +294,7 @@ class GroupFormScreen(Screen[int | None], Background):
         self.title = (f"Edit group: {models.clean_line(self.group.name)}" if self.group
                       else "Add customer group")
         # Focused as the screen appears, so keys typed straight away land there.
-        self.AUTO_FOCUS = "#name" if self.group else "#code"
+        self.AUTO_FOCUS = ("#name" if self.group else "#code") if tab == "general" else None
 
     # -- layout --------------------------------------------------------------
     def _field(self, name: str, widget: Widget) -> ComposeResult:
@@ -270,7 +315,7 @@ class GroupFormScreen(Screen[int | None], Background):
         selection = models.Selection.members_of(g.id) if g else models.Selection.none()
         yield Header()
         yield AreaBar()
-        with TabbedContent(initial="general", id="form-tabs"):
+        with TabbedContent(initial=self.initial_tab, id="form-tabs"):
             with TabPane("General information", id="general"):
                 with VerticalScroll(id="general-form"):
                     yield from self._field("code", Input(
@@ -297,11 +342,20 @@ class GroupFormScreen(Screen[int | None], Background):
                 yield CustomerTable(selectable=True, selection=selection, id="members")
                 yield Label("space tick · shift+↑↓ range · a all matching · n none · i invert · "
                             "ctrl+f filter", classes="hint keys")
+            with TabPane("Access", id="access"):
+                yield AccessEditor(g.id if g else None, id="access-editor")
+                yield Label("space tick · a discount % replaces the group's own there · ctrl+t restrict/open",
+                            classes="hint keys")
         yield Label("", id="form-status", classes="status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._initial = self.data()
+        self._initial_access = self.access_editor.values()
+        if self.initial_tab == "access":
+            ticks = list(self.access_editor.query(Tick))
+            if ticks:
+                ticks[0].focus()
 
     # -- data ----------------------------------------------------------------
     def data(self) -> dict[str, Any]:
@@ -326,8 +380,13 @@ class GroupFormScreen(Screen[int | None], Background):
     def table(self) -> CustomerTable:
         return self.query_one("#members", CustomerTable)
 
+    @property
+    def access_editor(self) -> AccessEditor:
+        return self.query_one("#access-editor", AccessEditor)
+
     def is_dirty(self) -> bool:
-        return self.data() != self._initial or self.table.changed
+        return (self.data() != self._initial or self.table.changed
+                or self.access_editor.values() != self._initial_access)
 
     # -- messages ------------------------------------------------------------
     @on(FilterBar.Changed)
@@ -348,7 +407,7 @@ class GroupFormScreen(Screen[int | None], Background):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next":
-            return self.query_one(TabbedContent).active == "general"
+            return self.query_one(TabbedContent).active != TABS[-1]
         if action == "save":
             return not self.saving or None
         return True
@@ -360,8 +419,14 @@ class GroupFormScreen(Screen[int | None], Background):
 
     def action_next(self) -> None:
         tabs = self.query_one(TabbedContent)
-        tabs.active = "customers"
-        self.table.focus()
+        if tabs.active == "general":
+            tabs.active = "customers"
+            self.table.focus()
+        elif tabs.active == "customers":
+            tabs.active = "access"
+            ticks = list(self.access_editor.query(Tick))
+            if ticks:
+                ticks[0].focus()
 
     def action_cancel(self) -> None:
         if self.saving:
@@ -385,7 +450,11 @@ class GroupFormScreen(Screen[int | None], Background):
             label = self.query_one(f"#err-{name}", Label)
             label.update(f"{FIELD_LABELS[name]}: {message}" if message else "")
             label.set_class(bool(message), "-shown")
-        other = {k: v for k, v in errors.items() if k not in ERROR_FIELDS}
+        access_errors = self.access_editor.show_errors(errors)
+        other = {k: v for k, v in errors.items()
+                 if k not in ERROR_FIELDS and not k.startswith("category_discounts[")}
+        if access_errors and not any(k in errors for k in ERROR_FIELDS):
+            self.query_one(TabbedContent).active = "access"
         if other:
             self.notify("; ".join(f"{k}: {v}" for k, v in other.items()), severity="error", markup=False)
 
@@ -394,14 +463,21 @@ class GroupFormScreen(Screen[int | None], Background):
             return
         data = self.data()
         members = self.table.selection
+        access, discounts = self.access_editor.values()
+        if (access, discounts) == self._initial_access and self.group is not None:
+            access_arg: set[int] | None = None
+            discounts_arg: dict[int, str] | None = None
+        else:
+            access_arg, discounts_arg = access, discounts
         group, version = self.group, self.version
         self.show_errors({})
 
         def job() -> tuple[int, int]:
             if group is None:
-                g, added = models.create_group(data, members=members)
+                g, added = models.create_group(data, members=members, access=access_arg, discounts=discounts_arg)
                 return g.id, models.group_member_count(g.id)
-            g, _added, _removed = models.update_group(group.id, data, expected_version=version, members=members)
+            g, _added, _removed = models.update_group(group.id, data, expected_version=version, members=members,
+                                                      access=access_arg, discounts=discounts_arg)
             return g.id, models.group_member_count(g.id)
 
         self._set_saving(True)
@@ -425,12 +501,12 @@ class GroupFormScreen(Screen[int | None], Background):
         self._set_saving(False)
         if isinstance(exc, models.ValidationError):
             self.show_errors(exc.errors)
-            tabs = self.query_one(TabbedContent)
-            tabs.active = "general"
-            for name in ERROR_FIELDS:
-                if name in exc.errors:
-                    self.query_one(f"#{name}").focus()
-                    break
+            if any(k in exc.errors for k in ERROR_FIELDS):
+                self.query_one(TabbedContent).active = "general"
+                for name in ERROR_FIELDS:
+                    if name in exc.errors:
+                        self.query_one(f"#{name}").focus()
+                        break
             return
         title = "Changed by someone else" if isinstance(exc, models.ConflictError) else "Not saved"
         self.query_one("#form-status", Label).update(f"Not saved: {error_message(exc)}")
@@ -450,6 +526,9 @@ class GroupViewScreen(Screen, GroupActions):
         Binding("e", "edit", "Edit", tooltip="Edit this group"),
         Binding("d", "delete", "Delete", tooltip="Delete this group"),
         Binding("slash", "find", "Find", tooltip="Filter the members"),
+        Binding("c", "access", "Access", show=False,
+                tooltip="What this group may see and its category discounts (Guest: visitors)"),
+        Binding("u", "rules", "Rules", tooltip="The rules that add and remove members automatically"),
     ]
 
     def __init__(self, group_id: int) -> None:
@@ -494,6 +573,8 @@ class GroupViewScreen(Screen, GroupActions):
         text.append(models.clean_line(row.name))
         if row.is_system:
             text.append("  (system group: locked)", style="italic")
+        if row.hidden:
+            text.append("  (hidden: never shown to customers)", style="italic")
         pairs = [
             ("Code", row.code), ("Members", f"{row.member_count:,}"),
             ("Tax class", row.tax_class or "none"), ("Discount", models.format_percent(row.discount_percent)),
@@ -539,6 +620,19 @@ class GroupViewScreen(Screen, GroupActions):
     def action_delete(self) -> None:
         if self.row is not None:
             self.delete_group(self.row)
+
+    def action_access(self) -> None:
+        if self.row is not None:
+            self.edit_access(self.row)
+
+    def action_rules(self) -> None:
+        if self.row is not None:
+            self.edit_rules(self.row)
+
+    def on_screen_resume(self) -> None:
+        if self.row is not None:  # back from rules or access: members may have changed
+            self.load()
+            self.query_one("#members", CustomerTable).reload()
 
     def after_edit(self, group_id: int | None) -> None:
         if group_id is not None:

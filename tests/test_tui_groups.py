@@ -334,7 +334,7 @@ async def test_areas_are_one_key_away(tmp_path):
         await pilot.press("f2")
         await settle(pilot)
         assert app.current_mode == "customers"
-        assert "later issue" in str(app.screen.query_one(".placeholder").render())
+        assert type(app.screen).__name__ == "CustomersScreen"
         await pilot.press("f4")
         assert app.current_mode == "reviews"
         await pilot.press("f3")
