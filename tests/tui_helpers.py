@@ -12,8 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from textual.widgets import Input  # noqa: E402
+
 import models  # noqa: E402
 from tui.app import BackroomApp  # noqa: E402
+
+# A snapshot must not depend on when it is taken: a blinking cursor is shown
+# or not depending on how loaded the machine is (a CI run failed on that).
+# In tests, a focused input's cursor stays visible.
+Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]
 
 TODAY = dt.datetime(2025, 1, 1, 12, 0, 0)
 DB_LABEL = "sqlite:///backroom-test.db"
