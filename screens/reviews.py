@@ -1,11 +1,492 @@
-"""Review moderation: built in a later issue; for now a placeholder."""
+"""Review moderation: the queue, the review in full, decisions one by one or in bulk.
+
+The queue (:class:`tui.reviewtable.ReviewTable`) is a window over the
+reviews matching the filter, oldest first; beside it (below it on a narrow
+terminal) the highlighted review in full with its moderation history, and a
+chart of the ratings.  Everything a shopper wrote is shown through
+:mod:`tui.safetext`: plain text, control characters escaped.
+"""
 
 from __future__ import annotations
 
-from screens.placeholder import PlaceholderScreen
+import dataclasses
+import datetime as dt
+import itertools
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+
+import models
+from tui.background import Background
+from tui.reviewtable import RatingChart, ReviewTable, stars
+from tui.safetext import block_text, line_text, safe_block, safe_line
+from tui.widgets import DEBOUNCE_SECONDS, AreaBar, ConfirmModal
+
+FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
+                 "created_from": "From", "created_to": "To", "text": "Find"}
+DECISIONS = {"approved": "Approved", "rejected": "Rejected", "pending": "Back to pending"}
+_job_numbers = itertools.count(1)
 
 
-class ReviewsScreen(PlaceholderScreen):
+def when(value: dt.datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value[:16]
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def review_detail(row: models.ReviewRow, history: list[models.ReviewEvent] | None) -> Text:
+    """The whole review as plain text: stars, title, who and what, dates, the
+    body and the moderation history."""
+    out = Text(overflow="fold")
+    out.append(stars(row.rating), style="bold")
+    out.append(f" {row.rating}/5  ")
+    out.append(f"[{row.status}]", style="bold reverse" if row.status == "pending" else "bold")
+    out.append(f"  #{row.id}\n")
+    out.append_text(block_text(row.title or "(no title)", style="bold underline"))
+    out.append("\nProduct   ", style="dim")
+    out.append(safe_line(row.product))
+    out.append("\nCustomer  ", style="dim")
+    out.append(safe_line(row.customer))
+    out.append("  verified purchase" if row.verified else "  not a verified purchase")
+    out.append("\nWritten   ", style="dim")
+    out.append(when(row.created_at))
+    if row.moderated_at:
+        out.append("\nModerated ", style="dim")
+        out.append(f"{when(row.moderated_at)} by {safe_line(row.moderated_by)}")
+    if row.reject_reason:
+        out.append("\nReason    ", style="dim")
+        out.append(safe_line(row.reject_reason))
+    out.append("\n\n")
+    out.append_text(block_text(row.body or "(no text)"))
+    out.append("\n\nHistory\n", style="bold")
+    if history is None:
+        out.append("loading…")
+    elif not history:
+        out.append("no decisions yet")
+    else:
+        for i, e in enumerate(history):
+            if i:
+                out.append("\n")
+            out.append(f"{when(e.at)}  {e.status} by {safe_line(e.actor)}")
+            if e.reason:
+                out.append(f": {safe_line(e.reason)}")
+    return out
+
+
+# --------------------------------------------------------------------------
+# The reject dialog
+# --------------------------------------------------------------------------
+
+
+class RejectModal(ModalScreen[str | None]):
+    """Ask for an optional reason; dismisses with the reason ("" for none),
+    or None to cancel."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Do not reject")]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog reject"):
+            yield Label(f"Reject {self.what}", classes="dialog-title", markup=False)
+            yield Label("Reason (optional, shown in the history):", markup=False)
+            yield Input(placeholder="e.g. Off-topic", id="reason", max_length=500)
+            yield Label("", id="reason-error", classes="error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Reject (enter)", id="reject", variant="error")
+                yield Button("Cancel (esc)", id="cancel", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    def _submit(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if models.has_control_chars(reason):
+            error = self.query_one("#reason-error", Label)
+            error.update("The reason cannot contain control characters")
+            error.add_class("-shown")
+            return
+        self.dismiss(reason)
+
+    @on(Input.Submitted, "#reason")
+    def submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "reject":
+            self._submit()
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+# --------------------------------------------------------------------------
+# The filter
+# --------------------------------------------------------------------------
+
+
+class ReviewFilterBar(Vertical, Background):
+    """Status, rating, product SKU, customer email, dates and text; posts
+    :class:`ReviewFilterBar.Changed` once typing pauses and what is typed is valid."""
+
+    class Changed(Message):
+        def __init__(self, review_filter: models.ReviewFilter) -> None:
+            super().__init__()
+            self.filter = review_filter
+
+    class Submitted(Message):
+        """Enter in a filter field: back to the queue."""
+
+    def __init__(self, initial: models.ReviewFilter, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="review-filter")
+        self.filter = initial
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="rf-row"):
+            yield Label("Find", classes="filter-label")
+            yield Input(placeholder="text in title or body", id="rf-text", compact=True)
+            yield Label("Status", classes="filter-label")
+            yield Select([(s, s) for s in models.REVIEW_STATUSES], prompt="any", id="rf-status", compact=True,
+                         value=self.filter.status or Select.NULL)
+            yield Label("Rating", classes="filter-label")
+            yield Select([(f"{n} {stars(n)}", str(n)) for n in range(5, 0, -1)], prompt="any", id="rf-rating",
+                         compact=True)
+        with Horizontal(classes="rf-row"):
+            yield Label("Product", classes="filter-label")
+            yield Input(placeholder="SKU", id="rf-product", compact=True)
+            yield Label("Customer", classes="filter-label")
+            yield Input(placeholder="email", id="rf-customer", compact=True)
+            yield Label("From", classes="filter-label")
+            yield Input(placeholder="date", id="rf-created_from", compact=True, classes="rf-date")
+            yield Label("To", classes="filter-label")
+            yield Input(placeholder="date", id="rf-created_to", compact=True, classes="rf-date")
+        yield Label("", id="rf-error", classes="error", markup=False)
+
+    def values(self) -> dict[str, str]:
+        out = {name: self.query_one(f"#rf-{name}", Input).value
+               for name in ("text", "product", "customer", "created_from", "created_to")}
+        for name in ("status", "rating"):
+            value = self.query_one(f"#rf-{name}", Select).value
+            out[name] = "" if value is Select.NULL else str(value)
+        return out
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Message) -> None:
+        event.stop()
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, self.apply)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.apply()
+        self.post_message(self.Submitted())
+
+    def apply(self) -> None:
+        """Parse what is typed (in a worker: product and customer are looked up)."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        values = self.values()
+        self.run_job(lambda: models.build_review_filter(**values), self._parsed, name="filter",
+                     failed=self._invalid)
+
+    def _parsed(self, flt: models.ReviewFilter) -> None:
+        error = self.query_one("#rf-error", Label)
+        error.update("")
+        error.remove_class("-shown")
+        if flt != self.filter:
+            self.filter = flt
+            self.post_message(self.Changed(flt))
+
+    def _invalid(self, exc: BaseException) -> None:
+        if not isinstance(exc, models.ValidationError):
+            self.job_failed(exc)
+            return
+        error = self.query_one("#rf-error", Label)
+        error.update("; ".join(f"{FILTER_LABELS.get(k, k)}: {v}" for k, v in exc.errors.items()))
+        error.add_class("-shown")
+
+
+# --------------------------------------------------------------------------
+# The screen
+# --------------------------------------------------------------------------
+
+
+class ReviewsScreen(Screen, Background):
+    """Moderate reviews: the queue, the highlighted review in full, the ratings."""
+
     TITLE = "Reviews"
-    AREA = "Reviews"
-    MESSAGE = "Review moderation comes in a later issue."
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("a", "decide('approved')", "Approve", tooltip="Approve the highlighted review"),
+        Binding("r", "reject", "Reject", tooltip="Reject the highlighted review, with an optional reason"),
+        Binding("p", "decide('pending')", "Pending", tooltip="Put the highlighted review back to pending"),
+        Binding("A", "approve_ticked", "Approve ticked", tooltip="Approve every ticked review at once"),
+        Binding("R", "reject_ticked", "Reject ticked", tooltip="Reject every ticked review at once"),
+        Binding("j", "move(1)", "Next", show=False, tooltip="Move to the next review"),
+        Binding("k", "move(-1)", "Previous", show=False, tooltip="Move to the previous review"),
+        Binding("slash,f", "find", "Filter", tooltip="Go to the filter above the queue"),
+        Binding("c", "chart_scope", "Chart scope", show=False,
+                tooltip="Chart the ratings of the filtered reviews or of the highlighted review's product"),
+        Binding("d", "focus_detail", "Read", show=False, tooltip="Scroll the whole review"),
+        Binding("escape", "focus_queue", "Queue", show=False, tooltip="Back to the queue"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.review_filter = models.ReviewFilter(status="pending")
+        self.chart_product = False
+        self.counts: dict[str, int] | None = None
+        self._history_for: int | None = None
+        self._history: dict[int, list[models.ReviewEvent]] = {}
+        self._chart_key: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AreaBar()
+        yield ReviewFilterBar(self.review_filter, id="review-filter")
+        with Horizontal(id="review-status"):
+            yield Label("", id="review-counts", markup=False)
+            yield Label("", id="review-position", classes="status", markup=False)
+        with Horizontal(id="review-main"):
+            yield ReviewTable(review_filter=self.review_filter, id="queue")
+            with Vertical(id="review-side"):
+                with VerticalScroll(id="review-detail"):
+                    yield Static("", id="detail-body", markup=False)
+                yield RatingChart(id="rating-chart")
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> ReviewTable:
+        return self.query_one("#queue", ReviewTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+        self.load_counts()
+        self.load_chart()
+
+    def on_screen_resume(self) -> None:
+        if self.counts is not None:  # back from another area: others may have moderated
+            self.refresh_all()
+
+    # -- loading -------------------------------------------------------------
+    def refresh_all(self) -> None:
+        self.table.reload(keep_position=True)
+        self.load_counts()
+        self.load_chart(force=True)
+        self._history_for = None
+        if (row := self.table.current()) is not None:
+            self._show_detail(row)
+
+    def load_counts(self) -> None:
+        flt = self.review_filter
+        self.run_job(lambda: models.review_status_counts(flt), self._counted, name="counts")
+
+    def _counted(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        c = self.counts
+        text = ("counting…" if c is None else
+                " · ".join(f"{s.capitalize()} {c.get(s, 0):,}" for s in models.REVIEW_STATUSES))
+        self.query_one("#review-counts", Label).update(text)
+
+    def load_chart(self, *, force: bool = False) -> None:
+        row = self.table.current() if self.chart_product else None
+        if self.chart_product and row is not None:
+            flt = models.ReviewFilter(product_id=row.product_id)
+            caption = f"Ratings: {safe_line(row.product)}"
+        else:
+            flt = self.review_filter
+            caption = "Ratings: " + ("all" if flt.is_empty() else
+                                     f"{flt.status}" if flt == models.ReviewFilter(status=flt.status)
+                                     else "filtered")
+        key = (flt, caption)
+        if key == self._chart_key and not force:
+            return
+        self._chart_key = key
+        chart = self.query_one("#rating-chart", RatingChart)
+        chart.show(None, caption)
+        self.run_job(lambda: models.rating_distribution(flt), lambda d: chart.show(d, caption), name="chart")
+
+    def _show_detail(self, row: models.ReviewRow | None, *, empty: bool = False) -> None:
+        body = self.query_one("#detail-body", Static)
+        if row is None:
+            body.update(Text("No review matches the filter." if empty else ""))
+            self._history_for = None
+            return
+        if self._history_for != row.id:
+            self._history_for = row.id
+            body.update(review_detail(row, None))
+            self.query_one("#review-detail", VerticalScroll).scroll_home(animate=False)
+            rid = row.id
+            self.run_job(lambda: models.review_history(rid), lambda h: self._history_loaded(rid, h),
+                         name="history")
+        else:
+            body.update(review_detail(row, self._history.get(row.id)))
+
+    def _history_loaded(self, review_id: int, history: list[models.ReviewEvent]) -> None:
+        self._history = {review_id: history}
+        row = self.table.current()
+        if row is not None and row.id == review_id:
+            self.query_one("#detail-body", Static).update(review_detail(row, history))
+
+    # -- events --------------------------------------------------------------
+    @on(ReviewTable.Highlighted)
+    def highlighted(self, event: ReviewTable.Highlighted) -> None:
+        self._show_detail(event.row, empty=event.empty)
+        if self.chart_product:
+            self.load_chart()
+
+    @on(ReviewTable.Status)
+    def status(self, event: ReviewTable.Status) -> None:
+        self.query_one("#review-position", Label).update(event.table.status_text())
+
+    @on(ReviewFilterBar.Changed)
+    def filter_changed(self, event: ReviewFilterBar.Changed) -> None:
+        self.review_filter = event.filter
+        self.table.set_filter(event.filter)
+        self.load_counts()
+        self.load_chart()
+
+    @on(ReviewFilterBar.Submitted)
+    def filter_submitted(self) -> None:
+        self.table.focus()
+
+    # -- actions -------------------------------------------------------------
+    def action_move(self, step: int) -> None:
+        self.table.focus()
+        if step > 0:
+            self.table.action_cursor_down()
+        else:
+            self.table.action_cursor_up()
+
+    def action_find(self) -> None:
+        self.query_one("#rf-text", Input).focus()
+
+    def action_focus_queue(self) -> None:
+        self.table.focus()
+
+    def action_focus_detail(self) -> None:
+        self.query_one("#review-detail", VerticalScroll).focus()
+
+    def action_chart_scope(self) -> None:
+        self.chart_product = not self.chart_product
+        self.load_chart()
+
+    def _need_row(self) -> models.ReviewRow | None:
+        row = self.table.current()
+        if row is None:
+            self.notify("No review is highlighted.", severity="warning")
+        return row
+
+    def action_decide(self, status: str) -> None:
+        row = self._need_row()
+        if row is None:
+            return
+        if row.status == status:
+            self.notify(f"Review #{row.id} is already {status}.", severity="information")
+            self.table.action_cursor_down()
+            return
+        self._decide(row, status, None)
+
+    def action_reject(self) -> None:
+        row = self._need_row()
+        if row is None:
+            return
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self._decide(row, "rejected", reason)
+
+        self.app.push_screen(RejectModal(f"review #{row.id}: {safe_line(row.title)[:40]}"), answered)
+
+    def _decide(self, row: models.ReviewRow, status: str, reason: str | None) -> None:
+        """Save one decision; show it (and the next review) at once."""
+        self.table.decided({row.id}, status)
+        self._save(models.Selection.ids([row.id]), status, reason, f"review #{row.id}", bulk=False)
+
+    def _ticked(self) -> tuple[models.Selection, str] | None:
+        table = self.table
+        sel = table.selection
+        if sel.op == "none" or table.selected_count == 0:
+            self.notify("Tick reviews first: space ticks one, t every review matching the filter.",
+                        severity="warning")
+            return None
+        n = table.selected_count
+        return sel, ("the ticked reviews" if n is None else
+                     "the ticked review" if n == 1 else f"the {n:,} ticked reviews")
+
+    def action_approve_ticked(self) -> None:
+        ticked = self._ticked()
+        if ticked is None:
+            return
+        sel, what = ticked
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._save(sel, "approved", None, what, bulk=True)
+
+        self.app.push_screen(ConfirmModal("Approve reviews", f"Approve {what}?", yes="Approve", no="Cancel"),
+                             answered)
+
+    def action_reject_ticked(self) -> None:
+        ticked = self._ticked()
+        if ticked is None:
+            return
+        sel, what = ticked
+
+        def answered(reason: str | None) -> None:
+            if reason is not None:
+                self._save(sel, "rejected", reason, what, bulk=True)
+
+        self.app.push_screen(RejectModal(what), answered)
+
+    def _save(self, sel: models.Selection, status: str, reason: str | None, what: str, *, bulk: bool) -> None:
+        def done(changed: int) -> None:
+            if bulk:
+                self.table.clear_ticks()
+                self.notify(f"{DECISIONS[status]}: {plural(changed, 'review')}.", title="Reviews moderated",
+                            markup=False)
+                self.table.reload()  # back to the top: the oldest review still waiting
+                self.load_counts()
+                self.load_chart(force=True)
+                self._history_for = None
+            else:
+                self.notify(f"{DECISIONS[status]}: {what}.", markup=False, timeout=2)
+                self.load_counts()
+                self.load_chart(force=True)
+                self.table.reload(keep_position=True)
+                self._history_for = None
+
+        def failed(exc: BaseException) -> None:
+            self.job_failed(exc)
+            self.refresh_all()
+
+        self.run_job(lambda: models.moderate_reviews(sel, status, reason=reason), done,
+                     name=f"moderate-{next(_job_numbers)}", failed=failed)
