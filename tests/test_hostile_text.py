@@ -1,0 +1,163 @@
+"""Hostile text: reviews and customer names written to attack the terminal or
+the markup, driven through the moderation screen.  Whatever a shopper typed
+must show as plain text — markup literally, control characters escaped —
+and must not break the layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from rich.text import Text
+
+import models
+from screens.reviews import RejectModal, ReviewsScreen, review_detail
+from tests.tui_helpers import make_app, make_db, settle
+from tui.reviewtable import ReviewTable
+from tui.safetext import is_safe, safe_block, safe_line
+
+ESC = "\x1b"
+HOSTILE = {
+    "markup": "[bold red]shout[/] [link=https://evil.example/]click me[/link] [@click=app.quit]quit[/]",
+    "csi": f"{ESC}[31mred{ESC}[0m {ESC}[2J{ESC}[H{ESC}[10;10Hmoved {ESC}[?1049h",
+    "osc8": f"{ESC}]8;;https://evil.example/{ESC}\\innocent link{ESC}]8;;{ESC}\\",
+    "osc0": f"{ESC}]0;pwned title\x07 after title",
+    "bel_nul": "ring\x07ring\x00nul\x08back\x7fdel",
+    "c1": "c1 csi \x9b31m and \x9d0;osc\x9c and nel\x85end",
+    "invisible": "zero\u200bwidth\u200d joiner \u2066isolate\u2069 \u202eevil override\u202c \ufeffbom",
+    "rtl": "مرحبا بالعالم — שלום עולם — mixed עברית and English",
+    "emoji": "👍🏽 great 🎉🎉 family 👨\u200d👩\u200d👧 flags 🇬🇧",
+    "long": "A" * 5000,
+}
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    make_db(tmp_path, 0)
+    cat = models.Category.create(name="Tea", slug="tea")
+    product = models.Product.create(sku="T1", name=f"Tea {HOSTILE['markup']}", category=cat, price=Decimal("3"))
+    made = []
+    for i, (kind, text) in enumerate(HOSTILE.items()):
+        c = models.create_customer({"first_name": f"Cust{i}", "email": f"c{i}@example.com"})
+        # Names as an import or an older version might have stored them.
+        models.Customer.update(first_name=text[:100], last_name=kind).where(models.Customer.id == c.id).execute()
+        made.append(models.Review.create(
+            product=product, customer=c.id, rating=1 + i % 5, title=text[:200],
+            body=f"{kind}:\n{text}\nline three {text[:50]}\r\nwindows line\ttabbed",
+            created_at=dt.datetime(2024, 1, 1) + dt.timedelta(days=i)))
+    return made
+
+
+def screen_strips(app):
+    return app.screen._compositor.render_strips()
+
+
+def assert_clean_screen(app, width: int) -> str:
+    strips = screen_strips(app)
+    text = "\n".join("".join(seg.text for seg in strip) for strip in strips)
+    for strip in strips:
+        assert strip.cell_length == width  # emoji, RTL and long words do not push the layout
+        for seg in strip:
+            assert not CONTROL_RE.search(seg.text), repr(seg.text)
+            assert not INVISIBLE_RE.search(seg.text), repr(seg.text)
+            if seg.style is not None:
+                assert not seg.style.link, seg.style.link  # [link=...] never became a link
+                assert not (seg.style.meta or {}).get("@click"), seg.style.meta
+    svg = app.export_screenshot()
+    assert ESC not in svg and "\x9b" not in svg and "\x07" not in svg
+    return text
+
+
+def test_safe_text_helpers():
+    for text in HOSTILE.values():
+        line, block = safe_line(text), safe_block(text)
+        assert not CONTROL_RE.search(line) and not INVISIBLE_RE.search(line)
+        assert not CONTROL_RE.search(block.replace("\n", "")) and not INVISIBLE_RE.search(block)
+        assert is_safe(block)
+    assert safe_line(f"{ESC}[31mred") == "\\x1b[31mred"
+    assert safe_line("a\u202eb") == "a\\u202eb"
+    assert safe_block("one\r\ntwo\rthree\tfour\x9b") == "one\ntwo\nthree    four\\x9b"
+    assert safe_line("one\ntwo") == "one\\x0atwo"
+    # RTL text, emoji and markup-like brackets are left alone.
+    for kind in ("rtl", "markup"):
+        assert safe_line(HOSTILE[kind]) == HOSTILE[kind]
+    assert safe_line("👍🏽 great") == "👍🏽 great"
+
+
+def test_detail_keeps_markup_literal(hostile):
+    row = models.get_review(hostile[0].id)
+    detail = review_detail(row, [])
+    assert isinstance(detail, Text)
+    assert "[bold red]shout[/]" in detail.plain and "[link=https://evil.example/]" in detail.plain
+    assert not any(span.style and "link" in str(span.style) for span in detail.spans)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_hostile_reviews_render_as_plain_text(hostile, size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewsScreen)
+        table = screen.query_one(ReviewTable)
+        assert table.total == len(HOSTILE)
+        seen = []
+        for i, review in enumerate(hostile):
+            assert table.current().id == review.id
+            text = assert_clean_screen(app, size[0])
+            seen.append(text)
+            await pilot.press("down")
+            await settle(pilot)
+        # Markup shown literally, escapes visible.
+        assert "[bold red]shout[/]" in seen[0]
+        assert "[link=https://evil.example/]" in seen[0] or "[link=https://evil.exa" in seen[0]
+        assert "\\x1b[31mred" in seen[1]
+        assert "\\x1b]8;;https://evil" in seen[2]
+        assert "\\x1b]0;pwned title\\x07" in seen[3]
+        assert "ring\\x07ring\\x00nul" in seen[4]
+        assert "\\x9b31m" in seen[5]
+        assert "\\u202eevil override" in seen[6]
+        assert "AAAAAAAAAA" in seen[9]
+
+        # The reject dialog shows the title safely too; rejecting with a reason works.
+        await pilot.press("home")
+        await settle(pilot)
+        await pilot.press("down", "down")  # the CSI review
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, RejectModal)
+        assert_clean_screen(app, size[0])
+        await pilot.press("escape")
+        await settle(pilot)
+
+        # Every status shown, after the first is approved: the history lines stay clean.
+        await pilot.press("home")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert models.Review.get_by_id(hostile[0].id).status == "approved"
+        assert_clean_screen(app, size[0])
+
+
+async def test_long_word_wraps_in_the_detail(hostile):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(ReviewTable)
+        while table.current().id != hostile[-1].id:
+            await pilot.press("down")
+            await settle(pilot)
+        detail = screen.query_one("#detail-body")
+        # 5,000 characters folded over many lines of the pane, none wider than it.
+        assert detail.virtual_size.height > 5000 // detail.size.width
+        assert_clean_screen(app, 120)
