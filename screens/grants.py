@@ -527,12 +527,9 @@ class RulesScreen(Screen[None], Background):
             yield Static("", id="rules-preview")
         yield Footer(compact=True)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         if not self.rules:
-            self.query_one("#rules-list").mount(RuleRow())
-        self.call_after_refresh(self._mounted)
-
-    def _mounted(self) -> None:
+            await self.query_one("#rules-list").mount(RuleRow())
         self._renumber()
         self._saved = self._state() if self.rules else (self.match, [])
         first = self.query(".rule-field")
@@ -565,18 +562,14 @@ class RulesScreen(Screen[None], Background):
         return None
 
     # -- editing ------------------------------------------------------------
-    def action_add_rule(self) -> None:
+    async def action_add_rule(self) -> None:
         row = RuleRow()
-        self.query_one("#rules-list").mount(row)
+        await self.query_one("#rules-list").mount(row)
+        self._renumber()
+        row.query_one(".rule-field", Select).focus()
+        row.scroll_visible()
 
-        def focus() -> None:
-            self._renumber()
-            row.query_one(".rule-field", Select).focus()
-            row.scroll_visible()
-
-        self.call_after_refresh(focus)
-
-    def action_remove_rule(self) -> None:
+    async def action_remove_rule(self) -> None:
         row = self.current_row()
         rows = self._rows()
         if row is None:
@@ -585,16 +578,13 @@ class RulesScreen(Screen[None], Background):
             return
         index = rows.index(row)
 
-        async def remove() -> None:
-            await row.remove()
-            rest = self._rows()
-            self._renumber()
-            if rest:
-                rest[min(index, len(rest) - 1)].query_one(".rule-field", Select).focus()
-            else:
-                self.query_one("#rules-match", Select).focus()
-
-        self.run_worker(remove(), group="remove-rule")
+        await row.remove()
+        rest = self._rows()
+        self._renumber()
+        if rest:
+            rest[min(index, len(rest) - 1)].query_one(".rule-field", Select).focus()
+        else:
+            self.query_one("#rules-match", Select).focus()
 
     def show_errors(self, errors: dict[str, str]) -> None:
         match_err = self.query_one("#err-match", Label)
@@ -695,8 +685,9 @@ class RulesScreen(Screen[None], Background):
         def ask(p: models.RulePreview) -> None:
             self._status("")
             question = Text(f"Apply the rules of {name} now?\n\n")
-            question.append(f"{p.joining:,} customer{'s' if p.joining != 1 else ''} join, "
-                            f"{p.leaving:,} leave. Each change queues a notification.")
+            question.append(f"{p.joining:,} customer{' joins' if p.joining == 1 else 's join'}, "
+                            f"{p.leaving:,} {'leaves' if p.leaving == 1 else 'leave'}. Each change queues a "
+                            "notification (none for a hidden group).")
             self.app.push_screen(ConfirmModal("Apply rules", question, yes="Apply", no="Cancel"), answered)
 
         def answered(yes: bool | None) -> None:
@@ -776,11 +767,10 @@ class OutboxScreen(Screen[None], Background):
         table = self.query_one("#outbox", DataTable)
         table.add_column("Id", key="id")
         table.add_column("Queued", key="at")
-        table.add_column("Customer", key="name", width=20)
-        table.add_column("Email", key="email", width=24)
-        table.add_column("Event", key="event")
-        table.add_column("Group", key="group", width=14)
-        table.add_column("By", key="source")
+        table.add_column("Customer", key="name", width=13)
+        table.add_column("Email", key="email", width=20)
+        table.add_column("Event", key="event", width=11)
+        table.add_column("Group", key="group", width=12)
         table.focus()
         self.load()
 
@@ -800,8 +790,8 @@ class OutboxScreen(Screen[None], Background):
         table = self.query_one("#outbox", DataTable)
         table.clear()
         for r in self.rows:
-            table.add_row(str(r.id), date_text(r.created_at), plain(r.name), plain(r.email), r.event,
-                          plain(r.group), r.source, key=str(r.id))
+            table.add_row(str(r.id), date_text(r.created_at), plain(r.name), plain(r.email),
+                          f"{r.event}·{r.source}", plain(r.group), key=str(r.id))
         page = len(self.pages)
         if total == 0:
             status = "No notifications waiting: the outbox is empty."

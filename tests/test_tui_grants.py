@@ -1,0 +1,273 @@
+"""Pilot tests: what a group grants (Access tab, Guest's access), Explain,
+the rules editor and the outbox, pressed through the UI and checked in the
+database."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import models
+from screens.grants import AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
+from screens.groups import GroupFormScreen, GroupsScreen
+from tests.tui_helpers import highlight_group, make_app, make_db, notifications, settle, type_text
+from textual.widgets import Label, Select, Static, TabbedContent
+from tui.widgets import ConfirmModal
+
+
+def category(slug: str) -> models.Category:
+    return models.Category.get(models.Category.slug == slug)
+
+
+async def open_for(pilot, code: str, key: str) -> None:
+    await settle(pilot)
+    await highlight_group(pilot, code)
+    await pilot.press(key)
+    await settle(pilot)
+
+
+async def test_access_tab_saves_ticks_and_discounts(tmp_path):
+    make_db(tmp_path, 40)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    brewing, coffee = category("brewing-gear"), category("coffee")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_for(pilot, "vip", "c")
+        form = app.screen
+        assert isinstance(form, GroupFormScreen)
+        assert form.query_one(TabbedContent).active == "access"
+        assert form.focused.id == f"access-{brewing.id}"  # categories by name: Brewing gear first
+        await pilot.press("space", "tab")  # tick Brewing gear, on to its discount
+        assert form.focused.id == f"cat-discount-{brewing.id}"
+        await type_text(pilot, "150")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # Refused, beside the category, and nothing written.
+        assert app.screen is form
+        error = str(form.query_one(f"#err-cat-{brewing.id}", Label).render())
+        assert "0 to 100" in error
+        assert models.group_category_access(g.id) == set() and models.category_discounts(g.id) == {}
+        await pilot.press("end", "ctrl+u")
+        await type_text(pilot, "12.5")
+        await pilot.press("tab", "tab")  # Coffee's tick, then its discount
+        await type_text(pilot, "5")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, GroupFormScreen)
+    assert models.group_category_access(g.id) == {brewing.id}
+    assert models.category_discounts(g.id) == {brewing.id: Decimal("12.5"), coffee.id: Decimal("5")}
+    assert models.CategoryAccess.select().where(models.CategoryAccess.group == g.id).count() == 1
+
+
+async def test_restrict_a_category_from_the_access_tab(tmp_path):
+    make_db(tmp_path, 10)
+    tea = category("tea")
+    assert not tea.restricted
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_for(pilot, "wholesale", "e")
+        await pilot.press("ctrl+n", "ctrl+n")  # General -> Customers -> Access
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "access"
+        for _ in range(6):  # down the rows (tick, discount) to Tea's tick
+            if app.screen.focused.id == f"access-{tea.id}":
+                break
+            await pilot.press("tab")
+        assert app.screen.focused.id == f"access-{tea.id}"
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert "restricted" in str(app.screen.query_one(f"#restricted-{tea.id}", Label).render())
+    assert category("tea").restricted
+
+
+async def test_guest_access_editor(tmp_path):
+    make_db(tmp_path, 10)
+    guest, sacks = models.guest_group(), category("wholesale-sacks")
+    assert not models.explain(None, category_id=sacks.id).visible
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_for(pilot, "guest", "c")
+        assert isinstance(app.screen, AccessScreen)
+        assert not app.screen.query(".access-discount")  # Guest has no discounts to set
+        for _ in range(5):
+            if app.screen.focused.id == f"access-{sacks.id}":
+                break
+            await pilot.press("tab")
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        # Guest itself stays locked.
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+    assert models.group_category_access(guest.id) == {sacks.id}
+    assert models.explain(None, category_id=sacks.id).visible
+    assert models.get_group(guest.id).version == guest.version
+
+
+async def test_explain_view_shows_what_models_explain_says(tmp_path):
+    make_db(tmp_path, 40)
+    wholesale = models.get_group_by_code("wholesale")
+    models.update_group(wholesale.id, {"discount_percent": "10"}, expected_version=wholesale.version)
+    member = models.customer_page(models.CustomerFilter(group_id=wholesale.id), sort="name", limit=1)[0]
+    first_product = models.Product.select().order_by(models.Product.name).first()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ExplainScreen)
+        await type_text(pilot, member.email)
+        await settle(pilot, wait=0.3)
+        await pilot.press("enter")  # the best match
+        await settle(pilot)
+        assert screen.customer_id == member.id
+        assert screen.focused.id == "explain-product"
+        await pilot.press("enter", "down", "enter")  # the first product
+        await settle(pilot)
+        e = screen.explanation
+        expected = models.explain(member.id, product_id=first_product.id)
+        assert e == expected
+        assert expected.discount_percent == 10 and expected.discount_group == "Wholesale"
+        shown = str(screen.query_one("#explain-result", Static).render())
+        assert f"{expected.price:,.2f}" in shown and "Wholesale" in shown
+        assert ("Can see it     yes" if expected.visible else "Can see it     NO") in shown
+        # A visitor who is not logged in.
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert screen.customer_id is None
+        assert screen.explanation == models.explain(None, product_id=first_product.id)
+        assert "visitor" in str(screen.query_one("#explain-result", Static).render())
+
+
+async def test_rules_editor_save_preview_apply(tmp_path):
+    make_db(tmp_path, 60)
+    g, _ = models.create_group({"code": "big", "name": "Big spenders"})
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_for(pilot, "big", "u")
+        screen = app.screen
+        assert isinstance(screen, RulesScreen)
+        assert "rule-field" in screen.focused.classes
+        await pilot.press("enter", "down", "enter")  # Total spent
+        await settle(pilot)
+        await pilot.press("tab", "tab")  # the operator is "at least" already
+        await type_text(pilot, "200")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert models.get_rules(g.id) == ("all", [models.Rule("total_spent", ">=", "200")])
+        preview = models.preview_rules(g.id)
+        assert preview.joining > 0
+        shown = str(screen.query_one("#rules-preview", Static).render())
+        assert f"{preview.joining:,} would join, 0 would leave" in shown
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert f"{preview.joining:,} customers join" in str(app.screen.query_one(".dialog-body").render())
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert f"{preview.joining:,} joined, 0 left." in notifications(app)
+        assert "0 would join, 0 would leave" in str(screen.query_one("#rules-preview", Static).render())
+    rule_made = models.Membership.select().where((models.Membership.group == g.id)
+                                                 & (models.Membership.source == "rule"))
+    assert rule_made.count() == preview.joining == models.group_member_count(g.id)
+    assert models.count_customers(models.build_filter(spent_min="200")) == preview.joining
+
+
+async def test_invalid_rule_shows_an_error_and_writes_nothing(tmp_path):
+    make_db(tmp_path, 10)
+    g, _ = models.create_group({"code": "big", "name": "Big spenders"})
+    audits = models.AuditEntry.select().count()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_for(pilot, "big", "u")
+        screen = app.screen
+        await pilot.press("ctrl+n")  # a second rule
+        await settle(pilot)
+        await pilot.press("enter", "down", "down", "down", "enter")  # Registered
+        await settle(pilot)
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "someday")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        errors = [str(label.render()) for label in screen.query(".rule-error")]
+        assert errors[0] == ""  # the blank first rule is dropped, not refused
+        assert errors[1].startswith("Rule 2: ") and "someday" in errors[1]
+        assert screen.focused.has_class("rule-value")
+        # Preview and apply use saved rules only.
+        await pilot.press("f6")
+        await settle(pilot)
+        assert app.screen is screen
+    assert models.get_rules(g.id) == ("all", [])
+    assert not models.GroupRuleSet.select().exists()
+    assert models.AuditEntry.select().count() == audits
+
+
+async def test_outbox_pages_and_export(tmp_path):
+    make_db(tmp_path, 80)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    ids = [r.id for r in models.customer_page(models.CustomerFilter(), limit=60)]
+    models.assign_customers(g.id, models.Selection.ids(ids))
+    queued = models.outbox_count()
+    assert queued >= 60
+    OutboxScreen.PAGE = 25
+    target = tmp_path / "out.csv"
+    app = make_app()
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("o")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, OutboxScreen)
+            assert f"{queued:,} pending · page 1" in str(screen.query_one("#outbox-status", Label).render())
+            first = [r.id for r in screen.rows]
+            assert first == [r.id for r in models.outbox(limit=25)]
+            await pilot.press("n")
+            await settle(pilot)
+            assert [r.id for r in screen.rows] == [r.id for r in models.outbox(after_id=first[-1], limit=25)]
+            await pilot.press("p")
+            await settle(pilot)
+            assert [r.id for r in screen.rows] == first
+            await pilot.press("ctrl+l")
+            await type_text(pilot, str(target))
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert any(f"Exported {queued:,} notifications" in n for n in notifications(app))
+            assert "empty" in str(screen.query_one("#outbox-status", Label).render())
+    finally:
+        OutboxScreen.PAGE = 50
+    with open(target, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == queued and {r["group"] for r in rows} >= {"VIP"}
+    assert models.outbox_count() == 0
+
+
+async def test_palette_offers_the_grants_screens(tmp_path):
+    make_db(tmp_path, 0)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Access", "Rules", "Explain a price", "Outbox"):
+            assert wanted in titles
+        # Less-used actions stay out of the busy footer.
+        shown = {b.binding.description for b in app.screen.active_bindings.values() if b.binding.show}
+        assert not shown & {"Access", "Rules", "Explain a price", "Outbox"}
+
+
+async def test_hidden_group_is_marked_in_list_and_view(tmp_path):
+    make_db(tmp_path, 10)
+    g, _ = models.create_group({"code": "secret", "name": "Secret", "hidden": True})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_for(pilot, "secret", "v")
+        details = str(app.screen.query_one("#group-details", Static).render())
+        assert "hidden: never shown to customers" in details
+        await pilot.press("escape")
+        await settle(pilot)
+        table = app.screen.query_one("#groups")
+        row = [r.code for r in app.screen.rows].index("secret")
+        assert str(table.get_cell_at((row, 6))) == "yes"
