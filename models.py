@@ -2085,10 +2085,16 @@ def _review_query(flt: ReviewFilter | None) -> pw.ModelSelect:
 
 def review_page(flt: ReviewFilter | None = None, *, offset: int = 0, limit: int = 50,
                 newest_first: bool = False) -> list[ReviewRow]:
-    """A page of the queue, oldest first unless told otherwise."""
+    """A page of the queue, oldest first unless told otherwise.  Deep in the
+    queue, the rows to skip are counted in the index alone (ids only), and
+    only the page's own rows are read in full."""
     order = ([Review.created_at.desc(), Review.id.desc()] if newest_first
              else [Review.created_at.asc(), Review.id.asc()])
-    return _review_rows(_review_query(flt).order_by(*order).offset(max(0, offset)).limit(limit))
+    q = _review_query(flt).order_by(*order).offset(max(0, offset)).limit(limit)
+    if offset <= 0:
+        return _review_rows(q)
+    ids = [i for (i,) in q.select(Review.id).tuples()]
+    return _review_rows(Review.select().where(Review.id.in_(ids)).order_by(*order)) if ids else []
 
 
 def get_review(review_id: int) -> ReviewRow:
@@ -2856,8 +2862,9 @@ def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = N
         while done < count:
             n = min(batch, count - done)
             rows = []
-            for _ in range(n):
-                created = now - dt.timedelta(seconds=int(rnd() * span))
+            for j in range(n):
+                # Oldest first, as a shop receives them: ids rise with the date.
+                created = now - dt.timedelta(seconds=int(span * (count - done - j - rnd()) / count))
                 state = REVIEW_STATUSES[0] if rnd() < 0.34 else REVIEW_STATUSES[1 + (rnd() < 0.2)]
                 moderated = (created + dt.timedelta(hours=6)).isoformat(" ") if state != "pending" else None
                 rows.append((products[int(rnd() * len(products))], 1 + int(rnd() * max_customer),

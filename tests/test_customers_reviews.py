@@ -246,3 +246,29 @@ def test_moderation_rejects_bad_input_and_is_all_or_nothing(reviews, monkeypatch
         models.moderate_reviews(Selection.all(), "approved")
     assert models.review_status_counts()["pending"] == 4
     assert models.ReviewEvent.select().count() == 0
+
+
+def test_review_pages_deep_in_the_queue_match_the_whole_list(database):
+    models.seed(20, rng_seed=3, today=dt.datetime(2026, 11, 1))
+    models.seed_reviews(300, rng_seed=4, today=dt.datetime(2026, 11, 1))
+    pending = ReviewFilter(status="pending")
+    everything = [r.id for r in models.review_page(pending, limit=10_000)]
+    assert len(everything) == models.count_reviews(pending) > 50
+    for offset in (1, 37, len(everything) - 5, len(everything) + 3):
+        page = models.review_page(pending, offset=offset, limit=10)
+        assert [r.id for r in page] == everything[offset:offset + 10]
+        assert all(r.product and r.customer for r in page)
+    newest = [r.id for r in models.review_page(pending, offset=7, limit=10, newest_first=True)]
+    assert newest == list(reversed(everything))[7:17]
+
+
+def test_seeded_reviews_arrive_oldest_first(database):
+    models.seed(10, rng_seed=3, today=dt.datetime(2026, 11, 1))
+    start = models.Review.select(models.pw.fn.MAX(models.Review.id)).scalar() or 0
+    models.seed_reviews(200, rng_seed=4, today=dt.datetime(2026, 11, 1), batch=64)
+    seeded = list(models.Review.select(models.Review.id, models.Review.created_at)
+                  .where(models.Review.id > start).order_by(models.Review.id).tuples())
+    assert len(seeded) == 200
+    dates = [d for _, d in seeded]
+    assert dates == sorted(dates)
+    assert dates[-1] - dates[0] > dt.timedelta(days=2 * 365)
