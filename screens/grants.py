@@ -654,7 +654,7 @@ class RulesScreen(Screen[None], Background):
             return
         gid = self.group.id
         self._status("Previewing…", busy=True)
-        self.run_job(lambda: models.preview_rules(gid, sample=5), self.show_preview, name="preview")
+        self.run_job(lambda: models.preview_rules(gid, sample=8), self.show_preview, name="preview")
 
     def show_preview(self, p: models.RulePreview) -> None:
         self._status("")
@@ -668,7 +668,7 @@ class RulesScreen(Screen[None], Background):
                                          ("Leaving", p.sample_leaving, p.leaving)):
                 if sample:
                     text.append(f"\n{title}: ", style="bold")
-                    text.append(models.clean_line(", ".join(f"{r.name} <{r.email}>" for r in sample)))
+                    text.append(models.clean_line(", ".join(r.name for r in sample)))
                     if total > len(sample):
                         text.append(f" and {total - len(sample):,} more")
         self.query_one("#rules-preview", Static).update(text)
@@ -769,8 +769,8 @@ class OutboxScreen(Screen[None], Background):
         table.add_column("Queued", key="at")
         table.add_column("Customer", key="name", width=13)
         table.add_column("Email", key="email", width=20)
-        table.add_column("Event", key="event", width=11)
-        table.add_column("Group", key="group", width=12)
+        table.add_column("Event", key="event", width=13)
+        table.add_column("Group", key="group", width=10)
         table.focus()
         self.load()
 
