@@ -394,9 +394,12 @@ class CustomerTable(DataTable, Background):
 
     def __init__(self, *, selectable: bool, selection: models.Selection | None = None,
                  customer_filter: models.CustomerFilter | None = None, sort: str = "name",
-                 id: str | None = None) -> None:
+                 full: bool = False, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, classes="customer-table")
         self.selectable = selectable
+        # ``full``: every column of the Customers list (status, default group,
+        # orders…), the narrower ones dropped when the table is too narrow.
+        self.full = full
         self.ticks = Ticks(selection or models.Selection.none())
         self.customer_filter = customer_filter or models.CustomerFilter()
         self.sort = sort
@@ -426,12 +429,29 @@ class CustomerTable(DataTable, Background):
         self.customer_filter = customer_filter
         self.reload()
 
+    def set_sort(self, sort: str, descending: bool) -> None:
+        """Order the list by ``sort`` (a key of models.CUSTOMER_SORTS), from the top."""
+        self.sort, self.descending = sort, descending
+        if self.full and self.columns:
+            self._widths = ()
+            self._set_columns()
+        self.reload()
+
     def reload(self) -> None:
         """Forget every fetched row and count, and fetch again."""
         self.total = None
         self._window = _Window()
         self._pos = self._top = 0
         self._fetch(0)
+        self._count_matching()
+        self._post_status()
+
+    def refresh_rows(self) -> None:
+        """Fetch the rows and the count again, keeping the cursor where it is
+        (after an edit elsewhere changed what the rows show)."""
+        self.total = None
+        self._window = _Window()
+        self._fetch(self._pos)
         self._count_matching()
         self._post_status()
 
@@ -454,6 +474,8 @@ class CustomerTable(DataTable, Background):
         """Fit the columns and the page to the widget's size; True if they changed."""
         width = max(40, self.scrollable_content_region.width or self.size.width or 80)
         page = max(1, (self.scrollable_content_region.height or self.size.height or 21) - 1)
+        if self.full:
+            return self._set_full_columns(width, page)
         tick = 3 if self.selectable else 0
         fixed = 10 + 10 + (tick + 2 if tick else 0)  # registered, spent, tick
         flex = max(30, width - fixed - 2 * 5)  # cell padding of the other columns
@@ -474,6 +496,56 @@ class CustomerTable(DataTable, Background):
             self.add_column("Registered", width=10, key="registered")
             self.add_column("Groups", width=groups_w, key="groups")
             self.add_column(Text("Spent", justify="right"), width=10, key="spent")
+        return True
+
+    # key, heading, width (0: shares what is left), sort key, right-aligned
+    FULL_COLUMNS: tuple[tuple[str, str, int, str, bool], ...] = (
+        ("name", "Name", 0, "name", False),
+        ("email", "Email", 0, "email", False),
+        ("status", "Status", 8, "status", False),
+        ("default", "Default", 9, "default_group", False),
+        ("groups", "Groups", 0, "", False),
+        ("registered", "Registered", 10, "registered", False),
+        ("orders", "Orders", 6, "orders", True),
+        ("spent", "Spent", 11, "total_spent", True),
+    )
+    NARROW_DROPS = ("groups", "orders")  # below WIDE columns: left out
+
+    WIDE = 100
+
+    def _full_layout(self, width: int) -> list[tuple[str, str, int, str, bool]]:
+        cols = [c for c in self.FULL_COLUMNS if width >= self.WIDE or c[0] not in self.NARROW_DROPS]
+        fixed = sum(c[2] for c in cols) + 2 * len(cols)
+        flex = max(24, width - fixed)
+        shares = {"name": 30, "email": 42, "groups": 28} if width >= self.WIDE else {"name": 42, "email": 58}
+        total = sum(shares.values())
+        out = []
+        used = 0
+        flex_cols = [c for c in cols if c[2] == 0]
+        for c in cols:
+            w = c[2]
+            if w == 0:
+                if c is flex_cols[-1]:
+                    w = flex - used
+                else:
+                    w = flex * shares[c[0]] // total
+                    used += w
+            out.append((c[0], c[1], max(6, w), c[3], c[4]))
+        return out
+
+    def _set_full_columns(self, width: int, page: int) -> bool:
+        layout = self._full_layout(width)
+        widths = tuple(c[2] for c in layout) + (len(layout),)
+        if widths == self._widths and page == self._page:
+            return False
+        self._page = page
+        if widths != self._widths:
+            self._widths = widths
+            self.clear(columns=True)
+            for key, heading, w, sort, right in layout:
+                if sort and sort == self.sort:
+                    heading += " ▼" if self.descending else " ▲"
+                self.add_column(Text(heading, justify="right" if right else "left"), width=w, key=key)
         return True
 
     # -- fetching ------------------------------------------------------------
@@ -602,6 +674,16 @@ class CustomerTable(DataTable, Background):
             self._drawing = False
 
     def _cells(self, row: models.CustomerRow) -> list[Any]:
+        if self.full:
+            keys = [c.key.value for c in self.columns.values()]
+            values = {
+                "name": plain(row.name), "email": plain(row.email), "status": row.status,
+                "default": plain(row.default_group), "groups": plain(", ".join(row.groups)),
+                "registered": date_text(row.registered_at),
+                "orders": Text(f"{row.order_count:,}", justify="right"),
+                "spent": Text(money(row.total_spent), justify="right"),
+            }
+            return [values[k] for k in keys]
         cells: list[Any] = []
         if self.selectable:
             cells.append(Text("[x]" if row.id in self._ticked else "[ ]"))

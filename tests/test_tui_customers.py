@@ -1,0 +1,540 @@
+"""Pilot tests: the Customers flows pressed through the UI, checked in the database."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Input, Label, OptionList, Select, Static
+
+import models
+from screens.customers import (CustomerScreen, CustomersScreen, EraseModal, GroupPickerModal,
+                               NewCustomerScreen, PasswordShownModal, ResetPasswordModal)
+from tests.tui_helpers import clear_input, make_app, make_db, notifications, settle, type_text
+from tui.widgets import ConfirmModal, CustomerTable
+
+ADA = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
+ADA_BILLING = {"name": "Ada Lovelace", "line1": "12 St James Square", "city": "London", "postcode": "SW1Y 4JH",
+               "country": "GB"}
+
+
+def make_ada() -> models.Customer:
+    return models.create_customer(ADA, billing=ADA_BILLING)
+
+
+def error_text(screen, key: str) -> str:
+    label = screen.query_one(f"#err-{key.replace('.', '-')}", Label)
+    return str(label.render()) if label.has_class("-shown") else ""
+
+
+def counts() -> tuple[int, int, int]:
+    return (models.Customer.select().count(), models.Address.select().count(),
+            models.AuditEntry.select().count())
+
+
+async def open_list(pilot) -> CustomersScreen:
+    await settle(pilot)
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CustomersScreen)
+    return pilot.app.screen
+
+
+async def open_customer(pilot, email: str) -> CustomerScreen:
+    """Find the customer by email in the list and open them with Enter."""
+    await open_list(pilot)
+    await pilot.press("slash")
+    await clear_input(pilot)
+    await type_text(pilot, email)
+    await pilot.press("enter")
+    await settle(pilot, wait=0.2)
+    table = pilot.app.screen.query_one(CustomerTable)
+    assert table.total == 1
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CustomerScreen)
+    return pilot.app.screen
+
+
+async def go_tab(pilot, tab: str) -> None:
+    screen = pilot.app.screen
+    for _ in range(6):
+        if screen.tabs.active == tab:
+            return
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+    raise AssertionError(f"no tab {tab}")
+
+
+# -- the list ------------------------------------------------------------------
+
+async def test_list_filter_sort_and_count(tmp_path):
+    make_db(tmp_path, 80)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_list(pilot)
+        table = screen.query_one(CustomerTable)
+        assert table.total == 80
+        assert table.row_count > 10 < 80  # a window, not every row
+        await pilot.press("slash")
+        await type_text(pilot, "a")
+        await pilot.press("enter")
+        await settle(pilot, wait=0.2)
+        expected = models.count_customers(models.CustomerFilter(text="a"))
+        assert table.total == expected and screen.focused is table
+        status = str(screen.query_one("#customers-status", Label).render())
+        assert f"{expected} matching" in status and "sorted by name" in status
+        # Registered from, as admins type it.
+        await pilot.press("slash", "tab", "tab", "tab")
+        assert screen.focused.id == "f-registered_from"
+        await type_text(pilot, "2023-01-01")
+        await pilot.press("enter")
+        await settle(pilot, wait=0.2)
+        flt = models.build_filter(text="a", registered_from="2023-01-01")
+        assert table.total == models.count_customers(flt)
+        # An unreadable date says so and keeps the last good filter.
+        await pilot.press("slash", "tab", "tab", "tab", "end", "ctrl+u")
+        await type_text(pilot, "someday")
+        await settle(pilot, wait=0.2)
+        assert "Cannot understand the date" in str(screen.query_one("#filter-error", Label).render())
+        await clear_input(pilot)
+        await type_text(pilot, "last 90 days")
+        await pilot.press("enter")
+        await settle(pilot, wait=0.2)
+        assert table.total == models.count_customers(models.build_filter(text="a", registered_from="last 90 days"))
+        # Sort: the next column is email, then flip it.
+        await pilot.press("slash", "end", "ctrl+u", "tab", "tab", "tab", "end", "ctrl+u")
+        await pilot.press("enter")
+        await settle(pilot, wait=0.2)
+        await pilot.press("s")
+        await settle(pilot)
+        assert table.sort == "email"
+        first = models.customer_page(sort="email", limit=1)[0]
+        assert table.current_id() == first.id
+        await pilot.press("r")
+        await settle(pilot)
+        last = models.customer_page(sort="email", descending=True, limit=1)[0]
+        assert table.current_id() == last.id
+        assert "sorted by email, descending" in str(screen.query_one("#customers-status", Label).render())
+
+
+async def test_list_spent_range_and_open(tmp_path):
+    make_db(tmp_path, 60)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_list(pilot)
+        table = screen.query_one(CustomerTable)
+        await pilot.press("slash", *["tab"] * 5)
+        assert screen.focused.id == "f-spent_min"
+        await type_text(pilot, "100")
+        await pilot.press("enter")
+        await settle(pilot, wait=0.2)
+        assert table.total == models.count_customers(models.build_filter(spent_min="100"))
+        cid = table.current_id()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen) and app.screen.customer_id == cid
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+# -- create ----------------------------------------------------------------------
+
+async def fill_new(pilot, first="Grace", last="Hopper", email="grace@example.com", phone="555 0100") -> None:
+    await type_text(pilot, first)
+    await pilot.press("tab")
+    await type_text(pilot, last)
+    await pilot.press("tab")
+    await type_text(pilot, email)
+    await pilot.press("tab")
+    await type_text(pilot, phone)
+
+
+async def test_create_customer_with_billing_address(tmp_path):
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewCustomerScreen) and form.focused.id == "first_name"
+        await fill_new(pilot)
+        await pilot.press("tab", "tab", "tab", "tab")  # group, password, generate
+        assert form.focused.id == "billing-name"
+        await type_text(pilot, "Grace Hopper")
+        await pilot.press("tab")
+        await type_text(pilot, "1 Navy Yard")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "Arlington")
+        await pilot.press("tab", "tab", "tab")
+        await type_text(pilot, "us")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+    c = models.Customer.get(models.Customer.email_key == "grace@example.com")
+    assert (c.first_name, c.last_name, c.phone, c.password_hash) == ("Grace", "Hopper", "555 0100", None)
+    assert [g.code for g in models.customer_groups(c.id)] == ["general"]
+    billing = models.get_addresses(c.id)["billing"]
+    assert (billing.line1, billing.city, billing.country) == ("1 Navy Yard", "Arlington", "US")
+
+
+async def test_create_with_generated_password_shown_once(tmp_path):
+    make_db(tmp_path, 5)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await fill_new(pilot)
+        await pilot.press("tab", "tab", "tab", "space")  # generate a password
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PasswordShownModal)
+        shown = str(app.screen.query_one("#password-body", Static).render())
+        c = models.Customer.get(models.Customer.email_key == "grace@example.com")
+        password = shown.split("is:")[1].split()[0]
+        assert models.verify_password(password, c.password_hash)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        for widget in app.screen.query("*"):
+            assert password not in str(getattr(widget, "renderable", "") or "")
+            assert password not in str(getattr(widget, "value", "") or "")
+    entry = models.AuditEntry.get(models.AuditEntry.action == "customer.create")
+    assert password not in (entry.after or "")
+
+
+async def test_create_refuses_duplicate_email_in_other_case(tmp_path):
+    make_db(tmp_path, 5)
+    make_ada()
+    before = counts()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await fill_new(pilot, "Other", "Ada", "ADA@Example.COM")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewCustomerScreen)
+        assert "Email:" in error_text(form, "email") and "already used" in error_text(form, "email")
+        assert form.focused.id == "email"
+    assert counts() == before
+
+
+async def test_create_refuses_invalid_email_and_keeps_the_form(tmp_path):
+    make_db(tmp_path, 5)
+    before = counts()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await fill_new(pilot, email="not-an-email")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "short")  # too short a password
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewCustomerScreen)
+        assert "is not an email address" in error_text(form, "email")
+        assert "at least 8 characters" in error_text(form, "password")
+        assert form.query_one("#first_name", Input).value == "Grace"
+        # Corrected, it saves.
+        form.query_one("#email", Input).focus()
+        await clear_input(pilot)
+        await type_text(pilot, "grace@example.com")
+        form.query_one("#password", Input).focus()
+        await clear_input(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+    assert counts()[0] == before[0] + 1
+
+
+async def test_create_refuses_control_characters_and_overlong_names(tmp_path):
+    make_db(tmp_path, 5)
+    before = counts()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#first_name", Input).post_message(events.Paste("Evil\x1b[31mName"))
+        await settle(pilot)
+        assert "\x1b" in form.query_one("#first_name", Input).value
+        await pilot.press("tab")
+        await type_text(pilot, "x" * 101)
+        await pilot.press("tab")
+        await type_text(pilot, "evil@example.com")
+        await pilot.press("tab")
+        form.query_one("#phone", Input).post_message(events.Paste("555\x07"))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, NewCustomerScreen)
+        assert "cannot contain control characters" in error_text(form, "first_name")
+        assert "at most 100 characters" in error_text(form, "last_name")
+        assert "cannot contain control characters" in error_text(form, "phone")
+    assert counts() == before
+
+
+# -- account ----------------------------------------------------------------------
+
+async def test_edit_account_then_conflict_keeps_the_form(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        assert screen.focused.id == "first_name"
+        screen.query_one("#phone", Input).focus()
+        await clear_input(pilot)
+        await type_text(pilot, "020 1234")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert models.get_customer(ada.id).phone == "020 1234"
+        assert models.get_customer(ada.id).version == ada.version + 1
+        # Another admin saves meanwhile.
+        models.update_customer(ada.id, {"last_name": "King"}, expected_version=ada.version + 1, actor="other")
+        await clear_input(pilot)
+        await type_text(pilot, "999")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("Someone else changed" in n for n in notifications(app))
+        assert "Someone else changed" in str(screen.query_one("#form-status", Label).render())
+        assert screen.query_one("#phone", Input).value == "999"  # the form is kept
+        assert isinstance(app.screen, CustomerScreen)
+    c = models.get_customer(ada.id)
+    assert (c.phone, c.last_name) == ("020 1234", "King")
+
+
+async def test_edit_account_refuses_bad_email(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    models.create_customer({"first_name": "Bo", "email": "bo@example.com"})
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        screen.query_one("#email", Input).focus()
+        await clear_input(pilot)
+        await type_text(pilot, "BO@example.com")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "already used" in error_text(screen, "email")
+    assert models.get_customer(ada.id).email == "ada@example.com"
+    assert models.get_customer(ada.id).version == ada.version
+
+
+# -- addresses ----------------------------------------------------------------------
+
+async def test_addresses_same_then_different(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        await go_tab(pilot, "cust-addresses")
+        same = screen.query_one("#same")
+        assert same.value is True
+        assert screen.query_one("#shipping-city", Input).disabled
+        assert screen.query_one("#shipping-city", Input).value == "London"
+        # Untick: shipping starts as a copy of billing, then is its own.
+        same.focus()
+        await pilot.press("space")
+        assert not screen.query_one("#shipping-city", Input).disabled
+        screen.query_one("#shipping-city", Input).focus()
+        await clear_input(pilot)
+        await type_text(pilot, "Ockham")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        got = models.get_addresses(ada.id)
+        assert (got["billing"].city, got["shipping"].city) == ("London", "Ockham")
+        assert got["shipping"].line1 == "12 St James Square"
+        # Editing billing now leaves shipping alone.
+        screen.query_one("#billing-city", Input).focus()
+        await clear_input(pilot)
+        await type_text(pilot, "Westminster")
+        assert screen.query_one("#shipping-city", Input).value == "Ockham"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        got = models.get_addresses(ada.id)
+        assert (got["billing"].city, got["shipping"].city) == ("Westminster", "Ockham")
+        # Same as billing again: the separate address goes.
+        screen.query_one("#same").focus()
+        await pilot.press("space")
+        assert screen.query_one("#shipping-city", Input).value == "Westminster"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert models.get_addresses(ada.id)["shipping"] is None
+        # A bad country is refused, naming the field.
+        screen.query_one("#billing-country", Input).focus()
+        await clear_input(pilot)
+        await type_text(pilot, "Britain")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Billing country: Country must be" in error_text(screen, "billing.country")
+    assert models.get_addresses(ada.id)["billing"].country == "GB"
+
+
+# -- groups -----------------------------------------------------------------------
+
+async def pick_group(pilot, code: str) -> None:
+    picker = pilot.app.screen
+    assert isinstance(picker, GroupPickerModal)
+    index = [g.code for g in picker.groups].index(code)
+    options = picker.query_one(OptionList)
+    options.highlighted = index
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_groups_add_remove_default_and_guest_refused(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    g, _ = models.create_group({"code": "secret", "name": "Secret club", "hidden": True})
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        await go_tab(pilot, "cust-groups")
+        await pilot.press("a")
+        await settle(pilot)
+        await pick_group(pilot, "secret")
+        assert {x.code for x in models.customer_groups(ada.id)} == {"general", "secret"}
+        table = screen.query_one("#groups-table")
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert ["Secret club", "secret", "", "hidden"] in rows
+        # Guest: the model refuses, and its message is shown.
+        await pilot.press("a")
+        await settle(pilot)
+        await pick_group(pilot, "guest")
+        assert any("system group" in n for n in notifications(app))
+        assert {x.code for x in models.customer_groups(ada.id)} == {"general", "secret"}
+        # Make Secret club the default, then remove it: back to General.
+        table.focus()
+        table.move_cursor(row=[r[1] for r in rows].index("secret"))
+        await pilot.press("m")
+        await settle(pilot)
+        assert models.get_customer(ada.id).default_group_id == g.id
+        await pilot.press("x")
+        await settle(pilot)
+        assert [x.code for x in models.customer_groups(ada.id)] == ["general"]
+        assert models.get_customer(ada.id).default_group_id == models.general_group().id
+
+
+# -- reward points -------------------------------------------------------------------
+
+async def test_reward_adjustment_needs_a_reason(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        await go_tab(pilot, "cust-rewards")
+        assert screen.focused.id == "delta"
+        await type_text(pilot, "50")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Reason: A reason is required" in error_text(screen, "reason")
+        assert models.reward_balance(ada.id) == 0
+        screen.query_one("#reason", Input).focus()
+        await type_text(pilot, "Goodwill for a late parcel")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert models.reward_balance(ada.id) == 50
+        assert "Balance: 50 points" in str(screen.query_one("#rewards-status", Label).render())
+        # Below zero is refused with the model's message.
+        screen.query_one("#delta", Input).focus()
+        await type_text(pilot, "-80")
+        await pilot.press("tab")
+        await type_text(pilot, "Oops")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "cannot go below zero" in error_text(screen, "delta")
+    assert [e.reason for e in models.reward_ledger(ada.id)] == ["Goodwill for a late parcel"]
+
+
+# -- password, disable, erase -------------------------------------------------------
+
+async def test_password_reset_typed_and_generated(tmp_path):
+    make_db(tmp_path, 5)
+    ada = models.create_customer(ADA, password="first-password")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customer(pilot, "ada@example.com")
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, ResetPasswordModal)
+        await type_text(pilot, "short")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "at least 8 characters" in str(app.screen.query_one("#err-password", Label).render())
+        await clear_input(pilot)
+        await type_text(pilot, "Typed-temp-pass-1")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        assert models.verify_password("Typed-temp-pass-1", models.get_customer(ada.id).password_hash)
+        hash_before = models.get_customer(ada.id).password_hash
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("enter")  # empty: generate one
+        await settle(pilot)
+        assert isinstance(app.screen, PasswordShownModal)
+        password = str(app.screen.query_one("#password-body", Static).render()).split("is:")[1].split()[0]
+        stored = models.get_customer(ada.id).password_hash
+        assert stored != hash_before and models.verify_password(password, stored)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        for widget in app.screen.query("*"):
+            assert password not in str(getattr(widget, "value", "") or "")
+    audit = " ".join((a.before or "") + (a.after or "") for a in models.AuditEntry.select())
+    assert "Typed-temp-pass-1" not in audit and password not in audit
+    assert models.AuditEntry.select().where(models.AuditEntry.action == "customer.password_reset").count() == 2
+
+
+async def test_disable_keeps_everything(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    models.adjust_reward_points(ada.id, 10, "Welcome")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen.query_one("#status", Select).value == "disabled"
+        assert "DISABLED" in str(screen.query_one("#customer-summary", Static).render())
+    c = models.get_customer(ada.id)
+    assert (c.status, c.email, c.first_name) == ("disabled", "ada@example.com", "Ada")
+    assert models.get_addresses(ada.id)["billing"] is not None and models.reward_balance(ada.id) == 10
+
+
+async def test_erase_needs_the_email_typed(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customer(pilot, "ada@example.com")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, EraseModal)
+        await type_text(pilot, "someone@example.com")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EraseModal)
+        assert "Type the customer's email" in str(app.screen.query_one("#err-confirm_email", Label).render())
+        assert models.get_customer(ada.id).email == "ada@example.com"
+        await clear_input(pilot)
+        await type_text(pilot, "ada@example.com")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CustomerScreen)
+        assert app.screen.query_one("#email", Input).value == f"erased-{ada.id}@erased.invalid"
+    c = models.get_customer(ada.id)
+    assert (c.first_name, c.phone, c.password_hash, c.status) == ("Erased", "", None, "disabled")
+    assert models.get_addresses(ada.id) == {"billing": None, "shipping": None}
