@@ -1431,6 +1431,8 @@ CUSTOMER_SORTS: dict[str, tuple[pw.Field, ...]] = {
     "total_spent": (Customer.total_spent,),
     "orders": (Customer.order_count,),
     "status": (Customer.status,),
+    # Groups customers by default group (in the order groups were created), through its index.
+    "default_group": (Customer.default_group,),
 }
 
 
