@@ -264,6 +264,7 @@ class ReviewsScreen(Screen, Background):
         self._history_for: int | None = None
         self._history: dict[int, list[models.ReviewEvent]] = {}
         self._chart_key: Any = None
+        self._own_dialog = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -290,8 +291,15 @@ class ReviewsScreen(Screen, Background):
         self.load_chart()
 
     def on_screen_resume(self) -> None:
+        if self._own_dialog:  # one of this screen's dialogs closed: nothing changed elsewhere
+            self._own_dialog = False
+            return
         if self.counts is not None:  # back from another area: others may have moderated
             self.refresh_all()
+
+    def _ask(self, dialog: Any, answered: Any) -> None:
+        self._own_dialog = True
+        self.app.push_screen(dialog, answered)
 
     # -- loading -------------------------------------------------------------
     def refresh_all(self) -> None:
@@ -424,12 +432,13 @@ class ReviewsScreen(Screen, Background):
             if reason is not None:
                 self._decide(row, "rejected", reason)
 
-        self.app.push_screen(RejectModal(f"review #{row.id}: {safe_line(row.title)[:40]}"), answered)
+        self._ask(RejectModal(f"review #{row.id}: {safe_line(row.title)[:40]}"), answered)
 
     def _decide(self, row: models.ReviewRow, status: str, reason: str | None) -> None:
         """Save one decision; show it (and the next review) at once."""
         self.table.decided({row.id}, status)
-        self._save(models.Selection.ids([row.id]), status, reason, f"review #{row.id}", bulk=False)
+        self._save(models.Selection.ids([row.id]), status, reason, f"review #{row.id}", bulk=False,
+                   ids={row.id})
 
     def _ticked(self) -> tuple[models.Selection, str] | None:
         table = self.table
@@ -452,8 +461,7 @@ class ReviewsScreen(Screen, Background):
             if yes:
                 self._save(sel, "approved", None, what, bulk=True)
 
-        self.app.push_screen(ConfirmModal("Approve reviews", f"Approve {what}?", yes="Approve", no="Cancel"),
-                             answered)
+        self._ask(ConfirmModal("Approve reviews", f"Approve {what}?", yes="Approve", no="Cancel"), answered)
 
     def action_reject_ticked(self) -> None:
         ticked = self._ticked()
@@ -465,9 +473,10 @@ class ReviewsScreen(Screen, Background):
             if reason is not None:
                 self._save(sel, "rejected", reason, what, bulk=True)
 
-        self.app.push_screen(RejectModal(what), answered)
+        self._ask(RejectModal(what), answered)
 
-    def _save(self, sel: models.Selection, status: str, reason: str | None, what: str, *, bulk: bool) -> None:
+    def _save(self, sel: models.Selection, status: str, reason: str | None, what: str, *, bulk: bool,
+              ids: set[int] = frozenset()) -> None:
         def done(changed: int) -> None:
             if bulk:
                 self.table.clear_ticks()
@@ -481,11 +490,12 @@ class ReviewsScreen(Screen, Background):
                 self.notify(f"{DECISIONS[status]}: {what}.", markup=False, timeout=2)
                 self.load_counts()
                 self.load_chart(force=True)
-                self.table.reload(keep_position=True)
+                self.table.saved(ids)
                 self._history_for = None
 
         def failed(exc: BaseException) -> None:
             self.job_failed(exc)
+            self.table.saved(ids)
             self.refresh_all()
 
         self.run_job(lambda: models.moderate_reviews(sel, status, reason=reason), done,

@@ -363,3 +363,54 @@ async def test_every_action_has_a_described_binding(shop):
         for action in ("decide('approved')", "reject", "decide('pending')", "approve_ticked", "reject_ticked",
                        "move(1)", "move(-1)", "toggle", "tick_matching", "tick_none", "find"):
             assert action in described, action
+
+
+async def test_a_read_racing_the_save_cannot_bring_the_review_back(shop, monkeypatch):
+    import threading
+
+    queue = pending_ids()
+    gate = threading.Event()
+    real = models.moderate_reviews
+
+    def slow(*args, **kwargs):
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(models, "moderate_reviews", slow)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_reviews(pilot)
+        table = screen.query_one(ReviewTable)
+        await pilot.press("a")
+        await pilot.pause(0.05)
+        assert table.current().id == queue[1]
+        table.reload(keep_position=True)  # reads the queue while the approval is not yet saved
+        await pilot.pause(0.5)
+        assert status_of(queue[0]) == "pending"
+        assert queue[0] not in [r.id for r in table._window.rows]
+        assert table.current().id == queue[1]
+        gate.set()
+        await settle(pilot)
+        assert status_of(queue[0]) == "approved"
+        assert table.current().id == queue[1] and not table._unsaved
+
+
+async def test_closing_a_dialog_does_not_reload_the_queue(shop):
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_reviews(pilot)
+        table = screen.query_one(ReviewTable)
+        calls = []
+        real = table.reload
+        table.reload = lambda **kw: (calls.append(kw), real(**kw))
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert calls == []
+        # Back from another area: others may have moderated meanwhile.
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        assert calls == [{"keep_position": True}]

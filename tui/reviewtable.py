@@ -109,6 +109,10 @@ class ReviewTable(DataTable, Background):
         self._drawing = False
         self._widths: tuple[int, ...] = ()
         self._shown_id: int | None | bool = False  # the review last announced as highlighted
+        # Decisions shown but not yet saved: applied to every block of rows
+        # fetched meanwhile, so a read that raced the save cannot bring back
+        # a review as it was.
+        self._unsaved: dict[int, str] = {}
 
     # -- public --------------------------------------------------------------
     @property
@@ -152,23 +156,13 @@ class ReviewTable(DataTable, Background):
         """Reviews ``ids`` now have ``status`` (the change is being saved):
         show it at once.  Those that no longer match the filter leave the
         queue, so the next review comes up under the cursor."""
-        w = self._window
-        leaves = bool(self.review_filter.status) and self.review_filter.status != status
-        kept: list[models.ReviewRow] = []
-        removed = 0
-        for row in w.rows:
-            if row.id in ids:
-                if leaves:
-                    removed += 1
-                    continue
-                row = dataclasses.replace(row, status=status)
-            kept.append(row)
-        w.rows = kept
+        self._unsaved.update({i: status for i in ids})
+        removed = self._apply_unsaved(self._window)
         if removed and self.total is not None:
             self.total = max(0, self.total - removed)
-        if not leaves:
+        if not (self.review_filter.status and self.review_filter.status != status):
             # Move on to the next pending review among those fetched.
-            for pos in range(self._pos + 1, w.end):
+            for pos in range(self._pos + 1, self._window.end):
                 row = self._row_at(pos)
                 if row is not None and row.status == "pending":
                     self._move_to(pos)
@@ -176,6 +170,29 @@ class ReviewTable(DataTable, Background):
             self._move_to(self._pos + 1)
             return
         self._move_to(self._pos)
+
+    def saved(self, ids: set[int]) -> None:
+        """The decisions on ``ids`` are in the database: read the queue again."""
+        for i in ids:
+            self._unsaved.pop(i, None)
+        self.reload(keep_position=True)
+
+    def _apply_unsaved(self, window: ReviewWindow) -> int:
+        """Show the unsaved decisions in ``window``; returns how many rows left it."""
+        if not self._unsaved:
+            return 0
+        wanted = self.review_filter.status
+        kept: list[models.ReviewRow] = []
+        for row in window.rows:
+            status = self._unsaved.get(row.id)
+            if status is not None and status != row.status:
+                if wanted and wanted != status:
+                    continue
+                row = dataclasses.replace(row, status=status)
+            kept.append(row)
+        removed = len(window.rows) - len(kept)
+        window.rows = kept
+        return removed
 
     # -- lifecycle -----------------------------------------------------------
     def on_mount(self) -> None:
@@ -234,6 +251,7 @@ class ReviewTable(DataTable, Background):
 
         def done(result: tuple[ReviewWindow, set[int], int | None, int]) -> None:
             window, ticked, n, target = result
+            self._apply_unsaved(window)
             if self.total is None:
                 self.total = n if n is not None else (window.end if window.at_end else None)
             self._window = window
