@@ -538,3 +538,34 @@ async def test_erase_needs_the_email_typed(tmp_path):
     c = models.get_customer(ada.id)
     assert (c.first_name, c.phone, c.password_hash, c.status) == ("Erased", "", None, "disabled")
     assert models.get_addresses(ada.id) == {"billing": None, "shipping": None}
+
+
+# -- orders and reviews -------------------------------------------------------------
+
+async def test_orders_totals_and_review_opens_read_only(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    product = models.Product.select().order_by(models.Product.id).first()
+    models.place_order(ada.id, [(product.id, 2)])
+    models.Review.create(product=product.id, customer=ada.id, rating=4, title="[bold]Not markup[/]",
+                         body="Good\x1b[31m beans", status="pending")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        await go_tab(pilot, "cust-orders")
+        c = models.get_customer(ada.id)
+        status = str(screen.query_one("#orders-status", Label).render())
+        assert f"1 order · total spent {c.total_spent:,.2f}" in status
+        assert screen.query_one("#orders-table").row_count == 1
+        await go_tab(pilot, "cust-reviews")
+        assert screen.query_one("#reviews-table").row_count == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        modal = app.screen
+        assert type(modal).__name__ == "ReviewModal"
+        body = str(modal.query_one("#review-body", Static).render())
+        assert "[bold]Not markup[/]" in body and "\\x1b[31m" in body and "\x1b" not in body
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+    assert models.Review.get(models.Review.customer == ada.id).status == "pending"  # read-only
