@@ -5,6 +5,20 @@ reviews matching the filter, oldest first; beside it (below it on a narrow
 terminal) the highlighted review in full with its moderation history, and a
 chart of the ratings.  Everything a shopper wrote is shown through
 :mod:`tui.safetext`: plain text, control characters escaped.
+
+Keys (all in the footer or the command palette, Ctrl+P):
+
+    a approve · r reject (optional reason) · p back to pending
+    j / k or ↓ / ↑ next / previous · Home / End / PgUp / PgDn
+    space tick · t tick every review matching the filter · x untick all
+    A approve the ticked · R reject the ticked (optional reason)
+    / or f filter · Esc back to the queue · d scroll the whole review
+    c chart the filtered reviews or the highlighted review's product
+
+A decision on the highlighted review shows at once and the next pending
+review comes up; it is saved in a worker (``models.moderate_reviews``).
+Bulk decisions save a :class:`models.Selection` — ticked ids, or "every
+review matching the filter except these" — in one statement.
 """
 
 from __future__ import annotations
@@ -418,7 +432,7 @@ class ReviewsScreen(Screen, Background):
         if row is None:
             return
         if row.status == status:
-            self.notify(f"Review #{row.id} is already {status}.", severity="information")
+            self.notify(f"Review #{row.id} is already {status}.", severity="information", markup=False)
             self.table.action_cursor_down()
             return
         self._decide(row, status, None)

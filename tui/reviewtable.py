@@ -459,10 +459,6 @@ class RatingChart(Widget):
     """How many reviews have each rating: one bar per star count, with the
     count written beside it (readable without colour)."""
 
-    DEFAULT_CSS = """
-    RatingChart { height: 7; }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.distribution: dict[int, int] | None = None
