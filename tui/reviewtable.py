@@ -208,8 +208,8 @@ class ReviewTable(DataTable, Background):
         page = max(1, (self.scrollable_content_region.height or self.size.height or 11) - 1)
         fixed = 3 + 5 + 1 + 10 + 1  # tick, stars, status, date, verified
         flex = max(24, width - fixed - 2 * 7)
-        product_w = max(8, flex * 22 // 100)
-        customer_w = max(8, flex * 22 // 100)
+        product_w = max(8, flex * 28 // 100)
+        customer_w = max(8, flex * 28 // 100)
         text_w = max(8, flex - product_w - customer_w)
         widths = (product_w, customer_w, text_w)
         if widths == self._widths and page == self._page:
