@@ -13,6 +13,7 @@ from typing import Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.screen import Screen
 
@@ -34,6 +35,21 @@ def _own_actions(node: DOMNode) -> set[str]:
     return actions
 
 
+class _KeptStylesheet(Stylesheet):
+    """Textual re-parses every stylesheet (its own widgets' too) each time a
+    screen is shown for the first time: 0.3 s here, on every form and dialog.
+    The result only changes when the sources or the CSS variables (the theme)
+    do, so a re-parse with neither changed is skipped."""
+
+    _parsed_with: dict[str, str] | None = None
+
+    def reparse(self) -> None:
+        if not self._require_parse and self._parsed_with == self._variables:
+            return
+        super().reparse()
+        self._parsed_with = dict(self._variables)
+
+
 class BackroomApp(App[None]):
     """The back office of an online shop."""
 
@@ -50,6 +66,7 @@ class BackroomApp(App[None]):
 
     def __init__(self, db_label: str = "") -> None:
         super().__init__()
+        self.stylesheet.__class__ = _KeptStylesheet
         self.db_label = db_label
         self.sub_title = db_label
 
