@@ -19,8 +19,9 @@ from textual.widgets import (DataTable, Footer, Header, Input, Label, Select, St
 
 import models
 from tui.background import Background, error_message
+from screens.customers import CustomerScreen
 from screens.grants import AccessEditor, AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
-from tui.widgets import (DEBOUNCE_SECONDS, AreaBar, Tick, ConfirmModal, CustomerSummary, CustomerTable, FilterBar,
+from tui.widgets import (DEBOUNCE_SECONDS, AreaBar, Tick, ConfirmModal, CustomerTable, FilterBar,
                          plain, yes_no)
 
 # Sort keys of models.list_groups, in column order, with their headings.
@@ -605,7 +606,8 @@ class GroupViewScreen(Screen, GroupActions):
 
     @on(CustomerTable.Opened)
     def open_customer(self, event: CustomerTable.Opened) -> None:
-        self.app.push_screen(CustomerSummary(event.customer_id))
+        """Enter on a member: the customer screen, on this mode's stack (Esc comes back here)."""
+        self.app.push_screen(CustomerScreen(event.customer_id))
 
     def action_back(self) -> None:
         self.dismiss(None)

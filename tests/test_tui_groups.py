@@ -8,9 +8,10 @@ from tests.tui_helpers import (audit_actions, clear_input, group, highlight_grou
                          notifications, settle, type_text)
 
 import models
+from screens.customers import CustomerScreen
 from screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
 from textual.widgets import Input, Label, TabbedContent
-from tui.widgets import ConfirmModal, CustomerSummary, CustomerTable
+from tui.widgets import ConfirmModal, CustomerTable
 
 
 def first_ids(n: int, flt: models.CustomerFilter | None = None) -> list[int]:
@@ -168,12 +169,27 @@ async def test_view_and_open_member(tmp_path):
         await pilot.press("enter")
         await settle(pilot, wait=0.2)
         assert table.total == 30
-        await pilot.press("enter")  # open the highlighted member
+        await pilot.press("enter")  # open the highlighted member: the customer screen
         await settle(pilot)
-        assert isinstance(app.screen, CustomerSummary)
+        customer = app.screen
+        assert isinstance(customer, CustomerScreen)
+        assert app.current_mode == "groups"  # on the Groups stack, above the view
         first = models.get_customer(first_ids(1)[0])
-        assert first.email in str(app.screen.query_one("#summary-body").render())
-        await pilot.press("escape")
+        assert customer.customer_id == first.id
+        assert first.email in str(customer.query_one("#customer-summary").render())
+        # Editable there: a new phone number, saved with Ctrl+S.
+        assert customer.focused is customer.query_one("#first_name", Input)
+        await pilot.press("tab", "tab", "tab")  # last name, email, phone
+        assert customer.focused is customer.query_one("#phone", Input)
+        await clear_input(pilot)
+        await type_text(pilot, "555-0100")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert models.get_customer(first.id).phone == "555-0100"
+        await pilot.press("escape")  # back to the group's view
+        await settle(pilot)
+        assert app.screen is view
+        assert view.focused is table
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, GroupsScreen)
