@@ -25,17 +25,12 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import sqlite3
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import db_mb, peak_rss_mb, per_size, print_table, remove_db, timed
 
 import models  # noqa: E402
 from models import CustomerFilter, Selection  # noqa: E402
@@ -43,20 +38,9 @@ from models import CustomerFilter, Selection  # noqa: E402
 TODAY = dt.datetime(2026, 11, 1)
 
 
-def timed(fn, repeat: int = 1) -> tuple[float, object]:
-    """Median seconds over ``repeat`` runs, and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
-
-
 def measure(size: int, workdir: Path) -> dict:
     path = workdir / f"bench-{size}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    remove_db(path)
     url = f"sqlite:///{path}"
     models.connect(url)
     models.set_actor("bench")
@@ -112,9 +96,8 @@ def measure(size: int, workdir: Path) -> dict:
     out["count_text_filter_s"], out["count_text_filter"] = timed(lambda: models.count_customers(text), 5)
     out["count_all_s"], _ = timed(models.count_customers, 5)
     models.db.close()
-    out["db_mb"] = round(sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal")
-                             if os.path.exists(f"{path}{s}")) / 2 ** 20, 1)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["db_mb"] = db_mb(path)
+    out["peak_rss_mb"] = peak_rss_mb()
     return out
 
 
@@ -137,15 +120,6 @@ COLUMNS = [
 ]
 
 
-def print_table(results: list[dict]) -> None:
-    for key, label, fmt in COLUMNS:
-        cells = []
-        for r in results:
-            v = r.get(key)
-            cells.append("-" if v is None else f"{v * 1000:.2f}" if fmt == "ms" else fmt.format(v))
-        print(f"{label:<24}" + "".join(f"{c:>14}" for c in cells))
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
@@ -157,18 +131,10 @@ def main() -> int:
     if args.one:
         print(json.dumps(measure(args.one, workdir)))
         return 0
-    results = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        # A process per size, so peak memory belongs to that size alone.
-        proc = subprocess.run([sys.executable, __file__, "--one", str(size), "--keep", str(workdir)],
-                              capture_output=True, text=True)
-        if proc.returncode:
-            sys.stderr.write(proc.stderr)
-            return proc.returncode
-        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    results = per_size(__file__, [int(s) for s in args.sizes.split(",")], ["--keep", str(workdir)])
     print(f"Backroom data layer on SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores")
-    print_table(results)
+    print_table(COLUMNS, results)
     print(json.dumps({"bench": "data", "results": results}))
     return 0
 

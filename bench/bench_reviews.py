@@ -25,30 +25,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import timed
 
 import models  # noqa: E402
 from models import ReviewFilter, Selection  # noqa: E402
 
 TODAY = dt.datetime(2026, 11, 1)
 APPROVE = 10_000
-
-
-def timed(fn, repeat: int = 1) -> tuple[float, object]:
-    """Median seconds over ``repeat`` runs, and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
 
 
 def approve_filter(target: int, rating: int | None = None) -> tuple[ReviewFilter, int]:

@@ -21,16 +21,12 @@ import argparse
 import datetime as dt
 import json
 import os
-import resource
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import db_mb, peak_rss_mb, per_size, print_table, remove_db, timed
 
 import models  # noqa: E402
 
@@ -42,16 +38,9 @@ RULES = {
 }
 
 
-def timed(fn):
-    t = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - t, result
-
-
 def measure(size: int, workdir: Path, keep: bool) -> dict:
     path = workdir / f"bench-rules-{size}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    remove_db(path)
     models.connect(f"sqlite:///{path}")
     models.set_actor("bench")
     out: dict = {"customers": size}
@@ -69,12 +58,10 @@ def measure(size: int, workdir: Path, keep: bool) -> dict:
         assert first[0].joining == preview.joining
     out["outbox"] = models.outbox_count()
     models.db.close()
-    out["db_mb"] = round(sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal")
-                             if os.path.exists(f"{path}{s}")) / 2 ** 20, 1)
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["db_mb"] = db_mb(path)
+    out["peak_rss_mb"] = peak_rss_mb()
     if not keep:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        remove_db(path)
     return out
 
 
@@ -95,12 +82,6 @@ COLUMNS = [
 ]
 
 
-def print_table(results: list[dict]) -> None:
-    for key, label, fmt in COLUMNS:
-        cells = ["-" if r.get(key) is None else fmt.format(r[key]) for r in results]
-        print(f"{label:<24}" + "".join(f"{c:>14}" for c in cells))
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
@@ -114,18 +95,11 @@ def main() -> int:
     if args.one:
         print(json.dumps(measure(args.one, workdir, keep=bool(args.keep))))
         return 0
-    results = []
-    for size in (int(s) for s in args.sizes.split(",")):
-        # A process per size, so peak memory belongs to that size alone.
-        cmd = [sys.executable, __file__, "--one", str(size), "--dir", str(workdir)]
-        proc = subprocess.run(cmd + (["--keep", args.keep] if args.keep else []), capture_output=True, text=True)
-        if proc.returncode:
-            sys.stderr.write(proc.stderr)
-            return proc.returncode
-        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    results = per_size(__file__, [int(s) for s in args.sizes.split(",")],
+                       ["--dir", str(workdir)] + (["--keep", args.keep] if args.keep else []))
     print(f"Backroom rules on SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores")
-    print_table(results)
+    print_table(COLUMNS, results)
     print(json.dumps({"bench": "rules", "results": results}))
     if not args.keep:
         workdir.rmdir()

@@ -30,7 +30,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -39,8 +38,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import peak_rss_mb, per_size, print_table, remove_db
 
 TODAY = dt.datetime(2026, 11, 1)
 SIZE = (120, 40)
@@ -55,8 +53,7 @@ def seed(path: Path, size: int) -> None:
     done = Path(f"{path}.done")
     if path.exists() and done.exists():
         return
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    remove_db(path)
     models.connect(f"sqlite:///{path}")
     models.set_actor("bench")
     models.seed(size, rng_seed=1, today=TODAY)
@@ -173,70 +170,57 @@ def child(path: Path, size: int) -> dict:
     models.set_actor("bench")
     out = asyncio.run(drive(size))
     out["customers"] = size
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb"] = peak_rss_mb()
     return out
 
 
 COLUMNS = [
     ("customers", "customers", "{:,}"),
-    ("add_form_s", "add form", "{:.3f} s"),
-    ("groups_first_rows_s", "first rows", "{:.3f} s"),
-    ("groups_filter_s", "filter", "{:.3f} s"),
-    ("groups_filter_max_s", "filter max", "{:.3f} s"),
-    ("tick_all_save_s", "tick all+save", "{:.2f} s"),
-    ("list_first_rows_s", "list rows", "{:.3f} s"),
-    ("list_filter_s", "list filter", "{:.3f} s"),
-    ("peak_rss_mb", "peak RSS", "{:.0f} MB"),
+    ("add_form_s", "add form ms", "ms"),
+    ("groups_first_rows_s", "first rows ms", "ms"),
+    ("groups_filter_s", "filter ms", "ms"),
+    ("groups_filter_max_s", "filter (slowest) ms", "ms"),
+    ("tick_all_save_s", "tick all + save s", "{:.2f}"),
+    ("list_first_rows_s", "list first rows ms", "ms"),
+    ("list_filter_s", "list filter ms", "ms"),
+    ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
 ]
-
-
-def table(results: list[dict]) -> str:
-    cells = [[label for _, label, _ in COLUMNS]]
-    for r in results:
-        cells.append([fmt.format(r[key]) if key in r else "–" for key, _, fmt in COLUMNS])
-    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--dir", help="keep the seeded databases here and reuse them")
-    parser.add_argument("--child", nargs=2, metavar=("DB", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--seed-only", nargs=2, metavar=("DB", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.seed_only:
         seed(Path(args.seed_only[0]), int(args.seed_only[1]))
         return
-    if args.child:
-        print(json.dumps(child(Path(args.child[0]), int(args.child[1]))))
+    workdir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="backroom-bench-tui-"))
+    if args.one:
+        print(json.dumps(child(workdir / f"run-{args.one}.db", args.one)))
         return
 
-    workdir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="backroom-bench-tui-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results = []
     for size in [int(s) for s in args.sizes.split(",")]:
         path = workdir / f"bench-tui-{size}.db"
         print(f"… {size:,} customers: seeding (if needed)", file=sys.stderr, flush=True)
+        # Seeding in a process of its own: its memory is not the UI's.
         subprocess.run([sys.executable, __file__, "--seed-only", str(path), str(size)], check=True)
         # The UI run changes the database (a new group): run on a copy.
         run_path = workdir / f"run-{size}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{run_path}{suffix}").unlink(missing_ok=True)
+        remove_db(run_path)
         subprocess.run(["cp", str(path), str(run_path)], check=True)
         print(f"… {size:,} customers: driving the TUI", file=sys.stderr, flush=True)
-        proc = subprocess.run([sys.executable, __file__, "--child", str(run_path), str(size)],
-                              check=True, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
-        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{run_path}{suffix}").unlink(missing_ok=True)
+        results += per_size(__file__, [size], ["--dir", str(workdir)], env={"NO_COLOR": "1"})
+        remove_db(run_path)
     import sqlite3
 
-    print(f"Backroom TUI benchmark · SQLite {sqlite3.sqlite_version} · {os.cpu_count()} CPUs · "
-          f"terminal {SIZE[0]}x{SIZE[1]}")
-    print(table(results))
+    print(f"Backroom TUI on SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores, terminal {SIZE[0]}x{SIZE[1]}")
+    print_table(COLUMNS, results)
     print(json.dumps({"bench": "tui", "results": results}))
 
 
