@@ -2110,6 +2110,18 @@ def count_reviews(flt: ReviewFilter | None = None) -> int:
     return _review_query(flt).count()
 
 
+def review_position(flt: ReviewFilter | None, review_id: int) -> int | None:
+    """Where review ``review_id`` is in the queue of ``flt`` (oldest first,
+    as :func:`review_page` orders it): how many matching reviews come before
+    it, or None if it does not match (or does not exist).  Counted, never read."""
+    found = (_review_query(flt).select(Review.created_at).where(Review.id == review_id).tuples().first())
+    if found is None:
+        return None
+    (created_at,) = found
+    before = (Review.created_at < created_at) | ((Review.created_at == created_at) & (Review.id < review_id))
+    return _review_query(flt).where(before).count()
+
+
 def review_status_counts(flt: ReviewFilter | None = None) -> dict[str, int]:
     """How many reviews match the filter in each status (ignoring its own status)."""
     base = dataclasses.replace(flt, status=None) if flt else None

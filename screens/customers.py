@@ -22,9 +22,9 @@ from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, Op
 from textual.widgets.option_list import Option
 
 import models
+from screens.reviews import ReviewsScreen
 from tui.background import Background, error_message
-from tui.widgets import (AreaBar, ConfirmModal, CustomerTable, FilterBar, Tick, date_text, money, plain,
-                         yes_no)
+from tui.widgets import AreaBar, ConfirmModal, CustomerTable, FilterBar, Tick, date_text, money, plain
 
 # Sort keys of models.customer_page, in the order "s" steps through them.
 SORTS: tuple[tuple[str, str], ...] = (
@@ -388,50 +388,6 @@ class GroupPickerModal(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class ReviewModal(ModalScreen[None], Background):
-    """One review, read-only."""
-
-    BINDINGS = [Binding("escape,enter", "close", "Close", tooltip="Close the review")]
-
-    def __init__(self, review_id: int) -> None:
-        super().__init__()
-        self.review_id = review_id
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog summary", id="dialog"):
-            yield Label("Review", classes="dialog-title")
-            with VerticalScroll(id="review-scroll"):
-                yield Static("Loading…", id="review-body", classes="dialog-body", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Close (esc)", id="close", variant="primary")
-
-    def on_mount(self) -> None:
-        rid = self.review_id
-        self.run_job(lambda: models.get_review(rid), self.show, name="review")
-        self.query_one("#close", Button).focus()
-
-    def show(self, r: models.ReviewRow) -> None:
-        body = Text()
-        for label, value in (("Product", r.product), ("Rating", "★" * r.rating + f" ({r.rating}/5)"),
-                             ("Status", r.status), ("Written", date_text(r.created_at)),
-                             ("Verified", yes_no(r.verified)), ("Title", r.title)):
-            body.append(f"{label:<10}", style="bold")
-            body.append(models.clean_line(value) + "\n")
-        if r.reject_reason:
-            body.append(f"{'Rejected':<10}", style="bold")
-            body.append(models.clean_line(r.reject_reason) + "\n")
-        body.append("\n")
-        body.append("\n".join(models.clean_line(line) for line in (r.body or "").splitlines()))
-        self.query_one("#review-body", Static).update(body)
-
-    @on(Button.Pressed)
-    def pressed(self) -> None:
-        self.dismiss(None)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
 def confirm_discard(screen: Screen, then: Callable[[], Any]) -> None:
     def answered(yes: bool | None) -> None:
         if yes:
@@ -588,7 +544,7 @@ class CustomerScreen(Screen[None], Background):
         Binding("a", "add_group", "Add", tooltip="Add the customer to a group"),
         Binding("x,delete", "remove_group", "Remove", tooltip="Remove the customer from the highlighted group"),
         Binding("m", "make_default", "Default", tooltip="Make the highlighted group the default group"),
-        Binding("o", "open_review", "Open review", tooltip="Show the highlighted review"),
+        Binding("o", "open_review", "Moderate", tooltip="Open the highlighted review in Reviews, to moderate it"),
         Binding("f6", "reset_password", "Reset password", show=False, tooltip="Reset the password to a temporary one"),
         Binding("f7", "disable", "Disable", show=False, tooltip="Disable the account (keeps everything)"),
         Binding("f8", "erase", "Erase personal data", show=False, tooltip="Erase the customer's personal data"),
@@ -1051,7 +1007,7 @@ class CustomerScreen(Screen[None], Background):
                           key=str(r.id))
         more = f" · newest {len(rows)} shown" if total > len(rows) else ""
         self.query_one("#reviews-status", Label).update(
-            f"{total:,} review{'s' if total != 1 else ''}{more} · enter opens one")
+            f"{total:,} review{'s' if total != 1 else ''}{more}" + (" · enter: moderate in Reviews" if rows else ""))
 
     @on(DataTable.RowSelected, "#reviews-table")
     def review_selected(self) -> None:
@@ -1062,7 +1018,11 @@ class CustomerScreen(Screen[None], Background):
         if not self.reviews or table.row_count == 0:
             self.notify("No review is highlighted.", severity="warning")
             return
-        self.app.push_screen(ReviewModal(self.reviews[table.cursor_row].id))
+        review = self.reviews[table.cursor_row]
+        # Into moderation: the Reviews area, filtered to this customer, on that review.
+        self.app.switch_mode("reviews")
+        screen = next(s for s in self.app.screen_stack if isinstance(s, ReviewsScreen))
+        screen.show_review(review.id, self.customer.email)
 
     # -- password, disable, erase -------------------------------------------
     def action_reset_password(self) -> None:

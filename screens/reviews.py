@@ -197,6 +197,21 @@ class ReviewFilterBar(Vertical, Background):
             yield Input(placeholder="date", id="rf-created_to", compact=True, classes="rf-date")
         yield Label("", id="rf-error", classes="error", markup=False)
 
+    def show(self, values: dict[str, str], flt: models.ReviewFilter) -> None:
+        """Show ``values`` in the fields (the others emptied), already parsed
+        into ``flt``: the filter is not applied again."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.filter = flt
+        for name in ("text", "product", "customer", "created_from", "created_to"):
+            self.query_one(f"#rf-{name}", Input).value = values.get(name, "")
+        for name in ("status", "rating"):
+            self.query_one(f"#rf-{name}", Select).value = values.get(name) or Select.NULL
+        error = self.query_one("#rf-error", Label)
+        error.update("")
+        error.remove_class("-shown")
+
     def values(self) -> dict[str, str]:
         out = {name: self.query_one(f"#rf-{name}", Input).value
                for name in ("text", "product", "customer", "created_from", "created_to")}
@@ -279,6 +294,7 @@ class ReviewsScreen(Screen, Background):
         self._history: dict[int, list[models.ReviewEvent]] = {}
         self._chart_key: Any = None
         self._own_dialog = False
+        self._wanted: tuple[int, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -303,6 +319,9 @@ class ReviewsScreen(Screen, Background):
         self.table.focus()
         self.load_counts()
         self.load_chart()
+        if self._wanted is not None:  # show_review was called before the screen was mounted
+            wanted, self._wanted = self._wanted, None
+            self.call_after_refresh(self.show_review, *wanted)
 
     def on_screen_resume(self) -> None:
         if self._own_dialog:  # one of this screen's dialogs closed: nothing changed elsewhere
@@ -377,6 +396,37 @@ class ReviewsScreen(Screen, Background):
         row = self.table.current()
         if row is not None and row.id == review_id:
             self.query_one("#detail-body", Static).update(review_detail(row, history))
+
+    def show_review(self, review_id: int, customer_email: str) -> None:
+        """Open review ``review_id`` for moderation: the filter becomes "any
+        status, this customer's reviews" and the cursor goes to that review
+        (only the rows around it are read).  Called from another area right
+        after switching here, possibly before this screen is mounted."""
+        if not self.is_mounted:
+            self._wanted = (review_id, customer_email)
+            return
+        values = {"customer": customer_email}
+
+        def job() -> tuple[models.ReviewFilter, int | None]:
+            flt = models.build_review_filter(**values)
+            return flt, models.review_position(flt, review_id)
+
+        def done(found: tuple[models.ReviewFilter, int | None]) -> None:
+            flt, position = found
+            self.query_one("#review-filter", ReviewFilterBar).show(values, flt)
+            self.review_filter = flt
+            self.chart_product = False
+            if position is None:
+                self.notify(f"Review #{review_id} is no longer there.", severity="warning", markup=False)
+                self.table.set_filter(flt)
+            else:
+                self.table.show_at(flt, position)
+            self.table.focus()
+            self._history_for = None
+            self.load_counts()
+            self.load_chart(force=True)
+
+        self.run_job(job, done, name="show-review")
 
     # -- events --------------------------------------------------------------
     @on(ReviewTable.Highlighted)

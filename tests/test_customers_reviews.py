@@ -262,6 +262,21 @@ def test_review_pages_deep_in_the_queue_match_the_whole_list(database):
     assert newest == list(reversed(everything))[7:17]
 
 
+def test_review_position_is_the_index_in_the_queue(database):
+    models.seed(20, rng_seed=3, today=dt.datetime(2026, 11, 1))
+    models.seed_reviews(300, rng_seed=4, today=dt.datetime(2026, 11, 1))
+    first = models.review_page(limit=1)[0]
+    models.Review.update(created_at=first.created_at).where(  # a tie on the date: the id decides
+        models.Review.id == models.review_page(offset=5, limit=1)[0].id).execute()
+    for flt in (ReviewFilter(), ReviewFilter(status="pending"), ReviewFilter(rating=4)):
+        everything = [r.id for r in models.review_page(flt, limit=10_000)]
+        for i in (0, 1, len(everything) // 2, len(everything) - 1):
+            assert models.review_position(flt, everything[i]) == i
+    rejected = models.review_page(ReviewFilter(status="rejected"), limit=1)[0]
+    assert models.review_position(ReviewFilter(status="pending"), rejected.id) is None
+    assert models.review_position(ReviewFilter(), 10**9) is None
+
+
 def test_seeded_reviews_arrive_oldest_first(database):
     models.seed(10, rng_seed=3, today=dt.datetime(2026, 11, 1))
     start = models.Review.select(models.pw.fn.MAX(models.Review.id)).scalar() or 0

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from textual import events
 from textual.widgets import Input, Label, OptionList, Select, Static
 
 import models
 from screens.customers import (CustomerScreen, CustomersScreen, EraseModal, GroupPickerModal,
                                NewCustomerScreen, PasswordShownModal, ResetPasswordModal)
+from screens.reviews import ReviewsScreen
 from tests.tui_helpers import clear_input, make_app, make_db, notifications, settle, type_text
 from tui.widgets import ConfirmModal, CustomerTable
 
@@ -542,13 +546,13 @@ async def test_erase_needs_the_email_typed(tmp_path):
 
 # -- orders and reviews -------------------------------------------------------------
 
-async def test_orders_totals_and_review_opens_read_only(tmp_path):
+async def test_orders_totals_and_review_opens_in_moderation(tmp_path):
     make_db(tmp_path, 5)
     ada = make_ada()
     product = models.Product.select().order_by(models.Product.id).first()
     models.place_order(ada.id, [(product.id, 2)])
-    models.Review.create(product=product.id, customer=ada.id, rating=4, title="[bold]Not markup[/]",
-                         body="Good\x1b[31m beans", status="pending")
+    review = models.Review.create(product=product.id, customer=ada.id, rating=4, title="[bold]Not markup[/]",
+                                  body="Good\x1b[31m beans", status="pending")
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_customer(pilot, "ada@example.com")
@@ -559,13 +563,67 @@ async def test_orders_totals_and_review_opens_read_only(tmp_path):
         assert screen.query_one("#orders-table").row_count == 1
         await go_tab(pilot, "cust-reviews")
         assert screen.query_one("#reviews-table").row_count == 1
-        await pilot.press("enter")
+        await pilot.press("enter")  # into moderation: the Reviews area, on that review
         await settle(pilot)
-        modal = app.screen
-        assert type(modal).__name__ == "ReviewModal"
-        body = str(modal.query_one("#review-body", Static).render())
-        assert "[bold]Not markup[/]" in body and "\\x1b[31m" in body and "\x1b" not in body
-        await pilot.press("escape")
+        assert app.current_mode == "reviews"
+        reviews = app.screen
+        assert isinstance(reviews, ReviewsScreen)
+        assert reviews.table.current().id == review.id
+        detail = str(reviews.query_one("#detail-body", Static).render())
+        assert "[bold]Not markup[/]" in detail and "\x1b" not in detail  # shown literally, escaped
+        assert models.Review.get_by_id(review.id).status == "pending"  # nothing decided by opening it
+        await pilot.press("a")
+        await settle(pilot)
+        assert models.Review.get_by_id(review.id).status == "approved"
+        await pilot.press("f2")  # the customer is still open in Customers
         await settle(pilot)
         assert app.screen is screen
-    assert models.Review.get(models.Review.customer == ada.id).status == "pending"  # read-only
+
+
+@pytest.mark.parametrize("reviews_open_before", [False, True])
+async def test_review_opens_deep_in_the_customers_queue(tmp_path, reviews_open_before):
+    """Enter on one of a customer's many reviews: the Reviews area (made now,
+    or already open on the pending queue) filtered to the customer, any status,
+    with the cursor on that review, and only the rows around it read."""
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    product = models.Product.select().order_by(models.Product.id).first()
+    start = dt.datetime(2023, 1, 1)
+    statuses = ("pending", "approved", "rejected")
+    models.Review.insert_many([
+        {"product": product.id, "customer": ada.id, "rating": 1 + i % 5, "title": f"Ada review {i:03d}",
+         "body": f"body {i}", "status": statuses[i % 3], "created_at": start + dt.timedelta(hours=i)}
+        for i in range(450)]).execute()
+    target = models.Review.get(models.Review.title == "Ada review 447")  # approved
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        if reviews_open_before:
+            await settle(pilot)
+            await pilot.press("f4")
+            await settle(pilot)
+            assert app.screen.table.review_filter == models.ReviewFilter(status="pending")
+        screen = await open_customer(pilot, "ada@example.com")
+        await go_tab(pilot, "cust-reviews")
+        await pilot.press("down", "down")  # newest first: the third newest
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "reviews"
+        reviews = app.screen
+        assert isinstance(reviews, ReviewsScreen)
+        table = reviews.table
+        assert table.current().id == target.id
+        assert table.position == 447 and table.total == 450
+        assert len(table._window.rows) < 450  # windowed: not the whole queue
+        assert table.review_filter == models.ReviewFilter(customer_id=ada.id)
+        assert reviews.query_one("#rf-customer", Input).value == "ada@example.com"
+        assert reviews.query_one("#rf-status", Select).value == Select.NULL
+        assert reviews.focused is table
+        assert "Ada review 447" in str(reviews.query_one("#detail-body", Static).render())
+        await settle(pilot, wait=0.4)  # the filter fields' own debounce changes nothing
+        assert table.current().id == target.id and table.position == 447
+        await pilot.press("p")  # back to pending, from the keyboard
+        await settle(pilot)
+        assert models.Review.get_by_id(target.id).status == "pending"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert app.screen is screen

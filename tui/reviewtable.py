@@ -131,6 +131,20 @@ class ReviewTable(DataTable, Background):
         self.review_filter = review_filter
         self.reload()
 
+    def show_at(self, review_filter: models.ReviewFilter, position: int) -> None:
+        """Show the reviews matching ``review_filter`` with the cursor on row
+        ``position`` (only the rows around it are fetched)."""
+        self.review_filter = review_filter
+        self.total = None
+        self._window = ReviewWindow()
+        self._pos = max(0, position)
+        self._top = max(0, self._pos - self._page // 2)
+        self._shown_id = False
+        self._draw()
+        self._fetch(self._pos)
+        self._count_matching()
+        self._post_status()
+
     def reload(self, *, keep_position: bool = False) -> None:
         """Forget every fetched row and count and fetch again (from the top,
         or around the same position)."""
