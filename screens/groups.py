@@ -342,7 +342,7 @@ class GroupFormScreen(Screen[int | None], Background):
                 yield Label("", id="selection-status", classes="status")
                 yield CustomerTable(selectable=True, selection=selection, id="members")
                 yield Label("space tick · shift+↑↓ range · a all matching · n none · i invert · "
-                            "ctrl+f filter", classes="hint keys")
+                            "^f filter", classes="hint keys")
             with TabPane("Access", id="access"):
                 yield AccessEditor(g.id if g else None, id="access-editor")
                 yield Label("space tick · a discount % replaces the group's own there · ctrl+t restrict/open",

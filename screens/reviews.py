@@ -6,7 +6,7 @@ terminal) the highlighted review in full with its moderation history, and a
 chart of the ratings.  Everything a shopper wrote is shown through
 :mod:`tui.safetext`: plain text, control characters escaped.
 
-Keys (all in the footer or the command palette, Ctrl+P):
+Keys (the most used in the footer, every one in the command palette, Ctrl+P):
 
     a approve · r reject (optional reason) · p back to pending
     j / k or ↓ / ↑ next / previous · Home / End / PgUp / PgDn
@@ -274,8 +274,9 @@ class ReviewsScreen(Screen, Background):
         Binding("a", "decide('approved')", "Approve", tooltip="Approve the highlighted review"),
         Binding("r", "reject", "Reject", tooltip="Reject the highlighted review, with an optional reason"),
         Binding("p", "decide('pending')", "Pending", tooltip="Put the highlighted review back to pending"),
-        Binding("A", "approve_ticked", "Approve ticked", tooltip="Approve every ticked review at once"),
-        Binding("R", "reject_ticked", "Reject ticked", tooltip="Reject every ticked review at once"),
+        # The bulk keys are in the command palette, not the footer (80 columns fit the rest).
+        Binding("A", "approve_ticked", "Approve ticked", show=False, tooltip="Approve every ticked review at once"),
+        Binding("R", "reject_ticked", "Reject ticked", show=False, tooltip="Reject every ticked review at once"),
         Binding("j", "move(1)", "Next", show=False, tooltip="Move to the next review"),
         Binding("k", "move(-1)", "Previous", show=False, tooltip="Move to the previous review"),
         Binding("slash,f", "find", "Filter", tooltip="Go to the filter above the queue"),

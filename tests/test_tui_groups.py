@@ -10,7 +10,8 @@ from tests.tui_helpers import (audit_actions, clear_input, group, highlight_grou
 import models
 from screens.customers import CustomerScreen
 from screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
-from textual.widgets import Input, Label, TabbedContent
+from textual.widgets import Footer, Input, Label, TabbedContent
+from textual.widgets._footer import FooterKey
 from tui.widgets import ConfirmModal, CustomerTable
 
 
@@ -440,3 +441,56 @@ async def test_customer_table_is_a_window(tmp_path):
         await settle(pilot)
         assert table.current_id() == id_at(40)
         assert table.row_count <= page
+
+
+def footer_keys(screen) -> tuple[list[str], bool]:
+    """The keys the footer shows, and whether they all fit left of the palette key."""
+    footer = screen.query_one(Footer)
+    keys = [k for k in footer.query(FooterKey) if not k.has_class("-command-palette")]
+    palette = footer.query_one(".-command-palette", FooterKey)
+    fits = all(k.region.right <= palette.region.x and k.region.width > 0 for k in keys)
+    return [k.key for k in keys], fits
+
+
+async def test_every_footer_fits_80_columns(tmp_path):
+    """At 80×24 the footer of every main screen shows all its keys (the less
+    used ones are in the command palette instead), pressed through as an admin."""
+    make_db(tmp_path, 30)
+    models.Review.create(product=models.Product.select().first(), customer=first_ids(1)[0], rating=4,
+                         title="Good", body="Good beans", status="pending")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        seen = {}
+
+        async def check(name: str) -> None:
+            await settle(pilot)
+            keys, fits = footer_keys(app.screen)
+            assert fits, f"{name}: the footer is cut off ({keys})"
+            seen[name] = keys
+
+        await check("groups")
+        await highlight_group(pilot, "general")
+        await pilot.press("v")
+        await check("group view")
+        await pilot.press("enter")
+        assert isinstance(app.screen, CustomerScreen)
+        for _ in range(6):
+            await check(f"customer {app.screen.tabs.active}")
+            await pilot.press("ctrl+n")
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("a")
+        for _ in range(3):
+            await check(f"group form {app.screen.query_one(TabbedContent).active}")
+            await pilot.press("ctrl+n")
+        await pilot.press("escape")
+        await pilot.press("f2")
+        await check("customers")
+        await pilot.press("f4")
+        await check("reviews")
+        # The keys left out of the footer are still offered by the palette.
+        offered = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Approve ticked", "Reject ticked", "Untick all", "Chart scope", "Read"} <= offered
+    assert seen["group form customers"] == ["space", "a", "ctrl+s", "escape", "ctrl+n"]
+    assert seen["reviews"] == ["space", "t", "a", "r", "p", "slash"]

@@ -370,8 +370,11 @@ class CustomerTable(DataTable, Background):
         Binding("shift+up", "extend(-1)", "Tick range ↑", show=False, tooltip="Tick this row and the previous"),
         Binding("a", "tick_matching", "Tick matching",
                 tooltip="Tick every customer matching the filter (all pages)"),
-        Binding("n", "tick_none", "Deselect all", tooltip="Untick every customer"),
-        Binding("i", "invert", "Invert", tooltip="Invert the ticks among the customers matching the filter"),
+        # n and i are in the command palette and the hint under the table, not the
+        # footer: at 80 columns it would cut off the screen's own keys.
+        Binding("n", "tick_none", "Deselect all", show=False, tooltip="Untick every customer"),
+        Binding("i", "invert", "Invert", show=False,
+                tooltip="Invert the ticks among the customers matching the filter"),
         Binding("enter", "open", "Open", tooltip="Show this customer"),
         Binding("home,ctrl+home", "go_first", "First row", show=False),
         Binding("end,ctrl+end", "go_last", "Last row", show=False),
