@@ -7,26 +7,24 @@ quick on a million customers as on ten.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.coordinate import Coordinate
-from textual.events import Resize
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 import models
 from tui.background import Background
+from tui.window import Reader, Ticks, Window, WindowedTable  # noqa: F401 - Ticks: was defined here
 
 DEBOUNCE_SECONDS = 0.15
 
@@ -286,76 +284,11 @@ class FilterBar(Vertical):
 
 
 # --------------------------------------------------------------------------
-# Selection state
-# --------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Ticks:
-    """The customers ticked in a list, as a :class:`models.Selection`.
-
-    ``base`` is a selection built by bulk actions (tick all matching,
-    invert, …); single ticks are kept in two small id sets and folded in.
-    """
-
-    base: models.Selection
-    added: set[int] = dataclasses.field(default_factory=set)
-    removed: set[int] = dataclasses.field(default_factory=set)
-
-    @property
-    def selection(self) -> models.Selection:
-        return (self.base | models.Selection.ids(self.added)) - models.Selection.ids(self.removed)
-
-    def set(self, customer_id: int, ticked: bool) -> None:
-        if ticked:
-            self.removed.discard(customer_id)
-            self.added.add(customer_id)
-        else:
-            self.added.discard(customer_id)
-            self.removed.add(customer_id)
-
-    def replace(self, selection: models.Selection) -> None:
-        self.base = selection
-        self.added.clear()
-        self.removed.clear()
-
-
-# --------------------------------------------------------------------------
 # The customer window
 # --------------------------------------------------------------------------
 
 
-@dataclasses.dataclass
-class _Window:
-    """A block of rows fetched from the database: rows[i] is row offset + i."""
-
-    offset: int = 0
-    rows: list[models.CustomerRow] = dataclasses.field(default_factory=list)
-    at_end: bool = False
-
-    @property
-    def end(self) -> int:
-        return self.offset + len(self.rows)
-
-    def covers(self, start: int, stop: int) -> bool:
-        return self.offset <= start and (stop <= self.end or self.at_end)
-
-
-def fetch_window(flt: models.CustomerFilter, sort: str, descending: bool, offset: int, limit: int,
-                 total: int | None) -> _Window:
-    """Rows ``offset .. offset+limit`` of the list.  Past the middle of a long
-    list, read it backwards from the end: offsets stay small and fast."""
-    if total is not None and offset > total // 2:
-        stop = min(total, offset + limit)
-        back = models.customer_page(flt, sort=sort, descending=not descending,
-                                    offset=total - stop, limit=stop - offset)
-        rows = list(reversed(back))
-        return _Window(offset, rows, at_end=stop >= total)
-    rows = models.customer_page(flt, sort=sort, descending=descending, offset=offset, limit=limit)
-    return _Window(offset, rows, at_end=len(rows) < limit)
-
-
-class CustomerTable(DataTable, Background):
+class CustomerTable(WindowedTable):
     """A window onto the customers matching :attr:`customer_filter`.
 
     Only one screenful of rows is in the DataTable, drawn from a cache of a
@@ -380,8 +313,6 @@ class CustomerTable(DataTable, Background):
         Binding("end,ctrl+end", "go_last", "Last row", show=False),
     ]
 
-    CACHE_MIN = 200
-
     class Status(Message):
         """Counts changed: how many are selected (None while counting), how
         many match (None while counting), and where the cursor is."""
@@ -398,35 +329,16 @@ class CustomerTable(DataTable, Background):
     def __init__(self, *, selectable: bool, selection: models.Selection | None = None,
                  customer_filter: models.CustomerFilter | None = None, sort: str = "name",
                  full: bool = False, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True, classes="customer-table")
+        super().__init__(selection=selection, page=20, classes="customer-table", id=id)
         self.selectable = selectable
         # ``full``: every column of the Customers list (status, default group,
         # orders…), the narrower ones dropped when the table is too narrow.
         self.full = full
-        self.ticks = Ticks(selection or models.Selection.none())
         self.customer_filter = customer_filter or models.CustomerFilter()
         self.sort = sort
         self.descending = False
-        self.total: int | None = None
-        self.selected_count: int | None = 0 if self.ticks.base.op == "none" else None
-        self.changed = False  # has the admin changed the selection?
-        self._window = _Window()
-        self._ticked: set[int] = set()
-        self._pos = 0
-        self._top = 0
-        self._page = 20
-        self._drawing = False
-        self._widths: tuple[int, ...] = ()
 
     # -- public --------------------------------------------------------------
-    @property
-    def selection(self) -> models.Selection:
-        return self.ticks.selection
-
-    @property
-    def position(self) -> int:
-        return self._pos
-
     def set_filter(self, customer_filter: models.CustomerFilter) -> None:
         """Show the customers matching ``customer_filter``, from the top."""
         self.customer_filter = customer_filter
@@ -440,20 +352,11 @@ class CustomerTable(DataTable, Background):
             self._set_columns()
         self.reload()
 
-    def reload(self) -> None:
-        """Forget every fetched row and count, and fetch again."""
-        self.total = None
-        self._window = _Window()
-        self._pos = self._top = 0
-        self._fetch(0)
-        self._count_matching()
-        self._post_status()
-
     def refresh_rows(self) -> None:
         """Fetch the rows and the count again, keeping the cursor where it is
         (after an edit elsewhere changed what the rows show)."""
         self.total = None
-        self._window = _Window()
+        self._window = Window()
         self._fetch(self._pos)
         self._count_matching()
         self._post_status()
@@ -462,19 +365,8 @@ class CustomerTable(DataTable, Background):
         row = self._row_at(self._pos)
         return row.id if row else None
 
-    # -- lifecycle -----------------------------------------------------------
-    def on_mount(self) -> None:
-        self._set_columns()
-        self.reload()
-        if self.selected_count is None:
-            self._count_selected()
-
-    def on_resize(self, event: Resize) -> None:
-        if self._set_columns():
-            self._move_to(self._pos)
-
+    # -- columns -------------------------------------------------------------
     def _set_columns(self) -> bool:
-        """Fit the columns and the page to the widget's size; True if they changed."""
         width = max(40, self.scrollable_content_region.width or self.size.width or 80)
         page = max(1, (self.scrollable_content_region.height or self.size.height or 21) - 1)
         if self.full:
@@ -551,130 +443,18 @@ class CustomerTable(DataTable, Background):
                 self.add_column(Text(heading, justify="right" if right else "left"), width=w, key=key)
         return True
 
-    # -- fetching ------------------------------------------------------------
-    def _cache_size(self) -> int:
-        return max(self.CACHE_MIN, 6 * self._page)
+    # -- rows ----------------------------------------------------------------
+    def _reader(self) -> Reader:
+        flt, sort, desc = self.customer_filter, self.sort, self.descending
+        return lambda offset, limit, backwards: models.customer_page(
+            flt, sort=sort, descending=desc != backwards, offset=offset, limit=limit)
 
-    def _fetch(self, pos: int) -> None:
-        """Fetch a block of rows centred on ``pos`` (or ending the list for -1)."""
-        flt, sort, desc, total = self.customer_filter, self.sort, self.descending, self.total
-        size = self._cache_size()
-        ticks = self.ticks.selection if self.selectable else None
-
-        def job() -> tuple[_Window, set[int], int | None, int]:
-            n = total
-            target = pos
-            if target < 0:  # the last row: count first
-                n = models.count_customers(flt) if n is None else n
-                target = max(0, n - 1)
-            offset = max(0, target - size // 2)
-            if n is not None:
-                offset = max(0, min(offset, n - size))
-            window = fetch_window(flt, sort, desc, offset, size, n)
-            ticked = models.selected_among(ticks, [r.id for r in window.rows]) if ticks else set()
-            return window, ticked, n, target
-
-        def done(result: tuple[_Window, set[int], int | None, int]) -> None:
-            window, ticked, n, target = result
-            if self.total is None:
-                self.total = n if n is not None else (window.end if window.at_end else None)
-            self._window = window
-            self._ticked = ticked
-            self._move_to(target if pos < 0 else self._pos)
-            if ticks is not None and self.ticks.selection != ticks:
-                self._refresh_ticks()  # ticked meanwhile: these ticks are stale
-
-        self.run_job(job, done, name="rows")
-
-    def _count_matching(self) -> None:
+    def _counter(self) -> Callable[[], int]:
         flt = self.customer_filter
-        self.run_job(lambda: models.count_customers(flt), self._matching_counted, name="count")
+        return lambda: models.count_customers(flt)
 
-    def _matching_counted(self, n: int) -> None:
-        self.total = n
-        if self._pos >= n:
-            self._move_to(max(0, n - 1))
-        self._post_status()
-
-    def _count_selected(self) -> None:
-        self.selected_count = None
-        sel = self.ticks.selection
-        self._post_status()
-        self.run_job(sel.count, self._selected_counted, name="selected")
-
-    def _selected_counted(self, n: int) -> None:
-        self.selected_count = n
-        self._post_status()
-
-    def _refresh_ticks(self) -> None:
-        """Re-read which cached rows are ticked, after a bulk change."""
-        sel = self.ticks.selection
-        ids = [r.id for r in self._window.rows]
-
-        def job() -> tuple[list[int], set[int]]:
-            return ids, models.selected_among(sel, ids)
-
-        def done(result: tuple[list[int], set[int]]) -> None:
-            ids_then, ticked = result
-            if ids_then == [r.id for r in self._window.rows]:
-                self._ticked = ticked
-                self._draw()
-
-        self.run_job(job, done, name="ticks")
-
-    # -- moving --------------------------------------------------------------
-    def _row_at(self, pos: int) -> models.CustomerRow | None:
-        w = self._window
-        if w.offset <= pos < w.end:
-            return w.rows[pos - w.offset]
-        return None
-
-    def _last(self) -> int | None:
-        if self.total is not None:
-            return max(0, self.total - 1)
-        if self._window.at_end:
-            return max(0, self._window.end - 1)
-        return None
-
-    def _move_to(self, pos: int) -> None:
-        """Put the cursor on row ``pos`` of the list, fetching rows if needed."""
-        last = self._last()
-        pos = max(0, pos if last is None else min(pos, last))
-        self._pos = pos
-        if pos < self._top:
-            self._top = pos
-        elif pos >= self._top + self._page:
-            self._top = pos - self._page + 1
-        if last is not None:
-            self._top = max(0, min(self._top, last - self._page + 1))
-        top, bottom = self._top, self._top + self._page
-        w = self._window
-        if not w.covers(top, bottom):
-            self._fetch(pos)
-        else:
-            near_top = w.offset > 0 and top - w.offset < self._page
-            near_end = not w.at_end and w.end - bottom < self._page
-            if near_top or near_end:
-                self._fetch(pos)
-        self._draw()
-        self._post_status()
-
-    def _draw(self) -> None:
-        """Show the rows from ``_top`` that are in the cache."""
-        if not self.columns:
-            return
-        self._drawing = True
-        try:
-            self.clear()
-            for i in range(self._top, self._top + self._page):
-                row = self._row_at(i)
-                if row is None:
-                    break
-                self.add_row(*self._cells(row), key=str(row.id))
-            if self.row_count:
-                self.move_cursor(row=min(self._pos - self._top, self.row_count - 1), scroll=False)
-        finally:
-            self._drawing = False
+    def _tick_selection(self) -> models.Selection | None:
+        return self.ticks.selection if self.selectable else None
 
     def _cells(self, row: models.CustomerRow) -> list[Any]:
         if self.full:
@@ -694,44 +474,6 @@ class CustomerTable(DataTable, Background):
                   plain(", ".join(row.groups)), Text(money(row.total_spent), justify="right")]
         return cells
 
-    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
-        super().watch_cursor_coordinate(old, new)
-        if not self._drawing and old != new:  # a click on a row
-            self._pos = self._top + new.row
-            self._post_status()
-
-    def action_cursor_down(self) -> None:
-        self._move_to(self._pos + 1)
-
-    def action_cursor_up(self) -> None:
-        self._move_to(self._pos - 1)
-
-    def action_page_down(self) -> None:
-        self._top += self._page
-        self._move_to(self._pos + self._page)
-
-    def action_page_up(self) -> None:
-        self._top = max(0, self._top - self._page)
-        self._move_to(self._pos - self._page)
-
-    def action_go_first(self) -> None:
-        self._move_to(0)
-
-    def action_go_last(self) -> None:
-        last = self._last()
-        if last is not None:
-            self._move_to(last)
-        else:  # count first, in the worker
-            self._fetch(-1)
-
-    def _on_mouse_scroll_down(self, event: Any) -> None:
-        event.stop()
-        self._move_to(self._pos + 3)
-
-    def _on_mouse_scroll_up(self, event: Any) -> None:
-        event.stop()
-        self._move_to(self._pos - 3)
-
     # -- selection -----------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle", "extend", "tick_matching", "tick_none", "invert"):
@@ -739,28 +481,6 @@ class CustomerTable(DataTable, Background):
         if action == "open":
             return not self.selectable
         return True
-
-    def _set_tick(self, row: models.CustomerRow, ticked: bool) -> None:
-        if (row.id in self._ticked) == ticked:
-            return
-        self.ticks.set(row.id, ticked)
-        if ticked:
-            self._ticked.add(row.id)
-        else:
-            self._ticked.discard(row.id)
-        if self.selected_count is not None:
-            self.selected_count += 1 if ticked else -1
-        self.changed = True
-        try:
-            self.update_cell(str(row.id), "tick", Text("[x]" if ticked else "[ ]"))
-        except Exception:  # noqa: BLE001 - the row is not on screen
-            pass
-
-    def action_toggle(self) -> None:
-        row = self._row_at(self._pos)
-        if row is not None:
-            self._set_tick(row, row.id not in self._ticked)
-            self._post_status()
 
     def action_extend(self, step: int) -> None:
         """Tick this row, move, and tick the next one: shift+arrows grow a range."""
@@ -774,22 +494,8 @@ class CustomerTable(DataTable, Background):
             self._set_tick(nxt, True)
         self._post_status()
 
-    def _bulk(self, selection: models.Selection) -> None:
-        self.ticks.replace(selection)
-        self.changed = True
-        self._count_selected()
-        self._refresh_ticks()
-
     def action_tick_matching(self) -> None:
         self._bulk(self.ticks.selection | models.Selection.matching(self.customer_filter))
-
-    def action_tick_none(self) -> None:
-        self.ticks.replace(models.Selection.none())
-        self.changed = True
-        self.selected_count = 0
-        self._ticked = set()
-        self._draw()
-        self._post_status()
 
     def action_invert(self) -> None:
         cur = self.ticks.selection
@@ -800,9 +506,6 @@ class CustomerTable(DataTable, Background):
         cid = self.current_id()
         if cid is not None:
             self.post_message(self.Opened(cid))
-
-    def _post_status(self) -> None:
-        self.post_message(self.Status(self))
 
     def status_text(self) -> str:
         """"N selected of M matching · row R" for the status line."""
