@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 import models
 from tui.background import Background, error_message
-from tui.widgets import DEBOUNCE_SECONDS, AreaBar, ConfirmModal, Tick, date_text, money, plain, yes_no
+from tui.widgets import DEBOUNCE_SECONDS, AreaBar, ConfirmModal, Tick, date_text, money, plain
 
 
 def _discount_key(category_id: int) -> str:

@@ -23,7 +23,6 @@ review matching the filter except these" — in one statement.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import itertools
 from typing import Any
@@ -35,14 +34,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.timer import Timer
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 import models
 from tui.background import Background
 from tui.reviewtable import RatingChart, ReviewTable, stars
-from tui.safetext import block_text, line_text, safe_block, safe_line
-from tui.widgets import DEBOUNCE_SECONDS, AreaBar, ConfirmModal
+from tui.safetext import block_text, safe_line
+from tui.widgets import AreaBar, ConfirmModal, DebouncedFilter
 
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
                  "created_from": "From", "created_to": "To", "text": "Find"}
@@ -159,7 +157,7 @@ class RejectModal(ModalScreen[str | None]):
 # --------------------------------------------------------------------------
 
 
-class ReviewFilterBar(Vertical, Background):
+class ReviewFilterBar(DebouncedFilter, Background):
     """Status, rating, product SKU, customer email, dates and text; posts
     :class:`ReviewFilterBar.Changed` once typing pauses and what is typed is valid."""
 
@@ -171,10 +169,11 @@ class ReviewFilterBar(Vertical, Background):
     class Submitted(Message):
         """Enter in a filter field: back to the queue."""
 
+    QUICK = "rf-text"
+
     def __init__(self, initial: models.ReviewFilter, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="review-filter")
         self.filter = initial
-        self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="rf-row"):
@@ -200,9 +199,7 @@ class ReviewFilterBar(Vertical, Background):
     def show(self, values: dict[str, str], flt: models.ReviewFilter) -> None:
         """Show ``values`` in the fields (the others emptied), already parsed
         into ``flt``: the filter is not applied again."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._cancel_pending()
         self.filter = flt
         for name in ("text", "product", "customer", "created_from", "created_to"):
             self.query_one(f"#rf-{name}", Input).value = values.get(name, "")
@@ -220,25 +217,9 @@ class ReviewFilterBar(Vertical, Background):
             out[name] = "" if value is Select.NULL else str(value)
         return out
 
-    @on(Input.Changed)
-    @on(Select.Changed)
-    def _changed(self, event: Message) -> None:
-        event.stop()
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, self.apply)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.apply()
-        self.post_message(self.Submitted())
-
     def apply(self) -> None:
         """Parse what is typed (in a worker: product and customer are looked up)."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._applying()
         values = self.values()
         self.run_job(lambda: models.build_review_filter(**values), self._parsed, name="filter",
                      failed=self._invalid)

@@ -186,7 +186,53 @@ FILTER_LABELS = {
 }
 
 
-class FilterBar(Vertical):
+class DebouncedFilter(Vertical):
+    """Filter fields that apply once typing pauses.  The first keystroke in
+    the :attr:`QUICK` field after a pause applies at once (its rows show
+    without waiting); a burst of typing, and the other fields (a half-typed
+    date would flash an error), apply when typing pauses.  Enter applies at
+    once and posts the subclass's ``Submitted``.  Subclasses write
+    :meth:`apply`, starting it with :meth:`_applying`."""
+
+    QUICK = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._timer: Timer | None = None
+        self._applied_at = 0.0
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self, event: Message) -> None:
+        event.stop()
+        quick = isinstance(event, Input.Changed) and event.input.id == self.QUICK
+        if quick and self._timer is None and time.monotonic() - self._applied_at >= DEBOUNCE_SECONDS:
+            self.apply()
+            return
+        self._cancel_pending()
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, self.apply)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.apply()
+        self.post_message(self.Submitted())  # type: ignore[attr-defined]
+
+    def _cancel_pending(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _applying(self) -> None:
+        """What every apply() starts with: no pending apply, and the time noted."""
+        self._cancel_pending()
+        self._applied_at = time.monotonic()
+
+    def apply(self) -> None:
+        raise NotImplementedError
+
+
+class FilterBar(DebouncedFilter):
     """Inputs for narrowing a customer list.  Posts :class:`FilterBar.Changed`
     with a parsed filter once typing pauses; errors are shown per field."""
 
@@ -199,12 +245,12 @@ class FilterBar(Vertical):
     class Submitted(Message):
         """Enter in a filter field: the owner usually moves focus to the list."""
 
+    QUICK = "f-text"
+
     def __init__(self, *, full: bool = True, groups: Iterable[str] = (), id: str | None = None) -> None:
         super().__init__(id=id, classes="filter-bar")
         self.full = full
         self.group_codes = list(groups)
-        self._timer: Timer | None = None
-        self._applied_at = 0.0
         self.filter = models.CustomerFilter()
 
     def compose(self) -> ComposeResult:
@@ -241,34 +287,9 @@ class FilterBar(Vertical):
                 out[name] = "" if value is Select.NULL else str(value)
         return out
 
-    @on(Input.Changed)
-    @on(Select.Changed)
-    def _changed(self, event: Message) -> None:
-        """The first keystroke in the text field after a pause applies at once
-        (its rows show without waiting); a burst of typing, and the date and
-        money fields (half-typed, they would flash errors), apply when typing
-        pauses."""
-        event.stop()
-        quick = isinstance(event, Input.Changed) and event.input.id == "f-text"
-        if quick and self._timer is None and time.monotonic() - self._applied_at >= DEBOUNCE_SECONDS:
-            self.apply()
-            return
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE_SECONDS, self.apply)
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.apply()
-        self.post_message(self.Submitted())
-
     def apply(self) -> None:
         """Parse what is typed now and, if it is valid and new, post Changed."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        self._applied_at = time.monotonic()
+        self._applying()
         error = self.query_one("#filter-error", Label)
         try:
             flt = models.build_filter(**self.values())
