@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 import models
 from screens.reviews import ReviewsScreen
 from tui.background import Background, error_message
-from tui.widgets import AreaBar, ConfirmModal, CustomerTable, FilterBar, Tick, date_text, money, plain
+from tui.widgets import AreaBar, ConfirmModal, CustomerTable, FilterBar, InputDialog, Tick, date_text, money, plain
 
 # Sort keys of models.customer_page, in the order "s" steps through them.
 SORTS: tuple[tuple[str, str], ...] = (
@@ -227,7 +227,7 @@ class PasswordShownModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ResetPasswordModal(ModalScreen[tuple[bool, str] | None], Background):
+class ResetPasswordModal(InputDialog, Background):
     """Type a temporary password, or leave it empty for a generated one.
     Dismisses with (generated, password) once it is set."""
 
@@ -252,24 +252,6 @@ class ResetPasswordModal(ModalScreen[tuple[bool, str] | None], Background):
                 yield Button("Set (enter)", id="set", variant="error")
                 yield Button("Cancel (esc)", id="cancel", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#new-password", Input).focus()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "set":
-            self.action_submit()
-        else:
-            self.action_cancel()
-
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     def action_submit(self) -> None:
         typed = self.query_one("#new-password", Input).value
         cid = self.customer_id
@@ -292,8 +274,11 @@ class ResetPasswordModal(ModalScreen[tuple[bool, str] | None], Background):
         self.run_job(job, done, name="reset", failed=failed)
 
 
-class EraseModal(ModalScreen[bool], Background):
-    """Erase a customer's personal data, confirmed by typing their email."""
+class EraseModal(InputDialog, Background):
+    """Erase a customer's personal data, confirmed by typing their email.
+    Dismisses with True once erased."""
+
+    CANCELLED = False
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without erasing"),
@@ -319,24 +304,6 @@ class EraseModal(ModalScreen[bool], Background):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Erase (enter)", id="erase", variant="error")
                 yield Button("Cancel (esc)", id="cancel", variant="primary")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm_email", Input).focus()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "erase":
-            self.action_submit()
-        else:
-            self.action_cancel()
-
-    @on(Input.Submitted)
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
     def action_submit(self) -> None:
         typed = self.query_one("#confirm_email", Input).value

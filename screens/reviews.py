@@ -33,14 +33,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 import models
 from tui.background import Background
 from tui.reviewtable import RatingChart, ReviewTable, stars
 from tui.safetext import block_text, safe_line
-from tui.widgets import AreaBar, ConfirmModal, DebouncedFilter
+from tui.widgets import AreaBar, ConfirmModal, DebouncedFilter, InputDialog
 
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
                  "created_from": "From", "created_to": "To", "text": "Find"}
@@ -104,7 +104,7 @@ def review_detail(row: models.ReviewRow, history: list[models.ReviewEvent] | Non
 # --------------------------------------------------------------------------
 
 
-class RejectModal(ModalScreen[str | None]):
+class RejectModal(InputDialog):
     """Ask for an optional reason; dismisses with the reason ("" for none),
     or None to cancel."""
 
@@ -124,10 +124,7 @@ class RejectModal(ModalScreen[str | None]):
                 yield Button("Reject (enter)", id="reject", variant="error")
                 yield Button("Cancel (esc)", id="cancel", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
-
-    def _submit(self) -> None:
+    def action_submit(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()
         if models.has_control_chars(reason):
             error = self.query_one("#reason-error", Label)
@@ -135,21 +132,6 @@ class RejectModal(ModalScreen[str | None]):
             error.add_class("-shown")
             return
         self.dismiss(reason)
-
-    @on(Input.Submitted, "#reason")
-    def submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._submit()
-
-    @on(Button.Pressed)
-    def pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "reject":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 # --------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 import models
-from tui.background import Background
 from tui.window import Reader, Ticks, Window, WindowedTable  # noqa: F401 - Ticks: was defined here
 
 DEBOUNCE_SECONDS = 0.15
@@ -127,53 +126,33 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class CustomerSummary(ModalScreen[None], Background):
-    """A read-only summary of one customer (until the Customers screen exists)."""
+class InputDialog(ModalScreen[Any]):
+    """A dialog around one input: it has focus as the dialog opens; Enter or
+    any button but ``#cancel`` submits, ``#cancel`` (or Esc, where the
+    subclass binds it) closes with :attr:`CANCELLED`."""
 
-    BINDINGS = [Binding("escape,enter", "close", "Close")]
-
-    def __init__(self, customer_id: int) -> None:
-        super().__init__()
-        self.customer_id = customer_id
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog summary"):
-            yield Label("Customer", classes="dialog-title")
-            yield Static("Loading…", id="summary-body", classes="dialog-body")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Close (esc)", id="close", variant="primary")
+    CANCELLED: Any = None
 
     def on_mount(self) -> None:
-        cid = self.customer_id
-
-        def load() -> tuple[models.Customer, list[models.CustomerGroup]]:
-            return models.get_customer(cid), models.customer_groups(cid)
-
-        self.run_job(load, self.show, name="summary")
-        self.query_one("#close", Button).focus()
-
-    def show(self, found: tuple[models.Customer, list[models.CustomerGroup]]) -> None:
-        c, groups = found
-        body = Text()
-        rows = [
-            ("Name", c.full_name), ("Email", c.email), ("Phone", c.phone), ("Status", c.status),
-            ("Account", c.account_type), ("Registered", date_text(c.registered_at)),
-            ("Orders", str(c.order_count)), ("Total spent", money(Decimal(c.total_spent))),
-            ("Groups", ", ".join(g.code for g in groups)),
-        ]
-        for i, (label, value) in enumerate(rows):
-            if i:
-                body.append("\n")
-            body.append(f"{label:<12}", style="bold")
-            body.append(models.clean_line(value))
-        self.query_one("#summary-body", Static).update(body)
+        self.query_one(Input).focus()
 
     @on(Button.Pressed)
-    def pressed(self) -> None:
-        self.dismiss(None)
+    def _pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.action_cancel()
+        else:
+            self.action_submit()
 
-    def action_close(self) -> None:
-        self.dismiss(None)
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def action_cancel(self) -> None:
+        self.dismiss(self.CANCELLED)
+
+    def action_submit(self) -> None:
+        raise NotImplementedError
 
 
 # --------------------------------------------------------------------------
