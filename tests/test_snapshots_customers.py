@@ -11,9 +11,8 @@ import datetime as dt
 import pytest
 
 import models
-from tests.tui_helpers import TODAY, make_app, make_db, settle, type_text
+from tests.tui_helpers import SIZES, take_snapshot, TODAY, make_db, settle, type_text
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 AT = dt.datetime(2024, 6, 1, 9, 30)
 
 
@@ -46,18 +45,7 @@ def seeded(tmp_path):
 
 
 def snap(snap_compare, size, *keys_and_steps):
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
-        for step in keys_and_steps:
-            if callable(step):
-                await step(pilot)
-            else:
-                await pilot.press(step)
-            await settle(pilot)
-
-    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+    take_snapshot(snap_compare, size, "f2", *keys_and_steps)
 
 
 async def find_ada(pilot):

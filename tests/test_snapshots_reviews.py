@@ -13,9 +13,8 @@ from decimal import Decimal
 import pytest
 
 import models
-from tests.tui_helpers import TODAY, make_app, make_db, settle, type_text
+from tests.tui_helpers import SIZES, take_snapshot, TODAY, make_db, type_text
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 @pytest.fixture
@@ -25,18 +24,7 @@ def seeded(tmp_path):
 
 
 def snap(snap_compare, size, *keys_and_steps):
-    async def run_before(pilot):
-        await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
-        for step in keys_and_steps:
-            if callable(step):
-                await step(pilot)
-            else:
-                await pilot.press(step)
-            await settle(pilot, wait=0.2)
-
-    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+    take_snapshot(snap_compare, size, "f4", *keys_and_steps, wait=0.2)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui_helpers import highlight_group, make_app, make_db, settle, type_text
+from tests.tui_helpers import SIZES, take_snapshot, highlight_group, make_db, type_text
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
 @pytest.fixture
@@ -19,16 +18,7 @@ def seeded(tmp_path):
 
 
 def snap(snap_compare, size, *keys_and_steps):
-    async def run_before(pilot):
-        await settle(pilot)
-        for step in keys_and_steps:
-            if callable(step):
-                await step(pilot)
-            else:
-                await pilot.press(step)
-            await settle(pilot)
-
-    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+    take_snapshot(snap_compare, size, *keys_and_steps)
 
 
 @pytest.mark.parametrize("size", SIZES)

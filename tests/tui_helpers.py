@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import pytest  # noqa: E402
 from textual.widgets import Input  # noqa: E402
 
 import models  # noqa: E402
@@ -87,3 +88,22 @@ def audit_actions(entity_id: int) -> list[str]:
     return [a.action for a in models.AuditEntry.select()
             .where((models.AuditEntry.entity == "group") & (models.AuditEntry.entity_id == str(entity_id)))
             .order_by(models.AuditEntry.id)]
+
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+def take_snapshot(snap_compare: Any, size: tuple[int, int], *steps: Any, wait: float = 0.0) -> None:
+    """Assert the snapshot of the app after ``steps``: keys to press, or
+    async callables taking the pilot; everything settles after each."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        for step in steps:
+            if callable(step):
+                await step(pilot)
+            else:
+                await pilot.press(step)
+            await settle(pilot, wait=wait)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
