@@ -198,14 +198,6 @@ def is_mysql() -> bool:
     return isinstance(db.obj, pw.MySQLDatabase)
 
 
-def engine_name() -> str:
-    if is_sqlite():
-        return "sqlite"
-    if is_mysql():
-        return "mysql"
-    return "postgresql"
-
-
 # --------------------------------------------------------------------------
 # Models
 # --------------------------------------------------------------------------
@@ -2934,8 +2926,7 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
                          Review.status, Review.created_at, Review.moderated_at, Review.moderated_by,
                          Review.reject_reason]
         fn_, ln_ = FIRST_NAMES, LAST_NAMES
-        n_first, n_last, n_cities, n_streets, n_products = (
-            len(fn_), len(ln_), len(CITIES), len(STREETS), len(products))
+        n_first, n_last, n_products = len(fn_), len(ln_), len(products)
         rnd = rng.random
         next_order = start_order
         done = 0

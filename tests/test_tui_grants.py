@@ -11,7 +11,7 @@ import models
 from screens.grants import AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
 from screens.groups import GroupFormScreen, GroupsScreen
 from tests.tui_helpers import highlight_group, make_app, make_db, notifications, settle, type_text
-from textual.widgets import Label, Select, Static, TabbedContent
+from textual.widgets import Label, Static, TabbedContent
 from tui.widgets import ConfirmModal
 
 

@@ -23,7 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 import models
-from tui.window import Reader, Ticks, Window, WindowedTable  # noqa: F401 - Ticks: was defined here
+from tui.window import Reader, Window, WindowedTable
 
 DEBOUNCE_SECONDS = 0.15
 
