@@ -16,7 +16,7 @@ from typing import Sequence
 
 import peewee as pw
 
-import models
+from backroom import models
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -195,7 +195,7 @@ def _yes(flag: bool) -> str:
 
 def cmd_tui(args: argparse.Namespace, url: str) -> int:
     try:
-        from tui.app import BackroomApp
+        from backroom.tui.app import BackroomApp
     except ImportError as exc:  # a broken install, not a user error
         raise models.BackroomError(f"The TUI cannot start: {exc}") from None
     BackroomApp(db_label=models.redact_url(url)).run()

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from common import db_mb, peak_rss_mb, per_size, print_table, remove_db, timed
 
-import models  # noqa: E402
-from models import CustomerFilter, Selection  # noqa: E402
+from backroom import models  # noqa: E402
+from backroom.models import CustomerFilter, Selection  # noqa: E402
 
 TODAY = dt.datetime(2026, 11, 1)
 

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from common import timed
 
-import models  # noqa: E402
-from models import ReviewFilter, Selection  # noqa: E402
+from backroom import models  # noqa: E402
+from backroom.models import ReviewFilter, Selection  # noqa: E402
 
 TODAY = dt.datetime(2026, 11, 1)
 APPROVE = 10_000

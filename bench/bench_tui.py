@@ -49,7 +49,7 @@ PAUSE = 0.3  # between filter keystrokes: an admin typing a name, not a paste
 
 def seed(path: Path, size: int) -> None:
     """Seed ``path`` with ``size`` customers unless a finished seed is there."""
-    import models
+    from backroom import models
 
     done = Path(f"{path}.done")
     if path.exists() and done.exists():
@@ -100,10 +100,10 @@ async def filter_keystrokes(pilot: Any, table: Any, keys: list[str]) -> list[flo
 
 
 async def drive(size: int) -> dict:
-    import models
-    from screens.groups import GroupFormScreen, GroupViewScreen
-    from tui.app import BackroomApp
-    from tui.widgets import CustomerTable
+    from backroom import models
+    from backroom.screens.groups import GroupFormScreen, GroupViewScreen
+    from backroom.tui.app import BackroomApp
+    from backroom.tui.widgets import CustomerTable
 
     out: dict = {}
     app = BackroomApp(db_label="bench")
@@ -170,7 +170,7 @@ async def drive(size: int) -> dict:
 
 
 def child(path: Path, size: int) -> dict:
-    import models
+    from backroom import models
 
     models.connect(f"sqlite:///{path}")
     models.set_actor("bench")

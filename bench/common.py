@@ -13,9 +13,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 SQLITE_SUFFIXES = ("", "-wal", "-shm")
 

@@ -21,10 +21,10 @@ from textual.widgets import (Button, DataTable, Footer, Header, Input, Label, Op
                              TabbedContent, TabPane)
 from textual.widgets.option_list import Option
 
-import models
-from screens.reviews import ReviewsScreen
-from tui.background import Background, error_message
-from tui.widgets import AreaBar, ConfirmModal, CustomerTable, FilterBar, InputDialog, Tick, date_text, money, plain
+from backroom import models
+from backroom.screens.reviews import ReviewsScreen
+from backroom.tui.background import Background, error_message
+from backroom.tui.widgets import AreaBar, ConfirmModal, CustomerTable, FilterBar, InputDialog, Tick, date_text, money, plain
 
 # Sort keys of models.customer_page, in the order "s" steps through them.
 SORTS: tuple[tuple[str, str], ...] = (

@@ -18,9 +18,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-import models
-from tui.background import Background, error_message
-from tui.widgets import DEBOUNCE_SECONDS, AreaBar, ConfirmModal, Tick, date_text, money, plain
+from backroom import models
+from backroom.tui.background import Background, error_message
+from backroom.tui.widgets import DEBOUNCE_SECONDS, AreaBar, ConfirmModal, Tick, date_text, money, plain
 
 
 def _discount_key(category_id: int) -> str:

@@ -17,11 +17,11 @@ from textual.widget import Widget
 from textual.widgets import (DataTable, Footer, Header, Input, Label, Select, Static,
                              TabbedContent, TabPane)
 
-import models
-from tui.background import Background, error_message
-from screens.customers import CustomerScreen
-from screens.grants import AccessEditor, AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
-from tui.widgets import (DEBOUNCE_SECONDS, AreaBar, Tick, ConfirmModal, CustomerTable, FilterBar,
+from backroom import models
+from backroom.tui.background import Background, error_message
+from backroom.screens.customers import CustomerScreen
+from backroom.screens.grants import AccessEditor, AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
+from backroom.tui.widgets import (DEBOUNCE_SECONDS, AreaBar, Tick, ConfirmModal, CustomerTable, FilterBar,
                          plain, yes_no)
 
 # Sort keys of models.list_groups, in column order, with their headings.

@@ -7,7 +7,7 @@ from textual.containers import Center, Middle
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from tui.widgets import AreaBar
+from backroom.tui.widgets import AreaBar
 
 
 class PlaceholderScreen(Screen):

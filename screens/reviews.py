@@ -36,11 +36,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
-import models
-from tui.background import Background
-from tui.reviewtable import RatingChart, ReviewTable, stars
-from tui.safetext import block_text, safe_line
-from tui.widgets import AreaBar, ConfirmModal, DebouncedFilter, InputDialog
+from backroom import models
+from backroom.tui.background import Background
+from backroom.tui.reviewtable import RatingChart, ReviewTable, stars
+from backroom.tui.safetext import block_text, safe_line
+from backroom.tui.widgets import AreaBar, ConfirmModal, DebouncedFilter, InputDialog
 
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
                  "created_from": "From", "created_to": "To", "text": "Find"}

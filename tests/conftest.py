@@ -9,17 +9,13 @@ never a skip: CI must not go green without it.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import peewee as pw
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-import models  # noqa: E402
+from backroom import models
 
 SERVER_URLS = [u.strip() for u in os.environ.get("BACKROOM_TEST_DATABASES", "").split(",") if u.strip()]
 ONLY_SERVERS = os.environ.get("BACKROOM_TEST_ONLY_SERVERS") == "1"

@@ -11,7 +11,7 @@ import datetime as dt
 
 import peewee as pw
 
-import models
+from backroom import models
 
 
 class V1(pw.Model):

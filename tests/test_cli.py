@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-import main
-import models
+from backroom import main
+from backroom import models
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -108,11 +107,11 @@ def test_password_is_not_shown_in_errors(capsys):
 def test_console_script_runs_without_traceback(tmp_path):
     """The installed entry point, in a real process."""
     env = {**os.environ, "BACKROOM_DB": f"sqlite:///{tmp_path / 'x.db'}"}
-    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "groups", "list", "--json"],
+    proc = subprocess.run([sys.executable, "-m", "backroom", "groups", "list", "--json"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert len(json.loads(proc.stdout)) == 3
-    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "--db", "bogus://", "groups", "list"],
+    proc = subprocess.run([sys.executable, "-m", "backroom", "--db", "bogus://", "groups", "list"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-import models
-from models import ReviewFilter, Selection
+from backroom import models
+from backroom.models import ReviewFilter, Selection
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-import main
-import models
-from models import Selection
+from backroom import main
+from backroom import models
+from backroom.models import Selection
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -12,11 +12,11 @@ from decimal import Decimal
 import pytest
 from rich.text import Text
 
-import models
-from screens.reviews import RejectModal, ReviewsScreen, review_detail
-from tests.tui_helpers import make_app, make_db, settle
-from tui.reviewtable import ReviewTable
-from tui.safetext import is_safe, safe_block, safe_line
+from backroom import models
+from backroom.screens.reviews import RejectModal, ReviewsScreen, review_detail
+from tui_helpers import make_app, make_db, settle
+from backroom.tui.reviewtable import ReviewTable
+from backroom.tui.safetext import is_safe, safe_block, safe_line
 
 ESC = "\x1b"
 HOSTILE = {

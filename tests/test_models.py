@@ -10,8 +10,8 @@ from decimal import Decimal
 import peewee as pw
 import pytest
 
-import models
-from models import CustomerFilter, Selection
+from backroom import models
+from backroom.models import CustomerFilter, Selection
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -550,7 +550,7 @@ def test_seed_is_deterministic_and_realistic(database):
     assert orphans.count() == 0
     # Same seed, same data.
     wipe_and_reseed = first
-    from tests.conftest import wipe_rows
+    from conftest import wipe_rows
     wipe_rows()
     models.seed(200, rng_seed=7, today=fixed)
     again = list(models.Customer.select(models.Customer.email, models.Customer.registered_at,

@@ -10,8 +10,8 @@ import time
 import peewee as pw
 import pytest
 
-import models
-from tests import legacy_v1
+from backroom import models
+import legacy_v1
 
 V1_CUSTOMERS = [("Ada", "Lovelace", "Ada@Example.com"), ("Alan", "Turing", "alan@example.org"),
                 ("Grace", "Hopper", "grace@example.net")]

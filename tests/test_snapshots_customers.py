@@ -10,8 +10,8 @@ import datetime as dt
 
 import pytest
 
-import models
-from tests.tui_helpers import SIZES, take_snapshot, TODAY, make_db, settle, type_text
+from backroom import models
+from tui_helpers import SIZES, take_snapshot, TODAY, make_db, settle, type_text
 
 AT = dt.datetime(2024, 6, 1, 9, 30)
 

@@ -11,8 +11,8 @@ import datetime as dt
 
 import pytest
 
-import models
-from tests.tui_helpers import SIZES, take_snapshot, highlight_group, make_db, settle, type_text
+from backroom import models
+from tui_helpers import SIZES, take_snapshot, highlight_group, make_db, settle, type_text
 
 
 

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import pytest
 
-import models
-from tests.tui_helpers import SIZES, take_snapshot, TODAY, make_db, type_text
+from backroom import models
+from tui_helpers import SIZES, take_snapshot, TODAY, make_db, type_text
 
 
 

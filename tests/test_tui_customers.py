@@ -8,12 +8,12 @@ import pytest
 from textual import events
 from textual.widgets import Input, Label, OptionList, Select, Static
 
-import models
-from screens.customers import (CustomerScreen, CustomersScreen, EraseModal, GroupPickerModal,
+from backroom import models
+from backroom.screens.customers import (CustomerScreen, CustomersScreen, EraseModal, GroupPickerModal,
                                NewCustomerScreen, PasswordShownModal, ResetPasswordModal)
-from screens.reviews import ReviewsScreen
-from tests.tui_helpers import clear_input, make_app, make_db, notifications, settle, type_text
-from tui.widgets import ConfirmModal, CustomerTable
+from backroom.screens.reviews import ReviewsScreen
+from tui_helpers import clear_input, make_app, make_db, notifications, settle, type_text
+from backroom.tui.widgets import ConfirmModal, CustomerTable
 
 ADA = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
 ADA_BILLING = {"name": "Ada Lovelace", "line1": "12 St James Square", "city": "London", "postcode": "SW1Y 4JH",

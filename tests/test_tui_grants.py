@@ -7,12 +7,12 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 
-import models
-from screens.grants import AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
-from screens.groups import GroupFormScreen, GroupsScreen
-from tests.tui_helpers import highlight_group, make_app, make_db, notifications, settle, type_text
+from backroom import models
+from backroom.screens.grants import AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
+from backroom.screens.groups import GroupFormScreen, GroupsScreen
+from tui_helpers import highlight_group, make_app, make_db, notifications, settle, type_text
 from textual.widgets import Label, Static, TabbedContent
-from tui.widgets import ConfirmModal
+from backroom.tui.widgets import ConfirmModal
 
 
 def category(slug: str) -> models.Category:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tests.tui_helpers import (audit_actions, clear_input, group, highlight_group, make_app, make_db,
+from tui_helpers import (audit_actions, clear_input, group, highlight_group, make_app, make_db,
                          notifications, settle, type_text)
 
-import models
-from screens.customers import CustomerScreen
-from screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
+from backroom import models
+from backroom.screens.customers import CustomerScreen
+from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
 from textual.widgets import Footer, Input, Label, TabbedContent
 from textual.widgets._footer import FooterKey
-from tui.widgets import ConfirmModal, CustomerTable
+from backroom.tui.widgets import ConfirmModal, CustomerTable
 
 
 def first_ids(n: int, flt: models.CustomerFilter | None = None) -> list[int]:

@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from textual.widgets import Input, Label, Select, Static
 
-import models
-from models import ReviewFilter, Selection
-from screens.reviews import RejectModal, ReviewsScreen
-from tests.tui_helpers import make_app, make_db, notifications, settle, type_text
-from tui.reviewtable import RatingChart, ReviewTable
-from tui.widgets import ConfirmModal
+from backroom import models
+from backroom.models import ReviewFilter, Selection
+from backroom.screens.reviews import RejectModal, ReviewsScreen
+from tui_helpers import make_app, make_db, notifications, settle, type_text
+from backroom.tui.reviewtable import RatingChart, ReviewTable
+from backroom.tui.widgets import ConfirmModal
 
 PENDING = ReviewFilter(status="pending")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.tui_helpers import SIZES, take_snapshot, highlight_group, make_db, type_text
+from tui_helpers import SIZES, take_snapshot, highlight_group, make_db, type_text
 
 
 

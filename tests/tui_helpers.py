@@ -4,19 +4,15 @@ waiting until background workers and debounce timers have finished."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-import pytest  # noqa: E402
-from textual.widgets import Input  # noqa: E402
+import pytest
+from textual.widgets import Input
 
-import models  # noqa: E402
-from tui.app import BackroomApp  # noqa: E402
+from backroom import models
+from backroom.tui.app import BackroomApp
 
 # A snapshot must not depend on when it is taken: a blinking cursor is shown
 # or not depending on how loaded the machine is (a CI run failed on that).

@@ -17,10 +17,10 @@ from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from screens.customers import CustomersScreen
-from screens.groups import GroupsScreen
-from screens.reviews import ReviewsScreen
-from tui.widgets import AREAS
+from backroom.screens.customers import CustomersScreen
+from backroom.screens.groups import GroupsScreen
+from backroom.screens.reviews import ReviewsScreen
+from backroom.tui.widgets import AREAS
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -29,7 +29,7 @@ def _own_actions(node: DOMNode) -> set[str]:
     """Actions bound by Backroom's own classes (not Textual's widget internals)."""
     actions: set[str] = set()
     for cls in type(node).__mro__:
-        if cls.__module__.split(".")[0] in ("screens", "tui"):
+        if cls.__module__.startswith(("backroom.screens.", "backroom.tui.")):
             for b in cls.__dict__.get("BINDINGS", []):
                 actions.add(b.action if isinstance(b, Binding) else b[1])
     return actions

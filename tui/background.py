@@ -14,7 +14,7 @@ from typing import Any, Callable, TypeVar
 import peewee as pw
 from textual.worker import Worker
 
-import models
+from backroom import models
 
 T = TypeVar("T")
 

@@ -18,10 +18,10 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
-import models
-from tui.safetext import line_text, safe_line
-from tui.widgets import date_text
-from tui.window import Reader, Window, WindowedTable
+from backroom import models
+from backroom.tui.safetext import line_text, safe_line
+from backroom.tui.widgets import date_text
+from backroom.tui.window import Reader, Window, WindowedTable
 
 
 def stars(rating: int) -> str:

@@ -22,8 +22,8 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-import models
-from tui.window import Reader, Window, WindowedTable
+from backroom import models
+from backroom.tui.window import Reader, Window, WindowedTable
 
 DEBOUNCE_SECONDS = 0.15
 

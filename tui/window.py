@@ -23,8 +23,8 @@ from textual.coordinate import Coordinate
 from textual.events import Resize
 from textual.widgets import DataTable
 
-import models
-from tui.background import Background
+from backroom import models
+from backroom.tui.background import Background
 
 # Reads ``limit`` rows from ``offset``, in the list's order or, when the
 # flag is true, in reverse order (counting the offset from the end).

@@ -1,0 +1,1 @@
+"""Backroom's stylesheets (.tcss), one per area; loaded by backroom.tui.app."""
