@@ -30,6 +30,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import peewee as pw
+
 from common import db_mb, peak_rss_mb, per_size, print_table, remove_db, timed
 
 from backroom import models  # noqa: E402
@@ -57,8 +59,8 @@ def measure(size: int, workdir: Path) -> dict:
     raw_group, _ = models.create_group({"code": "raw", "name": "Raw"})
     query = (models.Membership.insert_from(
         Selection.matching(active).query().select(
-            models.Customer.id, models.pw.Value(raw_group.id), models.pw.Value("manual"),
-            models.pw.Value("bench"), models.pw.Value(models.utcnow())),
+            models.Customer.id, pw.Value(raw_group.id), pw.Value("manual"),
+            pw.Value("bench"), pw.Value(models.utcnow())),
         [models.Membership.customer, models.Membership.group, models.Membership.source,
          models.Membership.added_by, models.Membership.added_at]))
     sql, params = query.sql()

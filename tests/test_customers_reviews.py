@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+import peewee as pw
 import pytest
 
 from backroom import models
@@ -241,7 +242,7 @@ def test_moderation_rejects_bad_input_and_is_all_or_nothing(reviews, monkeypatch
     def boom(*a, **k):
         raise RuntimeError("audit down")
 
-    monkeypatch.setattr(models, "audit", boom)
+    monkeypatch.setattr(models.AuditEntry, "create", boom)  # the audit write fails
     with pytest.raises(RuntimeError):
         models.moderate_reviews(Selection.all(), "approved")
     assert models.review_status_counts()["pending"] == 4
@@ -279,7 +280,7 @@ def test_review_position_is_the_index_in_the_queue(database):
 
 def test_seeded_reviews_arrive_oldest_first(database):
     models.seed(10, rng_seed=3, today=dt.datetime(2026, 11, 1))
-    start = models.Review.select(models.pw.fn.MAX(models.Review.id)).scalar() or 0
+    start = models.Review.select(pw.fn.MAX(models.Review.id)).scalar() or 0
     models.seed_reviews(200, rng_seed=4, today=dt.datetime(2026, 11, 1), batch=64)
     seeded = list(models.Review.select(models.Review.id, models.Review.created_at)
                   .where(models.Review.id > start).order_by(models.Review.id).tuples())

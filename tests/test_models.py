@@ -11,6 +11,7 @@ import peewee as pw
 import pytest
 
 from backroom import models
+from backroom.datalayer.groups import _group_snapshot
 from backroom.models import CustomerFilter, Selection
 
 TODAY = dt.date(2026, 11, 23)
@@ -103,7 +104,7 @@ def test_update_group_changes_fields_and_audits(database):
 
 def test_guest_refuses_every_change(database):
     guest = models.guest_group()
-    snapshot = models._group_snapshot(guest)
+    snapshot = _group_snapshot(guest)
     customers = make_customers(2)
     with pytest.raises(models.LockedError):
         models.update_group(guest.id, {"name": "Visitors"}, expected_version=guest.version)
@@ -117,7 +118,7 @@ def test_guest_refuses_every_change(database):
         models.unassign_customers(guest.id, Selection.all())
     with pytest.raises(models.LockedError):
         models.create_customer({"first_name": "A", "email": "a@guest.example"}, group_id=guest.id)
-    assert models._group_snapshot(models.guest_group()) == snapshot
+    assert _group_snapshot(models.guest_group()) == snapshot
     assert models.group_member_count(guest.id) == 0
 
 
@@ -158,7 +159,7 @@ def test_delete_group_is_all_or_nothing(database, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(models, "audit", boom)
+    monkeypatch.setattr(models.AuditEntry, "create", boom)  # the audit write fails
     with pytest.raises(RuntimeError):
         models.delete_group(g.id)
     assert models.get_group(g.id).code == "vip"
@@ -423,14 +424,14 @@ def test_nobody_leaves_general_while_it_is_their_default(shop):
 
 def test_bulk_assign_is_all_or_nothing(shop, monkeypatch):
     g, _ = models.create_group({"code": "vip", "name": "VIP"})
-    real_audit = models.audit
+    real_create = models.AuditEntry.create
 
-    def failing_audit(action, *args, **kwargs):
-        if action == "group.assign":
+    def failing_audit(**fields):
+        if fields["action"] == "group.assign":
             raise RuntimeError("audit log unavailable")
-        return real_audit(action, *args, **kwargs)
+        return real_create(**fields)
 
-    monkeypatch.setattr(models, "audit", failing_audit)
+    monkeypatch.setattr(models.AuditEntry, "create", failing_audit)
     with pytest.raises(RuntimeError):
         models.assign_customers(g.id, Selection.all())
     assert models.group_member_count(g.id) == 0

@@ -11,6 +11,8 @@ import peewee as pw
 import pytest
 
 from backroom import models
+from backroom.datalayer.connection import _sqlite_path
+from backroom.datalayer.migrations import _set_schema_version
 import legacy_v1
 
 V1_CUSTOMERS = [("Ada", "Lovelace", "Ada@Example.com"), ("Alan", "Turing", "alan@example.org"),
@@ -97,7 +99,7 @@ def test_sqlite_is_set_up_for_several_admins(sqlite_url):
 
 
 def test_new_sqlite_file_is_readable_by_its_owner_only(sqlite_url):
-    path = models._sqlite_path(sqlite_url)
+    path = _sqlite_path(sqlite_url)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
@@ -175,7 +177,7 @@ def test_membership_lookups_use_indexes(sqlite_url):
 def test_upgrade_from_version_2_adds_the_moderation_and_outbox_tables(empty_db_url):
     v3_only = [models.ReviewEvent, models.Notification, models.CategoryDiscount, models.GroupRuleSet]
     models.db.create_tables([m for m in models.ALL_MODELS if m not in v3_only])
-    models._set_schema_version(2)
+    _set_schema_version(2)
     models.ensure_defaults()
     c = models.create_customer({"first_name": "Ada", "email": "ada@example.com"})
     assert models.schema_version() == 2

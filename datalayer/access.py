@@ -1,0 +1,93 @@
+"""What a group may see and what it pays: restricted categories and per-category discounts."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+
+from .audit import audit
+from .connection import db
+from .errors import NotFoundError, ValidationError
+from .lookup import _check_unlocked, get_group
+from .parsing import clean_line
+from .tables import Category, CategoryAccess, CategoryDiscount
+
+
+def _clean_percent(raw: Any, field: str) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip())
+        if not value.is_finite():
+            raise InvalidOperation
+    except InvalidOperation:
+        raise ValidationError({field: f"Discount must be a number from 0 to 100, not {clean_line(str(raw))!r}"}) from None
+    if not 0 <= value <= 100:
+        raise ValidationError({field: "Discount must be from 0 to 100 percent"})
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError({field: "Discount can have at most two decimal places"})
+    return value
+
+
+def categories() -> list[Category]:
+    return list(Category.select().order_by(Category.name))
+
+
+def group_category_access(group_id: int) -> set[int]:
+    return {c for (c,) in CategoryAccess.select(CategoryAccess.category)
+            .where(CategoryAccess.group == group_id).tuples()}
+
+
+def set_category_access(group_id: int, category_ids: Iterable[int], *, actor: str | None = None) -> set[int]:
+    """Which restricted categories the group's members may see (its Access
+    ticks).  Guest's ticks are what visitors who are not logged in may see,
+    so they may be set although Guest itself is locked."""
+    wanted = {int(c) for c in category_ids}
+    with db.atomic():
+        g = get_group(group_id)
+        known = {c for (c,) in Category.select(Category.id).where(Category.id.in_(list(wanted))).tuples()} if wanted else set()
+        if wanted - known:
+            raise ValidationError({"categories": f"No category with id {min(wanted - known)}"})
+        before = group_category_access(g.id)
+        if before != wanted:
+            if before - wanted:
+                CategoryAccess.delete().where((CategoryAccess.group == g.id)
+                                              & CategoryAccess.category.in_(list(before - wanted))).execute()
+            if wanted - before:
+                CategoryAccess.insert_many([(c, g.id) for c in sorted(wanted - before)],
+                                           fields=[CategoryAccess.category, CategoryAccess.group]).execute()
+            audit("group.access", "group", g.id, before=sorted(before), after=sorted(wanted), actor=actor)
+    return wanted
+
+
+def set_category_restricted(category_id: int, restricted: bool, *, actor: str | None = None) -> Category:
+    with db.atomic():
+        cat = Category.get_or_none(Category.id == category_id)
+        if cat is None:
+            raise NotFoundError(f"No category with id {category_id}")
+        if cat.restricted != bool(restricted):
+            Category.update(restricted=bool(restricted)).where(Category.id == cat.id).execute()
+            audit("category.restricted", "category", cat.id, before={"restricted": cat.restricted},
+                  after={"restricted": bool(restricted)}, actor=actor)
+        return Category.get_by_id(cat.id)
+
+
+def category_discounts(group_id: int) -> dict[int, Decimal]:
+    return {c: Decimal(d) for c, d in CategoryDiscount.select(CategoryDiscount.category, CategoryDiscount.discount_percent)
+            .where(CategoryDiscount.group == group_id).tuples()}
+
+
+def set_category_discount(group_id: int, category_id: int, percent: Any, *, actor: str | None = None) -> None:
+    """Set (or, with ``None`` or "", remove) a group's discount for one
+    category.  In that category it replaces the group's general discount."""
+    value = None if percent in (None, "") else _clean_percent(percent, "discount_percent")
+    with db.atomic():
+        g = get_group(group_id)
+        _check_unlocked(g)
+        if not Category.select().where(Category.id == category_id).exists():
+            raise NotFoundError(f"No category with id {category_id}")
+        before = category_discounts(g.id).get(category_id)
+        CategoryDiscount.delete().where((CategoryDiscount.group == g.id)
+                                        & (CategoryDiscount.category == category_id)).execute()
+        if value is not None:
+            CategoryDiscount.create(group=g.id, category=category_id, discount_percent=value)
+        audit("group.category_discount", "group", g.id, before={"category_id": category_id, "discount": before},
+              after={"category_id": category_id, "discount": value}, actor=actor)

@@ -1,0 +1,357 @@
+"""Customers: create, edit, disable, find and page through them; addresses and default group."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal
+from typing import Any, Sequence
+
+import peewee as pw
+
+from .audit import audit, current_actor
+from .connection import db
+from .errors import ConflictError, ValidationError
+from .groups import _check_assignable, _insert_members_from
+from .lookup import general_group, get_customer, get_group
+from .parsing import clean_line, has_control_chars, money
+from .passwords import _check_password, hash_password
+from .selection import CustomerFilter, Selection
+from .tables import (
+    ACCOUNT_TYPES,
+    ADDRESS_KINDS,
+    CUSTOMER_STATUSES,
+    LANGUAGES,
+    Address,
+    BaseModel,
+    Customer,
+    CustomerGroup,
+    Membership,
+    utcnow,
+)
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+CUSTOMER_SORTS: dict[str, tuple[pw.Field, ...]] = {
+    "name": (Customer.last_key, Customer.name_key),
+    "email": (Customer.email_key,),
+    "registered": (Customer.registered_at,),
+    "total_spent": (Customer.total_spent,),
+    "orders": (Customer.order_count,),
+    "status": (Customer.status,),
+    # Groups customers by default group (in the order groups were created), through its index.
+    "default_group": (Customer.default_group,),
+}
+
+
+def normalize_email(email: str) -> str:
+    return unicodedata.normalize("NFC", email.strip()).lower()
+
+
+def _clean_customer_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    limits = {"first_name": 100, "last_name": 100, "phone": 32}
+    for name, limit in limits.items():
+        if creating or name in data:
+            value = str(data.get(name) or "").strip()
+            label = name.replace("_", " ").capitalize()
+            if name == "first_name" and creating and not value and not data.get("last_name"):
+                errors[name] = "First or last name is required"
+            if len(value) > limit:
+                errors[name] = f"{label} must be at most {limit} characters"
+            elif has_control_chars(value):
+                errors[name] = f"{label} cannot contain control characters"
+            out[name] = value
+    if creating or "email" in data:
+        email = unicodedata.normalize("NFC", str(data.get("email") or "").strip())
+        if not email:
+            errors["email"] = "Email is required"
+        elif len(email) > 254:
+            errors["email"] = "Email must be at most 254 characters"
+        elif has_control_chars(email) or not EMAIL_RE.match(email):
+            errors["email"] = f"{clean_line(email)!r} is not an email address"
+        out["email"] = email
+    if "status" in data:
+        if data["status"] not in CUSTOMER_STATUSES:
+            errors["status"] = f"Status must be one of {', '.join(CUSTOMER_STATUSES)}"
+        out["status"] = data["status"]
+    if "account_type" in data:
+        if data["account_type"] not in ACCOUNT_TYPES:
+            errors["account_type"] = f"Account type must be one of {', '.join(ACCOUNT_TYPES)}"
+        out["account_type"] = data["account_type"]
+    if "language" in data:
+        if data["language"] not in LANGUAGES:
+            errors["language"] = f"Language must be one of {', '.join(LANGUAGES)}"
+        out["language"] = data["language"]
+    if "tax_exempt" in data:
+        out["tax_exempt"] = bool(data["tax_exempt"])
+    if errors:
+        raise ValidationError(errors)
+    if "email" in out:
+        out["email_key"] = normalize_email(out["email"])
+    return out
+
+
+def _with_name_keys(fields: dict[str, Any], current: Customer | None = None) -> dict[str, Any]:
+    first = fields.get("first_name", current.first_name if current else "")
+    last = fields.get("last_name", current.last_name if current else "")
+    fields["name_key"] = f"{first} {last}".strip().lower()
+    fields["last_key"] = last.lower()
+    return fields
+
+
+def _email_taken(email_key: str, exclude_id: int | None = None) -> bool:
+    q = Customer.select().where(Customer.email_key == email_key)
+    if exclude_id is not None:
+        q = q.where(Customer.id != exclude_id)
+    return q.exists()
+
+
+def _customer_snapshot(c: Customer) -> dict[str, Any]:
+    return {k: getattr(c, k) for k in ("first_name", "last_name", "email", "phone", "status",
+                                       "account_type", "tax_exempt", "language", "default_group_id",
+                                       "version")}
+
+
+def create_customer(data: dict[str, Any], *, group_id: int | None = None, password: str | None = None,
+                    billing: dict[str, Any] | None = None, registered_at: dt.datetime | None = None,
+                    actor: str | None = None) -> Customer:
+    """Create a customer in General (or ``group_id``), optionally with a
+    temporary password and a billing address.  Email is required and unique
+    whatever its case; nothing is saved unless everything is valid."""
+    errors: dict[str, str] = {}
+    fields: dict[str, Any] = {}
+    address = None
+    try:
+        fields = _with_name_keys(_clean_customer_fields(data, creating=True))
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    if billing is not None and any(str(v or "").strip() for v in billing.values()):
+        try:
+            address = _clean_address(billing, "billing")
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if password is not None:
+        try:
+            _check_password(password)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    with db.atomic():
+        if _email_taken(fields["email_key"]):
+            raise ValidationError({"email": f"{fields['email']} is already used by another customer"})
+        group = get_group(group_id) if group_id is not None else general_group()
+        _check_assignable(group)
+        if password is not None:
+            fields["password_hash"] = hash_password(password)
+        try:
+            with db.atomic():
+                c = Customer.create(default_group=group.id, registered_at=registered_at or utcnow(), **fields)
+        except pw.IntegrityError:
+            raise ValidationError({"email": f"{fields['email']} is already used by another customer"}) from None
+        Membership.create(customer=c.id, group=group.id, added_by=actor or current_actor())
+        if address is not None:
+            Address.create(customer=c.id, kind="billing", **address)
+        audit("customer.create", "customer", c.id,
+              after={**_customer_snapshot(c), "password_set": password is not None,
+                     "billing": address}, actor=actor)
+    return c
+
+
+def update_customer(customer_id: int, changes: dict[str, Any], *, expected_version: int,
+                    actor: str | None = None) -> Customer:
+    """Change a customer's account fields, refusing a concurrent edit."""
+    fields = _clean_customer_fields(changes, creating=False)
+    with db.atomic():
+        c = get_customer(customer_id)
+        if "email_key" in fields and _email_taken(fields["email_key"], exclude_id=c.id):
+            raise ValidationError({"email": f"{fields['email']} is already used by another customer"})
+        if "first_name" in fields or "last_name" in fields:
+            _with_name_keys(fields, c)
+        before = _customer_snapshot(c)
+        fields.update(version=Customer.version + 1, updated_at=utcnow())
+        n = (Customer.update(**fields)
+             .where((Customer.id == customer_id) & (Customer.version == expected_version)).execute())
+        if n != 1:
+            raise ConflictError(
+                f"Someone else changed {c.full_name or c.email} since you opened it. "
+                "Reload to see their changes, then apply yours again.")
+        c = get_customer(customer_id)
+        audit("customer.update", "customer", c.id, before=before, after=_customer_snapshot(c), actor=actor)
+    return c
+
+
+def disable_customer(customer_id: int, *, actor: str | None = None) -> Customer:
+    c = get_customer(customer_id)
+    return update_customer(customer_id, {"status": "disabled"}, expected_version=c.version, actor=actor)
+
+
+@dataclasses.dataclass
+class CustomerRow:
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    status: str
+    registered_at: dt.datetime
+    total_spent: Decimal
+    order_count: int
+    default_group: str
+    groups: list[str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def customer_query(flt: CustomerFilter | None = None) -> pw.ModelSelect:
+    q = Customer.select()
+    expr = flt.expression() if flt else None
+    return q.where(expr) if expr is not None else q
+
+
+def count_customers(flt: CustomerFilter | None = None) -> int:
+    return customer_query(flt).count()
+
+
+def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered", descending: bool = False,
+                  offset: int = 0, limit: int = 50) -> list[CustomerRow]:
+    """One page of customers, with their group codes, in two indexed queries."""
+    if sort not in CUSTOMER_SORTS:
+        raise ValidationError({"sort": f"Cannot sort customers by {sort!r}"})
+    order = [f.desc() if descending else f.asc() for f in CUSTOMER_SORTS[sort]]
+    order.append(Customer.id.desc() if descending else Customer.id.asc())
+    q = (customer_query(flt)
+         .select(Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.status,
+                 Customer.registered_at, Customer.total_spent, Customer.order_count,
+                 Customer.default_group)
+         .order_by(*order).offset(max(0, offset)).limit(limit))
+    rows = list(q.tuples())
+    ids = [r[0] for r in rows]
+    codes = dict(CustomerGroup.select(CustomerGroup.id, CustomerGroup.code).tuples())
+    groups: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        for cid, gid in (Membership.select(Membership.customer, Membership.group)
+                         .where(Membership.customer.in_(ids)).tuples()):
+            groups[cid].append(codes.get(gid, "?"))
+    return [CustomerRow(id=r[0], first_name=r[1], last_name=r[2], email=r[3], status=r[4],
+                        registered_at=r[5], total_spent=money(r[6]), order_count=r[7] or 0,
+                        default_group=codes.get(r[8], "?"), groups=sorted(groups[r[0]]))
+            for r in rows]
+
+
+def selected_among(sel: Selection, ids: Sequence[int], model: type[BaseModel] | None = None) -> set[int]:
+    """Which of ``ids`` (a page on screen) are in the selection."""
+    model = model or Customer
+    if not ids or sel.op == "none":
+        return set()
+    if sel.op == "all":
+        return set(ids)
+    q = sel.query(model.id, model=model).where(model.id.in_(list(ids)))
+    return {r[0] for r in q.tuples()}
+
+
+def customer_groups(customer_id: int) -> list[CustomerGroup]:
+    return list(CustomerGroup.select().join(Membership, on=(Membership.group == CustomerGroup.id))
+                .where(Membership.customer == customer_id).order_by(CustomerGroup.name))
+
+
+ADDRESS_LIMITS = {"name": 200, "line1": 200, "line2": 200, "city": 100, "region": 100,
+                  "postcode": 20, "country": 2}
+
+
+def _clean_address(data: dict[str, Any], kind: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    out: dict[str, str] = {}
+    unknown = set(data) - set(ADDRESS_LIMITS)
+    if unknown:
+        raise ValidationError({f"{kind}.{k}": "Not an address field" for k in sorted(unknown)})
+    for name, limit in ADDRESS_LIMITS.items():
+        value = str(data.get(name) or "").strip()
+        if name == "country":
+            value = value.upper()
+            if value and not re.fullmatch(r"[A-Z]{2}", value):
+                errors[f"{kind}.country"] = "Country must be a two-letter code such as GB or DE"
+        if len(value) > limit:
+            errors[f"{kind}.{name}"] = f"{name.capitalize()} must be at most {limit} characters"
+        elif has_control_chars(value):
+            errors[f"{kind}.{name}"] = f"{name.capitalize()} cannot contain control characters"
+        out[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _address_snapshot(customer_id: int) -> dict[str, Any]:
+    return {a.kind: {k: getattr(a, k) for k in ADDRESS_LIMITS}
+            for a in Address.select().where(Address.customer == customer_id)}
+
+
+def get_addresses(customer_id: int) -> dict[str, Address | None]:
+    """The billing and shipping addresses.  No shipping address means
+    "ship to the billing address"."""
+    found = {a.kind: a for a in Address.select().where(Address.customer == customer_id)}
+    return {kind: found.get(kind) for kind in ADDRESS_KINDS}
+
+
+def _bump_customer_version(c: Customer, expected_version: int) -> None:
+    n = (Customer.update(version=Customer.version + 1, updated_at=utcnow())
+         .where((Customer.id == c.id) & (Customer.version == expected_version)).execute())
+    if n != 1:
+        raise ConflictError(
+            f"Someone else changed {c.full_name or c.email} since you opened it. "
+            "Reload to see their changes, then apply yours again.")
+
+
+def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping: dict[str, Any] | None,
+                   shipping_same_as_billing: bool, expected_version: int,
+                   actor: str | None = None) -> Customer:
+    """Replace a customer's addresses.  With ``shipping_same_as_billing`` the
+    separate shipping address is removed, so shipping follows billing; without
+    it the two are independent and editing one never changes the other."""
+    errors: dict[str, str] = {}
+    clean: dict[str, dict[str, str] | None] = {"billing": None, "shipping": None}
+    for kind, data in (("billing", billing), ("shipping", None if shipping_same_as_billing else shipping)):
+        if data is not None:
+            try:
+                clean[kind] = _clean_address(data, kind)
+            except ValidationError as exc:
+                errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    with db.atomic():
+        c = get_customer(customer_id)
+        before = _address_snapshot(c.id)
+        _bump_customer_version(c, expected_version)
+        for kind in ADDRESS_KINDS:
+            data = clean[kind]
+            if kind == "shipping" and shipping_same_as_billing:
+                Address.delete().where((Address.customer == c.id) & (Address.kind == "shipping")).execute()
+            elif data is not None:
+                updated = (Address.update(**data)
+                           .where((Address.customer == c.id) & (Address.kind == kind)).execute())
+                if not updated:
+                    Address.create(customer=c.id, kind=kind, **data)
+        audit("customer.addresses", "customer", c.id, before=before, after=_address_snapshot(c.id), actor=actor)
+        return get_customer(c.id)
+
+
+def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
+                      actor: str | None = None) -> Customer:
+    """Make ``group_id`` the customer's default group (joining it if needed)."""
+    with db.atomic():
+        c = get_customer(customer_id)
+        g = get_group(group_id)
+        _check_assignable(g)
+        before = c.default_group_id
+        _bump_customer_version(c, expected_version)
+        _insert_members_from(g, Customer.select(Customer.id).where(Customer.id == c.id), actor=actor)
+        Customer.update(default_group=g.id).where(Customer.id == c.id).execute()
+        audit("customer.default_group", "customer", c.id, before={"default_group_id": before},
+              after={"default_group_id": g.id}, actor=actor)
+        return get_customer(c.id)

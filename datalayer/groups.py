@@ -1,0 +1,413 @@
+"""Customer groups and their memberships: validated create, edit, delete, and set-based assignment."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+from decimal import Decimal
+from typing import Any, Callable, Iterable, Iterator
+
+import peewee as pw
+
+from .access import (
+    _clean_percent,
+    category_discounts,
+    set_category_access,
+    set_category_discount,
+)
+from .audit import audit, current_actor
+from .connection import db, is_mysql, is_postgres
+from .errors import ConflictError, LockedError, ValidationError
+from .lookup import _check_unlocked, general_group, get_group
+from .parsing import has_control_chars
+from .selection import Selection
+from .tables import (
+    CategoryAccess,
+    Customer,
+    CustomerGroup,
+    Membership,
+    Notification,
+    TaxClass,
+    utcnow,
+)
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+GROUP_FIELDS = ("code", "name", "description", "tax_class_id", "discount_percent",
+                "free_shipping", "hidden")
+
+
+@dataclasses.dataclass
+class GroupRow:
+    """A group as a list shows it."""
+
+    id: int
+    code: str
+    name: str
+    description: str
+    tax_class: str
+    tax_class_id: int | None
+    discount_percent: Decimal
+    free_shipping: bool
+    hidden: bool
+    is_system: bool
+    version: int
+    member_count: int
+
+
+def _clean_group_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    unknown = set(data) - set(GROUP_FIELDS)
+    if unknown:
+        raise ValidationError({k: "Not a group field" for k in sorted(unknown)})
+    if creating or "code" in data:
+        code = str(data.get("code") or "").strip().lower()
+        if not code:
+            errors["code"] = "Code is required"
+        elif not CODE_RE.match(code):
+            errors["code"] = ("Code must be 1-32 characters: lower-case letters, digits, "
+                              "'-' or '_', starting with a letter or digit")
+        out["code"] = code
+    if creating or "name" in data:
+        name = str(data.get("name") or "").strip()
+        if not name:
+            errors["name"] = "Name is required"
+        elif len(name) > 100:
+            errors["name"] = "Name must be at most 100 characters"
+        elif has_control_chars(name):
+            errors["name"] = "Name cannot contain control characters"
+        out["name"] = name
+    if "description" in data:
+        desc = str(data.get("description") or "")
+        if len(desc) > 2000:
+            errors["description"] = "Description must be at most 2000 characters"
+        elif has_control_chars(desc.replace("\n", "")):
+            errors["description"] = "Description cannot contain control characters"
+        out["description"] = desc
+    if "discount_percent" in data:
+        raw = data.get("discount_percent")
+        try:
+            out["discount_percent"] = _clean_percent("0" if raw is None or str(raw).strip() == "" else raw,
+                                                     "discount_percent")
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if "tax_class_id" in data:
+        tid = data.get("tax_class_id")
+        if tid in (None, ""):
+            out["tax_class"] = None
+        elif not TaxClass.select().where(TaxClass.id == tid).exists():
+            errors["tax_class_id"] = "No such tax class"
+        else:
+            out["tax_class"] = int(tid)
+    for flag in ("free_shipping", "hidden"):
+        if flag in data:
+            out[flag] = bool(data[flag])
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _group_snapshot(g: CustomerGroup) -> dict[str, Any]:
+    return {"code": g.code, "name": g.name, "description": g.description,
+            "tax_class_id": g.tax_class_id, "discount_percent": g.discount_percent,
+            "free_shipping": g.free_shipping, "hidden": g.hidden, "version": g.version}
+
+
+def create_group(data: dict[str, Any], *, members: Selection | None = None,
+                 access: Iterable[int] | None = None, discounts: dict[int, Any] | None = None,
+                 actor: str | None = None) -> tuple[CustomerGroup, int]:
+    """Create a group (and, optionally, its members, its Access ticks and
+    its per-category discounts) in one transaction.
+    Returns the group and how many customers joined it."""
+    fields = _clean_group_fields(data, creating=True)
+    clean_discounts = _clean_category_discounts(discounts)
+    with db.atomic():
+        if CustomerGroup.select().where(CustomerGroup.code == fields["code"]).exists():
+            raise ValidationError({"code": f"Code {fields['code']!r} is already used by another group"})
+        if "tax_class" not in fields:
+            fields["tax_class"] = TaxClass.select(TaxClass.id).order_by(TaxClass.id).scalar()
+        try:
+            with db.atomic():
+                g = CustomerGroup.create(**fields)
+        except pw.IntegrityError:
+            raise ValidationError({"code": f"Code {fields['code']!r} is already used by another group"}) from None
+        audit("group.create", "group", g.id, after=_group_snapshot(g), actor=actor)
+        added = 0
+        if members is not None and members.op != "none":
+            added = _insert_members(g, members, actor=actor, new_group=True)
+            audit("group.members", "group", g.id, after={"added": added, "removed": 0,
+                                                          "selection": members.describe()}, actor=actor)
+        _set_grants(g, access, clean_discounts, actor=actor)
+    return g, added
+
+
+def update_group(group_id: int, changes: dict[str, Any], *, expected_version: int,
+                 members: Selection | None = None, access: Iterable[int] | None = None,
+                 discounts: dict[int, Any] | None = None,
+                 actor: str | None = None) -> tuple[CustomerGroup, int, int]:
+    """Change a group's fields and, if ``members`` is given, make its
+    membership exactly that selection; ``access`` (category ids) and
+    ``discounts`` (category id -> percent, blank or None for none) are set
+    in the same transaction.  Refused with :class:`ConflictError`
+    if the group changed since ``expected_version`` was read.  Returns the
+    group and how many customers joined and left."""
+    clean_discounts = _clean_category_discounts(discounts)
+    with db.atomic():
+        g = get_group(group_id)
+        _check_unlocked(g)
+        if "code" in changes and str(changes["code"]).strip().lower() != g.code:
+            raise ValidationError({"code": "A group's code cannot change after it is created"})
+        changes = {k: v for k, v in changes.items() if k != "code"}
+        fields = _clean_group_fields(changes, creating=False)
+        before = _group_snapshot(g)
+        fields.update(version=CustomerGroup.version + 1, updated_at=utcnow())
+        n = (CustomerGroup.update(**fields)
+             .where((CustomerGroup.id == group_id) & (CustomerGroup.version == expected_version))
+             .execute())
+        if n != 1:
+            raise ConflictError(
+                f"Someone else changed the group {g.name!r} since you opened it. "
+                "Reload it to see their changes, then apply yours again.")
+        g = get_group(group_id)
+        added = removed = 0
+        if members is not None:
+            added, removed = _set_members(g, members, actor=actor)
+        after = _group_snapshot(g)
+        audit("group.update", "group", g.id, before=before, after=after, actor=actor)
+        if members is not None and (added or removed):
+            audit("group.members", "group", g.id, after={"added": added, "removed": removed,
+                                                          "selection": members.describe()}, actor=actor)
+        _set_grants(g, access, clean_discounts, actor=actor)
+    return g, added, removed
+
+
+def _clean_category_discounts(discounts: dict[int, Any] | None) -> dict[int, Decimal | None] | None:
+    """Per-category discounts as typed, checked before anything is written.
+    Errors are keyed ``category_discounts[<category id>]``."""
+    if discounts is None:
+        return None
+    errors: dict[str, str] = {}
+    out: dict[int, Decimal | None] = {}
+    for cid, raw in discounts.items():
+        key = f"category_discounts[{int(cid)}]"
+        if raw is None or str(raw).strip() == "":
+            out[int(cid)] = None
+            continue
+        try:
+            out[int(cid)] = _clean_percent(raw, key)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _set_grants(g: CustomerGroup, access: Iterable[int] | None, discounts: dict[int, Decimal | None] | None,
+                *, actor: str | None) -> None:
+    """A group's Access ticks and per-category discounts (inside the caller's
+    transaction); only the discounts that change are written and audited."""
+    if access is not None:
+        set_category_access(g.id, access, actor=actor)
+    if discounts:
+        current = category_discounts(g.id)
+        for cid, value in sorted(discounts.items()):
+            if current.get(cid) != value:
+                set_category_discount(g.id, cid, value, actor=actor)
+
+
+def delete_group(group_id: int, *, expected_version: int | None = None,
+                 actor: str | None = None) -> int:
+    """Delete a group and its memberships.  Customers whose default group it
+    was fall back to General.  Returns how many memberships were removed."""
+    with db.atomic():
+        g = get_group(group_id)
+        _check_unlocked(g)
+        general = general_group()
+        if g.id == general.id:
+            raise LockedError("General is the default group for new customers: it cannot be deleted.")
+        if expected_version is not None and g.version != expected_version:
+            raise ConflictError(f"Someone else changed the group {g.name!r} since you opened it.")
+        moved = _fall_back_to_general(Customer.default_group == g.id, general)
+        _notify(g, Membership.select(Membership.customer).where(Membership.group == g.id),
+                Membership.customer, "left", "manual")
+        removed = Membership.delete().where(Membership.group == g.id).execute()
+        CategoryAccess.delete().where(CategoryAccess.group == g.id).execute()
+        g.delete_instance()
+        audit("group.delete", "group", g.id, before=_group_snapshot(g),
+              after={"memberships_removed": removed, "defaults_moved_to_general": moved}, actor=actor)
+    return removed
+
+
+def _fall_back_to_general(where: pw.Expression, general: CustomerGroup) -> int:
+    """Give the customers matching ``where`` General as their default group,
+    and make sure they are members of it."""
+    moving = Customer.select(Customer.id).where(where)
+    _insert_members_from(general, moving, actor=None)
+    return Customer.update(default_group=general.id).where(where).execute()
+
+
+def _notify(g: CustomerGroup, query: pw.ModelSelect, customer: pw.Field, event: str, source: str) -> int:
+    """Queue a notification for each customer ``query`` yields (in column
+    ``customer``) that they joined or left ``g``.  Never for a hidden group
+    (customers must not learn of it) nor for Guest."""
+    if g.hidden or g.is_system:
+        return 0
+    rows = query.select(customer, pw.Value(g.id), pw.Value(g.name), pw.Value(event), pw.Value(source),
+                        pw.Value(utcnow()))
+    return (Notification.insert_from(rows, [Notification.customer, Notification.group, Notification.group_name,
+                                            Notification.event, Notification.source, Notification.created_at])
+            .as_rowcount().execute())
+
+
+def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, actor: str | None,
+                         source: str = "manual", at: pw.Node | None = None, new_group: bool = False,
+                         notify: bool = True) -> int:
+    """INSERT … SELECT the customers in ``customer_ids`` not yet in ``g``
+    (a ``new_group`` has no members, so nobody needs checking), queueing a
+    notification for each unless ``notify`` is off."""
+    joining = customer_ids
+    if not new_group:
+        joining = joining.where(
+            Customer.id.not_in(Membership.select(Membership.customer).where(Membership.group == g.id)))
+    if notify:
+        _notify(g, joining, Customer.id, "joined", source)
+    q = joining.select(Customer.id, pw.Value(g.id), pw.Value(source),
+                       pw.Value(actor or current_actor()), at if at is not None else pw.Value(utcnow()))
+    return (Membership.insert_from(q, [Membership.customer, Membership.group, Membership.source,
+                                       Membership.added_by, Membership.added_at])
+            .as_rowcount().execute())
+
+
+def _check_assignable(g: CustomerGroup) -> None:
+    if g.is_system:
+        raise LockedError(f"{g.name} is a system group: customers cannot be assigned to it.")
+
+
+def _insert_members(g: CustomerGroup, sel: Selection, *, actor: str | None, new_group: bool = False) -> int:
+    _check_assignable(g)
+    return _insert_members_from(g, sel.query(), actor=actor, new_group=new_group)
+
+
+_SEL_TABLE = "backroom_selection"
+
+
+def _drop_selection_table() -> None:
+    # Only ever the temporary table: MySQL commits on a plain DROP TABLE.
+    if is_mysql():
+        db.execute_sql(f"DROP TEMPORARY TABLE IF EXISTS {_SEL_TABLE}")
+    elif is_postgres():
+        db.execute_sql(f"DROP TABLE IF EXISTS pg_temp.{_SEL_TABLE}")
+    else:
+        db.execute_sql(f"DROP TABLE IF EXISTS temp.{_SEL_TABLE}")
+
+
+@contextlib.contextmanager
+def _materialized(sel: Selection) -> Iterator[pw.ModelSelect]:
+    """The selection's customer ids in a temporary table, so one statement can
+    compare it with a group's members on every engine (MySQL refuses a
+    DELETE whose subquery reads the table being deleted from)."""
+    table = pw.Table(_SEL_TABLE, ("id",))
+    _drop_selection_table()
+    db.execute_sql(f"CREATE TEMPORARY TABLE {_SEL_TABLE} (id INTEGER NOT NULL PRIMARY KEY)")
+    try:
+        query = sel.query(Customer.id)
+        sql, params = query.sql()
+        db.execute_sql(f"INSERT INTO {_SEL_TABLE} (id) {sql}", params)
+        yield table.select(table.id)
+    finally:
+        _drop_selection_table()
+
+
+def _set_members(g: CustomerGroup, sel: Selection, *, actor: str | None) -> tuple[int, int]:
+    """Make ``g``'s members exactly ``sel``, touching only the difference."""
+    if sel == Selection.members_of(g.id):
+        return 0, 0
+    with _materialized(sel) as chosen:
+        removed = _remove_members_where(g, Membership.customer.not_in(chosen), actor=actor)
+        if sel.op != "none":
+            _check_assignable(g)
+        added = _insert_members_from(g, Customer.select(Customer.id).where(Customer.id.in_(chosen)),
+                                     actor=actor) if sel.op != "none" else 0
+    return added, removed
+
+
+def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str | None,
+                          source: str = "manual") -> int:
+    general = general_group()
+    cond = (Membership.group == g.id) & where
+    if g.id == general.id:
+        # Nobody leaves General while it is their default group.
+        cond &= Membership.customer.not_in(Customer.select(Customer.id).where(Customer.default_group == general.id))
+    leaving = Membership.select(Membership.customer).where(cond)
+    if g.id != general.id:
+        # Whoever leaves their default group falls back to General.
+        _fall_back_to_general((Customer.default_group == g.id) & Customer.id.in_(leaving), general)
+    _notify(g, leaving, Membership.customer, "left", source)
+    return Membership.delete().where(cond).execute()
+
+
+def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
+    """Add a selection of customers to a group.  Returns how many joined."""
+    with db.atomic():
+        g = get_group(group_id)
+        _check_assignable(g)
+        added = _insert_members(g, sel, actor=actor)
+        CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
+        audit("group.assign", "group", g.id, after={"added": added, "selection": sel.describe()}, actor=actor)
+    return added
+
+
+def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
+    """Remove a selection of customers from a group.  Returns how many left."""
+    with db.atomic():
+        g = get_group(group_id)
+        _check_unlocked(g)
+        if sel.op == "none":
+            removed = 0
+        else:
+            with _materialized(sel) as chosen:
+                removed = _remove_members_where(g, Membership.customer.in_(chosen), actor=actor)
+        CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
+        audit("group.unassign", "group", g.id, after={"removed": removed, "selection": sel.describe()}, actor=actor)
+    return removed
+
+
+def list_groups(text: str = "", *, sort: str = "name", descending: bool = False,
+                with_counts: bool = True) -> list[GroupRow]:
+    """Every group (a shop has a handful), with member counts."""
+    q = (CustomerGroup.select(CustomerGroup, TaxClass.name.alias("tax_name"))
+         .join(TaxClass, pw.JOIN.LEFT_OUTER, on=(CustomerGroup.tax_class == TaxClass.id)))
+    t = text.strip().lower()
+    if t:
+        q = q.where(CustomerGroup.code.contains(t) | CustomerGroup.name.contains(t))
+    counts: dict[int, int] = {}
+    if with_counts:
+        counts = dict(Membership.select(Membership.group, pw.fn.COUNT(Membership.customer))
+                      .group_by(Membership.group).tuples())
+    rows = [GroupRow(id=g.id, code=g.code, name=g.name, description=g.description,
+                     tax_class=getattr(g, "tax_name", None) or "", tax_class_id=g.tax_class_id,
+                     discount_percent=Decimal(g.discount_percent), free_shipping=g.free_shipping,
+                     hidden=g.hidden, is_system=g.is_system, version=g.version,
+                     member_count=counts.get(g.id, 0))
+            for g in q.objects()]
+    key_funcs: dict[str, Callable[[GroupRow], Any]] = {
+        "code": lambda r: r.code, "name": lambda r: r.name.lower(),
+        "members": lambda r: r.member_count, "tax_class": lambda r: r.tax_class.lower(),
+        "discount": lambda r: r.discount_percent, "free_shipping": lambda r: r.free_shipping,
+        "hidden": lambda r: r.hidden, "system": lambda r: r.is_system,
+    }
+    if sort not in key_funcs:
+        raise ValidationError({"sort": f"Cannot sort groups by {sort!r}"})
+    rows.sort(key=lambda r: (key_funcs[sort](r), r.id), reverse=descending)
+    return rows
+
+
+def group_member_count(group_id: int) -> int:
+    return Membership.select().where(Membership.group == group_id).count()
+
+
+def tax_classes() -> list[TaxClass]:
+    return list(TaxClass.select().order_by(TaxClass.name))

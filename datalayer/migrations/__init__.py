@@ -1,0 +1,90 @@
+"""Schema versions and in-place upgrades.
+
+A new database gets the live tables (``datalayer/tables.py``) at
+:data:`SCHEMA_VERSION`.  An older one is upgraded one step at a time; step
+``n`` lives in module ``v<n>`` and works on frozen copies of the tables as
+they were at version ``n``, so changing the live models never changes what
+an old upgrade does.  Adding a version: bump :data:`SCHEMA_VERSION`, write
+``v<n>.py`` with its tables frozen, and register its ``upgrade``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, Iterator
+
+from ..connection import db, is_sqlite
+from ..defaults import ensure_defaults
+from ..errors import SchemaError
+from ..tables import ALL_MODELS
+from . import v2, v3
+from .base import SchemaMeta, table_exists
+
+SCHEMA_VERSION = 3
+"""The schema this code writes.  See :data:`MIGRATIONS` for the steps up to it."""
+
+
+def schema_version() -> int | None:
+    """The version recorded in the database, or None for an empty database."""
+    if not table_exists(SchemaMeta._meta.table_name):
+        return None
+    row = SchemaMeta.get_or_none(SchemaMeta.key == "schema_version")
+    return int(row.value) if row else None
+
+
+def _set_schema_version(version: int) -> None:
+    updated = (SchemaMeta.update(value=str(version))
+               .where(SchemaMeta.key == "schema_version").execute())
+    if not updated:
+        SchemaMeta.create(key="schema_version", value=str(version))
+
+
+MIGRATIONS: dict[int, Callable[[], None]] = {2: v2.upgrade, 3: v3.upgrade}
+"""Step ``n`` upgrades a database from version ``n - 1`` to ``n``."""
+
+
+@contextlib.contextmanager
+def _foreign_keys_deferred() -> Iterator[None]:
+    """SQLite rebuilds a table to change a column; its documented procedure is
+    to switch foreign keys off around that (outside any transaction) and
+    check them before committing."""
+    if not is_sqlite():
+        yield
+        return
+    db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        db.execute_sql("PRAGMA foreign_keys = ON")
+
+
+def migrate_schema() -> int:
+    """Create a fresh schema, or upgrade an older one in place.  Returns the version."""
+    found = schema_version()
+    if found is None:
+        existing = set(db.get_tables())
+        known = {m._meta.table_name for m in ALL_MODELS}
+        if existing & known:
+            raise SchemaError("The database has Backroom tables but no schema version; refusing to touch it.")
+        with db.atomic():
+            db.create_tables(ALL_MODELS)
+            _set_schema_version(SCHEMA_VERSION)
+            ensure_defaults()
+        return SCHEMA_VERSION
+    if found > SCHEMA_VERSION:
+        raise SchemaError(
+            f"This database uses schema version {found}, newer than this Backroom "
+            f"understands ({SCHEMA_VERSION}). Upgrade Backroom to open it.")
+    with _foreign_keys_deferred():
+        for step in range(found + 1, SCHEMA_VERSION + 1):
+            # PostgreSQL and SQLite roll a failed step back whole; MySQL commits
+            # DDL implicitly, so each step is written to be safe to run again.
+            with db.atomic():
+                MIGRATIONS[step]()
+                if is_sqlite() and db.execute_sql("PRAGMA foreign_key_check").fetchall():
+                    raise SchemaError("The upgrade would break references between tables; nothing was changed.")
+                _set_schema_version(step)
+    if found < SCHEMA_VERSION:
+        with db.atomic():
+            ensure_defaults()
+    return SCHEMA_VERSION

@@ -1,0 +1,235 @@
+"""Product reviews: the moderation queue, its filters and counts, and moderating one or many."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from typing import Any
+
+import peewee as pw
+
+from .audit import audit, current_actor
+from .connection import db
+from .customers import normalize_email
+from .errors import NotFoundError, ValidationError
+from .parsing import clean_line, has_control_chars
+from .selection import Selection, _day_start, _parse_dates
+from .tables import (
+    REVIEW_STATUSES,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    Review,
+    ReviewEvent,
+    utcnow,
+)
+
+
+def _verified_purchase() -> pw.Node:
+    """True where the reviewer has an order containing the product."""
+    return pw.fn.EXISTS(
+        OrderLine.select(pw.SQL("1")).join(Order, on=(OrderLine.order == Order.id))
+        .where((Order.customer == Review.customer) & (OrderLine.product == Review.product)))
+
+
+@dataclasses.dataclass(frozen=True)
+class ReviewFilter:
+    """What a moderator narrows the queue by.  ``text`` is found anywhere in
+    the title or body, ignoring case."""
+
+    status: str | None = None
+    rating: int | None = None
+    product_id: int | None = None
+    customer_id: int | None = None
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None  # inclusive
+    text: str = ""
+
+    def is_empty(self) -> bool:
+        return self == ReviewFilter()
+
+    def expression(self) -> pw.Expression | None:
+        conds: list[pw.Expression] = []
+        if self.status:
+            conds.append(Review.status == self.status)
+        if self.rating:
+            conds.append(Review.rating == self.rating)
+        if self.product_id is not None:
+            conds.append(Review.product == self.product_id)
+        if self.customer_id is not None:
+            conds.append(Review.customer == self.customer_id)
+        if self.created_from:
+            conds.append(Review.created_at >= _day_start(self.created_from))
+        if self.created_to:
+            conds.append(Review.created_at < _day_start(self.created_to) + dt.timedelta(days=1))
+        text = self.text.strip()
+        if text:
+            conds.append(Review.title.contains(text) | Review.body.contains(text))
+        return functools.reduce(lambda a, b: a & b, conds) if conds else None
+
+    def describe(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+
+
+def build_review_filter(*, status: str = "", rating: str = "", product: str = "", customer: str = "",
+                        created_from: str = "", created_to: str = "", text: str = "",
+                        today: dt.date | None = None) -> ReviewFilter:
+    """A :class:`ReviewFilter` from what a moderator typed: product by SKU,
+    customer by email; errors per field."""
+    errors: dict[str, str] = {}
+    status = status.strip().lower()
+    if status and status not in REVIEW_STATUSES:
+        errors["status"] = f"Status must be one of {', '.join(REVIEW_STATUSES)}"
+    stars = None
+    if rating.strip():
+        if rating.strip() in {"1", "2", "3", "4", "5"}:
+            stars = int(rating)
+        else:
+            errors["rating"] = "Rating must be a whole number from 1 to 5"
+    product_id = customer_id = None
+    if product.strip():
+        product_id = Product.select(Product.id).where(Product.sku == product.strip()).scalar()
+        if product_id is None:
+            errors["product"] = f"No product with SKU {clean_line(product.strip())!r}"
+    if customer.strip():
+        customer_id = Customer.select(Customer.id).where(Customer.email_key == normalize_email(customer)).scalar()
+        if customer_id is None:
+            errors["customer"] = f"No customer with email {clean_line(customer.strip())!r}"
+    dates = _parse_dates({"created_from": created_from, "created_to": created_to}, errors, today)
+    if errors:
+        raise ValidationError(errors)
+    return ReviewFilter(status=status or None, rating=stars, product_id=product_id, customer_id=customer_id,
+                        created_from=dates["created_from"], created_to=dates["created_to"], text=text.strip())
+
+
+@dataclasses.dataclass
+class ReviewRow:
+    id: int
+    rating: int
+    title: str
+    body: str
+    status: str
+    created_at: dt.datetime
+    product_id: int
+    product: str
+    customer_id: int
+    customer: str
+    verified: bool
+    moderated_at: dt.datetime | None
+    moderated_by: str | None
+    reject_reason: str | None
+
+    @property
+    def first_line(self) -> str:
+        return (self.body or "").strip().split("\n", 1)[0]
+
+
+def _review_rows(q: pw.ModelSelect) -> list[ReviewRow]:
+    q = q.select(Review.id, Review.rating, Review.title, Review.body, Review.status, Review.created_at,
+                 Review.product, Product.name, Review.customer, Customer.first_name, Customer.last_name,
+                 _verified_purchase(), Review.moderated_at, Review.moderated_by, Review.reject_reason,
+                 ).join_from(Review, Product, on=(Review.product == Product.id)
+                             ).join_from(Review, Customer, on=(Review.customer == Customer.id))
+    return [ReviewRow(id=r[0], rating=r[1], title=r[2], body=r[3], status=r[4], created_at=r[5], product_id=r[6],
+                      product=r[7], customer_id=r[8], customer=f"{r[9]} {r[10]}".strip(), verified=bool(r[11]),
+                      moderated_at=r[12], moderated_by=r[13], reject_reason=r[14])
+            for r in q.tuples()]
+
+
+def _review_query(flt: ReviewFilter | None) -> pw.ModelSelect:
+    q = Review.select()
+    expr = flt.expression() if flt else None
+    return q.where(expr) if expr is not None else q
+
+
+def review_page(flt: ReviewFilter | None = None, *, offset: int = 0, limit: int = 50,
+                newest_first: bool = False) -> list[ReviewRow]:
+    """A page of the queue, oldest first unless told otherwise.  Deep in the
+    queue, the rows to skip are counted in the index alone (ids only), and
+    only the page's own rows are read in full."""
+    order = ([Review.created_at.desc(), Review.id.desc()] if newest_first
+             else [Review.created_at.asc(), Review.id.asc()])
+    q = _review_query(flt).order_by(*order).offset(max(0, offset)).limit(limit)
+    if offset <= 0:
+        return _review_rows(q)
+    ids = [i for (i,) in q.select(Review.id).tuples()]
+    return _review_rows(Review.select().where(Review.id.in_(ids)).order_by(*order)) if ids else []
+
+
+def get_review(review_id: int) -> ReviewRow:
+    rows = _review_rows(Review.select().where(Review.id == review_id))
+    if not rows:
+        raise NotFoundError(f"No review with id {review_id}")
+    return rows[0]
+
+
+def count_reviews(flt: ReviewFilter | None = None) -> int:
+    return _review_query(flt).count()
+
+
+def review_position(flt: ReviewFilter | None, review_id: int) -> int | None:
+    """Where review ``review_id`` is in the queue of ``flt`` (oldest first,
+    as :func:`review_page` orders it): how many matching reviews come before
+    it, or None if it does not match (or does not exist).  Counted, never read."""
+    found = (_review_query(flt).select(Review.created_at).where(Review.id == review_id).tuples().first())
+    if found is None:
+        return None
+    (created_at,) = found
+    before = (Review.created_at < created_at) | ((Review.created_at == created_at) & (Review.id < review_id))
+    return _review_query(flt).where(before).count()
+
+
+def review_status_counts(flt: ReviewFilter | None = None) -> dict[str, int]:
+    """How many reviews match the filter in each status (ignoring its own status)."""
+    base = dataclasses.replace(flt, status=None) if flt else None
+    q = _review_query(base).select(Review.status, pw.fn.COUNT(Review.id)).group_by(Review.status)
+    counts = {s: 0 for s in REVIEW_STATUSES}
+    counts.update({status: n for status, n in q.tuples()})
+    return counts
+
+
+def rating_distribution(flt: ReviewFilter | None = None) -> dict[int, int]:
+    q = _review_query(flt).select(Review.rating, pw.fn.COUNT(Review.id)).group_by(Review.rating)
+    dist = {stars: 0 for stars in range(1, 6)}
+    dist.update({int(stars): n for stars, n in q.tuples()})
+    return dist
+
+
+def review_history(review_id: int) -> list[ReviewEvent]:
+    return list(ReviewEvent.select().where(ReviewEvent.review == review_id)
+                .order_by(ReviewEvent.at, ReviewEvent.id))
+
+
+def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
+                     actor: str | None = None) -> int:
+    """Approve, reject (with an optional reason) or put back to pending every
+    review in ``sel`` whose status differs; set-based and all-or-nothing.
+    Returns how many reviews changed."""
+    if status not in REVIEW_STATUSES:
+        raise ValidationError({"status": f"Status must be one of {', '.join(REVIEW_STATUSES)}"})
+    reason = (reason or "").strip() or None
+    if reason is not None:
+        if status != "rejected":
+            raise ValidationError({"reason": "Only a rejection takes a reason"})
+        if len(reason) > 500:
+            raise ValidationError({"reason": "The reason must be at most 500 characters"})
+        if has_control_chars(reason.replace("\n", "")):
+            raise ValidationError({"reason": "The reason cannot contain control characters"})
+    who, now = actor or current_actor(), utcnow()
+    with db.atomic():
+        expr = sel.expression(Review)
+        changing = Review.status != status
+        where = changing if expr is None else (expr & changing)
+        # The history first: once updated, the rows no longer differ.
+        history = Review.select(Review.id, pw.Value(status), pw.Value(reason), pw.Value(now), pw.Value(who)).where(where)
+        ReviewEvent.insert_from(history, [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason,
+                                          ReviewEvent.at, ReviewEvent.actor]).as_rowcount().execute()
+        pending = status == "pending"
+        changed = Review.update(
+            status=status, moderated_at=None if pending else now, moderated_by=None if pending else who,
+            reject_reason=reason if status == "rejected" else None).where(where).execute()
+        audit("review.moderate", "review", None, after={"status": status, "reason": reason, "changed": changed,
+                                                         "selection": sel.describe()}, actor=actor)
+    return changed

@@ -1,0 +1,267 @@
+"""Customer filters and selections: queries, never lists of rows, whatever their size."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+from decimal import Decimal
+from typing import Any, Iterable
+
+import peewee as pw
+
+from .connection import db, is_postgres, is_sqlite
+from .errors import DateParseError, ValidationError
+from .parsing import parse_date, parse_money
+from .tables import CUSTOMER_STATUSES, BaseModel, Customer, CustomerGroup, Membership
+
+
+def _like_prefix(field: pw.Field, prefix: str) -> pw.Expression:
+    """``field`` starts with ``prefix`` (both lower case), through an index."""
+    if is_sqlite() or is_postgres():
+        # A half-open range uses a plain b-tree index on every collation
+        # that sorts by code point (SQLite's BINARY, PostgreSQL's C).
+        if is_sqlite() or _pg_collation_is_c():
+            return (field >= prefix) & (field < prefix + "\U0010ffff")
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return pw.Expression(field, pw.OP.LIKE,
+                         pw.NodeList((pw.Value(escaped + "%", converter=False), pw.SQL("ESCAPE"),
+                                      pw.Value("\\", converter=False))))
+
+
+_pg_c_cache: dict[int, bool] = {}
+
+
+def _pg_collation_is_c() -> bool:
+    key = id(db.obj)
+    if key not in _pg_c_cache:
+        coll = db.execute_sql("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()[0]
+        _pg_c_cache[key] = coll in ("C", "POSIX", "C.UTF-8", "C.utf8")
+    return _pg_c_cache[key]
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerFilter:
+    """What an admin narrows a customer list by.  Every field is optional.
+
+    ``text`` matches customers whose first name, last name, full name or
+    email starts with it, ignoring case.
+    """
+
+    text: str = ""
+    status: str | None = None
+    group_id: int | None = None
+    registered_from: dt.date | None = None
+    registered_to: dt.date | None = None  # inclusive
+    spent_min: Decimal | None = None
+    spent_max: Decimal | None = None
+
+    def is_empty(self) -> bool:
+        return self == CustomerFilter()
+
+    def expression(self) -> pw.Expression | None:
+        conds: list[pw.Expression] = []
+        text = " ".join(self.text.lower().split())
+        if text:
+            conds.append(_like_prefix(Customer.email_key, text)
+                         | _like_prefix(Customer.name_key, text)
+                         | _like_prefix(Customer.last_key, text))
+        if self.status:
+            conds.append(Customer.status == self.status)
+        if self.group_id is not None:
+            conds.append(Customer.id.in_(
+                Membership.select(Membership.customer).where(Membership.group == self.group_id)))
+        if self.registered_from:
+            conds.append(Customer.registered_at >= _day_start(self.registered_from))
+        if self.registered_to:
+            conds.append(Customer.registered_at < _day_start(self.registered_to) + dt.timedelta(days=1))
+        if self.spent_min is not None:
+            conds.append(Customer.total_spent >= self.spent_min)
+        if self.spent_max is not None:
+            conds.append(Customer.total_spent <= self.spent_max)
+        if not conds:
+            return None
+        return functools.reduce(lambda a, b: a & b, conds)
+
+    def describe(self) -> dict[str, Any]:
+        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+
+
+def _day_start(d: dt.date) -> dt.datetime:
+    return dt.datetime(d.year, d.month, d.day)
+
+
+def _parse_dates(typed: dict[str, str], errors: dict[str, str], today: dt.date | None) -> dict[str, dt.date | None]:
+    """Each typed date parsed (None when left empty); what cannot be
+    understood goes into ``errors`` under its field's name."""
+    dates: dict[str, dt.date | None] = {}
+    for name, value in typed.items():
+        dates[name] = None
+        if value.strip():
+            try:
+                dates[name] = parse_date(value, today=today)
+            except DateParseError as exc:
+                errors[name] = str(exc)
+    return dates
+
+
+def build_filter(*, text: str = "", status: str = "", group: str = "", registered_from: str = "",
+                 registered_to: str = "", spent_min: str = "", spent_max: str = "",
+                 today: dt.date | None = None) -> CustomerFilter:
+    """A :class:`CustomerFilter` from what an admin typed, with errors per field."""
+    errors: dict[str, str] = {}
+    status = status.strip().lower()
+    if status and status not in CUSTOMER_STATUSES:
+        errors["status"] = f"Status must be one of {', '.join(CUSTOMER_STATUSES)}"
+    group_id = None
+    if group.strip():
+        g = CustomerGroup.get_or_none(CustomerGroup.code == group.strip().lower())
+        if g is None:
+            errors["group"] = f"No group with code {group.strip()!r}"
+        else:
+            group_id = g.id
+    dates = _parse_dates({"registered_from": registered_from, "registered_to": registered_to}, errors, today)
+    amounts: dict[str, Decimal | None] = {}
+    for name, value in (("spent_min", spent_min), ("spent_max", spent_max)):
+        try:
+            amounts[name] = parse_money(value, name)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationError(errors)
+    return CustomerFilter(text=text.strip(), status=status or None, group_id=group_id,
+                          registered_from=dates["registered_from"],
+                          registered_to=dates["registered_to"],
+                          spent_min=amounts["spent_min"], spent_max=amounts["spent_max"])
+
+
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """A set of rows (customers unless told otherwise), described without
+    listing them.
+
+    A selection is a small expression tree whose leaves are ``all`` (every
+    row), ``none``, ``ids`` (explicit ids), ``filter`` (every row matching a
+    filter such as :class:`CustomerFilter` or :class:`ReviewFilter`) and, for
+    customers, ``group`` (the members of a group), combined with ``or``,
+    ``and`` and ``not``.  It compiles to one SQL condition, so a selection of
+    a million rows costs nothing to hold and is saved by one set-based
+    statement.
+    """
+
+    op: str
+    args: tuple = ()
+
+    # -- constructors -------------------------------------------------------
+    @classmethod
+    def none(cls) -> "Selection":
+        return cls("none")
+
+    @classmethod
+    def all(cls) -> "Selection":
+        return cls("all")
+
+    @classmethod
+    def ids(cls, ids: Iterable[int]) -> "Selection":
+        ids = frozenset(int(i) for i in ids)
+        return cls("ids", (ids,)) if ids else cls.none()
+
+    @classmethod
+    def matching(cls, flt: Any, *, except_ids: Iterable[int] = ()) -> "Selection":
+        """Every row matching ``flt`` (a filter with ``is_empty()`` and
+        ``expression()``), except ``except_ids``."""
+        sel = cls.all() if flt.is_empty() else cls("filter", (flt,))
+        return sel - cls.ids(except_ids)
+
+    @classmethod
+    def members_of(cls, group_id: int) -> "Selection":
+        return cls("group", (int(group_id),))
+
+    # -- algebra ------------------------------------------------------------
+    def __or__(self, other: "Selection") -> "Selection":
+        if self.op == "none" or other.op == "all":
+            return other
+        if other.op == "none" or self.op == "all":
+            return self
+        if self.op == other.op == "ids":
+            return Selection.ids(self.args[0] | other.args[0])
+        return Selection("or", (self, other))
+
+    def __and__(self, other: "Selection") -> "Selection":
+        if self.op == "all" or other.op == "none":
+            return other
+        if other.op == "all" or self.op == "none":
+            return self
+        return Selection("and", (self, other))
+
+    def __invert__(self) -> "Selection":
+        if self.op == "none":
+            return Selection.all()
+        if self.op == "all":
+            return Selection.none()
+        if self.op == "not":
+            return self.args[0]
+        return Selection("not", (self,))
+
+    def __sub__(self, other: "Selection") -> "Selection":
+        if other.op == "none":
+            return self
+        return self & ~other
+
+    # -- SQL ----------------------------------------------------------------
+    def expression(self, model: type[BaseModel] | None = None) -> pw.Expression | None:
+        """A condition on ``model`` (:class:`Customer` by default); ``None``
+        means every row."""
+        model = model or Customer
+        op = self.op
+        if op == "all":
+            return None
+        if op == "none":
+            return pw.SQL("1 = 0")
+        if op == "ids":
+            return model.id.in_(sorted(self.args[0]))
+        if op == "filter":
+            return self.args[0].expression()
+        if op == "group":
+            if model is not Customer:
+                raise ValueError("only customers belong to groups")
+            return Customer.id.in_(
+                Membership.select(Membership.customer).where(Membership.group == self.args[0]))
+        if op == "not":
+            inner = self.args[0].expression(model)
+            return pw.SQL("1 = 0") if inner is None else ~inner
+        left, right = (a.expression(model) for a in self.args)
+        if op == "and":
+            if left is None:
+                return right
+            if right is None:
+                return left
+            return left & right
+        if op == "or":
+            if left is None or right is None:
+                return None
+            return left | right
+        raise ValueError(f"unknown selection op {op!r}")
+
+    def query(self, *fields: pw.Field, model: type[BaseModel] | None = None) -> pw.ModelSelect:
+        model = model or Customer
+        q = model.select(*(fields or (model.id,)))
+        expr = self.expression(model)
+        return q.where(expr) if expr is not None else q
+
+    def count(self, model: type[BaseModel] | None = None) -> int:
+        if self.op == "none":
+            return 0
+        return self.query(model=model).count()
+
+    def describe(self) -> Any:
+        if self.op == "ids":
+            ids = sorted(self.args[0])
+            return {"ids": ids if len(ids) <= 20 else ids[:20] + [f"... {len(ids)} in all"]}
+        if self.op == "filter":
+            return {"filter": self.args[0].describe()}
+        if self.op == "group":
+            return {"members_of": self.args[0]}
+        if self.op in ("all", "none"):
+            return self.op
+        return {self.op: [a.describe() for a in self.args]}

@@ -1,0 +1,278 @@
+"""The tables: Peewee models of the current schema and the constants their fields take."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import peewee as pw
+
+from .connection import db
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+class BaseModel(pw.Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class SchemaMeta(BaseModel):
+    key = pw.CharField(max_length=64, primary_key=True)
+    value = pw.CharField(max_length=255)
+
+
+class TaxClass(BaseModel):
+    name = pw.CharField(max_length=64, unique=True)
+    rate_percent = pw.DecimalField(max_digits=5, decimal_places=2, default=0)
+
+
+class CustomerGroup(BaseModel):
+    code = pw.CharField(max_length=32, unique=True)
+    name = pw.CharField(max_length=100)
+    description = pw.TextField(default="")
+    tax_class = pw.ForeignKeyField(TaxClass, null=True, on_delete="SET NULL")
+    discount_percent = pw.DecimalField(max_digits=5, decimal_places=2, default=0)
+    free_shipping = pw.BooleanField(default=False)
+    hidden = pw.BooleanField(default=False)
+    is_system = pw.BooleanField(default=False)
+    version = pw.IntegerField(default=1)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+CUSTOMER_STATUSES = ("active", "disabled")
+
+
+ACCOUNT_TYPES = ("personal", "business")
+
+
+LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv")
+
+
+class Customer(BaseModel):
+    first_name = pw.CharField(max_length=100)
+    last_name = pw.CharField(max_length=100)
+    email = pw.CharField(max_length=254)
+    # Lower-cased email: the unique key, and what searches run on.
+    email_key = pw.CharField(max_length=254, unique=True)
+    # Lower-cased "first last" and "last", for prefix search through indexes.
+    name_key = pw.CharField(max_length=201, index=True)
+    last_key = pw.CharField(max_length=100)
+    phone = pw.CharField(max_length=32, default="")
+    status = pw.CharField(max_length=16, default="active", index=True)
+    account_type = pw.CharField(max_length=16, default="personal")
+    tax_exempt = pw.BooleanField(default=False)
+    language = pw.CharField(max_length=8, default="en")
+    password_hash = pw.CharField(max_length=255, null=True)
+    registered_at = pw.DateTimeField(default=utcnow)
+    default_group = pw.ForeignKeyField(CustomerGroup, on_delete="RESTRICT", index=True)
+    # Kept up to date by the order operations, so lists filter and sort
+    # on them through indexes instead of summing orders for a million rows.
+    total_spent = pw.DecimalField(max_digits=12, decimal_places=2, default=0)
+    order_count = pw.IntegerField(default=0)
+    version = pw.IntegerField(default=1)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("last_key", "name_key", "id"), False),
+            (("registered_at", "id"), False),
+            (("total_spent", "id"), False),
+            (("order_count", "id"), False),
+        )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+ADDRESS_KINDS = ("billing", "shipping")
+
+
+class Address(BaseModel):
+    customer = pw.ForeignKeyField(Customer, backref="addresses", on_delete="CASCADE", index=False)
+    kind = pw.CharField(max_length=16)
+    name = pw.CharField(max_length=200, default="")
+    line1 = pw.CharField(max_length=200, default="")
+    line2 = pw.CharField(max_length=200, default="")
+    city = pw.CharField(max_length=100, default="")
+    region = pw.CharField(max_length=100, default="")
+    postcode = pw.CharField(max_length=20, default="")
+    country = pw.CharField(max_length=2, default="")
+
+    class Meta:
+        indexes = ((("customer", "kind"), True),)
+
+
+MEMBERSHIP_SOURCES = ("manual", "rule")
+
+
+class Membership(BaseModel):
+    # Both directions are covered by the primary key and the (group,
+    # customer) index, so the foreign keys need no index of their own.
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
+    group = pw.ForeignKeyField(CustomerGroup, on_delete="CASCADE", index=False)
+    source = pw.CharField(max_length=8, default="manual")
+    added_by = pw.CharField(max_length=64, default="")
+    added_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        primary_key = pw.CompositeKey("customer", "group")
+        indexes = ((("group", "customer"), True),)
+
+
+class Category(BaseModel):
+    name = pw.CharField(max_length=100)
+    slug = pw.CharField(max_length=64, unique=True)
+    parent = pw.ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
+    restricted = pw.BooleanField(default=False)
+
+
+class CategoryAccess(BaseModel):
+    category = pw.ForeignKeyField(Category, on_delete="CASCADE", index=False)
+    group = pw.ForeignKeyField(CustomerGroup, on_delete="CASCADE")
+
+    class Meta:
+        primary_key = pw.CompositeKey("category", "group")
+
+
+class CategoryDiscount(BaseModel):
+    """A group's discount for one category: in that category it replaces
+    the group's general discount (see :func:`price_for`)."""
+
+    group = pw.ForeignKeyField(CustomerGroup, on_delete="CASCADE", index=False)
+    category = pw.ForeignKeyField(Category, on_delete="CASCADE")
+    discount_percent = pw.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        primary_key = pw.CompositeKey("group", "category")
+
+
+class GroupRuleSet(BaseModel):
+    """The rules that keep a group's membership up to date (JSON list of
+    ``{"field", "op", "value"}``), combined with ``match`` all/any."""
+
+    group = pw.ForeignKeyField(CustomerGroup, primary_key=True, on_delete="CASCADE")
+    match = pw.CharField(max_length=3, default="all")
+    rules = pw.TextField(default="[]")
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class Product(BaseModel):
+    sku = pw.CharField(max_length=64, unique=True)
+    name = pw.CharField(max_length=200)
+    category = pw.ForeignKeyField(Category, backref="products", on_delete="RESTRICT")
+    price = pw.DecimalField(max_digits=12, decimal_places=2)
+
+
+class Order(BaseModel):
+    customer = pw.ForeignKeyField(Customer, backref="orders", on_delete="RESTRICT", index=False)
+    number = pw.CharField(max_length=32, unique=True)
+    placed_at = pw.DateTimeField(default=utcnow)
+    status = pw.CharField(max_length=16, default="complete")
+    total = pw.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        table_name = "orders"
+        indexes = ((("customer", "placed_at"), False),)
+
+
+class OrderLine(BaseModel):
+    order = pw.ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
+    product = pw.ForeignKeyField(Product, on_delete="RESTRICT", index=False)
+    quantity = pw.IntegerField()
+    unit_price = pw.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        indexes = ((("product", "order"), False),)
+
+
+class RewardPointEntry(BaseModel):
+    customer = pw.ForeignKeyField(Customer, backref="reward_points", on_delete="CASCADE", index=False)
+    delta = pw.IntegerField()
+    reason = pw.CharField(max_length=255)
+    created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.CharField(max_length=64, default="")
+
+    class Meta:
+        indexes = ((("customer", "created_at"), False),)
+
+
+REVIEW_STATUSES = ("pending", "approved", "rejected")
+
+
+class Review(BaseModel):
+    product = pw.ForeignKeyField(Product, backref="reviews", on_delete="CASCADE", index=False)
+    customer = pw.ForeignKeyField(Customer, backref="reviews", on_delete="CASCADE", index=False)
+    rating = pw.SmallIntegerField()
+    title = pw.CharField(max_length=200, default="")
+    body = pw.TextField(default="")
+    status = pw.CharField(max_length=16, default="pending")
+    created_at = pw.DateTimeField(default=utcnow)
+    moderated_at = pw.DateTimeField(null=True)
+    moderated_by = pw.CharField(max_length=64, null=True)
+    reject_reason = pw.CharField(max_length=500, null=True)
+
+    class Meta:
+        indexes = (
+            (("status", "created_at", "id"), False),
+            (("product", "status"), False),
+            (("customer", "created_at"), False),
+        )
+
+
+class ReviewEvent(BaseModel):
+    """A review's moderation history: each change of status, by whom and why."""
+
+    review = pw.ForeignKeyField(Review, backref="events", on_delete="CASCADE", index=False)
+    status = pw.CharField(max_length=16)
+    reason = pw.CharField(max_length=500, null=True)
+    at = pw.DateTimeField(default=utcnow)
+    actor = pw.CharField(max_length=64)
+
+    class Meta:
+        indexes = ((("review", "at"), False),)
+
+
+class Notification(BaseModel):
+    """The outbox: a customer joined or left a group.  Nothing is sent;
+    an admin reviews and exports them."""
+
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
+    group = pw.ForeignKeyField(CustomerGroup, null=True, on_delete="SET NULL", index=False)
+    group_name = pw.CharField(max_length=100)
+    event = pw.CharField(max_length=8)  # joined | left
+    source = pw.CharField(max_length=8)  # manual | rule
+    created_at = pw.DateTimeField(default=utcnow)
+    exported_at = pw.DateTimeField(null=True)
+
+
+class AuditEntry(BaseModel):
+    at = pw.DateTimeField(default=utcnow, index=True)
+    actor = pw.CharField(max_length=64)
+    action = pw.CharField(max_length=64)
+    entity = pw.CharField(max_length=32)
+    entity_id = pw.CharField(max_length=64, null=True)
+    before = pw.TextField(null=True)
+    after = pw.TextField(null=True)
+
+    class Meta:
+        indexes = ((("entity", "entity_id", "at"), False),)
+
+    def before_data(self) -> Any:
+        return json.loads(self.before) if self.before else None
+
+    def after_data(self) -> Any:
+        return json.loads(self.after) if self.after else None
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    SchemaMeta, TaxClass, CustomerGroup, Customer, Address, Membership, Category,
+    CategoryAccess, CategoryDiscount, GroupRuleSet, Product, Order, OrderLine, RewardPointEntry, Review,
+    ReviewEvent, Notification, AuditEntry,
+]
