@@ -1,4 +1,8 @@
-"""Fixtures for the data-layer tests.
+"""Fixtures shared by the two test folders, and the ``tui`` marker.
+
+tests/datalayer/ holds the data-layer and command-line tests, tests/tui/ the
+Pilot and snapshot tests of the TUI.  Everything under tests/tui/ is marked
+``tui``, so ``pytest -m "not tui"`` runs the data layer alone.
 
 ``database`` runs a test on SQLite (a fresh file) and, when the environment
 variable ``BACKROOM_TEST_DATABASES`` lists server URLs (comma-separated),
@@ -20,6 +24,16 @@ from backroom import models
 SERVER_URLS = [u.strip() for u in os.environ.get("BACKROOM_TEST_DATABASES", "").split(",") if u.strip()]
 ONLY_SERVERS = os.environ.get("BACKROOM_TEST_ONLY_SERVERS") == "1"
 ENGINES = ([] if ONLY_SERVERS else ["sqlite"]) + SERVER_URLS
+
+
+TUI_DIR = Path(__file__).parent / "tui"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if item.path.is_relative_to(TUI_DIR):
+            item.add_marker(pytest.mark.tui)
 
 
 def _engine_id(url: str) -> str:

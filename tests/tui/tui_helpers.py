@@ -1,0 +1,195 @@
+"""Shared helpers for the TUI tests: a fresh seeded database, the app, and
+waiting until background workers and debounce timers have finished."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any, Iterable
+
+
+import pytest
+from textual import events
+from textual.app import App
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.screen import Screen
+from textual.widgets import Input
+from textual.worker import WorkerState
+
+from backroom import models
+from backroom.tui.app import BackroomApp
+
+# A snapshot must not depend on when it is taken: a blinking cursor is shown
+# or not depending on how loaded the machine is (a CI run failed on that).
+# In tests, a focused input's cursor stays visible.
+Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]
+
+TODAY = dt.datetime(2025, 1, 1, 12, 0, 0)
+DB_LABEL = "sqlite:///backroom-test.db"
+
+
+def make_db(tmp_path: Path, customers: int = 60) -> None:
+    """A fresh SQLite database with deterministic demo customers."""
+    models.connect(f"sqlite:///{tmp_path / 'tui.db'}")
+    models.set_actor("tester")
+    if customers:
+        models.seed(customers, rng_seed=1, today=TODAY)
+
+
+class DrivenApp(BackroomApp):
+    """Backroom as the tests drive it.  Textual's Pilot follows each key it
+    presses with two pauses until the process looks idle, at least 20 ms
+    each and more while anything renders; here a key is followed by waiting
+    until the app has handled it: its messages, and the layout and render
+    they need.  Workers and debounce timers a key starts run on, as they do
+    for a typist; settle() waits for them."""
+
+    async def _press_keys(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            if key.startswith("wait:"):
+                await super()._press_keys([key])
+                continue
+            # The key event as Textual's Pilot makes it.
+            if len(key) == 1 and not key.isalnum():
+                key = _character_to_key(key)
+            try:
+                char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+            except KeyError:
+                char = key if len(key) == 1 else None
+            event = events.Key(key, char)
+            event.set_sender(self)
+            self.post_message(event)
+            await self.animator.wait_until_complete()
+            await until_quiet(self, workers=False, timers=False)
+
+
+def make_app() -> BackroomApp:
+    return DrivenApp(db_label=DB_LABEL)
+
+
+# settle() waits for one-shot timers due within this many seconds (the
+# screens' debounces, Textual's short effects) but not for longer ones: a
+# notification expires after seconds, and the tests read notifications.
+SHORT_TIMER = 1.0
+SETTLE_TIMEOUT = 30.0
+
+
+def pending_work(app: App, *, workers: bool = True, timers: bool = True) -> str | None:
+    """What the app still has to do, or None when it is quiet: a message
+    queued or being handled, a callback waiting for the next refresh, an
+    animation running, and unless told otherwise a worker running or a
+    short timer (a debounce) pending."""
+    if workers:
+        for worker in app.workers:
+            if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+                return f"worker {worker.name!r}"
+    if app.animator._animations:
+        return "an animation"
+    for node in (app, *app.screen_stack, *app._registry):
+        queue = node.__dict__.get("_message_queue")
+        # A message counts until its handler has returned (task_done).
+        if queue is not None and (queue.qsize() or getattr(queue, "_unfinished_tasks", 0)):
+            return f"messages of {node!r}"
+        if node._next_callbacks or (isinstance(node, Screen) and node._callbacks):
+            return f"callbacks of {node!r}"
+        if timers:
+            for timer in list(node._timers):
+                task = timer._task
+                if timer._repeat == 0 and timer._interval <= SHORT_TIMER and task is not None and not task.done():
+                    return f"timer {timer.name!r} of {node!r}"
+    return None
+
+
+async def until_quiet(app: App, *, workers: bool = True, timers: bool = True,
+                      timeout: float = SETTLE_TIMEOUT) -> None:
+    """Wait until :func:`pending_work` finds nothing, the screen laid out and
+    rendered (which may start more work).  Fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        await asyncio.sleep(0)
+        pending = pending_work(app, workers=workers, timers=timers)
+        if pending is None:
+            app.screen._on_timer_update()  # what Textual's refresh timer would do next
+            pending = pending_work(app, workers=workers, timers=timers)
+            if pending is None:
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the app did not settle in {timeout:.0f}s: {pending}")
+        if pending.startswith("worker"):
+            await asyncio.wait([asyncio.ensure_future(app.workers.wait_for_complete())],
+                               timeout=max(0.0, deadline - time.monotonic()))
+        elif pending.startswith("timer"):
+            await asyncio.sleep(0.005)
+
+
+async def settle(pilot: Any, rounds: int = 3, wait: float = 0.0) -> None:
+    """Wait until the app is quiet: every queued message handled, every
+    worker finished (a finished worker may start another), every debounce
+    timer fired, and the screen laid out.
+
+    ``rounds`` and ``wait`` are no longer needed (the fixed rounds and
+    pauses they set are replaced by waiting for the work itself) and are
+    accepted for the callers that still pass them."""
+    await until_quiet(pilot.app)
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    await pilot.press(*[_key(ch) for ch in text])
+
+
+def _key(ch: str) -> str:
+    return {" ": "space", "/": "slash", ".": "full_stop", "-": "minus", "_": "underscore",
+            "@": "at"}.get(ch, ch)
+
+
+async def clear_input(pilot: Any) -> None:
+    """Empty the focused input."""
+    await pilot.press("end", "ctrl+u")
+
+
+async def highlight_group(pilot: Any, code: str) -> None:
+    """Move the groups list's cursor to ``code`` with the arrow keys."""
+    screen = pilot.app.screen
+    await pilot.press("ctrl+home")
+    for _ in range(len(screen.rows) + 1):
+        row = screen.current()
+        if row is not None and row.code == code:
+            return
+        await pilot.press("down")
+    raise AssertionError(f"group {code!r} not in the list")
+
+
+def notifications(app: Any) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def group(code: str) -> models.CustomerGroup:
+    return models.CustomerGroup.get(models.CustomerGroup.code == code)
+
+
+def audit_actions(entity_id: int) -> list[str]:
+    return [a.action for a in models.AuditEntry.select()
+            .where((models.AuditEntry.entity == "group") & (models.AuditEntry.entity_id == str(entity_id)))
+            .order_by(models.AuditEntry.id)]
+
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+def take_snapshot(snap_compare: Any, size: tuple[int, int], *steps: Any, wait: float = 0.0) -> None:
+    """Assert the snapshot of the app after ``steps``: keys to press, or
+    async callables taking the pilot; everything settles after each."""
+
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        for step in steps:
+            if callable(step):
+                await step(pilot)
+            else:
+                await pilot.press(step)
+            await settle(pilot, wait=wait)
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
