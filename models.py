@@ -3011,3 +3011,126 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
                                f"(SELECT MAX(id) FROM {table}))")
         audit("seed", "database", None, after=counts, actor=actor)
     return counts
+
+
+# --- added for the group and grants screens ---
+# What the screens and the command line ask of the data layer instead of
+# reading the models themselves (nothing above was changed for them).
+
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (pw.PeeweeException,)
+"""What a failing database (or its driver, as Peewee wraps it) raises, as
+opposed to an operation's own :class:`BackroomError`: for ``except``."""
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the database rather than an operation's checks."""
+    return isinstance(exc, DATABASE_ERRORS)
+
+
+def release_connection() -> None:
+    """Close the calling thread's connection, if it has one (Peewee keeps one
+    per thread, so a worker thread's would stay open after it ends).  Best
+    effort: never raises."""
+    try:
+        db.close()
+    except Exception:  # noqa: BLE001 - not connected, or closed meanwhile
+        pass
+
+
+def has_customers() -> bool:
+    """Whether the database has any customer at all."""
+    return Customer.select(Customer.id).exists()
+
+
+@dataclasses.dataclass(frozen=True)
+class ProductChoice:
+    """A product as a picker lists it."""
+
+    id: int
+    name: str
+    category: str
+
+
+def product_choices() -> list[ProductChoice]:
+    """Every product with its category's name, by product name."""
+    q = (Product.select(Product.id, Product.name, Category.name).join(Category)
+         .order_by(Product.name, Product.id))
+    return [ProductChoice(pid, name, category) for pid, name, category in q.tuples()]
+
+
+def find_customer(key: str) -> CustomerRow | None:
+    """The customer an admin means by an id typed as ``12`` or ``#12``, as a
+    list row; None when ``key`` is not an id or nobody has it."""
+    key = key.strip().lstrip("#")
+    if not (key.isascii() and key.isdigit()) or int(key) > 2 ** 63 - 1:
+        return None
+    rows = customer_page(_IdsIn(Customer.select(Customer.id).where(Customer.id == int(key))),  # type: ignore[arg-type]
+                         limit=1)
+    return rows[0] if rows else None
+
+
+def group_row(group_id: int) -> GroupRow:
+    """One group as :func:`list_groups` shows it, with its member count.
+    :class:`NotFoundError` if it is gone."""
+    g = get_group(group_id)
+    tax = TaxClass.get_or_none(TaxClass.id == g.tax_class_id) if g.tax_class_id is not None else None
+    return GroupRow(id=g.id, code=g.code, name=g.name, description=g.description,
+                    tax_class=tax.name if tax is not None else "", tax_class_id=g.tax_class_id,
+                    discount_percent=Decimal(g.discount_percent), free_shipping=g.free_shipping,
+                    hidden=g.hidden, is_system=g.is_system, version=g.version,
+                    member_count=group_member_count(g.id))
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupPermissions:
+    """What an admin may do with a group.  Each ``*_refused`` is "" when they
+    may, else why not, in a sentence for them; the operations refuse the same
+    things (with :class:`LockedError`)."""
+
+    edit_refused: str = ""  # its fields and members
+    delete_refused: str = ""
+    rules_refused: str = ""
+    # The group stands for the visitors who are not logged in (Guest): its
+    # Access ticks, which say what visitors may see, are all that may change.
+    visitors: bool = False
+
+    @property
+    def can_edit(self) -> bool:
+        return not self.edit_refused
+
+    @property
+    def can_delete(self) -> bool:
+        return not self.delete_refused
+
+    @property
+    def can_have_rules(self) -> bool:
+        return not self.rules_refused
+
+
+def group_permissions(group: GroupRow | CustomerGroup) -> GroupPermissions:
+    """What may be done with ``group`` (a row of :func:`list_groups` or
+    :func:`group_row`, or a group) and why not.  Reads nothing."""
+    name = clean_line(group.name)
+    if group.is_system:
+        locked = f"{name} is a system group: it can be viewed but not edited or deleted."
+        return GroupPermissions(edit_refused=locked, delete_refused=locked,
+                                rules_refused=f"{name} is a system group: it takes no rules.",
+                                visitors=group.code == "guest")
+    if group.code == "general":
+        return GroupPermissions(
+            delete_refused="General is the default group for new customers: it cannot be deleted.")
+    return GroupPermissions()
+
+
+SELECTABLE_ROWS: dict[str, type[BaseModel]] = {"customers": Customer, "reviews": Review}
+"""What a :class:`Selection` can select, by the name the functions below take."""
+
+
+def count_selection(sel: Selection, rows: str = "customers") -> int:
+    """How many ``rows`` (customers or reviews) the selection holds."""
+    return sel.count(SELECTABLE_ROWS[rows])
+
+
+def which_selected(sel: Selection, ids: Sequence[int], rows: str = "customers") -> set[int]:
+    """Which of ``ids`` (``rows`` on screen: customers or reviews) the selection holds."""
+    return selected_among(sel, ids, SELECTABLE_ROWS[rows])
