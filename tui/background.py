@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, TypeVar
 
-import peewee as pw
 from textual.worker import Worker
 
 from backroom import models
@@ -23,18 +22,16 @@ def error_message(exc: BaseException) -> str:
     """One line for the admin: the operation's own message, or the database's."""
     if isinstance(exc, models.BackroomError):
         return str(exc)
-    if isinstance(exc, (pw.PeeweeException, pw.DatabaseError)):
+    if models.is_database_error(exc):
         return f"Database error: {models.first_line(exc)}"
     return f"Unexpected error: {exc.__class__.__name__}: {exc}"
 
 
 def _release_connection() -> None:
-    """Close this worker thread's connection (Peewee keeps one per thread)."""
+    """Close this worker thread's connection to the database (the event
+    loop's, in the main thread, stays open)."""
     if threading.current_thread() is not threading.main_thread():
-        try:
-            models.db.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
+        models.release_connection()
 
 
 class Background:

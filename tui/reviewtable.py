@@ -47,7 +47,7 @@ class ReviewTable(WindowedTable):
         Binding("end,ctrl+end", "go_last", "Last review", show=False),
     ]
 
-    MODEL = models.Review
+    ROWS = "reviews"
 
     class Status(Message):
         """The counts or the position changed."""
