@@ -165,9 +165,9 @@ class AccessScreen(Screen[bool], Background):
     def compose(self) -> ComposeResult:
         yield Header()
         yield AreaBar()
-        guest = self.group.code == "guest"
+        visitors = models.group_permissions(self.group).visitors
         yield Label("Visitors who are not logged in see the open categories and the restricted ones "
-                    "ticked here." if guest else "Members of this group may see the ticked restricted "
+                    "ticked here." if visitors else "Members of this group may see the ticked restricted "
                     "categories.", classes="access-intro")
         yield AccessEditor(self.group.id, with_discount=False, id="access-editor")
         yield Label("space tick · ctrl+t restrict/open the category · ctrl+s save · esc back", classes="hint keys")
@@ -238,9 +238,7 @@ class ExplainScreen(Screen[None], Background):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        products = [(plain(f"{p.name} · {p.category.name}"), f"p:{p.id}")
-                    for p in models.Product.select(models.Product, models.Category)
-                    .join(models.Category).order_by(models.Product.name)]
+        products = [(plain(f"{p.name} · {p.category}"), f"p:{p.id}") for p in models.product_choices()]
         cats = [(plain(f"Category: {c.name}"), f"c:{c.id}") for c in models.categories()]
         yield Header()
         yield AreaBar()
@@ -279,12 +277,8 @@ class ExplainScreen(Screen[None], Background):
         text = text.strip()
 
         def job() -> list[models.CustomerRow]:
-            found: list[models.CustomerRow] = []
-            key = text.lstrip("#")
-            if key.isdigit():
-                c = models.Customer.get_or_none(models.Customer.id == int(key))
-                if c is not None:
-                    found.append(models.customer_page(_ById(c.id), limit=1)[0])  # type: ignore[arg-type]
+            by_id = models.find_customer(text)
+            found = [by_id] if by_id is not None else []
             if text:
                 try:
                     flt = models.build_filter(text=text)
@@ -368,16 +362,6 @@ class ExplainScreen(Screen[None], Background):
 
     def action_product(self) -> None:
         self.query_one("#explain-product", Select).focus()
-
-
-class _ById:
-    """A filter for customer_page: one customer by id."""
-
-    def __init__(self, customer_id: int) -> None:
-        self.customer_id = customer_id
-
-    def expression(self) -> Any:
-        return models.Customer.id == self.customer_id
 
 
 def explanation_text(e: models.Explanation) -> Text:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
 from typing import Any
 
 from rich.text import Text
@@ -32,10 +31,6 @@ GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
 RIGHT_ALIGNED = {"members", "discount"}
 
 
-def locked_message(name: str) -> str:
-    return f"{models.clean_line(name)} is a system group: it can be viewed but not edited or deleted."
-
-
 def delete_question(row: models.GroupRow) -> Text:
     text = Text("Delete the group ")
     text.append(models.clean_line(row.name), style="bold")
@@ -47,19 +42,25 @@ def delete_question(row: models.GroupRow) -> Text:
 
 
 class GroupActions(Background):
-    """Edit and Delete as the list and the View screen both offer them."""
+    """Edit, Delete, Access and Rules as the list and the View screen both
+    offer them; what a group allows is the data layer's to say."""
+
+    def _refuse(self, reason: str, title: str) -> bool:
+        """Say why not, if there is a reason; True if there was."""
+        if reason:
+            screen: Any = self
+            screen.notify(reason, title=title, severity="warning", markup=False)
+        return bool(reason)
 
     def edit_group(self, row: models.GroupRow) -> None:
-        screen: Any = self
-        if row.is_system:
-            screen.notify(locked_message(row.name), title="Cannot edit", severity="warning", markup=False)
+        if self._refuse(models.group_permissions(row).edit_refused, "Cannot edit"):
             return
+        screen: Any = self
         screen.app.push_screen(GroupFormScreen(row.id), self.after_edit)
 
     def delete_group(self, row: models.GroupRow) -> None:
         screen: Any = self
-        if row.is_system:
-            screen.notify(locked_message(row.name), title="Cannot delete", severity="warning", markup=False)
+        if self._refuse(models.group_permissions(row).delete_refused, "Cannot delete"):
             return
 
         def answered(yes: bool | None) -> None:
@@ -81,22 +82,19 @@ class GroupActions(Background):
         """Called when the Add/Edit form closes with the saved group's id (or None)."""
 
     def edit_access(self, row: models.GroupRow) -> None:
-        """Guest: the access-only editor (Guest is otherwise locked); any other
-        group: its form, on the Access tab."""
+        """The visitors' group (Guest, otherwise locked): the access-only
+        editor; any other group: its form, on the Access tab."""
         screen: Any = self
-        if row.code == "guest":
+        allowed = models.group_permissions(row)
+        if allowed.visitors:
             screen.app.push_screen(AccessScreen(row.id))
-        elif row.is_system:
-            screen.notify(locked_message(row.name), title="Cannot edit", severity="warning", markup=False)
-        else:
+        elif not self._refuse(allowed.edit_refused, "Cannot edit"):
             screen.app.push_screen(GroupFormScreen(row.id, tab="access"), self.after_edit)
 
     def edit_rules(self, row: models.GroupRow) -> None:
-        screen: Any = self
-        if row.is_system:
-            screen.notify(f"{models.clean_line(row.name)} is a system group: it takes no rules.",
-                          title="Cannot edit", severity="warning", markup=False)
+        if self._refuse(models.group_permissions(row).rules_refused, "Cannot edit"):
             return
+        screen: Any = self
         screen.app.push_screen(RulesScreen(row.id))
 
 
@@ -555,16 +553,7 @@ class GroupViewScreen(Screen, GroupActions):
     def load(self) -> None:
         gid = self.group_id
 
-        def job() -> models.GroupRow:
-            g = models.get_group(gid)
-            tax = g.tax_class.name if g.tax_class_id is not None else ""
-            return models.GroupRow(
-                id=g.id, code=g.code, name=g.name, description=g.description, tax_class=tax,
-                tax_class_id=g.tax_class_id, discount_percent=Decimal(g.discount_percent),
-                free_shipping=g.free_shipping, hidden=g.hidden, is_system=g.is_system, version=g.version,
-                member_count=models.group_member_count(gid))
-
-        self.run_job(job, self.show, name="group")
+        self.run_job(lambda: models.group_row(gid), self.show, name="group")
 
     def show(self, row: models.GroupRow) -> None:
         self.row = row
