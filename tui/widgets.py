@@ -23,6 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from backroom import models
+from backroom.tui.background import Background
 from backroom.tui.window import Reader, Window, WindowedTable
 
 DEBOUNCE_SECONDS = 0.15
@@ -211,9 +212,10 @@ class DebouncedFilter(Vertical):
         raise NotImplementedError
 
 
-class FilterBar(DebouncedFilter):
+class FilterBar(DebouncedFilter, Background):
     """Inputs for narrowing a customer list.  Posts :class:`FilterBar.Changed`
-    with a parsed filter once typing pauses; errors are shown per field."""
+    with a parsed filter once typing pauses; errors are shown per field.
+    The group codes offered are given, or set later with :meth:`set_groups`."""
 
     class Changed(Message):
         def __init__(self, bar: "FilterBar", customer_filter: models.CustomerFilter) -> None:
@@ -231,6 +233,12 @@ class FilterBar(DebouncedFilter):
         self.full = full
         self.group_codes = list(groups)
         self.filter = models.CustomerFilter()
+
+    def set_groups(self, codes: Iterable[str]) -> None:
+        """Offer these group codes in the Group field (read by the screen in a worker)."""
+        self.group_codes = list(codes)
+        if self.full:
+            self.query_one("#f-group", Select).set_options([(c, c) for c in self.group_codes])
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filter-row"):
@@ -267,20 +275,27 @@ class FilterBar(DebouncedFilter):
         return out
 
     def apply(self) -> None:
-        """Parse what is typed now and, if it is valid and new, post Changed."""
+        """Parse what is typed now (in a worker: a group code is looked up)
+        and, if it is valid and new, post Changed."""
         self._applying()
+        values = self.values()
+        self.run_job(lambda: models.build_filter(**values), self._parsed, name="filter", failed=self._invalid)
+
+    def _parsed(self, flt: models.CustomerFilter) -> None:
         error = self.query_one("#filter-error", Label)
-        try:
-            flt = models.build_filter(**self.values())
-        except models.ValidationError as exc:
-            error.update("; ".join(f"{FILTER_LABELS.get(k, k)}: {v}" for k, v in exc.errors.items()))
-            error.display = True
-            return
         error.update("")
         error.display = False
         if flt != self.filter:
             self.filter = flt
             self.post_message(self.Changed(self, flt))
+
+    def _invalid(self, exc: BaseException) -> None:
+        if not isinstance(exc, models.ValidationError):
+            self.job_failed(exc)
+            return
+        error = self.query_one("#filter-error", Label)
+        error.update("; ".join(f"{FILTER_LABELS.get(k, k)}: {v}" for k, v in exc.errors.items()))
+        error.display = True
 
 
 # --------------------------------------------------------------------------
