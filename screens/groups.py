@@ -428,15 +428,15 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
                 or self.access_editor.values() != self._initial_access)
 
     # -- messages ------------------------------------------------------------
-    @on(FilterBar.Changed)
+    @on(FilterBar.Changed, "#member-filter")
     def filter_changed(self, event: FilterBar.Changed) -> None:
         self.table.set_filter(event.filter)
 
-    @on(FilterBar.Submitted)
+    @on(FilterBar.Submitted, "#member-filter")
     def filter_submitted(self) -> None:
         self.table.focus()
 
-    @on(CustomerTable.Status)
+    @on(CustomerTable.Status, "#members")
     def status_changed(self, event: CustomerTable.Status) -> None:
         self.query_one("#selection-status", Label).update(event.table.status_text())
 
@@ -621,20 +621,20 @@ class GroupViewScreen(Screen, GroupActions):
         text.append(models.clean_line(row.description.replace("\n", " ")))
         self.query_one("#group-details", Static).update(text)
 
-    @on(FilterBar.Changed)
+    @on(FilterBar.Changed, "#member-filter")
     def filter_changed(self, event: FilterBar.Changed) -> None:
         flt = dataclasses.replace(event.filter, group_id=self.group_id)
         self.query_one("#members", CustomerTable).set_filter(flt)
 
-    @on(FilterBar.Submitted)
+    @on(FilterBar.Submitted, "#member-filter")
     def filter_submitted(self) -> None:
         self.query_one("#members", CustomerTable).focus()
 
-    @on(CustomerTable.Status)
+    @on(CustomerTable.Status, "#members")
     def status_changed(self, event: CustomerTable.Status) -> None:
         self.query_one("#members-status", Label).update(event.table.status_text())
 
-    @on(CustomerTable.Opened)
+    @on(CustomerTable.Opened, "#members")
     def open_customer(self, event: CustomerTable.Opened) -> None:
         """Enter on a member: the customer screen, on this mode's stack (Esc comes back here)."""
         self.app.push_screen(CustomerScreen(event.customer_id))

@@ -196,7 +196,7 @@ class DebouncedFilter(Vertical):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.apply()
-        self.post_message(self.Submitted())  # type: ignore[attr-defined]
+        self.post_message(self.Submitted(self))  # type: ignore[attr-defined]
 
     def _cancel_pending(self) -> None:
         if self._timer is not None:
@@ -218,13 +218,27 @@ class FilterBar(DebouncedFilter, Background):
     The group codes offered are given, or set later with :meth:`set_groups`."""
 
     class Changed(Message):
+        """What is typed is valid and narrows the list differently: ``filter``."""
+
         def __init__(self, bar: "FilterBar", customer_filter: models.CustomerFilter) -> None:
             super().__init__()
             self.bar = bar
             self.filter = customer_filter
 
+        @property
+        def control(self) -> "FilterBar":
+            return self.bar
+
     class Submitted(Message):
         """Enter in a filter field: the owner usually moves focus to the list."""
+
+        def __init__(self, bar: "FilterBar") -> None:
+            super().__init__()
+            self.bar = bar
+
+        @property
+        def control(self) -> "FilterBar":
+            return self.bar
 
     QUICK = "f-text"
 
@@ -336,10 +350,21 @@ class CustomerTable(WindowedTable):
             super().__init__()
             self.table = table
 
+        @property
+        def control(self) -> "CustomerTable":
+            return self.table
+
     class Opened(Message):
-        def __init__(self, customer_id: int) -> None:
+        """Enter on a customer: open ``customer_id``."""
+
+        def __init__(self, table: "CustomerTable", customer_id: int) -> None:
             super().__init__()
+            self.table = table
             self.customer_id = customer_id
+
+        @property
+        def control(self) -> "CustomerTable":
+            return self.table
 
     def __init__(self, *, selectable: bool, selection: models.Selection | None = None,
                  customer_filter: models.CustomerFilter | None = None, sort: str = "name",
@@ -520,7 +545,7 @@ class CustomerTable(WindowedTable):
     def action_open(self) -> None:
         cid = self.current_id()
         if cid is not None:
-            self.post_message(self.Opened(cid))
+            self.post_message(self.Opened(self, cid))
 
     def status_text(self) -> str:
         """"N selected of M matching · row R" for the status line."""
