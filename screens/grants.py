@@ -276,7 +276,6 @@ class ExplainScreen(Screen[None], LoadsInBackground):
         super().__init__()
         self.customer_id: int | None = None
         self.customer_chosen = False
-        self.customer_label = ""
         self.explanation: models.Explanation | None = None
         self._timer: Timer | None = None
 
@@ -366,7 +365,6 @@ class ExplainScreen(Screen[None], LoadsInBackground):
     def choose(self, customer_id: int | None, label: str) -> None:
         self.customer_id = customer_id
         self.customer_chosen = True
-        self.customer_label = label
         self.query_one("#explain-chosen", Label).update(plain(f"Explaining for: {label}"))
         if self.query_one("#explain-product", Select).value is Select.NULL:
             self.query_one("#explain-product", Select).focus()

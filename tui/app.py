@@ -69,7 +69,6 @@ class BackroomApp(App[None]):
     def __init__(self, db_label: str = "") -> None:
         super().__init__()
         self.stylesheet.__class__ = _KeptStylesheet
-        self.db_label = db_label
         self.sub_title = db_label
 
     def format_title(self, title: str, sub_title: str):  # type: ignore[override]
