@@ -14,6 +14,7 @@ from backroom import models
 from backroom.screens.customers import CustomerScreen
 from backroom.screens import groups as groups_screens
 from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
+from textual import events
 from textual.widgets import Footer, Input, Label, TabbedContent
 from textual.widgets._footer import FooterKey
 from backroom.tui.widgets import ConfirmModal, CustomerTable
@@ -571,6 +572,27 @@ async def test_escape_closes_a_form_still_loading_and_other_areas_stay_reachable
         assert isinstance(form, GroupFormScreen)
         assert form.query_one("#code", Input).value == "ab"
         assert form.focused is form.query_one("#code", Input)
+
+
+def burst(app, *keys: str) -> None:
+    """Keys as a terminal sends a burst of them (type-ahead over a slow SSH
+    link, a paste): all at once, none waiting for the one before."""
+    for key in keys:
+        event = events.Key(key, " " if key == "space" else key if len(key) == 1 else None)
+        event.set_sender(app)
+        app.post_message(event)
+
+
+async def test_a_burst_of_keys_lands_where_it_was_typed(tmp_path):
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # "a" opens the form; the rest must reach it, not the list behind it.
+        burst(app, "a", *"vip", "tab", *"VIP", "space", *"test", "ctrl+s")
+        await settle(pilot, wait=0.3)
+        assert isinstance(app.screen, GroupViewScreen)
+    assert group("vip").name == "VIP test"
 
 
 async def test_general_cannot_be_deleted(tmp_path):

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupsScreen
 from backroom.screens.reviews import ReviewsScreen
-from backroom.tui.background import LoadsInBackground
+from backroom.tui.keys import KeyHandled, KeyQueue
 from backroom.tui.widgets import AREAS
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -70,6 +70,7 @@ class BackroomApp(App[None]):
         super().__init__()
         self.stylesheet.__class__ = _KeptStylesheet
         self.sub_title = db_label
+        self.key_queue = KeyQueue(self)
 
     def format_title(self, title: str, sub_title: str):  # type: ignore[override]
         """"Backroom · <screen>" — and the database, so it is always clear which one."""
@@ -81,30 +82,16 @@ class BackroomApp(App[None]):
         self.switch_mode("groups")
 
     async def on_event(self, event: events.Event) -> None:
-        """A key typed while the screen in front is still loading waits for it
-        (see LoadsInBackground), unless a priority binding (F2-F4, Ctrl+P,
-        Ctrl+Q) takes it."""
-        screen = self.screen if isinstance(event, events.Key) and not event.is_forwarded else None
-        if isinstance(screen, LoadsInBackground):
-            assert isinstance(event, events.Key)
-            if screen.is_replay(event):
-                target = self.focused or screen
-                await super().on_event(event)  # sends it to ``target``
-                target.post_message(LoadsInBackground.KeyHandled(screen, event))
-                return
-            if screen.holds(event) and not self._has_priority(screen, event.key):
-                screen.hold(event)
-                return
+        """Every key goes through the key queue: one at a time, in order,
+        held for a screen that is still loading (see tui/keys.py)."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.key_queue.route(event, super().on_event)
+            return
         await super().on_event(event)
 
-    @staticmethod
-    def _has_priority(screen: Screen, key: str) -> bool:
-        active = screen.active_bindings.get(key)
-        return bool(active and active.binding.priority)
-
-    @on(LoadsInBackground.KeyHandled)
-    def key_handled(self, message: LoadsInBackground.KeyHandled) -> None:
-        message.screen.key_handled(message.key)
+    @on(KeyHandled)
+    def key_handled(self, message: KeyHandled) -> None:
+        self.key_queue.handled(message.key)
 
     def action_area(self, mode: str) -> None:
         """Show an area (keeping whatever was open in the others)."""

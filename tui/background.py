@@ -12,15 +12,13 @@ it is loading, and holds the keys typed meanwhile until its data is in.
 
 from __future__ import annotations
 
-import collections
 import threading
 from typing import Any, Callable, TypeVar
 
-from textual import events
-from textual.message import Message
 from textual.worker import Worker
 
 from backroom import models
+from backroom.tui.keys import HoldsKeys
 
 T = TypeVar("T")
 
@@ -83,92 +81,27 @@ class Background:
         node.notify(error_message(exc), title="Could not complete", severity="error", markup=False)
 
 
-class LoadsInBackground(Background):
+class LoadsInBackground(Background, HoldsKeys):
     """Mixin for a screen whose data is read in a worker once it has opened,
-    so that opening it never waits on the database.
+    so that opening it never waits on the database.  Until it calls
+    :meth:`loaded`, the keys typed are held for it (see :mod:`tui.keys`):
+    neither lost nor sent to a half-filled form."""
 
-    Until the screen calls :meth:`loaded`, the keys typed are held, neither
-    lost nor sent to a half-filled form: the app asks :meth:`holds` about
-    every key while the screen is in front.  Then they are replayed in
-    order, one at a time, to whatever has focus, as if typed then: the next
-    one only once the last has been handled (a Tab has moved the focus), which
-    the app tells by a :class:`KeyHandled` message sent up behind the key.
-    Keys the app binds with priority (F2-F4, Ctrl+P, Ctrl+Q) work meanwhile,
-    and Escape is not held: a screen still loading closes on it.
-    """
-
-    # If a key's KeyHandled never comes back (its widget was removed on the
-    # way), the next key is replayed anyway after this long.
-    REPLAY_TIMEOUT = 0.5
-
-    class KeyHandled(Message):
-        """Sent to the widget a replayed key went to, right behind the key:
-        it reaches the app once the key has been handled on the way up."""
-
-        def __init__(self, screen: "LoadsInBackground", key: events.Key) -> None:
-            super().__init__()
-            self.screen = screen
-            self.key = key
-
-        @property
-        def control(self) -> Any:
-            return self.screen
-
-    is_loaded = False
-
-    def _held(self) -> dict[str, Any]:
-        return self.__dict__.setdefault("_held_keys", {"keys": collections.deque(), "replaying": None})
-
-    def is_replay(self, event: events.Key) -> bool:
-        """Whether ``event`` is the held key being replayed now."""
-        return event is self._held()["replaying"]
-
-    def holds(self, event: events.Key) -> bool:
-        """Whether ``event`` must wait: the screen is loading, or replaying
-        the keys held meanwhile."""
-        state = self._held()
-        if not self.is_loaded:
-            return event.key != "escape"
-        return bool(state["keys"]) or state["replaying"] is not None
-
-    def hold(self, event: events.Key) -> None:
-        self._held()["keys"].append((event.key, event.character))
+    @property
+    def is_loaded(self) -> bool:
+        return self.keys_ready
 
     def loaded(self) -> None:
-        """The screen has its data: replay the keys held meanwhile."""
-        self.is_loaded = True
+        """The screen has its data: the keys held meanwhile go on."""
+        self.keys_ready = True
         screen: Any = self
         screen.refresh_bindings()  # actions refused while loading are offered now
-        self._replay_next()
+        self.release_keys()
 
     def load_failed(self, exc: BaseException) -> None:
         """The screen's data could not be read: say why and close it (the
         keys held are dropped: what they were typed for is not there)."""
         self.job_failed(exc)
-        self._held()["keys"].clear()
+        self.drop_held_keys()
         screen: Any = self
         screen.dismiss(None)
-
-    def key_handled(self, event: events.Key) -> None:
-        """The replayed key ``event`` has been handled: on to the next."""
-        if self.is_replay(event):
-            self._replay_next()
-
-    def _replay_next(self) -> None:
-        screen: Any = self
-        state = self._held()
-        state["replaying"] = None
-        if not state["keys"] or not screen.is_attached:
-            return
-        if screen.app.screen is not screen:
-            return  # another screen is in front: go on when this one is back
-        key, character = state["keys"].popleft()
-        event = events.Key(key, character)
-        event.set_sender(screen.app)
-        state["replaying"] = event
-        screen.app.post_message(event)
-        screen.set_timer(self.REPLAY_TIMEOUT, lambda: self.key_handled(event))
-
-    def _on_screen_resume(self) -> None:
-        if self.is_loaded and self._held()["replaying"] is None:
-            self._replay_next()
