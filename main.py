@@ -14,8 +14,6 @@ import time
 from importlib import metadata
 from typing import Sequence
 
-import peewee as pw
-
 from backroom import models
 
 EXIT_ERROR = 1
@@ -214,7 +212,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_rules_apply(args)
     if args.command == "outbox":
         return cmd_outbox_export(args)
-    if args.command == "demo" and not models.Customer.select().exists() and args.customers:
+    if args.command == "demo" and args.customers and not models.has_customers():
         models.seed(args.customers, rng_seed=1, progress=Progress("Making the demo database"))
     return cmd_tui(args, url)
 
@@ -224,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(argv)
     except models.BackroomError as exc:
         print(f"backroom: error: {exc}", file=sys.stderr)
-    except pw.PeeweeException as exc:
+    except models.DATABASE_ERRORS as exc:
         print(f"backroom: database error: {models.first_line(exc)}", file=sys.stderr)
     except OSError as exc:  # a file the admin named cannot be written
         print(f"backroom: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)

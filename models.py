@@ -38,6 +38,9 @@ from .datalayer.connection import (  # noqa: F401
     is_sqlite,
     is_mysql,
     is_postgres,
+    DATABASE_ERRORS,
+    is_database_error,
+    release_connection,
 )
 from .datalayer.tables import (  # noqa: F401
     utcnow,
@@ -105,6 +108,10 @@ from .datalayer.selection import (  # noqa: F401
     CustomerFilter,
     build_filter,
     Selection,
+    selected_among,
+    SELECTABLE_ROWS,
+    count_selection,
+    which_selected,
 )
 from .datalayer.access import (  # noqa: F401
     categories,
@@ -113,6 +120,8 @@ from .datalayer.access import (  # noqa: F401
     set_category_restricted,
     category_discounts,
     set_category_discount,
+    ProductChoice,
+    product_choices,
 )
 from .datalayer.groups import (  # noqa: F401
     CODE_RE,
@@ -126,6 +135,9 @@ from .datalayer.groups import (  # noqa: F401
     list_groups,
     group_member_count,
     tax_classes,
+    group_row,
+    GroupPermissions,
+    group_permissions,
 )
 from .datalayer.customers import (  # noqa: F401
     EMAIL_RE,
@@ -138,12 +150,13 @@ from .datalayer.customers import (  # noqa: F401
     customer_query,
     count_customers,
     customer_page,
-    selected_among,
     customer_groups,
     ADDRESS_LIMITS,
     get_addresses,
     save_addresses,
     set_default_group,
+    has_customers,
+    find_customer,
 )
 from .datalayer.passwords import (  # noqa: F401
     hash_password,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable
 
@@ -10,7 +11,7 @@ from .connection import db
 from .errors import NotFoundError, ValidationError
 from .lookup import _check_unlocked, get_group
 from .parsing import clean_line
-from .tables import Category, CategoryAccess, CategoryDiscount
+from .tables import Category, CategoryAccess, CategoryDiscount, Product
 
 
 def _clean_percent(raw: Any, field: str) -> Decimal:
@@ -91,3 +92,19 @@ def set_category_discount(group_id: int, category_id: int, percent: Any, *, acto
             CategoryDiscount.create(group=g.id, category=category_id, discount_percent=value)
         audit("group.category_discount", "group", g.id, before={"category_id": category_id, "discount": before},
               after={"category_id": category_id, "discount": value}, actor=actor)
+
+
+@dataclasses.dataclass(frozen=True)
+class ProductChoice:
+    """A product as a picker lists it."""
+
+    id: int
+    name: str
+    category: str
+
+
+def product_choices() -> list[ProductChoice]:
+    """Every product with its category's name, by product name."""
+    q = (Product.select(Product.id, Product.name, Category.name).join(Category)
+         .order_by(Product.name, Product.id))
+    return [ProductChoice(pid, name, category) for pid, name, category in q.tuples()]

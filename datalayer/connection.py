@@ -124,3 +124,23 @@ def is_mysql() -> bool:
 
 def is_postgres() -> bool:
     return isinstance(db.obj, pw.PostgresqlDatabase)
+
+
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (pw.PeeweeException,)
+"""What a failing database (or its driver, as Peewee wraps it) raises, as
+opposed to an operation's own :class:`BackroomError`: for ``except``."""
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """Whether ``exc`` came from the database rather than an operation's checks."""
+    return isinstance(exc, DATABASE_ERRORS)
+
+
+def release_connection() -> None:
+    """Close the calling thread's connection, if it has one (Peewee keeps one
+    per thread, so a worker thread's would stay open after it ends).  Best
+    effort: never raises."""
+    try:
+        db.close()
+    except Exception:  # noqa: BLE001 - not connected, or closed meanwhile
+        pass

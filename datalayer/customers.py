@@ -7,7 +7,7 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 import peewee as pw
 
@@ -18,14 +18,13 @@ from .groups import _check_assignable, _insert_members_from
 from .lookup import general_group, get_customer, get_group
 from .parsing import clean_line, has_control_chars, money
 from .passwords import _check_password, hash_password
-from .selection import CustomerFilter, Selection
+from .selection import CustomerFilter, _IdsIn
 from .tables import (
     ACCOUNT_TYPES,
     ADDRESS_KINDS,
     CUSTOMER_STATUSES,
     LANGUAGES,
     Address,
-    BaseModel,
     Customer,
     CustomerGroup,
     Membership,
@@ -245,17 +244,6 @@ def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered"
             for r in rows]
 
 
-def selected_among(sel: Selection, ids: Sequence[int], model: type[BaseModel] | None = None) -> set[int]:
-    """Which of ``ids`` (a page on screen) are in the selection."""
-    model = model or Customer
-    if not ids or sel.op == "none":
-        return set()
-    if sel.op == "all":
-        return set(ids)
-    q = sel.query(model.id, model=model).where(model.id.in_(list(ids)))
-    return {r[0] for r in q.tuples()}
-
-
 def customer_groups(customer_id: int) -> list[CustomerGroup]:
     return list(CustomerGroup.select().join(Membership, on=(Membership.group == CustomerGroup.id))
                 .where(Membership.customer == customer_id).order_by(CustomerGroup.name))
@@ -355,3 +343,19 @@ def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
         audit("customer.default_group", "customer", c.id, before={"default_group_id": before},
               after={"default_group_id": g.id}, actor=actor)
         return get_customer(c.id)
+
+
+def has_customers() -> bool:
+    """Whether the database has any customer at all."""
+    return Customer.select(Customer.id).exists()
+
+
+def find_customer(key: str) -> CustomerRow | None:
+    """The customer an admin means by an id typed as ``12`` or ``#12``, as a
+    list row; None when ``key`` is not an id or nobody has it."""
+    key = key.strip().lstrip("#")
+    if not (key.isascii() and key.isdigit()) or int(key) > 2 ** 63 - 1:
+        return None
+    rows = customer_page(_IdsIn(Customer.select(Customer.id).where(Customer.id == int(key))),  # type: ignore[arg-type]
+                         limit=1)
+    return rows[0] if rows else None

@@ -20,7 +20,7 @@ from .audit import audit, current_actor
 from .connection import db, is_mysql, is_postgres
 from .errors import ConflictError, LockedError, ValidationError
 from .lookup import _check_unlocked, general_group, get_group
-from .parsing import has_control_chars
+from .parsing import clean_line, has_control_chars
 from .selection import Selection
 from .tables import (
     CategoryAccess,
@@ -411,3 +411,56 @@ def group_member_count(group_id: int) -> int:
 
 def tax_classes() -> list[TaxClass]:
     return list(TaxClass.select().order_by(TaxClass.name))
+
+
+def group_row(group_id: int) -> GroupRow:
+    """One group as :func:`list_groups` shows it, with its member count.
+    :class:`NotFoundError` if it is gone."""
+    g = get_group(group_id)
+    tax = TaxClass.get_or_none(TaxClass.id == g.tax_class_id) if g.tax_class_id is not None else None
+    return GroupRow(id=g.id, code=g.code, name=g.name, description=g.description,
+                    tax_class=tax.name if tax is not None else "", tax_class_id=g.tax_class_id,
+                    discount_percent=Decimal(g.discount_percent), free_shipping=g.free_shipping,
+                    hidden=g.hidden, is_system=g.is_system, version=g.version,
+                    member_count=group_member_count(g.id))
+
+
+@dataclasses.dataclass(frozen=True)
+class GroupPermissions:
+    """What an admin may do with a group.  Each ``*_refused`` is "" when they
+    may, else why not, in a sentence for them; the operations refuse the same
+    things (with :class:`LockedError`)."""
+
+    edit_refused: str = ""  # its fields and members
+    delete_refused: str = ""
+    rules_refused: str = ""
+    # The group stands for the visitors who are not logged in (Guest): its
+    # Access ticks, which say what visitors may see, are all that may change.
+    visitors: bool = False
+
+    @property
+    def can_edit(self) -> bool:
+        return not self.edit_refused
+
+    @property
+    def can_delete(self) -> bool:
+        return not self.delete_refused
+
+    @property
+    def can_have_rules(self) -> bool:
+        return not self.rules_refused
+
+
+def group_permissions(group: GroupRow | CustomerGroup) -> GroupPermissions:
+    """What may be done with ``group`` (a row of :func:`list_groups` or
+    :func:`group_row`, or a group) and why not.  Reads nothing."""
+    name = clean_line(group.name)
+    if group.is_system:
+        locked = f"{name} is a system group: it can be viewed but not edited or deleted."
+        return GroupPermissions(edit_refused=locked, delete_refused=locked,
+                                rules_refused=f"{name} is a system group: it takes no rules.",
+                                visitors=group.code == "guest")
+    if group.code == "general":
+        return GroupPermissions(
+            delete_refused="General is the default group for new customers: it cannot be deleted.")
+    return GroupPermissions()

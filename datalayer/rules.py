@@ -19,7 +19,7 @@ from .errors import DateParseError, ValidationError
 from .groups import _insert_members_from, _remove_members_where
 from .lookup import _check_unlocked, get_group
 from .parsing import _RELATIVE_RE, clean_line, parse_date, parse_money
-from .selection import _day_start
+from .selection import _day_start, _IdsIn
 from .tables import (
     CUSTOMER_STATUSES,
     Address,
@@ -181,16 +181,6 @@ def preview_rules(group_id: int, *, today: dt.date | None = None, sample: int = 
     return RulePreview(g.id, g.code, joining.count(), leaving_ids.count(),
                        customer_page(join_flt, sort="name", limit=sample),  # type: ignore[arg-type]
                        customer_page(leave_flt, sort="name", limit=sample))  # type: ignore[arg-type]
-
-
-@dataclasses.dataclass(frozen=True)
-class _IdsIn:
-    """A filter for :func:`customer_page`: the customers a subquery yields."""
-
-    ids: pw.ModelSelect
-
-    def expression(self) -> pw.Expression:
-        return Customer.id.in_(self.ids)
 
 
 def apply_rules(group_id: int | None = None, *, dry_run: bool = False, today: dt.date | None = None,

@@ -6,14 +6,21 @@ import dataclasses
 import datetime as dt
 import functools
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import peewee as pw
 
 from .connection import db, is_postgres, is_sqlite
 from .errors import DateParseError, ValidationError
 from .parsing import parse_date, parse_money
-from .tables import CUSTOMER_STATUSES, BaseModel, Customer, CustomerGroup, Membership
+from .tables import (
+    CUSTOMER_STATUSES,
+    BaseModel,
+    Customer,
+    CustomerGroup,
+    Membership,
+    Review,
+)
 
 
 def _like_prefix(field: pw.Field, prefix: str) -> pw.Expression:
@@ -265,3 +272,38 @@ class Selection:
         if self.op in ("all", "none"):
             return self.op
         return {self.op: [a.describe() for a in self.args]}
+
+
+@dataclasses.dataclass(frozen=True)
+class _IdsIn:
+    """A filter for :func:`customer_page`: the customers a subquery yields."""
+
+    ids: pw.ModelSelect
+
+    def expression(self) -> pw.Expression:
+        return Customer.id.in_(self.ids)
+
+
+def selected_among(sel: Selection, ids: Sequence[int], model: type[BaseModel] | None = None) -> set[int]:
+    """Which of ``ids`` (a page on screen) are in the selection."""
+    model = model or Customer
+    if not ids or sel.op == "none":
+        return set()
+    if sel.op == "all":
+        return set(ids)
+    q = sel.query(model.id, model=model).where(model.id.in_(list(ids)))
+    return {r[0] for r in q.tuples()}
+
+
+SELECTABLE_ROWS: dict[str, type[BaseModel]] = {"customers": Customer, "reviews": Review}
+"""What a :class:`Selection` can select, by the name the functions below take."""
+
+
+def count_selection(sel: Selection, rows: str = "customers") -> int:
+    """How many ``rows`` (customers or reviews) the selection holds."""
+    return sel.count(SELECTABLE_ROWS[rows])
+
+
+def which_selected(sel: Selection, ids: Sequence[int], rows: str = "customers") -> set[int]:
+    """Which of ``ids`` (``rows`` on screen: customers or reviews) the selection holds."""
+    return selected_among(sel, ids, SELECTABLE_ROWS[rows])

@@ -3,6 +3,7 @@ discounts), the Explain view, the rules editor and the outbox."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, OptionList,
 from textual.widgets.option_list import Option
 
 from backroom import models
-from backroom.tui.background import Background, error_message
+from backroom.tui.background import Background, LoadsInBackground, error_message
 from backroom.tui.widgets import DEBOUNCE_SECONDS, AreaBar, ConfirmModal, Tick, date_text, money, plain
 
 
@@ -64,22 +65,37 @@ class AccessRow(Horizontal):
         self.query_one(f"#restricted-{self.category_id}", Label).update(restricted_text(restricted))
 
 
+@dataclasses.dataclass
+class Grants:
+    """What the Access editor shows: every category, those a group may see
+    (ticked) and its discount in each (none for a new group)."""
+
+    categories: list[models.Category]
+    ticked: set[int] = dataclasses.field(default_factory=set)
+    discounts: dict[int, Decimal] = dataclasses.field(default_factory=dict)
+
+
+def read_grants(group_id: int | None) -> Grants:
+    """The Access editor's data for ``group_id`` (None: a new group).  Reads
+    the database: call it in a worker."""
+    if group_id is None:
+        return Grants(models.categories())
+    return Grants(models.categories(), models.group_category_access(group_id), models.category_discounts(group_id))
+
+
 class AccessEditor(Vertical, Background):
     """A group's Access ticks (what its members may see) and, unless
-    ``with_discount`` is False, its discount % per category (blank: none)."""
+    ``with_discount`` is False, its discount % per category (blank: none).
+    Empty until its screen has read the :class:`Grants` and called :meth:`show`."""
 
     BINDINGS = [
         Binding("ctrl+t", "toggle_restricted", "Restrict/open category",
                 tooltip="Mark the highlighted category restricted, or open it to everyone (saved at once)"),
     ]
 
-    def __init__(self, group_id: int | None, *, with_discount: bool = True, id: str | None = None) -> None:
+    def __init__(self, *, with_discount: bool = True, id: str | None = None) -> None:
         super().__init__(id=id, classes="access-editor")
-        self.group_id = group_id
         self.with_discount = with_discount
-        self.cats = models.categories()
-        self.ticked = models.group_category_access(group_id) if group_id is not None else set()
-        self.discount_values = models.category_discounts(group_id) if group_id is not None else {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="access-row access-head"):
@@ -87,11 +103,21 @@ class AccessEditor(Vertical, Background):
             yield Label("Visibility", classes="access-restricted")
             if self.with_discount:
                 yield Label("Discount %", classes="access-discount-head")
-        with VerticalScroll(classes="access-rows"):
-            if not self.cats:
-                yield Label("There are no categories yet.", classes="hint")
-            for cat in self.cats:
-                yield AccessRow(cat, cat.id in self.ticked, self.discount_values.get(cat.id), self.with_discount)
+        yield VerticalScroll(classes="access-rows")
+
+    async def show(self, grants: Grants) -> None:
+        """One row per category, ticked and with its discount as ``grants`` says."""
+        rows = self.query_one(".access-rows", VerticalScroll)
+        await rows.remove_children()
+        if not grants.categories:
+            await rows.mount(Label("There are no categories yet.", classes="hint"))
+            return
+        await rows.mount_all([AccessRow(cat, cat.id in grants.ticked, grants.discounts.get(cat.id),
+                                        self.with_discount) for cat in grants.categories])
+
+    def first_tick(self) -> Tick | None:
+        ticks = list(self.query(Tick))
+        return ticks[0] if ticks else None
 
     def access(self) -> set[int]:
         """The ticked category ids."""
@@ -146,10 +172,11 @@ class AccessEditor(Vertical, Background):
         self.run_job(lambda: models.set_category_restricted(cid, restricted), done, name="restricted")
 
 
-class AccessScreen(Screen[bool], Background):
+class AccessScreen(Screen[bool], LoadsInBackground):
     """Access only, for Guest: its ticks say what visitors who are not logged
     in may see (Guest's other settings stay locked)."""
 
+    AUTO_FOCUS = None  # the first tick, once the categories are in
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save what this group may see"),
         Binding("escape", "cancel", "Back", tooltip="Close, asking before discarding changes"),
@@ -157,36 +184,52 @@ class AccessScreen(Screen[bool], Background):
 
     def __init__(self, group_id: int) -> None:
         super().__init__()
-        self.group = models.get_group(group_id)
-        self.title = f"Access: {models.clean_line(self.group.name)}"
+        self.group_id = group_id
+        self.title = "Access"
         self._initial: Any = None
         self.saving = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield AreaBar()
-        guest = self.group.code == "guest"
-        yield Label("Visitors who are not logged in see the open categories and the restricted ones "
-                    "ticked here." if guest else "Members of this group may see the ticked restricted "
-                    "categories.", classes="access-intro")
-        yield AccessEditor(self.group.id, with_discount=False, id="access-editor")
+        yield Label("", id="access-intro", classes="access-intro")
+        yield AccessEditor(with_discount=False, id="access-editor")
         yield Label("space tick · ctrl+t restrict/open the category · ctrl+s save · esc back", classes="hint keys")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.editor.loading = True
+        gid = self.group_id
+        self.run_job(lambda: (models.get_group(gid), read_grants(gid)), self.show, name="load",
+                     failed=self.load_failed)
+
+    async def show(self, found: tuple[models.CustomerGroup, Grants]) -> None:
+        group, grants = found
+        self.title = f"Access: {models.clean_line(group.name)}"
+        self.query_one("#access-intro", Label).update(
+            "Visitors who are not logged in see the open categories and the restricted ones ticked here."
+            if models.group_permissions(group).visitors
+            else "Members of this group may see the ticked restricted categories.")
+        await self.editor.show(grants)
+        self.editor.loading = False
         self._initial = self.editor.values()
-        ticks = list(self.query(Tick))
-        if ticks:
-            ticks[0].focus()
+        if (tick := self.editor.first_tick()) is not None:
+            tick.focus()
+        self.loaded()
 
     @property
     def editor(self) -> AccessEditor:
         return self.query_one(AccessEditor)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save":
+            return self.is_loaded or None  # not before there is something to save
+        return True
+
     def action_save(self) -> None:
-        if self.saving:
+        if self.saving or not self.is_loaded:
             return
-        gid, wanted = self.group.id, self.editor.access()
+        gid, wanted = self.group_id, self.editor.access()
         self.saving = True
 
         def done(_: Any) -> None:
@@ -202,7 +245,7 @@ class AccessScreen(Screen[bool], Background):
         self.run_job(lambda: models.set_category_access(gid, wanted), done, name="save", failed=failed)
 
     def action_cancel(self) -> None:
-        if self.editor.values() == self._initial:
+        if not self.is_loaded or self.editor.values() == self._initial:
             self.dismiss(False)
             return
         self.app.push_screen(ConfirmModal("Discard changes?", "You have unsaved changes. Discard them?",
@@ -217,7 +260,7 @@ class AccessScreen(Screen[bool], Background):
 GUEST_OPTION = "guest"
 
 
-class ExplainScreen(Screen[None], Background):
+class ExplainScreen(Screen[None], LoadsInBackground):
     """Pick a customer (or a visitor) and a product or category: what they
     see, the price they pay, and which group and rule decided it."""
 
@@ -229,19 +272,14 @@ class ExplainScreen(Screen[None], Background):
         Binding("ctrl+o", "product", "Product", tooltip="Choose the product or category"),
     ]
 
-    def __init__(self, customer_id: int | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.customer_id: int | None = customer_id
-        self.customer_chosen = customer_id is not None
-        self.customer_label = ""
+        self.customer_id: int | None = None
+        self.customer_chosen = False
         self.explanation: models.Explanation | None = None
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        products = [(plain(f"{p.name} · {p.category.name}"), f"p:{p.id}")
-                    for p in models.Product.select(models.Product, models.Category)
-                    .join(models.Category).order_by(models.Product.name)]
-        cats = [(plain(f"Category: {c.name}"), f"c:{c.id}") for c in models.categories()]
         yield Header()
         yield AreaBar()
         with Horizontal(classes="explain-row"):
@@ -250,8 +288,7 @@ class ExplainScreen(Screen[None], Background):
         yield OptionList(id="explain-matches", compact=True)
         with Horizontal(classes="explain-row"):
             yield Label("Product", classes="explain-label")
-            yield Select(products + cats, prompt="choose a product or category", id="explain-product",
-                         compact=True)
+            yield Select([], prompt="choose a product or category", id="explain-product", compact=True)
         yield Label("", id="explain-chosen", classes="status")
         with VerticalScroll(id="explain-body"):
             yield Static("Choose a customer (or Visitor) and a product or category.", id="explain-result")
@@ -259,13 +296,18 @@ class ExplainScreen(Screen[None], Background):
 
     def on_mount(self) -> None:
         self.search("")
-        if self.customer_id is not None:
-            cid = self.customer_id
-            self.run_job(lambda: models.get_customer(cid), self._customer_loaded, name="customer")
+        self.query_one("#explain-product", Select).loading = True
+        self.run_job(lambda: (models.product_choices(), models.categories()), self.show_choices, name="choices",
+                     failed=self.load_failed)
         self.query_one("#explain-customer", Input).focus()
 
-    def _customer_loaded(self, c: models.Customer) -> None:
-        self.choose(c.id, f"{c.full_name} <{c.email}>")
+    def show_choices(self, found: tuple[list[models.ProductChoice], list[models.Category]]) -> None:
+        products, categories = found
+        select = self.query_one("#explain-product", Select)
+        select.set_options([(plain(f"{p.name} · {p.category}"), f"p:{p.id}") for p in products]
+                           + [(plain(f"Category: {c.name}"), f"c:{c.id}") for c in categories])
+        select.loading = False
+        self.loaded()
 
     # -- searching ----------------------------------------------------------
     @on(Input.Changed, "#explain-customer")
@@ -279,12 +321,8 @@ class ExplainScreen(Screen[None], Background):
         text = text.strip()
 
         def job() -> list[models.CustomerRow]:
-            found: list[models.CustomerRow] = []
-            key = text.lstrip("#")
-            if key.isdigit():
-                c = models.Customer.get_or_none(models.Customer.id == int(key))
-                if c is not None:
-                    found.append(models.customer_page(_ById(c.id), limit=1)[0])  # type: ignore[arg-type]
+            by_id = models.find_customer(text)
+            found = [by_id] if by_id is not None else []
             if text:
                 try:
                     flt = models.build_filter(text=text)
@@ -327,7 +365,6 @@ class ExplainScreen(Screen[None], Background):
     def choose(self, customer_id: int | None, label: str) -> None:
         self.customer_id = customer_id
         self.customer_chosen = True
-        self.customer_label = label
         self.query_one("#explain-chosen", Label).update(plain(f"Explaining for: {label}"))
         if self.query_one("#explain-product", Select).value is Select.NULL:
             self.query_one("#explain-product", Select).focus()
@@ -368,16 +405,6 @@ class ExplainScreen(Screen[None], Background):
 
     def action_product(self) -> None:
         self.query_one("#explain-product", Select).focus()
-
-
-class _ById:
-    """A filter for customer_page: one customer by id."""
-
-    def __init__(self, customer_id: int) -> None:
-        self.customer_id = customer_id
-
-    def expression(self) -> Any:
-        return models.Customer.id == self.customer_id
 
 
 def explanation_text(e: models.Explanation) -> Text:
@@ -488,9 +515,10 @@ class RuleRow(Vertical):
         self.query_one(".rule-value", Input).placeholder = self._placeholder(d["field"], d["op"])
 
 
-class RulesScreen(Screen[None], Background):
+class RulesScreen(Screen[None], LoadsInBackground):
     """A group's rules of automatic membership: edit, save, preview, apply."""
 
+    AUTO_FOCUS = None  # the first rule, once the rules are in
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save the rules (nothing changes membership until applied)"),
         Binding("f5", "preview", "Preview", tooltip="Who would join and leave under the saved rules"),
@@ -502,10 +530,9 @@ class RulesScreen(Screen[None], Background):
 
     def __init__(self, group_id: int) -> None:
         super().__init__()
-        self.group = models.get_group(group_id)
-        hidden = " (hidden)" if self.group.hidden else ""
-        self.title = f"Rules: {models.clean_line(self.group.name)}{hidden}"
-        self.match, self.rules = models.get_rules(group_id)
+        self.group_id = group_id
+        self.group: models.CustomerGroup | None = None
+        self.title = "Rules"
         self._saved: Any = None
         self.busy = False
 
@@ -516,25 +543,40 @@ class RulesScreen(Screen[None], Background):
                     "Members added by hand stay.", classes="rules-intro")
         with Horizontal(classes="rules-match"):
             yield Label("Match", classes="rule-number")
-            yield Select([("all of the rules", "all"), ("any of the rules", "any")], value=self.match,
+            yield Select([("all of the rules", "all"), ("any of the rules", "any")], value="all",
                          allow_blank=False, id="rules-match", compact=True)
             yield Label("", id="err-match", classes="error", markup=False)
-        with VerticalScroll(id="rules-list"):
-            for rule in self.rules:
-                yield RuleRow(rule)
+        yield VerticalScroll(id="rules-list")
         yield Label("", id="rules-status", classes="status")
         with VerticalScroll(id="rules-preview-box"):
             yield Static("", id="rules-preview")
         yield Footer(compact=True)
 
-    async def on_mount(self) -> None:
-        if not self.rules:
-            await self.query_one("#rules-list").mount(RuleRow())
+    def on_mount(self) -> None:
+        self.query_one("#rules-list").loading = True
+        gid = self.group_id
+        self.run_job(lambda: (models.get_group(gid), models.get_rules(gid)), self.show_rules, name="load",
+                     failed=self.load_failed)
+
+    async def show_rules(self, found: tuple[models.CustomerGroup, tuple[str, list[models.Rule]]]) -> None:
+        self.group, (match, rules) = found
+        hidden = " (hidden)" if self.group.hidden else ""
+        self.title = f"Rules: {models.clean_line(self.group.name)}{hidden}"
+        self.query_one("#rules-match", Select).value = match
+        rules_list = self.query_one("#rules-list")
+        await rules_list.mount_all([RuleRow(rule) for rule in rules] or [RuleRow()])
+        rules_list.loading = False
         self._renumber()
-        self._saved = self._state() if self.rules else (self.match, [])
+        self._saved = self._state() if rules else (match, [])
         first = self.query(".rule-field")
         (first.first() if first else self.query_one("#rules-match")).focus()
+        self.loaded()
         self.action_preview()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "preview", "apply", "add_rule", "remove_rule"):
+            return self.is_loaded or None  # nothing to edit, save or preview before the rules are in
+        return True
 
     def _rows(self) -> list[RuleRow]:
         return list(self.query(RuleRow))
@@ -605,13 +647,13 @@ class RulesScreen(Screen[None], Background):
         status.set_class(busy, "-busy")
 
     def action_save(self) -> None:
-        if self.busy:
+        if self.busy or not self.is_loaded:
             return
         match, _ = self._state()
         rules = [r.data() for r in self._rows()]
         # Entirely blank rows are dropped rather than refused.
         keep = [i for i, r in enumerate(rules) if any(v.strip() for v in r.values())]
-        gid = self.group.id
+        gid = self.group_id
         self.show_errors({})
         self.busy = True
         self._status("Saving…", busy=True)
@@ -650,9 +692,9 @@ class RulesScreen(Screen[None], Background):
         return True
 
     def action_preview(self) -> None:
-        if not self._need_saved():
+        if not self.is_loaded or not self._need_saved():
             return
-        gid = self.group.id
+        gid = self.group_id
         self._status("Previewing…", busy=True)
         self.run_job(lambda: models.preview_rules(gid, sample=8), self.show_preview, name="preview")
 
@@ -674,12 +716,12 @@ class RulesScreen(Screen[None], Background):
         self.query_one("#rules-preview", Static).update(text)
 
     def action_apply(self) -> None:
-        if self.busy or not self._need_saved():
+        if self.busy or self.group is None or not self._need_saved():
             return
         if not self._saved[1]:
             self.notify("There are no saved rules to apply.", severity="warning")
             return
-        gid, name = self.group.id, models.clean_line(self.group.name)
+        gid, name = self.group_id, models.clean_line(self.group.name)
         self._status("Counting who would join and leave…", busy=True)
 
         def ask(p: models.RulePreview) -> None:
@@ -715,7 +757,7 @@ class RulesScreen(Screen[None], Background):
         if self.busy:
             self.notify("Working… please wait.", severity="warning")
             return
-        if not self.is_dirty():
+        if not self.is_loaded or not self.is_dirty():
             self.dismiss(None)
             return
         self.app.push_screen(ConfirmModal("Discard changes?", "You have unsaved rules. Discard them?",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
 from typing import Any
 
 from rich.text import Text
@@ -18,9 +17,10 @@ from textual.widgets import (DataTable, Footer, Header, Input, Label, Select, St
                              TabbedContent, TabPane)
 
 from backroom import models
-from backroom.tui.background import Background, error_message
+from backroom.tui.background import Background, LoadsInBackground, error_message
 from backroom.screens.customers import CustomerScreen
-from backroom.screens.grants import AccessEditor, AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
+from backroom.screens.grants import (AccessEditor, AccessScreen, ExplainScreen, Grants, OutboxScreen, RulesScreen,
+                                     read_grants)
 from backroom.tui.widgets import (DEBOUNCE_SECONDS, AreaBar, Tick, ConfirmModal, CustomerTable, FilterBar,
                          plain, yes_no)
 
@@ -30,10 +30,6 @@ GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
     ("discount", "Discount"), ("free_shipping", "Free ship"), ("hidden", "Hidden"), ("system", "Locked"),
 )
 RIGHT_ALIGNED = {"members", "discount"}
-
-
-def locked_message(name: str) -> str:
-    return f"{models.clean_line(name)} is a system group: it can be viewed but not edited or deleted."
 
 
 def delete_question(row: models.GroupRow) -> Text:
@@ -47,19 +43,25 @@ def delete_question(row: models.GroupRow) -> Text:
 
 
 class GroupActions(Background):
-    """Edit and Delete as the list and the View screen both offer them."""
+    """Edit, Delete, Access and Rules as the list and the View screen both
+    offer them; what a group allows is the data layer's to say."""
+
+    def _refuse(self, reason: str, title: str) -> bool:
+        """Say why not, if there is a reason; True if there was."""
+        if reason:
+            screen: Any = self
+            screen.notify(reason, title=title, severity="warning", markup=False)
+        return bool(reason)
 
     def edit_group(self, row: models.GroupRow) -> None:
-        screen: Any = self
-        if row.is_system:
-            screen.notify(locked_message(row.name), title="Cannot edit", severity="warning", markup=False)
+        if self._refuse(models.group_permissions(row).edit_refused, "Cannot edit"):
             return
+        screen: Any = self
         screen.app.push_screen(GroupFormScreen(row.id), self.after_edit)
 
     def delete_group(self, row: models.GroupRow) -> None:
         screen: Any = self
-        if row.is_system:
-            screen.notify(locked_message(row.name), title="Cannot delete", severity="warning", markup=False)
+        if self._refuse(models.group_permissions(row).delete_refused, "Cannot delete"):
             return
 
         def answered(yes: bool | None) -> None:
@@ -81,22 +83,19 @@ class GroupActions(Background):
         """Called when the Add/Edit form closes with the saved group's id (or None)."""
 
     def edit_access(self, row: models.GroupRow) -> None:
-        """Guest: the access-only editor (Guest is otherwise locked); any other
-        group: its form, on the Access tab."""
+        """The visitors' group (Guest, otherwise locked): the access-only
+        editor; any other group: its form, on the Access tab."""
         screen: Any = self
-        if row.code == "guest":
+        allowed = models.group_permissions(row)
+        if allowed.visitors:
             screen.app.push_screen(AccessScreen(row.id))
-        elif row.is_system:
-            screen.notify(locked_message(row.name), title="Cannot edit", severity="warning", markup=False)
-        else:
+        elif not self._refuse(allowed.edit_refused, "Cannot edit"):
             screen.app.push_screen(GroupFormScreen(row.id, tab="access"), self.after_edit)
 
     def edit_rules(self, row: models.GroupRow) -> None:
-        screen: Any = self
-        if row.is_system:
-            screen.notify(f"{models.clean_line(row.name)} is a system group: it takes no rules.",
-                          title="Cannot edit", severity="warning", markup=False)
+        if self._refuse(models.group_permissions(row).rules_refused, "Cannot edit"):
             return
+        screen: Any = self
         screen.app.push_screen(RulesScreen(row.id))
 
 
@@ -272,11 +271,33 @@ ERROR_FIELDS = ("code", "name", "description", "tax_class_id", "discount_percent
 TABS = ("general", "customers", "access")
 
 
-class GroupFormScreen(Screen[int | None], Background):
+@dataclasses.dataclass
+class FormData:
+    """What the Add/Edit form needs from the database besides the members."""
+
+    group: models.CustomerGroup | None  # None: adding one
+    tax_classes: list[models.TaxClass]
+    group_codes: list[str]
+    grants: Grants
+
+
+def read_form(group_id: int | None) -> FormData:
+    """The form's data (reads the database: call it in a worker)."""
+    return FormData(group=models.get_group(group_id) if group_id is not None else None,
+                    tax_classes=models.tax_classes(),
+                    group_codes=[r.code for r in models.list_groups(with_counts=False, sort="code")],
+                    grants=read_grants(group_id))
+
+
+class GroupFormScreen(Screen[int | None], LoadsInBackground):
     """Add a group (``group_id`` None) or edit one: general fields on one tab,
     the members on the next, what it may see and its category discounts on
-    the third.  Dismisses with the saved group's id."""
+    the third.  Dismisses with the saved group's id.
 
+    It opens at once and reads the group in a worker; until then the tabs
+    show that they are loading and the keys typed wait (LoadsInBackground)."""
+
+    AUTO_FOCUS = None  # the first field, once the group is in
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", tooltip="Save the group, its members and its access"),
         Binding("escape", "cancel", "Back", tooltip="Close, asking before discarding changes"),
@@ -287,15 +308,14 @@ class GroupFormScreen(Screen[int | None], Background):
 
     def __init__(self, group_id: int | None, *, tab: str = "general") -> None:
         super().__init__()
+        self.group_id = group_id
         self.initial_tab = tab
-        self.group = models.get_group(group_id) if group_id is not None else None
-        self.version = self.group.version if self.group else None
+        self.group: models.CustomerGroup | None = None
+        self.version: int | None = None
         self.saving = False
         self._initial: dict[str, Any] = {}
-        self.title = (f"Edit group: {models.clean_line(self.group.name)}" if self.group
-                      else "Add customer group")
-        # Focused as the screen appears, so keys typed straight away land there.
-        self.AUTO_FOCUS = ("#name" if self.group else "#code") if tab == "general" else None
+        self._initial_access: tuple[set[int], dict[int, str]] = (set(), {})
+        self.title = "Edit group" if group_id is not None else "Add customer group"
 
     # -- layout --------------------------------------------------------------
     def _field(self, name: str, widget: Widget) -> ComposeResult:
@@ -306,57 +326,75 @@ class GroupFormScreen(Screen[int | None], Background):
                 yield Label("", id=f"err-{name}", classes="error field-error", markup=False)
 
     def compose(self) -> ComposeResult:
-        g = self.group
-        taxes = [(models.clean_line(t.name), t.id) for t in models.tax_classes()]
-        groups = [r.code for r in models.list_groups(with_counts=False, sort="code")]
-        if g is not None:
-            tax_value: Any = g.tax_class_id if g.tax_class_id is not None else Select.NULL
-        else:
-            tax_value = taxes[0][1] if taxes else Select.NULL
-        selection = models.Selection.members_of(g.id) if g else models.Selection.none()
+        editing = self.group_id is not None
+        selection = models.Selection.members_of(self.group_id) if editing else models.Selection.none()
         yield Header()
         yield AreaBar()
         with TabbedContent(initial=self.initial_tab, id="form-tabs"):
             with TabPane("General information", id="general"):
                 with VerticalScroll(id="general-form"):
                     yield from self._field("code", Input(
-                        g.code if g else "", id="code", max_length=32, disabled=g is not None,
+                        "", id="code", max_length=32, disabled=editing,
                         placeholder="lower-case letters, digits, - or _", compact=True))
-                    yield from self._field("name", Input(g.name if g else "", id="name", max_length=100,
-                                                         compact=True))
-                    yield from self._field("description", Input(
-                        g.description.replace("\n", " ") if g else "", id="description", compact=True))
-                    yield from self._field("tax_class_id", Select(taxes, value=tax_value, id="tax_class_id",
-                                                                  prompt="none", compact=True))
+                    yield from self._field("name", Input("", id="name", max_length=100, compact=True))
+                    yield from self._field("description", Input("", id="description", compact=True))
+                    yield from self._field("tax_class_id", Select([], id="tax_class_id", prompt="none",
+                                                                  compact=True))
                     yield from self._field("discount_percent", Input(
-                        models.format_percent(g.discount_percent).rstrip("%") if g else "0", id="discount_percent",
-                        compact=True, placeholder="0 to 100"))
+                        "0", id="discount_percent", compact=True, placeholder="0 to 100"))
                     with Horizontal(classes="field flags"):
                         yield Label("", classes="field-label")
-                        yield Tick("Free shipping", bool(g and g.free_shipping), id="free_shipping",
-                                       compact=True)
-                        yield Tick("Hidden", bool(g and g.hidden), id="hidden", compact=True)
+                        yield Tick("Free shipping", False, id="free_shipping", compact=True)
+                        yield Tick("Hidden", False, id="hidden", compact=True)
                     yield Label("Ctrl+N: choose the customers · Ctrl+S: save", classes="hint")
             with TabPane("Customers", id="customers"):
-                yield FilterBar(full=True, groups=groups, id="member-filter")
+                yield FilterBar(full=True, id="member-filter")
                 yield Label("", id="selection-status", classes="status")
                 yield CustomerTable(selectable=True, selection=selection, id="members")
                 yield Label("space tick · shift+↑↓ range · a all matching · n none · i invert · "
                             "^f filter", classes="hint keys")
             with TabPane("Access", id="access"):
-                yield AccessEditor(g.id if g else None, id="access-editor")
+                yield AccessEditor(id="access-editor")
                 yield Label("space tick · a discount % replaces the group's own there · ctrl+t restrict/open",
                             classes="hint keys")
         yield Label("", id="form-status", classes="status")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one(TabbedContent).loading = True
+        gid = self.group_id
+        self.run_job(lambda: read_form(gid), self.show_form, name="load", failed=self.load_failed)
+
+    async def show_form(self, form: FormData) -> None:
+        """Fill the form in with what was read, and hand it over."""
+        g = self.group = form.group
+        taxes = [(models.clean_line(t.name), t.id) for t in form.tax_classes]
+        tax = self.query_one("#tax_class_id", Select)
+        tax.set_options(taxes)
+        if g is not None:
+            self.version = g.version
+            self.title = f"Edit group: {models.clean_line(g.name)}"
+            self.query_one("#code", Input).value = g.code
+            self.query_one("#name", Input).value = g.name
+            self.query_one("#description", Input).value = g.description.replace("\n", " ")
+            self.query_one("#discount_percent", Input).value = models.format_percent(g.discount_percent).rstrip("%")
+            self.query_one("#free_shipping", Tick).value = bool(g.free_shipping)
+            self.query_one("#hidden", Tick).value = bool(g.hidden)
+            if g.tax_class_id is not None:
+                tax.value = g.tax_class_id
+        elif taxes:
+            tax.value = taxes[0][1]
+        self.query_one("#member-filter", FilterBar).set_groups(form.group_codes)
+        await self.access_editor.show(form.grants)
         self._initial = self.data()
         self._initial_access = self.access_editor.values()
+        self.query_one(TabbedContent).loading = False
         if self.initial_tab == "access":
-            ticks = list(self.access_editor.query(Tick))
-            if ticks:
-                ticks[0].focus()
+            if (tick := self.access_editor.first_tick()) is not None:
+                tick.focus()
+        elif self.initial_tab == "general":
+            self.query_one("#name" if g is not None else "#code", Input).focus()
+        self.loaded()
 
     # -- data ----------------------------------------------------------------
     def data(self) -> dict[str, Any]:
@@ -390,15 +428,15 @@ class GroupFormScreen(Screen[int | None], Background):
                 or self.access_editor.values() != self._initial_access)
 
     # -- messages ------------------------------------------------------------
-    @on(FilterBar.Changed)
+    @on(FilterBar.Changed, "#member-filter")
     def filter_changed(self, event: FilterBar.Changed) -> None:
         self.table.set_filter(event.filter)
 
-    @on(FilterBar.Submitted)
+    @on(FilterBar.Submitted, "#member-filter")
     def filter_submitted(self) -> None:
         self.table.focus()
 
-    @on(CustomerTable.Status)
+    @on(CustomerTable.Status, "#members")
     def status_changed(self, event: CustomerTable.Status) -> None:
         self.query_one("#selection-status", Label).update(event.table.status_text())
 
@@ -407,6 +445,8 @@ class GroupFormScreen(Screen[int | None], Background):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "next", "find") and not self.is_loaded:
+            return None  # not before the form is filled in
         if action == "next":
             return self.query_one(TabbedContent).active != TABS[-1]
         if action == "save":
@@ -425,15 +465,14 @@ class GroupFormScreen(Screen[int | None], Background):
             self.table.focus()
         elif tabs.active == "customers":
             tabs.active = "access"
-            ticks = list(self.access_editor.query(Tick))
-            if ticks:
-                ticks[0].focus()
+            if (tick := self.access_editor.first_tick()) is not None:
+                tick.focus()
 
     def action_cancel(self) -> None:
         if self.saving:
             self.notify("Saving… please wait.", severity="warning")
             return
-        if not self.is_dirty():
+        if not self.is_loaded or not self.is_dirty():
             self.dismiss(None)
             return
 
@@ -460,7 +499,7 @@ class GroupFormScreen(Screen[int | None], Background):
             self.notify("; ".join(f"{k}: {v}" for k, v in other.items()), severity="error", markup=False)
 
     def action_save(self) -> None:
-        if self.saving:
+        if self.saving or not self.is_loaded:
             return
         data = self.data()
         members = self.table.selection
@@ -555,16 +594,7 @@ class GroupViewScreen(Screen, GroupActions):
     def load(self) -> None:
         gid = self.group_id
 
-        def job() -> models.GroupRow:
-            g = models.get_group(gid)
-            tax = g.tax_class.name if g.tax_class_id is not None else ""
-            return models.GroupRow(
-                id=g.id, code=g.code, name=g.name, description=g.description, tax_class=tax,
-                tax_class_id=g.tax_class_id, discount_percent=Decimal(g.discount_percent),
-                free_shipping=g.free_shipping, hidden=g.hidden, is_system=g.is_system, version=g.version,
-                member_count=models.group_member_count(gid))
-
-        self.run_job(job, self.show, name="group")
+        self.run_job(lambda: models.group_row(gid), self.show, name="group")
 
     def show(self, row: models.GroupRow) -> None:
         self.row = row
@@ -591,20 +621,20 @@ class GroupViewScreen(Screen, GroupActions):
         text.append(models.clean_line(row.description.replace("\n", " ")))
         self.query_one("#group-details", Static).update(text)
 
-    @on(FilterBar.Changed)
+    @on(FilterBar.Changed, "#member-filter")
     def filter_changed(self, event: FilterBar.Changed) -> None:
         flt = dataclasses.replace(event.filter, group_id=self.group_id)
         self.query_one("#members", CustomerTable).set_filter(flt)
 
-    @on(FilterBar.Submitted)
+    @on(FilterBar.Submitted, "#member-filter")
     def filter_submitted(self) -> None:
         self.query_one("#members", CustomerTable).focus()
 
-    @on(CustomerTable.Status)
+    @on(CustomerTable.Status, "#members")
     def status_changed(self, event: CustomerTable.Status) -> None:
         self.query_one("#members-status", Label).update(event.table.status_text())
 
-    @on(CustomerTable.Opened)
+    @on(CustomerTable.Opened, "#members")
     def open_customer(self, event: CustomerTable.Opened) -> None:
         """Enter on a member: the customer screen, on this mode's stack (Esc comes back here)."""
         self.app.push_screen(CustomerScreen(event.customer_id))

@@ -144,12 +144,27 @@ class ReviewFilterBar(DebouncedFilter, Background):
     :class:`ReviewFilterBar.Changed` once typing pauses and what is typed is valid."""
 
     class Changed(Message):
-        def __init__(self, review_filter: models.ReviewFilter) -> None:
+        """What is typed is valid and new: ``filter``."""
+
+        def __init__(self, bar: "ReviewFilterBar", review_filter: models.ReviewFilter) -> None:
             super().__init__()
+            self.bar = bar
             self.filter = review_filter
+
+        @property
+        def control(self) -> "ReviewFilterBar":
+            return self.bar
 
     class Submitted(Message):
         """Enter in a filter field: back to the queue."""
+
+        def __init__(self, bar: "ReviewFilterBar") -> None:
+            super().__init__()
+            self.bar = bar
+
+        @property
+        def control(self) -> "ReviewFilterBar":
+            return self.bar
 
     QUICK = "rf-text"
 
@@ -212,7 +227,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
         error.remove_class("-shown")
         if flt != self.filter:
             self.filter = flt
-            self.post_message(self.Changed(flt))
+            self.post_message(self.Changed(self, flt))
 
     def _invalid(self, exc: BaseException) -> None:
         if not isinstance(exc, models.ValidationError):
@@ -393,24 +408,24 @@ class ReviewsScreen(Screen, Background):
         self.run_job(job, done, name="show-review")
 
     # -- events --------------------------------------------------------------
-    @on(ReviewTable.Highlighted)
+    @on(ReviewTable.Highlighted, "#queue")
     def highlighted(self, event: ReviewTable.Highlighted) -> None:
         self._show_detail(event.row, empty=event.empty)
         if self.chart_product:
             self.load_chart()
 
-    @on(ReviewTable.Status)
+    @on(ReviewTable.Status, "#queue")
     def status(self, event: ReviewTable.Status) -> None:
         self.query_one("#review-position", Label).update(event.table.status_text())
 
-    @on(ReviewFilterBar.Changed)
+    @on(ReviewFilterBar.Changed, "#review-filter")
     def filter_changed(self, event: ReviewFilterBar.Changed) -> None:
         self.review_filter = event.filter
         self.table.set_filter(event.filter)
         self.load_counts()
         self.load_chart()
 
-    @on(ReviewFilterBar.Submitted)
+    @on(ReviewFilterBar.Submitted, "#review-filter")
     def filter_submitted(self) -> None:
         self.table.focus()
 

@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Iterable
 
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.stylesheet import Stylesheet
@@ -20,6 +21,7 @@ from textual.screen import Screen
 from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupsScreen
 from backroom.screens.reviews import ReviewsScreen
+from backroom.tui.keys import KeyHandled, KeyQueue
 from backroom.tui.widgets import AREAS
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -67,8 +69,8 @@ class BackroomApp(App[None]):
     def __init__(self, db_label: str = "") -> None:
         super().__init__()
         self.stylesheet.__class__ = _KeptStylesheet
-        self.db_label = db_label
         self.sub_title = db_label
+        self.key_queue = KeyQueue(self)
 
     def format_title(self, title: str, sub_title: str):  # type: ignore[override]
         """"Backroom · <screen>" — and the database, so it is always clear which one."""
@@ -78,6 +80,18 @@ class BackroomApp(App[None]):
 
     def on_mount(self) -> None:
         self.switch_mode("groups")
+
+    async def on_event(self, event: events.Event) -> None:
+        """Every key goes through the key queue: one at a time, in order,
+        held for a screen that is still loading (see tui/keys.py)."""
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            await self.key_queue.route(event, super().on_event)
+            return
+        await super().on_event(event)
+
+    @on(KeyHandled)
+    def key_handled(self, message: KeyHandled) -> None:
+        self.key_queue.handled(message.key)
 
     def action_area(self, mode: str) -> None:
         """Show an area (keeping whatever was open in the others)."""

@@ -4,6 +4,10 @@ Counting or saving a million customers takes longer than a frame, so
 screens run operations in a thread worker and get the result back on the
 event loop.  A newer request for the same job makes older results stale:
 they are dropped, so a slow query can never overwrite a fresh one.
+
+A screen that needs data before it can be used (a form to fill in, a list
+to pick from) is a :class:`LoadsInBackground`: it opens at once, shows that
+it is loading, and holds the keys typed meanwhile until its data is in.
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, TypeVar
 
-import peewee as pw
 from textual.worker import Worker
 
 from backroom import models
+from backroom.tui.keys import HoldsKeys
 
 T = TypeVar("T")
 
@@ -23,18 +27,16 @@ def error_message(exc: BaseException) -> str:
     """One line for the admin: the operation's own message, or the database's."""
     if isinstance(exc, models.BackroomError):
         return str(exc)
-    if isinstance(exc, (pw.PeeweeException, pw.DatabaseError)):
+    if models.is_database_error(exc):
         return f"Database error: {models.first_line(exc)}"
     return f"Unexpected error: {exc.__class__.__name__}: {exc}"
 
 
 def _release_connection() -> None:
-    """Close this worker thread's connection (Peewee keeps one per thread)."""
+    """Close this worker thread's connection to the database (the event
+    loop's, in the main thread, stays open)."""
     if threading.current_thread() is not threading.main_thread():
-        try:
-            models.db.close()
-        except Exception:  # noqa: BLE001 - closing is best effort
-            pass
+        models.release_connection()
 
 
 class Background:
@@ -43,16 +45,18 @@ class Background:
     def run_job(self, job: Callable[[], T], done: Callable[[T], Any], *, name: str,
                 failed: Callable[[BaseException], Any] | None = None) -> Worker:
         """Run ``job()`` in a thread and call ``done(result)`` (or ``failed(exc)``)
-        on the event loop, unless a newer job of the same ``name`` was started."""
+        on the event loop, unless a newer job of the same ``name`` was started.
+        Either may be a coroutine function: the worker ends when it has run."""
         node: Any = self
         tokens: dict[str, int] = node.__dict__.setdefault("_job_tokens", {})
         token = tokens[name] = tokens.get(name, 0) + 1
         app = node.app
         on_error = failed or self.job_failed
 
-        def deliver(callback: Callable[[Any], Any], value: Any) -> None:
+        def deliver(callback: Callable[[Any], Any], value: Any) -> Any:
             if tokens.get(name) == token and node.is_attached:
-                callback(value)
+                return callback(value)  # awaited if it is a coroutine
+            return None
 
         def run() -> None:
             try:
@@ -75,3 +79,29 @@ class Background:
         """Default error handler: a notification naming what went wrong."""
         node: Any = self
         node.notify(error_message(exc), title="Could not complete", severity="error", markup=False)
+
+
+class LoadsInBackground(Background, HoldsKeys):
+    """Mixin for a screen whose data is read in a worker once it has opened,
+    so that opening it never waits on the database.  Until it calls
+    :meth:`loaded`, the keys typed are held for it (see :mod:`tui.keys`):
+    neither lost nor sent to a half-filled form."""
+
+    @property
+    def is_loaded(self) -> bool:
+        return self.keys_ready
+
+    def loaded(self) -> None:
+        """The screen has its data: the keys held meanwhile go on."""
+        self.keys_ready = True
+        screen: Any = self
+        screen.refresh_bindings()  # actions refused while loading are offered now
+        self.release_keys()
+
+    def load_failed(self, exc: BaseException) -> None:
+        """The screen's data could not be read: say why and close it (the
+        keys held are dropped: what they were typed for is not there)."""
+        self.job_failed(exc)
+        self.drop_held_keys()
+        screen: Any = self
+        screen.dismiss(None)

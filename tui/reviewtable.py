@@ -47,7 +47,7 @@ class ReviewTable(WindowedTable):
         Binding("end,ctrl+end", "go_last", "Last review", show=False),
     ]
 
-    MODEL = models.Review
+    ROWS = "reviews"
 
     class Status(Message):
         """The counts or the position changed."""
@@ -55,6 +55,10 @@ class ReviewTable(WindowedTable):
         def __init__(self, table: "ReviewTable") -> None:
             super().__init__()
             self.table = table
+
+        @property
+        def control(self) -> "ReviewTable":
+            return self.table
 
     class Highlighted(Message):
         """The review under the cursor changed (``row`` None: no review)."""
@@ -64,6 +68,10 @@ class ReviewTable(WindowedTable):
             self.table = table
             self.row = row
             self.empty = row is None and table.total == 0  # no review matches the filter
+
+        @property
+        def control(self) -> "ReviewTable":
+            return self.table
 
     def __init__(self, *, review_filter: models.ReviewFilter | None = None, id: str | None = None) -> None:
         super().__init__(page=10, classes="review-table", id=id)

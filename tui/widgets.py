@@ -23,6 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from backroom import models
+from backroom.tui.background import Background
 from backroom.tui.window import Reader, Window, WindowedTable
 
 DEBOUNCE_SECONDS = 0.15
@@ -195,7 +196,7 @@ class DebouncedFilter(Vertical):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.apply()
-        self.post_message(self.Submitted())  # type: ignore[attr-defined]
+        self.post_message(self.Submitted(self))  # type: ignore[attr-defined]
 
     def _cancel_pending(self) -> None:
         if self._timer is not None:
@@ -211,18 +212,33 @@ class DebouncedFilter(Vertical):
         raise NotImplementedError
 
 
-class FilterBar(DebouncedFilter):
+class FilterBar(DebouncedFilter, Background):
     """Inputs for narrowing a customer list.  Posts :class:`FilterBar.Changed`
-    with a parsed filter once typing pauses; errors are shown per field."""
+    with a parsed filter once typing pauses; errors are shown per field.
+    The group codes offered are given, or set later with :meth:`set_groups`."""
 
     class Changed(Message):
+        """What is typed is valid and narrows the list differently: ``filter``."""
+
         def __init__(self, bar: "FilterBar", customer_filter: models.CustomerFilter) -> None:
             super().__init__()
             self.bar = bar
             self.filter = customer_filter
 
+        @property
+        def control(self) -> "FilterBar":
+            return self.bar
+
     class Submitted(Message):
         """Enter in a filter field: the owner usually moves focus to the list."""
+
+        def __init__(self, bar: "FilterBar") -> None:
+            super().__init__()
+            self.bar = bar
+
+        @property
+        def control(self) -> "FilterBar":
+            return self.bar
 
     QUICK = "f-text"
 
@@ -231,6 +247,12 @@ class FilterBar(DebouncedFilter):
         self.full = full
         self.group_codes = list(groups)
         self.filter = models.CustomerFilter()
+
+    def set_groups(self, codes: Iterable[str]) -> None:
+        """Offer these group codes in the Group field (read by the screen in a worker)."""
+        self.group_codes = list(codes)
+        if self.full:
+            self.query_one("#f-group", Select).set_options([(c, c) for c in self.group_codes])
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filter-row"):
@@ -267,20 +289,27 @@ class FilterBar(DebouncedFilter):
         return out
 
     def apply(self) -> None:
-        """Parse what is typed now and, if it is valid and new, post Changed."""
+        """Parse what is typed now (in a worker: a group code is looked up)
+        and, if it is valid and new, post Changed."""
         self._applying()
+        values = self.values()
+        self.run_job(lambda: models.build_filter(**values), self._parsed, name="filter", failed=self._invalid)
+
+    def _parsed(self, flt: models.CustomerFilter) -> None:
         error = self.query_one("#filter-error", Label)
-        try:
-            flt = models.build_filter(**self.values())
-        except models.ValidationError as exc:
-            error.update("; ".join(f"{FILTER_LABELS.get(k, k)}: {v}" for k, v in exc.errors.items()))
-            error.display = True
-            return
         error.update("")
         error.display = False
         if flt != self.filter:
             self.filter = flt
             self.post_message(self.Changed(self, flt))
+
+    def _invalid(self, exc: BaseException) -> None:
+        if not isinstance(exc, models.ValidationError):
+            self.job_failed(exc)
+            return
+        error = self.query_one("#filter-error", Label)
+        error.update("; ".join(f"{FILTER_LABELS.get(k, k)}: {v}" for k, v in exc.errors.items()))
+        error.display = True
 
 
 # --------------------------------------------------------------------------
@@ -321,10 +350,21 @@ class CustomerTable(WindowedTable):
             super().__init__()
             self.table = table
 
+        @property
+        def control(self) -> "CustomerTable":
+            return self.table
+
     class Opened(Message):
-        def __init__(self, customer_id: int) -> None:
+        """Enter on a customer: open ``customer_id``."""
+
+        def __init__(self, table: "CustomerTable", customer_id: int) -> None:
             super().__init__()
+            self.table = table
             self.customer_id = customer_id
+
+        @property
+        def control(self) -> "CustomerTable":
+            return self.table
 
     def __init__(self, *, selectable: bool, selection: models.Selection | None = None,
                  customer_filter: models.CustomerFilter | None = None, sort: str = "name",
@@ -505,7 +545,7 @@ class CustomerTable(WindowedTable):
     def action_open(self) -> None:
         cid = self.current_id()
         if cid is not None:
-            self.post_message(self.Opened(cid))
+            self.post_message(self.Opened(self, cid))
 
     def status_text(self) -> str:
         """"N selected of M matching · row R" for the status line."""

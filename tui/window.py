@@ -92,7 +92,7 @@ class WindowedTable(DataTable, Background):
     """A window onto the rows of a query, with the cursor at :attr:`position`."""
 
     CACHE_MIN = 200
-    MODEL: type[models.BaseModel] | None = None  # what the ticks select (None: customers)
+    ROWS = "customers"  # what the rows are, and so what the ticks select (models.SELECTABLE_ROWS)
 
     def __init__(self, *, selection: models.Selection | None = None, page: int, classes: str,
                  id: str | None = None) -> None:
@@ -181,7 +181,7 @@ class WindowedTable(DataTable, Background):
         read, count, total = self._reader(), self._counter(), self.total
         size = self._cache_size()
         ticks = self._tick_selection()
-        model = self.MODEL
+        rows = self.ROWS
 
         def job() -> tuple[Window, set[int], int | None, int]:
             n = total
@@ -193,7 +193,7 @@ class WindowedTable(DataTable, Background):
             if n is not None:
                 offset = max(0, min(offset, n - size))
             window = read_window(read, offset, size, n)
-            ticked = models.selected_among(ticks, [r.id for r in window.rows], model) if ticks else set()
+            ticked = models.which_selected(ticks, [r.id for r in window.rows], rows) if ticks else set()
             return window, ticked, n, target
 
         def done(result: tuple[Window, set[int], int | None, int]) -> None:
@@ -220,9 +220,9 @@ class WindowedTable(DataTable, Background):
 
     def _count_selected(self) -> None:
         self.selected_count = None
-        sel, model = self.ticks.selection, self.MODEL
+        sel, rows = self.ticks.selection, self.ROWS
         self._post_status()
-        self.run_job(lambda: sel.count(model), self._selected_counted, name="selected")
+        self.run_job(lambda: models.count_selection(sel, rows), self._selected_counted, name="selected")
 
     def _selected_counted(self, n: int) -> None:
         self.selected_count = n
@@ -230,11 +230,11 @@ class WindowedTable(DataTable, Background):
 
     def _refresh_ticks(self) -> None:
         """Re-read which cached rows are ticked, after a bulk change."""
-        sel, model = self.ticks.selection, self.MODEL
+        sel, rows = self.ticks.selection, self.ROWS
         ids = [r.id for r in self._window.rows]
 
         def job() -> tuple[list[int], set[int]]:
-            return ids, models.selected_among(sel, ids, model)
+            return ids, models.which_selected(sel, ids, rows)
 
         def done(result: tuple[list[int], set[int]]) -> None:
             ids_then, ticked = result

@@ -5,9 +5,13 @@ database."""
 from __future__ import annotations
 
 import csv
+import threading
 from decimal import Decimal
 
+import pytest
+
 from backroom import models
+from backroom.screens import grants as grants_screens
 from backroom.screens.grants import AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen
 from tui_helpers import highlight_group, make_app, make_db, notifications, settle, type_text
@@ -271,3 +275,58 @@ async def test_hidden_group_is_marked_in_list_and_view(tmp_path):
         table = app.screen.query_one("#groups")
         row = [r.code for r in app.screen.rows].index("secret")
         assert str(table.get_cell_at((row, 6))) == "yes"
+
+
+@pytest.fixture
+def held_back(monkeypatch):
+    """Hold back the reads of the Access and Rules screens until the test
+    sets the returned event."""
+    gate = threading.Event()
+
+    def slow(read):
+        def wrapper(*args):
+            assert gate.wait(10), "the test never let the screen load"
+            return read(*args)
+        return wrapper
+
+    monkeypatch.setattr(grants_screens, "read_grants", slow(grants_screens.read_grants))
+    monkeypatch.setattr(grants_screens.models, "get_rules", slow(models.get_rules))
+    yield gate
+    gate.set()
+
+
+async def test_keys_typed_while_guest_access_loads_are_kept(tmp_path, held_back):
+    make_db(tmp_path, 10)
+    brewing = category("brewing-gear")  # by name, the first category
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "guest")
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, AccessScreen) and not screen.is_loaded
+        await pilot.press("space", "ctrl+s")
+        assert app.screen is screen
+        held_back.set()
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+    assert models.group_category_access(models.guest_group().id) == {brewing.id}
+
+
+async def test_keys_typed_while_the_rules_load_are_kept(tmp_path, held_back):
+    make_db(tmp_path, 30)
+    g, _ = models.create_group({"code": "big", "name": "Big spenders"})
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "big")
+        await pilot.press("u")
+        screen = app.screen
+        assert isinstance(screen, RulesScreen) and not screen.is_loaded
+        await pilot.press("enter", "down", "enter", "tab", "tab")  # Total spent, at least
+        await type_text(pilot, "200")
+        await pilot.press("ctrl+s")
+        held_back.set()
+        await settle(pilot)
+        assert app.screen is screen
+    assert models.get_rules(g.id) == ("all", [models.Rule("total_spent", ">=", "200")])

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
+
+import pytest
 
 from tui_helpers import (audit_actions, clear_input, group, highlight_group, make_app, make_db,
                          notifications, settle, type_text)
 
 from backroom import models
 from backroom.screens.customers import CustomerScreen
+from backroom.screens import groups as groups_screens
 from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
+from textual import events
 from textual.widgets import Footer, Input, Label, TabbedContent
 from textual.widgets._footer import FooterKey
 from backroom.tui.widgets import ConfirmModal, CustomerTable
@@ -494,3 +499,110 @@ async def test_every_footer_fits_80_columns(tmp_path):
         assert {"Approve ticked", "Reject ticked", "Untick all", "Chart scope", "Read"} <= offered
     assert seen["group form customers"] == ["space", "a", "ctrl+s", "escape", "ctrl+n"]
     assert seen["reviews"] == ["space", "t", "a", "r", "p", "slash"]
+
+
+@pytest.fixture
+def slow_form(monkeypatch):
+    """The Add/Edit form's data waits until the test sets the returned event."""
+    gate = threading.Event()
+    read = groups_screens.read_form
+
+    def held_back(group_id):
+        assert gate.wait(10), "the test never let the form load"
+        return read(group_id)
+
+    monkeypatch.setattr(groups_screens, "read_form", held_back)
+    yield gate
+    gate.set()
+
+
+async def test_keys_typed_while_the_form_loads_are_kept(tmp_path, slow_form):
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, GroupFormScreen) and not form.is_loaded
+        await type_text(pilot, "gold")
+        await pilot.press("tab")
+        await type_text(pilot, "Gold members")
+        await pilot.press("ctrl+s")
+        assert app.screen is form and form.query_one("#code", Input).value == ""  # held, not lost
+        slow_form.set()
+        await settle(pilot)
+        assert isinstance(app.screen, GroupViewScreen)  # saved by the Ctrl+S typed while loading
+    g = group("gold")
+    assert g.name == "Gold members"
+
+
+async def test_editing_keys_typed_while_loading_land_after_the_values(tmp_path, slow_form):
+    make_db(tmp_path, 10)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "vip")
+        await pilot.press("e", "end")
+        await type_text(pilot, " Gold")
+        await pilot.press("ctrl+s")
+        slow_form.set()
+        await settle(pilot)
+        assert isinstance(app.screen, GroupViewScreen)
+    assert group("vip").name == "VIP Gold"
+
+
+async def test_escape_closes_a_form_still_loading_and_other_areas_stay_reachable(tmp_path, slow_form):
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a", "x", "escape")
+        assert isinstance(app.screen, GroupsScreen)
+        # Opened again: F2 works while it loads, and what was typed waits for it.
+        await pilot.press("a")
+        await type_text(pilot, "ab")
+        await pilot.press("f2")
+        assert app.current_mode == "customers"
+        slow_form.set()
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GroupFormScreen)
+        assert form.query_one("#code", Input).value == "ab"
+        assert form.focused is form.query_one("#code", Input)
+
+
+def burst(app, *keys: str) -> None:
+    """Keys as a terminal sends a burst of them (type-ahead over a slow SSH
+    link, a paste): all at once, none waiting for the one before."""
+    for key in keys:
+        event = events.Key(key, " " if key == "space" else key if len(key) == 1 else None)
+        event.set_sender(app)
+        app.post_message(event)
+
+
+async def test_a_burst_of_keys_lands_where_it_was_typed(tmp_path):
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # "a" opens the form; the rest must reach it, not the list behind it.
+        burst(app, "a", *"vip", "tab", *"VIP", "space", *"test", "ctrl+s")
+        await settle(pilot, wait=0.3)
+        assert isinstance(app.screen, GroupViewScreen)
+    assert group("vip").name == "VIP test"
+
+
+async def test_general_cannot_be_deleted(tmp_path):
+    make_db(tmp_path, 5)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "general")
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)  # no question asked: it could only fail
+        assert any("cannot be deleted" in m for m in notifications(app))
+    assert models.get_group_by_code("general")
