@@ -29,6 +29,14 @@ ENGINES = ([] if ONLY_SERVERS else ["sqlite"]) + SERVER_URLS
 TUI_DIR = Path(__file__).parent / "tui"
 
 
+def pytest_configure(config) -> None:
+    # The tests drop and create the tables of the one database each server
+    # URL names: two xdist workers would pull them from under each other.
+    if SERVER_URLS and (config.getoption("numprocesses", default=0) or 0) > 1:
+        raise pytest.UsageError("The tests on BACKROOM_TEST_DATABASES share one database per server: "
+                                "run them in one process (pytest -n 0)")
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(items) -> None:
     for item in items:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
 import time
 import unicodedata
 from pathlib import Path
@@ -31,9 +32,39 @@ TODAY = dt.datetime(2025, 1, 1, 12, 0, 0)
 DB_LABEL = "sqlite:///backroom-test.db"
 
 
+# Where make_db() keeps the databases it copies: set for the session by
+# tests/tui/conftest.py.  None: every database is seeded afresh.
+TEMPLATE_DIR: Path | None = None
+_templates: dict[int, Path] = {}
+
+
 def make_db(tmp_path: Path, customers: int = 60) -> None:
-    """A fresh SQLite database with deterministic demo customers."""
-    models.connect(f"sqlite:///{tmp_path / 'tui.db'}")
+    """A fresh SQLite database with deterministic demo customers.  Seeding
+    the same customers again gives the same file, so each size is seeded
+    once per session and copied."""
+    target = tmp_path / "tui.db"
+    if TEMPLATE_DIR is None:
+        _seed(target, customers)
+        return
+    template = _templates.get(customers)
+    if template is None:
+        template = TEMPLATE_DIR / f"customers-{customers}.db"
+        _seed(template, customers)
+        # Everything into the main file, the WAL emptied and the connection
+        # closed (the last one out removes the -wal and -shm files): the one
+        # file is the whole database.
+        models.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        models.db.close()
+        leftovers = sorted(p.name for p in TEMPLATE_DIR.glob(template.name + "-*"))
+        assert not leftovers, f"the template database left {leftovers}"
+        _templates[customers] = template
+    shutil.copyfile(template, target)
+    models.connect(f"sqlite:///{target}")
+    models.set_actor("tester")
+
+
+def _seed(path: Path, customers: int) -> None:
+    models.connect(f"sqlite:///{path}")
     models.set_actor("tester")
     if customers:
         models.seed(customers, rng_seed=1, today=TODAY)
