@@ -627,3 +627,164 @@ async def test_review_opens_deep_in_the_customers_queue(tmp_path, reviews_open_b
         await pilot.press("f2")
         await settle(pilot)
         assert app.screen is screen
+
+
+# -- the shell: loading, lazy tabs, reload, versions ----------------------------------
+
+async def test_customer_screen_shows_before_the_database_answers(tmp_path, monkeypatch):
+    """The customer is read in a worker: the screen is up, saying Loading…,
+    while the database has not answered; each tab is composed when first shown."""
+    import threading
+
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    gate = threading.Event()
+    read = models.get_customer
+
+    def slow_get_customer(customer_id):
+        gate.wait(10)
+        return read(customer_id)
+
+    monkeypatch.setattr(models, "get_customer", slow_get_customer)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await open_list(pilot)
+            app.push_screen(CustomerScreen(ada.id))
+            await pilot.pause(0.1)
+            screen = app.screen
+            assert isinstance(screen, CustomerScreen)
+            assert "Loading…" in str(screen.query_one("#customer-summary", Static).render())
+            assert not screen.query("#first_name")
+        finally:
+            gate.set()
+        await settle(pilot)
+        assert "ada@example.com" in str(screen.query_one("#customer-summary", Static).render())
+        assert screen.focused.id == "first_name"
+        # Only the tab shown so far is composed.
+        assert not screen.query("#billing-name") and not screen.query("#orders-table")
+        await go_tab(pilot, "cust-addresses")
+        assert screen.query_one("#billing-city", Input).value == "London"
+        assert screen.focused.id == "billing-name"
+        assert not screen.query("#orders-table")
+
+
+async def test_new_customer_escape_asks_before_discarding(tmp_path):
+    make_db(tmp_path, 5)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await open_list(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("escape")  # nothing typed: straight back
+        await settle(pilot)
+        assert app.screen is listing
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert form.query_one("#group", Select).value == models.general_group().id
+        await type_text(pilot, "Grace")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")  # keep editing
+        await settle(pilot)
+        assert app.screen is form and form.query_one("#first_name", Input).value == "Grace"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")  # discard
+        await settle(pilot)
+        assert app.screen is listing
+    assert models.count_customers() == 5
+
+
+async def test_reload_discards_edits_after_asking(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        await clear_input(pilot)
+        await type_text(pilot, "Augusta")
+        models.update_customer(ada.id, {"phone": "111"}, expected_version=ada.version, actor="other")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one("#first_name", Input).value == "Ada"
+        assert screen.query_one("#phone", Input).value == "111"  # someone else's change, read again
+        assert screen.focused.id == "first_name"
+        # Saved against the version read again: no conflict.
+        screen.query_one("#last_name", Input).focus()
+        await clear_input(pilot)
+        await type_text(pilot, "King")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    c = models.get_customer(ada.id)
+    assert (c.first_name, c.last_name, c.phone) == ("Ada", "King", "111")
+
+
+async def test_own_writes_move_the_version_on_but_not_someone_elses(tmp_path):
+    """After a password reset (F6), a save is accepted; after another admin's
+    edit, disabling (F7) does not hide it: the next save is refused."""
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        await pilot.press("f6")
+        await settle(pilot)
+        await type_text(pilot, "Typed-temp-pass-1")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen.query_one("#phone", Input).focus()
+        await clear_input(pilot)
+        await type_text(pilot, "222")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert models.get_customer(ada.id).phone == "222"
+        version = models.get_customer(ada.id).version
+        models.update_customer(ada.id, {"last_name": "King"}, expected_version=version, actor="other")
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert "DISABLED" in str(screen.query_one("#customer-summary", Static).render())
+        await clear_input(pilot)
+        await type_text(pilot, "333")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Someone else changed" in str(screen.query_one("#form-status", Label).render())
+    c = models.get_customer(ada.id)
+    assert (c.phone, c.last_name, c.status) == ("222", "King", "disabled")
+
+
+# -- the operations the customer screen calls (data layer, no UI) ---------------------
+
+def test_customer_screen_operations_say_what_they_wrote(tmp_path):
+    make_db(tmp_path, 0)
+    ada = make_ada()
+    secret, _ = models.create_group({"code": "secret", "name": "Secret club", "hidden": True})
+    assert [g.code for g in models.assignable_groups()] == ["general", "secret", "wholesale"]
+    assert [g.code for g in models.assignable_groups(ada.id)] == ["secret", "wholesale"]
+    assert [g.code for g in models.assignable_groups(ada.id, include_locked=True)] == ["guest", "secret",
+                                                                                       "wholesale"]
+    write = models.join_group(ada.id, secret.id)
+    assert write.replaced_version == write.customer.version == ada.version  # the row is untouched
+    assert [g.code for g in models.assignable_groups(ada.id)] == ["wholesale"]
+    with pytest.raises(models.LockedError):
+        models.join_group(ada.id, models.guest_group().id)
+    c = models.set_default_group(ada.id, secret.id, expected_version=ada.version)
+    write = models.leave_group(ada.id, secret.id)  # back to General
+    assert write.customer.default_group_id == models.general_group().id
+    assert write.customer.version == c.version
+    password, write = models.reset_account_password(ada.id, "Typed-temp-pass-1")
+    assert password == "Typed-temp-pass-1"
+    assert (write.replaced_version, write.customer.version) == (c.version, c.version + 1)
+    assert write.version_after(c.version) == c.version + 1
+    assert write.version_after(c.version - 1) == c.version - 1  # someone else's write came between
+    write = models.disable_account(ada.id)
+    assert (write.customer.status, write.replaced_version) == ("disabled", c.version + 1)
+    assert write.customer.version == c.version + 2
