@@ -10,13 +10,14 @@ Fields
       ``"billing.city"``.
     - The input is any widget with a ``value`` (``Input``, ``Select``,
       ``Checkbox``).  Unless it has an id it gets ``field_id(key)``, the key
-      with dots made dashes (``#billing-city``).  The error line is
-      ``#err-<field id>``, the row ``#field-<field id>``.
+      with dots made dashes (``#billing-city``).  The row is
+      ``#field-<field id>``; the error line, ``#err-<field id>``, is mounted
+      with the field's first error (widgets cost time: most never show one).
     - An error reads "<error_name>: <message>"; ``error_name`` defaults to the
       label.  A checkbox names itself, so its row's label is usually empty
       and its ``error_name`` given.
 
-    ``Row(label, *widgets)`` is a labelled row holding no value (a read-only
+    ``Row(label, widget)`` is a labelled row holding no value (a read-only
     value, or a checkbox that is not a field).  ``section(title)`` and
     ``hint(text)`` are a heading and a line of keys inside a form.
 
@@ -46,10 +47,10 @@ Forms
     nothing is dirty, else only once the admin confirms "Discard changes?".
 
 CSS (``styles/forms.tcss``)
-    ``.form`` a scrolling form; ``.form-field`` a row (``Field`` and ``Row``
-    carry it); ``.form-label``, ``.form-input``, ``.form-error``;
+    ``.form`` a scrolling form; ``.form-field`` a row, a two-column grid
+    (``Field`` and ``Row`` carry it); ``.form-label``, ``.form-error``;
     ``.form-value`` a read-only value; ``.form-section``; ``.form-hint``.
-    A form wanting wider labels sets ``#its-id .form-label { width: … }``.
+    A form wanting wider labels sets ``#its-id .form-field { grid-columns: 16 1fr; }``.
 
 Text in labels and error lines is never read as markup: messages may quote
 what an admin typed.
@@ -60,7 +61,6 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Label
@@ -73,23 +73,27 @@ def field_id(key: str) -> str:
     return key.replace(".", "-")
 
 
-class Row(Horizontal):
+class Row(Widget):
     """A labelled row of a form that holds no value of its own."""
 
     DEFAULT_CLASSES = "form-field"
 
-    def __init__(self, label: str, *widgets: Widget, id: str | None = None) -> None:
+    def __init__(self, label: str, widget: Widget, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.label = label
-        self._widgets = widgets
+        self.widget = widget
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="form-label", markup=False)
-        yield from self._widgets
+        yield self.widget
 
 
-class Field(Horizontal):
-    """A label, an input with a ``value``, and an error line under it."""
+class Field(Widget):
+    """A label, an input with a ``value``, and an error line under it.
+
+    A two-column grid (see forms.tcss): the label, then the input; an error
+    adds a row under them.  As few widgets as that, since every widget costs
+    time to mount and a form has many fields."""
 
     DEFAULT_CLASSES = "form-field"
 
@@ -101,13 +105,11 @@ class Field(Horizontal):
         if input.id is None:
             input.id = field_id(key)
         self.input = input
-        self._error = Label("", id=f"err-{field_id(key)}", classes="error form-error", markup=False)
+        self._error: Label | None = None  # mounted with the first error: most fields never show one
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="form-label", markup=False)
-        with Vertical(classes="form-input"):
-            yield self.input
-            yield self._error
+        yield self.input
 
     @property
     def value(self) -> Any:
@@ -119,7 +121,15 @@ class Field(Horizontal):
 
     def set_error(self, message: str) -> None:
         """Show ``message`` under the input, naming the field; "" clears it."""
-        self._error.update(f"{self.error_name}: {message}" if message else "")
+        text = f"{self.error_name}: {message}" if message else ""
+        if self._error is None:
+            if not message:
+                return
+            self._error = Label(text, id=f"err-{field_id(self.key)}", classes="error form-error -shown",
+                                markup=False)
+            self.mount(Label(""), self._error)  # a row under the label and the input
+            return
+        self._error.update(text)
         self._error.set_class(bool(message), "-shown")
 
     def clear_error(self) -> None:

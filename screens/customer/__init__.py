@@ -51,6 +51,9 @@ class CustomerScreen(Screen[None], Background):
     """One customer, on tabs.  Saves name the version the forms were loaded
     from, so another admin's change in between is refused, not overwritten."""
 
+    # Nothing has focus until the tab in front is composed: it then focuses its
+    # first field (a focus change costs a footer redraw).
+    AUTO_FOCUS = ""
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the list, asking before discarding changes"),
         Binding("ctrl+s", "save_account", "Save", tooltip="Save the account details"),
@@ -161,9 +164,8 @@ class CustomerScreen(Screen[None], Background):
         return self.query_one(f"#{self.tabs.active}", CustomerTab)
 
     def show_tab(self, tab: str) -> None:
-        self.tabs.active = tab
+        self.tabs.active = tab  # the footer follows on TabActivated
         self.active_tab.show()
-        self.refresh_bindings()
 
     def action_next_tab(self) -> None:
         self.show_tab(TABS[(TABS.index(self.tabs.active) + 1) % len(TABS)])
