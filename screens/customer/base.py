@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Label, TabbedContent, TabPane
@@ -59,7 +60,8 @@ class CustomerTab(TabPane, Background):
         self.customer_id = customer_id
         self.customer: models.Customer | None = None
         self.version = 0
-        self.loaded = False  # composed with its data
+        self.loaded = False  # composed with its data, ready to use
+        self._has_content = False  # compose() yields the content, not "Loading…"
         self._wanted = False  # shown at least once: load as soon as the customer is known
         self._loading = False
         self._focus_pending = False
@@ -84,8 +86,8 @@ class CustomerTab(TabPane, Background):
 
     # -- lifecycle ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        if not self.loaded:
-            yield Label("Loading…", classes="status tab-loading")
+        if not self._has_content:
+            yield Label("Loading…", classes="status tab-loading", markup=False)
             return
         yield from self.compose_content()
 
@@ -105,10 +107,19 @@ class CustomerTab(TabPane, Background):
         if self.customer is not None and not self.loaded:
             self.load()
 
+    @on(TabPane.Focused)
+    def _focused_late(self, event: TabPane.Focused) -> None:
+        # A focus given while this tab was in front can be reported after the
+        # admin moved on (keys typed ahead): it must not bring the tab back.
+        if not self.is_active():
+            event.stop()
+
     def focus_first(self) -> None:
         if self.loaded:
             self._focus_pending = False
-            self.query_one(self.FIRST).focus()
+            # At once, not after the keys already queued (widget.focus() waits
+            # for them): what the admin types ahead lands in this tab.
+            self.screen.set_focus(self.query_one(self.FIRST))
         else:
             self._focus_pending = True
 
@@ -134,12 +145,17 @@ class CustomerTab(TabPane, Background):
         if self.loaded:
             self.show_data(data)
         else:
-            self.call_later(self._compose_with, data)
+            self.call_later(self._compose_with, data, self._generation)
 
-    async def _compose_with(self, data: Any) -> None:
+    async def _compose_with(self, data: Any, generation: int) -> None:
+        if generation != self._generation:
+            return
         self.data = data
-        self.loaded, self._loading = True, False
+        self._has_content = True
         await self.recompose()
+        if generation != self._generation:  # reset (F5) meanwhile
+            return
+        self.loaded, self._loading = True, False
         self.ready()
         self.show_data(data)
         if self._focus_pending and self.is_active():
@@ -149,13 +165,14 @@ class CustomerTab(TabPane, Background):
         """The content is composed: e.g. note the form's values as saved."""
 
     def _fetch_failed(self, exc: BaseException) -> None:
-        self._loading = False
-        self.query_one(".tab-loading", Label).update(f"Could not load: {error_message(exc)} (F5 reloads)")
+        if not self.loaded:
+            self._loading = False
+            self.query_one(".tab-loading", Label).update(f"Could not load: {error_message(exc)} (F5 reloads)")
         self.job_failed(exc)
 
     def reset(self) -> None:
         """Forget the content: shown next, the tab loads afresh (F5)."""
-        self.loaded = self._loading = self._wanted = self._focus_pending = False
+        self.loaded = self._loading = self._wanted = self._focus_pending = self._has_content = False
         self.customer = None
         self._generation += 1
         self.call_later(self.recompose)
