@@ -60,7 +60,7 @@ class CustomersScreen(Screen, Background):
         yield Header()
         yield AreaBar()
         yield FilterBar(full=True, id="customer-filter")  # its groups come from load_groups()
-        yield Label("Loading…", id="customers-status", classes="status")
+        yield Label("Loading…", id="customers-status", classes="status", markup=False)
         yield CustomerTable(selectable=False, full=True, id="customer-list")
         yield Footer(compact=True)
 
@@ -173,7 +173,7 @@ class NewCustomerScreen(Screen[int | None], Background):
             yield section("Billing address (optional)")
             yield from address_fields("billing", None)
             yield hint("Ctrl+S: create · Esc: back")
-        yield Label("", id="form-status", classes="status")
+        yield Label("", id="form-status", classes="status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

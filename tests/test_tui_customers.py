@@ -788,3 +788,20 @@ def test_customer_screen_operations_say_what_they_wrote(tmp_path):
     write = models.disable_account(ada.id)
     assert (write.customer.status, write.replaced_version) == ("disabled", c.version + 1)
     assert write.customer.version == c.version + 2
+
+
+async def test_status_lines_show_names_literally(tmp_path):
+    """A customer's name in a status line (here: the conflict message) is
+    text, not markup: a stray closing tag neither styles nor breaks anything."""
+    make_db(tmp_path, 5)
+    ada = models.create_customer({**ADA, "last_name": "[/red] [bold]Lovelace"})
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        models.update_customer(ada.id, {"phone": "111"}, expected_version=ada.version, actor="other")
+        await type_text(pilot, "x")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        status = str(screen.query_one("#form-status", Label).render())
+        assert "Someone else changed Ada [/red] [bold]Lovelace" in status
+        assert "[/red] [bold]Lovelace" in str(screen.query_one("#customer-summary", Static).render())

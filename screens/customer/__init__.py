@@ -87,7 +87,7 @@ class CustomerScreen(Screen[None], Background):
         with TabbedContent(initial=self.initial_tab, id="customer-tabs"):
             for cls in TAB_CLASSES:
                 yield cls(self.customer_id)
-        yield Label("", id="form-status", classes="status")
+        yield Label("", id="form-status", classes="status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -27,7 +27,7 @@ class GroupsTab(CustomerTab):
         return models.customer_groups(self.customer_id)
 
     def compose_content(self) -> ComposeResult:
-        yield Label("", id="member-of-status", classes="status")
+        yield Label("", id="member-of-status", classes="status", markup=False)
         yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)
         yield Label("a add · x remove · m make default", classes="hint keys")
 

@@ -26,7 +26,7 @@ class OrdersTab(CustomerTab):
         return models.customer_orders(self.customer_id, limit=ORDERS_SHOWN + 1)
 
     def compose_content(self) -> ComposeResult:
-        yield Label("", id="orders-status", classes="status")
+        yield Label("", id="orders-status", classes="status", markup=False)
         yield DataTable(id="orders-table", cursor_type="row", zebra_stripes=True)
 
     def show_data(self, rows: list[models.OrderRow]) -> None:

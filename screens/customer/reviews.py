@@ -29,7 +29,7 @@ class ReviewsTab(CustomerTab):
         return models.count_reviews(flt), models.review_page(flt, limit=REVIEWS_SHOWN, newest_first=True)
 
     def compose_content(self) -> ComposeResult:
-        yield Label("", id="reviews-status", classes="status")
+        yield Label("", id="reviews-status", classes="status", markup=False)
         yield DataTable(id="reviews-table", cursor_type="row", zebra_stripes=True)
 
     def show_data(self, found: tuple[int, list[models.ReviewRow]]) -> None:

@@ -26,7 +26,7 @@ class RewardsTab(CustomerTab):
         return models.reward_balance(cid), models.reward_ledger(cid, limit=LEDGER_SHOWN)
 
     def compose_content(self) -> ComposeResult:
-        yield Label("", id="rewards-status", classes="status")
+        yield Label("", id="rewards-status", classes="status", markup=False)
         with Vertical(id="adjust-form"):
             yield Field("delta", Input(compact=True, placeholder="e.g. 50 or -20"), "Adjust by", error_name="Points")
             yield Field("reason", Input(compact=True, placeholder="required"), "Reason")
