@@ -157,6 +157,12 @@ from .datalayer.customers import (  # noqa: F401
     set_default_group,
     has_customers,
     find_customer,
+    CustomerWrite,
+    assignable_groups,
+    join_group,
+    leave_group,
+    disable_account,
+    reset_account_password,
 )
 from .datalayer.passwords import (  # noqa: F401
     hash_password,

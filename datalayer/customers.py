@@ -14,11 +14,18 @@ import peewee as pw
 from .audit import audit, current_actor
 from .connection import db
 from .errors import ConflictError, ValidationError
-from .groups import _check_assignable, _insert_members_from
+from .groups import (
+    GroupRow,
+    _check_assignable,
+    _insert_members_from,
+    assign_customers,
+    list_groups,
+    unassign_customers,
+)
 from .lookup import general_group, get_customer, get_group
 from .parsing import clean_line, has_control_chars, money
-from .passwords import _check_password, hash_password
-from .selection import CustomerFilter, _IdsIn
+from .passwords import _check_password, hash_password, reset_password
+from .selection import CustomerFilter, Selection, _IdsIn
 from .tables import (
     ACCOUNT_TYPES,
     ADDRESS_KINDS,
@@ -359,3 +366,70 @@ def find_customer(key: str) -> CustomerRow | None:
     rows = customer_page(_IdsIn(Customer.select(Customer.id).where(Customer.id == int(key))),  # type: ignore[arg-type]
                          limit=1)
     return rows[0] if rows else None
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerWrite:
+    """What an operation wrote to one customer: the customer as it left them
+    and the version it replaced (``customer.version`` itself when the
+    operation did not change the customer's row)."""
+
+    customer: Customer
+    replaced_version: int
+
+    def version_after(self, held: int) -> int:
+        """The version a form loaded at ``held`` saves against from now on:
+        this write's own when it replaced ``held``; else ``held``, so a change
+        someone else made in between is still refused, not overwritten."""
+        return self.customer.version if self.replaced_version == held else held
+
+
+def assignable_groups(customer_id: int | None = None, *, include_locked: bool = False) -> list[GroupRow]:
+    """The groups, by name, a customer may be added to: no system group
+    (Guest) and, given ``customer_id``, none the customer already belongs to.
+    ``include_locked`` keeps the system groups they are not in, for a picker
+    that shows them marked (assigning one is refused with a message)."""
+    member: set[int] = set()
+    if customer_id is not None:
+        member = set(Membership.select(Membership.group).where(Membership.customer == customer_id).scalars())
+    return [g for g in list_groups(with_counts=False, sort="name")
+            if g.id not in member and (include_locked or not g.is_system)]
+
+
+def join_group(customer_id: int, group_id: int, *, actor: str | None = None) -> CustomerWrite:
+    """Add one customer to a group (see :func:`assign_customers`)."""
+    with db.atomic():
+        get_customer(customer_id)
+        assign_customers(group_id, Selection.ids([customer_id]), actor=actor)
+        c = get_customer(customer_id)
+    return CustomerWrite(c, c.version)
+
+
+def leave_group(customer_id: int, group_id: int, *, actor: str | None = None) -> CustomerWrite:
+    """Remove one customer from a group (see :func:`unassign_customers`):
+    leaving their default group moves them back to General."""
+    with db.atomic():
+        get_customer(customer_id)
+        unassign_customers(group_id, Selection.ids([customer_id]), actor=actor)
+        c = get_customer(customer_id)
+    return CustomerWrite(c, c.version)
+
+
+def disable_account(customer_id: int, *, actor: str | None = None) -> CustomerWrite:
+    """:func:`disable_customer`, saying which version it replaced."""
+    with db.atomic():
+        before = get_customer(customer_id)
+        c = update_customer(customer_id, {"status": "disabled"}, expected_version=before.version, actor=actor)
+    return CustomerWrite(c, before.version)
+
+
+def reset_account_password(customer_id: int, password: str | None = None, *,
+                           actor: str | None = None) -> tuple[str, CustomerWrite]:
+    """:func:`reset_password` (the password to show once), saying which
+    version it replaced."""
+    with db.atomic():
+        password = reset_password(customer_id, password, actor=actor)
+        c = get_customer(customer_id)
+    # reset_password adds one to the version, and this transaction holds the
+    # row from that update until it commits: the version replaced is one less.
+    return password, CustomerWrite(c, c.version - 1)

@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from backroom import models
+from backroom.datalayer import passwords
 from tui_helpers import SIZES, take_snapshot, TODAY, make_db, settle, type_text
 
 AT = dt.datetime(2024, 6, 1, 9, 30)
@@ -87,7 +88,8 @@ def test_customer_tab(seeded, snap_compare, size, tab):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_password_shown_once(seeded, snap_compare, size, monkeypatch):
-    monkeypatch.setattr(models, "generate_password", lambda length=14: "Tmp9pass7word3")
+    # The data layer generates it (datalayer/passwords.py): a fixed one for the snapshot.
+    monkeypatch.setattr(passwords, "generate_password", lambda length=14: "Tmp9pass7word3")
     snap(snap_compare, size, *OPEN_ADA, "f6", "enter")
 
 

@@ -1,0 +1,89 @@
+"""The Account tab: name, email, phone, status, account type, language and
+tax exemption, saved with the version the form was loaded from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Label, Select
+
+from backroom import models
+from backroom.screens.customer.base import CustomerTab
+from backroom.tui.forms import Field, Form, Row, hint
+from backroom.tui.widgets import Tick, date_text
+
+LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
+                  "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "sv": "Swedish"}
+
+
+def account_values(c: models.Customer) -> dict[str, Any]:
+    """The form's values for a customer as stored."""
+    return {"first_name": c.first_name, "last_name": c.last_name, "email": c.email, "phone": c.phone,
+            "status": c.status, "account_type": c.account_type,
+            "language": c.language if c.language in models.LANGUAGES else models.LANGUAGES[0],
+            "tax_exempt": bool(c.tax_exempt)}
+
+
+class AccountTab(CustomerTab):
+    TITLE = "Account"
+    PANE_ID = "cust-account"
+    FIRST = "#first_name"
+
+    def load(self) -> None:
+        # The customer, which the screen hands over, is all this tab shows.
+        if not self.loaded and not self._loading:
+            self._loading = True
+            self._fetched(None)
+
+    def compose_content(self) -> ComposeResult:
+        assert self.customer is not None
+        v = account_values(self.customer)
+        with VerticalScroll(classes="form", id="account-form"):
+            yield Field("first_name", Input(v["first_name"], compact=True), "First name")
+            yield Field("last_name", Input(v["last_name"], compact=True), "Last name")
+            yield Field("email", Input(v["email"], compact=True), "Email")
+            yield Field("phone", Input(v["phone"], compact=True), "Phone")
+            yield Field("status", Select([(s, s) for s in models.CUSTOMER_STATUSES], value=v["status"],
+                                         allow_blank=False, compact=True), "Status")
+            yield Field("account_type", Select([(t, t) for t in models.ACCOUNT_TYPES], value=v["account_type"],
+                                               allow_blank=False, compact=True), "Account type")
+            yield Field("language", Select(
+                [(f"{LANGUAGE_NAMES.get(code, code)} ({code})", code) for code in models.LANGUAGES],
+                value=v["language"], allow_blank=False, compact=True), "Language")
+            yield Field("tax_exempt", Tick("Tax exempt", v["tax_exempt"], compact=True), error_name="Tax exempt")
+            yield Row("Registered", Label(date_text(self.customer.registered_at), id="registered",
+                                          classes="form-value"))
+            yield hint("Ctrl+S save · F6 reset password · F7 disable · F8 erase personal data")
+
+    def ready(self) -> None:
+        self.form = Form(self)
+
+    def customer_updated(self) -> None:
+        # e.g. disabled (F7): what the admin has not edited follows the customer.
+        assert self.customer is not None
+        self.form.refresh(account_values(self.customer))
+
+    def is_dirty(self) -> bool:
+        return self.loaded and self.form.is_dirty()
+
+    def save(self) -> None:
+        changes = self.form.changes()
+        if not changes:
+            self.notify("Nothing to save: the account is unchanged.")
+            return
+        data = self.form.values()
+        cid, version = self.customer_id, self.version
+        self.form.clear_errors()
+        self.status("Saving…", busy=True)
+
+        def done(c: models.Customer) -> None:
+            self.form.mark_clean(data)
+            # update_customer wrote over exactly the version it was given.
+            self.changed(models.CustomerWrite(c, version))
+            self.status("Account saved.")
+            self.notify("Account saved.", title="Saved")
+
+        self.run_job(lambda: models.update_customer(cid, changes, expected_version=version), done,
+                     name="save", failed=lambda exc: self.save_failed(exc, self.form))
