@@ -606,3 +606,39 @@ async def test_general_cannot_be_deleted(tmp_path):
         assert isinstance(app.screen, GroupsScreen)  # no question asked: it could only fail
         assert any("cannot be deleted" in m for m in notifications(app))
     assert models.get_group_by_code("general")
+
+
+async def test_no_query_runs_on_the_event_loop(tmp_path, monkeypatch):
+    """Every read and write of the group and grants screens (and the reviews
+    queue) runs in a worker thread: the event loop never waits on the database."""
+    make_db(tmp_path, 30)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    models.set_rules(g.id, "all", [{"field": "total_spent", "op": ">=", "value": "100"}])
+    database = models.db.obj
+    on_the_loop: list[str] = []
+    execute = database.execute_sql
+
+    def watched(sql, *args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            on_the_loop.append(sql)
+        return execute(sql, *args, **kwargs)
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(database, "execute_sql", watched)
+        steps = [
+            ("a",), ("ctrl+n",), ("ctrl+f", "x"), ("ctrl+n",), ("escape", "y"),  # the Add form, every tab
+            (highlight_group, "vip"), ("e",), ("escape",), ("v",), ("slash", "a"), ("escape",),
+            ("c",), ("escape",), ("u",), ("escape",), ("s",), ("slash", "w"), ("backspace", "enter"),
+            (highlight_group, "guest"), ("c",), ("escape",), ("d",), (highlight_group, "vip"), ("d",), ("n",),
+            ("x",), ("a",), ("ctrl+g",), ("escape",), ("o",), ("escape",),
+            ("f4",), ("slash", "x"), ("escape",),
+        ]
+        for step in steps:
+            if callable(step[0]):
+                await step[0](pilot, *step[1:])
+            else:
+                await pilot.press(*step)
+            await settle(pilot)
+            assert not on_the_loop, f"queried on the event loop after {step}: {on_the_loop}"
