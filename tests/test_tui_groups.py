@@ -574,6 +574,23 @@ async def test_escape_closes_a_form_still_loading_and_other_areas_stay_reachable
         assert form.focused is form.query_one("#code", Input)
 
 
+async def test_a_group_deleted_while_its_form_loads(tmp_path, slow_form):
+    make_db(tmp_path, 10)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "vip")
+        await pilot.press("e", "x")
+        models.delete_group(g.id)  # by another admin, before the form has read it
+        slow_form.set()
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)  # the form said why and closed
+        assert any(f"No customer group with id {g.id}" in m for m in notifications(app))
+        assert app.screen.focused is app.screen.query_one("#groups")  # the x held for the form is dropped
+        assert app.screen.query_one("#group-filter", Input).value == ""
+
+
 def burst(app, *keys: str) -> None:
     """Keys as a terminal sends a burst of them (type-ahead over a slow SSH
     link, a paste): all at once, none waiting for the one before."""
