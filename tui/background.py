@@ -72,8 +72,11 @@ class Background:
             except RuntimeError:  # the app has closed meanwhile
                 pass
 
-        return node.run_worker(run, thread=True, exclusive=True, group=name, name=name,
-                               exit_on_error=False)
+        # Not exclusive: a thread cannot be stopped, so cancelling the older
+        # worker would only mark it cancelled while it runs on (its result is
+        # dropped by the token above all the same), and make anything waiting
+        # for the app's workers (a test settling) fail with WorkerCancelled.
+        return node.run_worker(run, thread=True, group=name, name=name, exit_on_error=False)
 
     def job_failed(self, exc: BaseException) -> None:
         """Default error handler: a notification naming what went wrong."""

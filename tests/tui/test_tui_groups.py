@@ -574,6 +574,23 @@ async def test_escape_closes_a_form_still_loading_and_other_areas_stay_reachable
         assert form.focused is form.query_one("#code", Input)
 
 
+async def test_a_group_deleted_while_its_form_loads(tmp_path, slow_form):
+    make_db(tmp_path, 10)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "vip")
+        await pilot.press("e", "x")
+        models.delete_group(g.id)  # by another admin, before the form has read it
+        slow_form.set()
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)  # the form said why and closed
+        assert any(f"No customer group with id {g.id}" in m for m in notifications(app))
+        assert app.screen.focused is app.screen.query_one("#groups")  # the x held for the form is dropped
+        assert app.screen.query_one("#group-filter", Input).value == ""
+
+
 def burst(app, *keys: str) -> None:
     """Keys as a terminal sends a burst of them (type-ahead over a slow SSH
     link, a paste): all at once, none waiting for the one before."""
@@ -606,3 +623,39 @@ async def test_general_cannot_be_deleted(tmp_path):
         assert isinstance(app.screen, GroupsScreen)  # no question asked: it could only fail
         assert any("cannot be deleted" in m for m in notifications(app))
     assert models.get_group_by_code("general")
+
+
+async def test_no_query_runs_on_the_event_loop(tmp_path, monkeypatch):
+    """Every read and write of the group and grants screens (and the reviews
+    queue) runs in a worker thread: the event loop never waits on the database."""
+    make_db(tmp_path, 30)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    models.set_rules(g.id, "all", [{"field": "total_spent", "op": ">=", "value": "100"}])
+    database = models.db.obj
+    on_the_loop: list[str] = []
+    execute = database.execute_sql
+
+    def watched(sql, *args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            on_the_loop.append(sql)
+        return execute(sql, *args, **kwargs)
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(database, "execute_sql", watched)
+        steps = [
+            ("a",), ("ctrl+n",), ("ctrl+f", "x"), ("ctrl+n",), ("escape", "y"),  # the Add form, every tab
+            (highlight_group, "vip"), ("e",), ("escape",), ("v",), ("slash", "a"), ("escape",),
+            ("c",), ("escape",), ("u",), ("escape",), ("s",), ("slash", "w"), ("backspace", "enter"),
+            (highlight_group, "guest"), ("c",), ("escape",), ("d",), (highlight_group, "vip"), ("d",), ("n",),
+            ("x",), ("a",), ("ctrl+g",), ("escape",), ("o",), ("escape",),
+            ("f4",), ("slash", "x"), ("escape",),
+        ]
+        for step in steps:
+            if callable(step[0]):
+                await step[0](pilot, *step[1:])
+            else:
+                await pilot.press(*step)
+            await settle(pilot)
+            assert not on_the_loop, f"queried on the event loop after {step}: {on_the_loop}"
