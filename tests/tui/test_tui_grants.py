@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from backroom import models
-from backroom.screens import grants as grants_screens
+from backroom.screens.grants import access as access_screen
 from backroom.screens.grants import AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen
 from tui_helpers import highlight_group, make_app, make_db, notifications, settle, type_text
@@ -289,8 +289,8 @@ def held_back(monkeypatch):
             return read(*args)
         return wrapper
 
-    monkeypatch.setattr(grants_screens, "read_grants", slow(grants_screens.read_grants))
-    monkeypatch.setattr(grants_screens.models, "get_rules", slow(models.get_rules))
+    monkeypatch.setattr(access_screen, "read_grants", slow(access_screen.read_grants))
+    monkeypatch.setattr(models, "get_rules", slow(models.get_rules))
     yield gate
     gate.set()
 

@@ -1,0 +1,197 @@
+"""Explain: for a customer (or a visitor) and a product or category, what
+they see and pay, and which group and rule decided it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from backroom import models
+from backroom.tui.background import LoadsInBackground
+from backroom.tui.widgets import DEBOUNCE_SECONDS, AreaBar, money, plain
+
+
+GUEST_OPTION = "guest"
+
+
+class ExplainScreen(Screen[None], LoadsInBackground):
+    """Pick a customer (or a visitor) and a product or category: what they
+    see, the price they pay, and which group and rule decided it."""
+
+    TITLE = "Explain"
+    BINDINGS = [
+        Binding("escape", "back", "Back", tooltip="Back to where you were"),
+        Binding("ctrl+f", "find", "Find customer", tooltip="Search customers by name, email or id"),
+        Binding("ctrl+g", "guest", "Visitor", tooltip="Explain for a visitor who is not logged in (Guest)"),
+        Binding("ctrl+o", "product", "Product", tooltip="Choose the product or category"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.customer_id: int | None = None
+        self.customer_chosen = False
+        self.explanation: models.Explanation | None = None
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AreaBar()
+        with Horizontal(classes="explain-row"):
+            yield Label("Customer", classes="explain-label")
+            yield Input(placeholder="name, email or id…", id="explain-customer", compact=True)
+        yield OptionList(id="explain-matches", compact=True)
+        with Horizontal(classes="explain-row"):
+            yield Label("Product", classes="explain-label")
+            yield Select([], prompt="choose a product or category", id="explain-product", compact=True)
+        yield Label("", id="explain-chosen", classes="status")
+        with VerticalScroll(id="explain-body"):
+            yield Static("Choose a customer (or Visitor) and a product or category.", id="explain-result")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.search("")
+        self.query_one("#explain-product", Select).loading = True
+        self.run_job(lambda: (models.product_choices(), models.categories()), self.show_choices, name="choices",
+                     failed=self.load_failed)
+        self.query_one("#explain-customer", Input).focus()
+
+    def show_choices(self, found: tuple[list[models.ProductChoice], list[models.Category]]) -> None:
+        products, categories = found
+        select = self.query_one("#explain-product", Select)
+        select.set_options([(plain(f"{p.name} · {p.category}"), f"p:{p.id}") for p in products]
+                           + [(plain(f"Category: {c.name}"), f"c:{c.id}") for c in categories])
+        select.loading = False
+        self.loaded()
+
+    # -- searching ----------------------------------------------------------
+    @on(Input.Changed, "#explain-customer")
+    def typed(self, event: Input.Changed) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        text = event.value
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, lambda: self.search(text))
+
+    def search(self, text: str) -> None:
+        text = text.strip()
+
+        def job() -> list[models.CustomerRow]:
+            by_id = models.find_customer(text)
+            found = [by_id] if by_id is not None else []
+            if text:
+                try:
+                    flt = models.build_filter(text=text)
+                except models.ValidationError:
+                    return found
+                found += [r for r in models.customer_page(flt, sort="name", limit=8)
+                          if all(r.id != f.id for f in found)]
+            return found
+
+        self.run_job(job, self.show_matches, name="search")
+
+    def show_matches(self, rows: list[models.CustomerRow]) -> None:
+        matches = self.query_one("#explain-matches", OptionList)
+        matches.clear_options()
+        options = [Option(Text("Visitor who is not logged in (Guest)", style="italic"), id=GUEST_OPTION)]
+        options += [Option(plain(f"#{r.id} {r.name} <{r.email}>"), id=f"c:{r.id}") for r in rows]
+        matches.add_options(options)
+        matches.highlighted = 1 if rows else 0
+
+    @on(Input.Submitted, "#explain-customer")
+    def submitted(self) -> None:
+        """Enter: take the best match (after the search in flight finishes)."""
+        matches = self.query_one("#explain-matches", OptionList)
+        if matches.option_count > 1:
+            self._pick(matches.get_option_at_index(1))
+        else:
+            matches.focus()
+
+    @on(OptionList.OptionSelected, "#explain-matches")
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        self._pick(event.option)
+
+    def _pick(self, option: Option) -> None:
+        if option.id == GUEST_OPTION:
+            self.action_guest()
+            return
+        cid = int(str(option.id).split(":", 1)[1])
+        self.choose(cid, str(option.prompt).split(" ", 1)[1])
+
+    def choose(self, customer_id: int | None, label: str) -> None:
+        self.customer_id = customer_id
+        self.customer_chosen = True
+        self.query_one("#explain-chosen", Label).update(plain(f"Explaining for: {label}"))
+        if self.query_one("#explain-product", Select).value is Select.NULL:
+            self.query_one("#explain-product", Select).focus()
+        self.explain()
+
+    @on(Select.Changed, "#explain-product")
+    def product_changed(self) -> None:
+        self.explain()
+
+    # -- explaining ---------------------------------------------------------
+    def explain(self) -> None:
+        value = self.query_one("#explain-product", Select).value
+        if not self.customer_chosen or value is Select.NULL:
+            return
+        kind, _, raw = str(value).partition(":")
+        cid, target = self.customer_id, int(raw)
+
+        def job() -> models.Explanation:
+            if kind == "p":
+                return models.explain(cid, product_id=target)
+            return models.explain(cid, category_id=target)
+
+        self.run_job(job, self.show, name="explain")
+
+    def show(self, e: models.Explanation) -> None:
+        self.explanation = e
+        self.query_one("#explain-result", Static).update(explanation_text(e))
+
+    # -- actions ------------------------------------------------------------
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_find(self) -> None:
+        self.query_one("#explain-customer", Input).focus()
+
+    def action_guest(self) -> None:
+        self.choose(None, "a visitor who is not logged in (Guest)")
+
+    def action_product(self) -> None:
+        self.query_one("#explain-product", Select).focus()
+
+
+def explanation_text(e: models.Explanation) -> Text:
+    """An Explanation as label/value lines, each with the reason that
+    decided it; every value plain text."""
+    text = Text()
+
+    def line(label: str, value: str, style: str = "", why: str = "") -> None:
+        if text:
+            text.append("\n")
+        text.append(f"{label:<15}", style="bold")
+        text.append(models.clean_line(value), style=style)
+        if why:
+            text.append(" — ")
+            text.append(models.clean_line(why), style="italic")
+
+    line("Customer", e.customer)
+    line("Groups", ", ".join(e.groups))
+    line("Product" if e.product else "Category", f"{e.product} ({e.category})" if e.product else e.category)
+    line("Can see it", "yes" if e.visible else "NO", "bold green" if e.visible else "bold red",
+         e.visibility_reason)
+    if e.price is not None:
+        off = f", {models.format_percent(e.discount_percent)} off" if e.discount_percent else ""
+        line("Price", money(e.price), "bold", f"list price {money(e.base_price)}{off}")
+    line("Discount", models.format_percent(e.discount_percent), "", e.discount_reason)
+    line("Tax class", e.tax_class or "none", "", e.tax_reason)
+    line("Free shipping", "yes" if e.free_shipping else "no", "",
+         f"from {e.free_shipping_group}" if e.free_shipping_group else "")
+    return text
