@@ -15,6 +15,7 @@ from importlib import metadata
 from typing import Sequence
 
 from backroom import models
+from backroom.tui.formatters import percent
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -160,7 +161,7 @@ def cmd_groups_list(args: argparse.Namespace) -> int:
     header = ("CODE", "NAME", "MEMBERS", "TAX CLASS", "DISCOUNT", "FREE SHIP", "HIDDEN", "SYSTEM")
     table = [header] + [(
         models.clean_line(r.code), models.clean_line(r.name), f"{r.member_count:,}",
-        models.clean_line(r.tax_class), models.format_percent(r.discount_percent), _yes(r.free_shipping), _yes(r.hidden),
+        models.clean_line(r.tax_class), percent(r.discount_percent), _yes(r.free_shipping), _yes(r.hidden),
         "locked" if r.is_system else "") for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:

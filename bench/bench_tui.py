@@ -103,7 +103,7 @@ async def drive(size: int) -> dict:
     from backroom import models
     from backroom.screens.groups import GroupFormScreen, GroupViewScreen
     from backroom.tui.app import BackroomApp
-    from backroom.tui.widgets import CustomerTable
+    from backroom.tui.customertable import CustomerTable
 
     out: dict = {}
     app = BackroomApp(db_label="bench")

@@ -64,12 +64,6 @@ def money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
-def format_percent(value: Any) -> str:
-    """12.50 -> "12.5%", 10.00 -> "10%"."""
-    text = f"{Decimal(value or 0):.2f}".rstrip("0").rstrip(".")
-    return f"{text}%"
-
-
 def parse_money(text: str | None, field: str = "amount") -> Decimal | None:
     t = (text or "").strip().replace(",", "")
     if not t:

@@ -20,10 +20,25 @@ from textual.widgets import Footer, Header, Input, Label, Select
 from backroom import models
 from backroom.screens.customer import CustomerScreen
 from backroom.screens.customer.addresses import address_fields
-from backroom.screens.customer.dialogs import EraseModal, GroupPickerModal, PasswordShownModal, ResetPasswordModal
+from backroom.screens.customer.dialogs import (
+    EraseModal,
+    GroupPickerModal,
+    PasswordShownModal,
+    ResetPasswordModal,
+)
+from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, error_message
-from backroom.tui.forms import Field, Form, confirm_discard, errors_text, hint, section
-from backroom.tui.widgets import AreaBar, CustomerTable, FilterBar, Tick
+from backroom.tui.customertable import CustomerTable
+from backroom.tui.filters import FilterBar
+from backroom.tui.forms import (
+    Field,
+    Form,
+    Tick,
+    confirm_discard,
+    errors_text,
+    hint,
+    section,
+)
 
 __all__ = ["CustomersScreen", "NewCustomerScreen", "CustomerScreen", "EraseModal", "GroupPickerModal",
            "PasswordShownModal", "ResetPasswordModal"]

@@ -13,16 +13,36 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import (DataTable, Footer, Header, Input, Label, Select, Static,
-                             TabbedContent, TabPane)
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 
 from backroom import models
-from backroom.tui.background import Background, LoadsInBackground, error_message
 from backroom.screens.customers import CustomerScreen
-from backroom.screens.grants import (AccessEditor, AccessScreen, ExplainScreen, Grants, OutboxScreen, RulesScreen,
-                                     read_grants)
-from backroom.tui.widgets import (DEBOUNCE_SECONDS, AreaBar, Tick, ConfirmModal, CustomerTable, FilterBar,
-                         plain, yes_no)
+from backroom.screens.grants import (
+    AccessEditor,
+    AccessScreen,
+    ExplainScreen,
+    Grants,
+    OutboxScreen,
+    RulesScreen,
+    read_grants,
+)
+from backroom.tui.areas import AreaBar
+from backroom.tui.background import Background, LoadsInBackground, error_message
+from backroom.tui.customertable import CustomerTable
+from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.filters import DEBOUNCE_SECONDS, FilterBar
+from backroom.tui.formatters import percent, plain, yes_no
+from backroom.tui.forms import Tick
 
 # Sort keys of models.list_groups, in column order, with their headings.
 GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -168,7 +188,7 @@ class GroupsScreen(Screen, GroupActions):
             table.add_column(Text(label, justify="right" if key in RIGHT_ALIGNED else "left"), key=key)
         for r in rows:
             table.add_row(plain(r.code), plain(r.name), Text(f"{r.member_count:,}", justify="right"),
-                          plain(r.tax_class), Text(models.format_percent(r.discount_percent), justify="right"),
+                          plain(r.tax_class), Text(percent(r.discount_percent), justify="right"),
                           yes_no(r.free_shipping), yes_no(r.hidden), "locked" if r.is_system else "",
                           key=str(r.id))
         if current is not None:
@@ -377,7 +397,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
             self.query_one("#code", Input).value = g.code
             self.query_one("#name", Input).value = g.name
             self.query_one("#description", Input).value = g.description.replace("\n", " ")
-            self.query_one("#discount_percent", Input).value = models.format_percent(g.discount_percent).rstrip("%")
+            self.query_one("#discount_percent", Input).value = percent(g.discount_percent).rstrip("%")
             self.query_one("#free_shipping", Tick).value = bool(g.free_shipping)
             self.query_one("#hidden", Tick).value = bool(g.hidden)
             if g.tax_class_id is not None:
@@ -608,7 +628,7 @@ class GroupViewScreen(Screen, GroupActions):
             text.append("  (hidden: never shown to customers)", style="italic")
         pairs = [
             ("Code", row.code), ("Members", f"{row.member_count:,}"),
-            ("Tax class", row.tax_class or "none"), ("Discount", models.format_percent(row.discount_percent)),
+            ("Tax class", row.tax_class or "none"), ("Discount", percent(row.discount_percent)),
             ("Free shipping", yes_no(row.free_shipping)), ("Hidden", yes_no(row.hidden)),
         ]
         for i, (label, value) in enumerate(pairs):

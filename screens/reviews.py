@@ -37,10 +37,12 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from backroom import models
+from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background
+from backroom.tui.dialogs import ConfirmModal, InputDialog
+from backroom.tui.filters import DebouncedFilter
 from backroom.tui.reviewtable import RatingChart, ReviewTable, stars
 from backroom.tui.safetext import block_text, safe_line
-from backroom.tui.widgets import AreaBar, ConfirmModal, DebouncedFilter, InputDialog
 
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
                  "created_from": "From", "created_to": "To", "text": "Find"}

@@ -21,8 +21,8 @@ from textual.screen import Screen
 from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupsScreen
 from backroom.screens.reviews import ReviewsScreen
+from backroom.tui.areas import AREAS
 from backroom.tui.keys import KeyHandled, KeyQueue
-from backroom.tui.widgets import AREAS
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 

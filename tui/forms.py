@@ -63,9 +63,9 @@ from typing import Any, Callable, Iterable
 from textual.app import ComposeResult
 from textual.dom import DOMNode
 from textual.widget import Widget
-from textual.widgets import Label
+from textual.widgets import Checkbox, Label
 
-from backroom.tui.widgets import ConfirmModal
+from backroom.tui.dialogs import ConfirmModal
 
 
 def field_id(key: str) -> str:
@@ -232,3 +232,12 @@ def confirm_discard(node: DOMNode, then: Callable[[], Any], *, dirty: bool = Tru
 
     node.app.push_screen(ConfirmModal("Discard changes?", "You have unsaved changes. Discard them?",
                                       yes="Discard", no="Keep editing"), answered)
+
+
+class Tick(Checkbox):
+    """A checkbox whose mark shows its state without colour (for NO_COLOR
+    and monochrome terminals): "X" when ticked, blank when not."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802
+        return "X" if self.value else " "

@@ -1,7 +1,7 @@
 """Widgets of the review-moderation screen.
 
 :class:`ReviewTable` is a window onto the reviews matching a filter, like
-:class:`tui.widgets.CustomerTable` is for customers: it holds a few hundred
+:class:`tui.customertable.CustomerTable` is for customers: it holds a few hundred
 rows around the cursor, fetched with ``models.review_page`` in a worker (read
 backwards from the end past the middle, so offsets stay small), and never
 loads the whole queue: both are a :class:`tui.window.WindowedTable`.
@@ -19,8 +19,8 @@ from textual.message import Message
 from textual.widget import Widget
 
 from backroom import models
+from backroom.tui.formatters import date_text
 from backroom.tui.safetext import line_text, safe_line
-from backroom.tui.widgets import date_text
 from backroom.tui.window import Reader, Window, WindowedTable
 
 

@@ -25,14 +25,20 @@ from backroom import models
 from backroom.screens.customer.account import AccountTab
 from backroom.screens.customer.addresses import AddressesTab
 from backroom.screens.customer.base import CustomerTab
-from backroom.screens.customer.dialogs import EraseModal, PasswordShownModal, ResetPasswordModal
+from backroom.screens.customer.dialogs import (
+    EraseModal,
+    PasswordShownModal,
+    ResetPasswordModal,
+)
 from backroom.screens.customer.groups import GroupsTab
 from backroom.screens.customer.orders import OrdersTab
 from backroom.screens.customer.reviews import ReviewsTab
 from backroom.screens.customer.rewards import RewardsTab
+from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, error_message
+from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.formatters import money
 from backroom.tui.forms import confirm_discard
-from backroom.tui.widgets import AreaBar, ConfirmModal, money
 
 TAB_CLASSES: tuple[type[CustomerTab], ...] = (AccountTab, AddressesTab, GroupsTab, OrdersTab, RewardsTab,
                                               ReviewsTab)

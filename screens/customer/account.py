@@ -11,8 +11,8 @@ from textual.widgets import Input, Label, Select
 
 from backroom import models
 from backroom.screens.customer.base import CustomerTab
-from backroom.tui.forms import Field, Form, Row, hint
-from backroom.tui.widgets import Tick, date_text
+from backroom.tui.formatters import date_text
+from backroom.tui.forms import Field, Form, Row, Tick, hint
 
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
                   "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "sv": "Swedish"}

@@ -13,8 +13,7 @@ from textual.widgets import Input
 
 from backroom import models
 from backroom.screens.customer.base import CustomerTab
-from backroom.tui.forms import Field, Form, hint, section
-from backroom.tui.widgets import Tick
+from backroom.tui.forms import Field, Form, Tick, hint, section
 
 ADDRESS_LABELS = {"name": "Name", "line1": "Address", "line2": "Address 2", "city": "City",
                   "region": "Region", "postcode": "Postcode", "country": "Country"}

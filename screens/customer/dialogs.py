@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from backroom import models
 from backroom.tui.background import Background, error_message
-from backroom.tui.widgets import InputDialog
+from backroom.tui.dialogs import InputDialog
 
 
 class PasswordShownModal(ModalScreen[None]):

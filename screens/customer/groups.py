@@ -11,7 +11,7 @@ from backroom import models
 from backroom.screens.customer.base import CustomerTab
 from backroom.screens.customer.dialogs import GroupPickerModal
 from backroom.tui.background import error_message
-from backroom.tui.widgets import plain
+from backroom.tui.formatters import plain
 
 
 class GroupsTab(CustomerTab):

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Label
 
 from backroom import models
 from backroom.screens.customer.base import CustomerTab
-from backroom.tui.widgets import date_text, money, plain
+from backroom.tui.formatters import date_text, money, plain
 
 ORDERS_SHOWN = 200
 

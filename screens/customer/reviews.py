@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Label
 from backroom import models
 from backroom.screens.customer.base import CustomerTab
 from backroom.screens.reviews import ReviewsScreen
-from backroom.tui.widgets import date_text, plain
+from backroom.tui.formatters import date_text, plain
 
 REVIEWS_SHOWN = 200
 

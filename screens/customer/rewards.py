@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Input, Label
 
 from backroom import models
 from backroom.screens.customer.base import CustomerTab
+from backroom.tui.formatters import date_text, plain
 from backroom.tui.forms import Field, Form
-from backroom.tui.widgets import date_text, plain
 
 LEDGER_SHOWN = 200
 

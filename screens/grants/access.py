@@ -15,8 +15,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label
 
 from backroom import models
+from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, LoadsInBackground
-from backroom.tui.widgets import AreaBar, ConfirmModal, Tick, plain
+from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.formatters import percent, plain
+from backroom.tui.forms import Tick
 
 
 def _discount_key(category_id: int) -> str:
@@ -42,7 +45,7 @@ class AccessRow(Horizontal):
         self.category_name = category.name
         self.restricted = bool(category.restricted)
         self.ticked = ticked
-        self.discount = "" if discount is None else models.format_percent(discount).rstrip("%")
+        self.discount = "" if discount is None else percent(discount).rstrip("%")
         self.with_discount = with_discount
 
     def compose(self) -> ComposeResult:

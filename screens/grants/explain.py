@@ -14,9 +14,10 @@ from textual.widgets import Footer, Header, Input, Label, OptionList, Select, St
 from textual.widgets.option_list import Option
 
 from backroom import models
+from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground
-from backroom.tui.widgets import DEBOUNCE_SECONDS, AreaBar, money, plain
-
+from backroom.tui.filters import DEBOUNCE_SECONDS
+from backroom.tui.formatters import money, percent, plain
 
 GUEST_OPTION = "guest"
 
@@ -188,9 +189,9 @@ def explanation_text(e: models.Explanation) -> Text:
     line("Can see it", "yes" if e.visible else "NO", "bold green" if e.visible else "bold red",
          e.visibility_reason)
     if e.price is not None:
-        off = f", {models.format_percent(e.discount_percent)} off" if e.discount_percent else ""
+        off = f", {percent(e.discount_percent)} off" if e.discount_percent else ""
         line("Price", money(e.price), "bold", f"list price {money(e.base_price)}{off}")
-    line("Discount", models.format_percent(e.discount_percent), "", e.discount_reason)
+    line("Discount", percent(e.discount_percent), "", e.discount_reason)
     line("Tax class", e.tax_class or "none", "", e.tax_reason)
     line("Free shipping", "yes" if e.free_shipping else "no", "",
          f"from {e.free_shipping_group}" if e.free_shipping_group else "")

@@ -15,8 +15,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select
 
 from backroom import models
+from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background
-from backroom.tui.widgets import AreaBar, ConfirmModal, date_text, plain
+from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.formatters import date_text, plain
 
 
 class OutboxScreen(Screen[None], Background):

@@ -14,9 +14,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from backroom import models
+from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground, error_message
-from backroom.tui.widgets import AreaBar, ConfirmModal
-
+from backroom.tui.dialogs import ConfirmModal
 
 FIELD_NAMES = {
     "total_spent": "Total spent", "order_count": "Number of orders", "registered": "Registered",

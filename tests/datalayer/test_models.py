@@ -9,10 +9,10 @@ from decimal import Decimal
 
 import peewee as pw
 import pytest
-
 from backroom import models
 from backroom.datalayer.groups import _group_snapshot
 from backroom.models import CustomerFilter, Selection
+from backroom.tui.formatters import percent
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -566,6 +566,6 @@ def test_seed_rejects_negative_counts(database):
         models.seed(-1)
 
 
-def test_format_percent():
-    assert [models.format_percent(v) for v in (Decimal("0"), Decimal("12.50"), Decimal("10"), "7.25")] == [
+def test_percent_for_people():
+    assert [percent(v) for v in (Decimal("0"), Decimal("12.50"), Decimal("10"), "7.25")] == [
         "0%", "12.5%", "10%", "7.25%"]

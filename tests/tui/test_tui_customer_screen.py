@@ -11,7 +11,8 @@ from textual.widgets import Input, Label, Select, Static
 
 from backroom import models
 from backroom.screens.customers import CustomerScreen, CustomersScreen
-from backroom.tui.widgets import ConfirmModal, CustomerTable
+from backroom.tui.customertable import CustomerTable
+from backroom.tui.dialogs import ConfirmModal
 from tui_helpers import clear_input, make_app, make_db, settle, type_text
 
 ADA = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}

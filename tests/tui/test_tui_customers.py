@@ -13,7 +13,8 @@ from backroom.screens.customers import (CustomerScreen, CustomersScreen, EraseMo
                                NewCustomerScreen, PasswordShownModal, ResetPasswordModal)
 from backroom.screens.reviews import ReviewsScreen
 from tui_helpers import clear_input, make_app, make_db, notifications, settle, type_text
-from backroom.tui.widgets import ConfirmModal, CustomerTable
+from backroom.tui.customertable import CustomerTable
+from backroom.tui.dialogs import ConfirmModal
 
 ADA = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
 ADA_BILLING = {"name": "Ada Lovelace", "line1": "12 St James Square", "city": "London", "postcode": "SW1Y 4JH",

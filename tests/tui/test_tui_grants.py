@@ -16,7 +16,7 @@ from backroom.screens.grants import AccessScreen, ExplainScreen, OutboxScreen, R
 from backroom.screens.groups import GroupFormScreen, GroupsScreen
 from tui_helpers import highlight_group, make_app, make_db, notifications, settle, type_text
 from textual.widgets import Label, Static, TabbedContent
-from backroom.tui.widgets import ConfirmModal
+from backroom.tui.dialogs import ConfirmModal
 
 
 def category(slug: str) -> models.Category:

@@ -17,7 +17,8 @@ from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScre
 from textual import events
 from textual.widgets import Footer, Input, Label, TabbedContent
 from textual.widgets._footer import FooterKey
-from backroom.tui.widgets import ConfirmModal, CustomerTable
+from backroom.tui.customertable import CustomerTable
+from backroom.tui.dialogs import ConfirmModal
 
 
 def first_ids(n: int, flt: models.CustomerFilter | None = None) -> list[int]:

@@ -14,7 +14,7 @@ from backroom.models import ReviewFilter, Selection
 from backroom.screens.reviews import RejectModal, ReviewsScreen
 from tui_helpers import make_app, make_db, notifications, settle, type_text
 from backroom.tui.reviewtable import RatingChart, ReviewTable
-from backroom.tui.widgets import ConfirmModal
+from backroom.tui.dialogs import ConfirmModal
 
 PENDING = ReviewFilter(status="pending")
 

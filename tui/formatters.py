@@ -1,0 +1,39 @@
+"""Values as admins read them: database text as plain Rich Text (never
+markup), amounts, percentages, dates, yes/no."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from rich.text import Text
+
+from backroom import models
+
+
+def plain(value: Any) -> Text:
+    """Database text as a plain, single-line Rich Text: never markup."""
+    return Text(models.clean_line("" if value is None else str(value)), no_wrap=True, overflow="ellipsis")
+
+
+def money(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:,.2f}"
+
+
+def yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def date_text(value: dt.datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value[:10]
+    return value.strftime("%Y-%m-%d")
+
+
+def percent(value: Any) -> str:
+    """12.50 -> "12.5%", 10.00 -> "10%"."""
+    text = f"{Decimal(value or 0):.2f}".rstrip("0").rstrip(".")
+    return f"{text}%"
