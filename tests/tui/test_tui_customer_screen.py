@@ -199,3 +199,37 @@ async def test_status_lines_show_names_literally(tmp_path):
         status = str(screen.query_one("#form-status", Label).render())
         assert "Someone else changed Ada [/red] [bold]Lovelace" in status
         assert "[/red] [bold]Lovelace" in str(screen.query_one("#customer-summary", Static).render())
+
+
+async def test_no_query_runs_on_the_event_loop(tmp_path, monkeypatch):
+    """The Customers list, its filter, the New customer form and every tab of
+    the customer screen read and write in worker threads: the event loop
+    never waits on the database."""
+    make_db(tmp_path, 30)
+    make_ada()
+    database = models.db.obj
+    on_the_loop: list[str] = []
+    execute = database.execute_sql
+
+    def watched(sql, *args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            on_the_loop.append(sql)
+        return execute(sql, *args, **kwargs)
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(database, "execute_sql", watched)
+        steps = [
+            ("f2",), ("s",), ("r",), ("slash", "a", "d", "a"), ("enter",), ("enter",),  # the list: sorted, filtered, opened
+            ("ctrl+n",), ("ctrl+n",), ("a",), ("escape",), ("ctrl+n",), ("ctrl+n",), ("ctrl+n",),  # every tab
+            ("ctrl+b",), ("f5",), ("escape",), ("escape",),
+            ("a",), ("escape",),  # the New customer form
+        ]
+        seen = set()
+        for step in steps:
+            await pilot.press(*step)
+            await settle(pilot)
+            assert not on_the_loop, f"queried on the event loop after {step}: {on_the_loop}"
+            seen.add(type(app.screen).__name__)
+        assert {"CustomersScreen", "CustomerScreen", "NewCustomerScreen"} <= seen
