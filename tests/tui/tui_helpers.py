@@ -164,7 +164,12 @@ async def until_quiet(app: App, *, workers: bool = True, timers: bool = True,
         left = deadline - time.monotonic()
         if left <= 0:
             raise AssertionError(f"the app did not settle in {timeout:.0f}s: {what}")
-        await asyncio.wait([asyncio.ensure_future(wait())], timeout=left)
+        waiting = asyncio.ensure_future(wait())
+        await asyncio.wait([waiting], timeout=left)
+        if not waiting.done():
+            waiting.cancel()
+        elif not waiting.cancelled():
+            waiting.exception()  # a failed worker is the app's to report, not this wait's
 
 
 async def settle(pilot: Any, rounds: int = 3, wait: float = 0.0) -> None:
