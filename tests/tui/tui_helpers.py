@@ -9,7 +9,8 @@ import shutil
 import time
 import unicodedata
 from pathlib import Path
-from typing import Any, Iterable
+from functools import partial
+from typing import Any, Awaitable, Callable, Iterable
 
 
 import pytest
@@ -108,30 +109,43 @@ SHORT_TIMER = 1.0
 SETTLE_TIMEOUT = 30.0
 
 
-def pending_work(app: App, *, workers: bool = True, timers: bool = True) -> str | None:
-    """What the app still has to do, or None when it is quiet: a message
-    queued or being handled, a callback waiting for the next refresh, an
-    animation running, and unless told otherwise a worker running or a
-    short timer (a debounce) pending."""
+def pending_work(app: App, *, workers: bool = True,
+                 timers: bool = True) -> tuple[str, Callable[[], Awaitable[Any]]] | None:
+    """What the app still has to do, and how to wait for it; None when it is
+    quiet.  Work is a message queued or being handled, a callback waiting
+    for the next refresh, an animation running, and unless told otherwise a
+    worker running or a short timer (a debounce) pending."""
     if workers:
         for worker in app.workers:
             if worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
-                return f"worker {worker.name!r}"
+                return f"worker {worker.name!r}", worker.wait
     if app.animator._animations:
-        return "an animation"
+        return "an animation", app.animator.wait_for_idle
     for node in (app, *app.screen_stack, *app._registry):
         queue = node.__dict__.get("_message_queue")
-        # A message counts until its handler has returned (task_done).
-        if queue is not None and (queue.qsize() or getattr(queue, "_unfinished_tasks", 0)):
-            return f"messages of {node!r}"
+        if queue is not None:
+            if queue.qsize():
+                return f"messages of {node!r}", _next_turn
+            # Between messages a node's loop waits for the next one; anywhere
+            # else it is still handling one (or mounting).
+            if node._running and not node._closed and not queue.ready_event._waiters:
+                return f"{node!r} handling a message", _a_moment
         if node._next_callbacks or (isinstance(node, Screen) and node._callbacks):
-            return f"callbacks of {node!r}"
+            return f"callbacks of {node!r}", _next_turn
         if timers:
             for timer in list(node._timers):
                 task = timer._task
                 if timer._repeat == 0 and timer._interval <= SHORT_TIMER and task is not None and not task.done():
-                    return f"timer {timer.name!r} of {node!r}"
+                    return f"timer {timer.name!r} of {node!r}", partial(asyncio.wait, [task])
     return None
+
+
+async def _next_turn() -> None:
+    await asyncio.sleep(0)
+
+
+async def _a_moment() -> None:
+    await asyncio.sleep(0.001)
 
 
 async def until_quiet(app: App, *, workers: bool = True, timers: bool = True,
@@ -140,20 +154,22 @@ async def until_quiet(app: App, *, workers: bool = True, timers: bool = True,
     rendered (which may start more work).  Fails after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while True:
-        await asyncio.sleep(0)
         pending = pending_work(app, workers=workers, timers=timers)
         if pending is None:
             app.screen._on_timer_update()  # what Textual's refresh timer would do next
             pending = pending_work(app, workers=workers, timers=timers)
             if pending is None:
                 return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the app did not settle in {timeout:.0f}s: {pending}")
-        if pending.startswith("worker"):
-            await asyncio.wait([asyncio.ensure_future(app.workers.wait_for_complete())],
-                               timeout=max(0.0, deadline - time.monotonic()))
-        elif pending.startswith("timer"):
-            await asyncio.sleep(0.005)
+        what, wait = pending
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"the app did not settle in {timeout:.0f}s: {what}")
+        waiting = asyncio.ensure_future(wait())
+        await asyncio.wait([waiting], timeout=left)
+        if not waiting.done():
+            waiting.cancel()
+        elif not waiting.cancelled():
+            waiting.exception()  # a failed worker is the app's to report, not this wait's
 
 
 async def settle(pilot: Any, rounds: int = 3, wait: float = 0.0) -> None:
