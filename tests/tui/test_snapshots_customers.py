@@ -53,7 +53,7 @@ async def find_ada(pilot):
     await pilot.press("slash")
     await type_text(pilot, "ada@")
     await pilot.press("enter")
-    await settle(pilot, wait=0.2)
+    await settle(pilot)
 
 
 OPEN_ADA = (find_ada, "enter")

@@ -62,7 +62,7 @@ def test_explain(seeded, snap_compare, size):
 
     async def pick(pilot):
         await type_text(pilot, customer.email)
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         await pilot.press("enter")
 
     snap(snap_compare, size, "x", pick, "enter", "down", "down", "enter")

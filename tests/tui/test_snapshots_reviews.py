@@ -24,7 +24,7 @@ def seeded(tmp_path):
 
 
 def snap(snap_compare, size, *keys_and_steps):
-    take_snapshot(snap_compare, size, "f4", *keys_and_steps, wait=0.2)
+    take_snapshot(snap_compare, size, "f4", *keys_and_steps)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -38,7 +38,7 @@ async def open_customer(pilot, email: str) -> CustomerScreen:
     await pilot.press("slash")
     await type_text(pilot, email)
     await pilot.press("enter")
-    await settle(pilot, wait=0.2)
+    await settle(pilot)
     assert pilot.app.screen.query_one(CustomerTable).total == 1
     await pilot.press("enter")
     await settle(pilot)

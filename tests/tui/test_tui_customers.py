@@ -50,7 +50,7 @@ async def open_customer(pilot, email: str) -> CustomerScreen:
     await clear_input(pilot)
     await type_text(pilot, email)
     await pilot.press("enter")
-    await settle(pilot, wait=0.2)
+    await settle(pilot)
     table = pilot.app.screen.query_one(CustomerTable)
     assert table.total == 1
     await pilot.press("enter")
@@ -82,7 +82,7 @@ async def test_list_filter_sort_and_count(tmp_path):
         await pilot.press("slash")
         await type_text(pilot, "a")
         await pilot.press("enter")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         expected = models.count_customers(models.CustomerFilter(text="a"))
         assert table.total == expected and screen.focused is table
         status = str(screen.query_one("#customers-status", Label).render())
@@ -92,23 +92,23 @@ async def test_list_filter_sort_and_count(tmp_path):
         assert screen.focused.id == "f-registered_from"
         await type_text(pilot, "2023-01-01")
         await pilot.press("enter")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         flt = models.build_filter(text="a", registered_from="2023-01-01")
         assert table.total == models.count_customers(flt)
         # An unreadable date says so and keeps the last good filter.
         await pilot.press("slash", "tab", "tab", "tab", "end", "ctrl+u")
         await type_text(pilot, "someday")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         assert "Cannot understand the date" in str(screen.query_one("#filter-error", Label).render())
         await clear_input(pilot)
         await type_text(pilot, "last 90 days")
         await pilot.press("enter")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         assert table.total == models.count_customers(models.build_filter(text="a", registered_from="last 90 days"))
         # Sort: the next column is email, then flip it.
         await pilot.press("slash", "end", "ctrl+u", "tab", "tab", "tab", "end", "ctrl+u")
         await pilot.press("enter")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
         assert table.sort == "email"
@@ -131,7 +131,7 @@ async def test_list_spent_range_and_open(tmp_path):
         assert screen.focused.id == "f-spent_min"
         await type_text(pilot, "100")
         await pilot.press("enter")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         assert table.total == models.count_customers(models.build_filter(spent_min="100"))
         cid = table.current_id()
         await pilot.press("enter")
@@ -620,7 +620,7 @@ async def test_review_opens_deep_in_the_customers_queue(tmp_path, reviews_open_b
         assert reviews.query_one("#rf-status", Select).value == Select.NULL
         assert reviews.focused is table
         assert "Ada review 447" in str(reviews.query_one("#detail-body", Static).render())
-        await settle(pilot, wait=0.4)  # the filter fields' own debounce changes nothing
+        await settle(pilot)  # the filter fields' own debounce changes nothing
         assert table.current().id == target.id and table.position == 447
         await pilot.press("p")  # back to pending, from the keyboard
         await settle(pilot)

@@ -123,7 +123,7 @@ async def test_explain_view_shows_what_models_explain_says(tmp_path):
         screen = app.screen
         assert isinstance(screen, ExplainScreen)
         await type_text(pilot, member.email)
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         await pilot.press("enter")  # the best match
         await settle(pilot)
         assert screen.customer_id == member.id

@@ -59,7 +59,7 @@ async def test_add_group_flow(tmp_path):
         await pilot.press("ctrl+f")
         await type_text(pilot, "s")
         await pilot.press("enter")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         assert form.focused is table
         flt = models.CustomerFilter(text="s")
         assert table.total == models.count_customers(flt)
@@ -142,7 +142,7 @@ async def test_invert_within_filter(tmp_path):
         await pilot.press("ctrl+f")
         await type_text(pilot, "a")
         await pilot.press("enter")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
         await pilot.press("ctrl+s")
@@ -168,13 +168,13 @@ async def test_view_and_open_member(tmp_path):
         await pilot.press("slash")
         await type_text(pilot, "zz-nobody")
         await pilot.press("enter")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         assert table.total == 0
         assert view.focused is table
         await pilot.press("slash")
         await clear_input(pilot)
         await pilot.press("enter")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         assert table.total == 30
         await pilot.press("enter")  # open the highlighted member: the customer screen
         await settle(pilot)
@@ -343,7 +343,7 @@ async def test_list_filter_and_sort(tmp_path):
         assert screen.descending and screen.rows[0].code == "general"
         await pilot.press("slash")
         await type_text(pilot, "whole")
-        await settle(pilot, wait=0.2)
+        await settle(pilot)
         assert [r.code for r in screen.rows] == ["wholesale"]
 
 
@@ -608,7 +608,7 @@ async def test_a_burst_of_keys_lands_where_it_was_typed(tmp_path):
         await settle(pilot)
         # "a" opens the form; the rest must reach it, not the list behind it.
         burst(app, "a", *"vip", "tab", *"VIP", "space", *"test", "ctrl+s")
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         assert isinstance(app.screen, GroupViewScreen)
     assert group("vip").name == "VIP test"
 

@@ -124,12 +124,12 @@ async def test_moderation_session(shop):
 
         # Show every status, find the approved one and put it back to pending.
         screen.query_one("#rf-status", Select).value = Select.NULL
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         assert table.total == 30
         await pilot.press("slash")
         await type_text(pilot, "Review 00")
         await pilot.press("enter")
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         assert screen.focused is table
         assert table.total == 1 and table.current().id == queue[0]
         assert "approved by tester" in detail_text(screen)  # the history
@@ -156,7 +156,7 @@ async def test_auto_advance_skips_to_next_pending_when_all_statuses_show(shop):
         screen = await open_reviews(pilot)
         table = screen.query_one(ReviewTable)
         screen.query_one("#rf-status", Select).value = Select.NULL
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         # Rows 0..8 are pending, row 9 approved: approving row 8 jumps over 9 to 10.
         for _ in range(8):
             await pilot.press("j")
@@ -219,7 +219,7 @@ async def test_reject_every_review_matching_a_filter_but_one(shop):
         await pilot.press("slash")
         await type_text(pilot, "office")
         await pilot.press("enter")
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         assert table.total == 8
         await pilot.press("t")  # every match, on every page
         await settle(pilot)
@@ -255,7 +255,7 @@ async def test_approve_every_match_of_a_product_filter(shop):
         screen.query_one("#rf-product", Input).focus()
         await type_text(pilot, "M1")
         await pilot.press("enter")
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         assert table.total == len(mug_pending)
         await pilot.press("t", "A")
         await settle(pilot)
@@ -281,7 +281,7 @@ async def test_filters_and_errors(shop):
         screen.query_one("#rf-created_to", Input).focus()
         await type_text(pilot, "10 January 2024")
         await pilot.press("enter")
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         expected = models.build_review_filter(status="pending", customer="buyer@example.com",
                                               created_from="2024-01-05", created_to="10 January 2024")
         assert screen.review_filter == expected
@@ -292,17 +292,17 @@ async def test_filters_and_errors(shop):
             f"Pending {counts['pending']} · Approved {counts['approved']} · Rejected {counts['rejected']}")
         # Rating.
         screen.query_one("#rf-rating", Select).value = "2"
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         assert table.total == models.count_reviews(dataclasses_replace(expected, rating=2))
         # A date that cannot be understood: an error, and the list keeps its filter.
         screen.query_one("#rf-created_to", Input).focus()
         await pilot.press("end", "ctrl+u")
-        await settle(pilot, wait=0.3)  # the emptied field applies: no end date
+        await settle(pilot)  # the emptied field applies: no end date
         before = screen.review_filter
         assert before.created_to is None
         await type_text(pilot, "whenever")
         await pilot.press("enter")
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         assert "To: Cannot understand the date 'whenever'" in str(error.render())
         assert error.has_class("-shown")
         assert screen.review_filter == before
@@ -311,7 +311,7 @@ async def test_filters_and_errors(shop):
         screen.query_one("#rf-product", Input).focus()
         await type_text(pilot, "NOPE")
         await pilot.press("enter")
-        await settle(pilot, wait=0.3)
+        await settle(pilot)
         assert "Product: No product with SKU 'NOPE'" in str(error.render())
 
 

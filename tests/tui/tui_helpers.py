@@ -172,14 +172,10 @@ async def until_quiet(app: App, *, workers: bool = True, timers: bool = True,
             waiting.exception()  # a failed worker is the app's to report, not this wait's
 
 
-async def settle(pilot: Any, rounds: int = 3, wait: float = 0.0) -> None:
+async def settle(pilot: Any) -> None:
     """Wait until the app is quiet: every queued message handled, every
     worker finished (a finished worker may start another), every debounce
-    timer fired, and the screen laid out.
-
-    ``rounds`` and ``wait`` are no longer needed (the fixed rounds and
-    pauses they set are replaced by waiting for the work itself) and are
-    accepted for the callers that still pass them."""
+    timer fired, and the screen laid out."""
     await until_quiet(pilot.app)
 
 
@@ -226,7 +222,7 @@ def audit_actions(entity_id: int) -> list[str]:
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 
 
-def take_snapshot(snap_compare: Any, size: tuple[int, int], *steps: Any, wait: float = 0.0) -> None:
+def take_snapshot(snap_compare: Any, size: tuple[int, int], *steps: Any) -> None:
     """Assert the snapshot of the app after ``steps``: keys to press, or
     async callables taking the pilot; everything settles after each."""
 
@@ -237,6 +233,6 @@ def take_snapshot(snap_compare: Any, size: tuple[int, int], *steps: Any, wait: f
                 await step(pilot)
             else:
                 await pilot.press(step)
-            await settle(pilot, wait=wait)
+            await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
