@@ -32,7 +32,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
@@ -144,29 +143,6 @@ class RejectModal(InputDialog):
 class ReviewFilterBar(DebouncedFilter, Background):
     """Status, rating, product SKU, customer email, dates and text; posts
     :class:`ReviewFilterBar.Changed` once typing pauses and what is typed is valid."""
-
-    class Changed(Message):
-        """What is typed is valid and new: ``filter``."""
-
-        def __init__(self, bar: "ReviewFilterBar", review_filter: models.ReviewFilter) -> None:
-            super().__init__()
-            self.bar = bar
-            self.filter = review_filter
-
-        @property
-        def control(self) -> "ReviewFilterBar":
-            return self.bar
-
-    class Submitted(Message):
-        """Enter in a filter field: back to the queue."""
-
-        def __init__(self, bar: "ReviewFilterBar") -> None:
-            super().__init__()
-            self.bar = bar
-
-        @property
-        def control(self) -> "ReviewFilterBar":
-            return self.bar
 
     QUICK = "rf-text"
 

@@ -30,8 +30,32 @@ class DebouncedFilter(Vertical):
     the :attr:`QUICK` field after a pause applies at once (its rows show
     without waiting); a burst of typing, and the other fields (a half-typed
     date would flash an error), apply when typing pauses.  Enter applies at
-    once and posts the subclass's ``Submitted``.  Subclasses write
-    :meth:`apply`, starting it with :meth:`_applying`."""
+    once and posts :class:`Submitted`.  Subclasses write :meth:`apply`,
+    starting it with :meth:`_applying`, and post :class:`Changed` with the
+    filter they parsed."""
+
+    class Changed(Message):
+        """What is typed is valid and narrows the list differently: ``filter``."""
+
+        def __init__(self, bar: "DebouncedFilter", parsed_filter: Any) -> None:
+            super().__init__()
+            self.bar = bar
+            self.filter = parsed_filter
+
+        @property
+        def control(self) -> "DebouncedFilter":
+            return self.bar
+
+    class Submitted(Message):
+        """Enter in a filter field: the owner usually moves focus to its list."""
+
+        def __init__(self, bar: "DebouncedFilter") -> None:
+            super().__init__()
+            self.bar = bar
+
+        @property
+        def control(self) -> "DebouncedFilter":
+            return self.bar
 
     QUICK = ""
 
@@ -55,7 +79,7 @@ class DebouncedFilter(Vertical):
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.apply()
-        self.post_message(self.Submitted(self))  # type: ignore[attr-defined]
+        self.post_message(self.Submitted(self))
 
     def _cancel_pending(self) -> None:
         if self._timer is not None:
@@ -75,29 +99,6 @@ class FilterBar(DebouncedFilter, Background):
     """Inputs for narrowing a customer list.  Posts :class:`FilterBar.Changed`
     with a parsed filter once typing pauses; errors are shown per field.
     The group codes offered are given, or set later with :meth:`set_groups`."""
-
-    class Changed(Message):
-        """What is typed is valid and narrows the list differently: ``filter``."""
-
-        def __init__(self, bar: "FilterBar", customer_filter: models.CustomerFilter) -> None:
-            super().__init__()
-            self.bar = bar
-            self.filter = customer_filter
-
-        @property
-        def control(self) -> "FilterBar":
-            return self.bar
-
-    class Submitted(Message):
-        """Enter in a filter field: the owner usually moves focus to the list."""
-
-        def __init__(self, bar: "FilterBar") -> None:
-            super().__init__()
-            self.bar = bar
-
-        @property
-        def control(self) -> "FilterBar":
-            return self.bar
 
     QUICK = "f-text"
 

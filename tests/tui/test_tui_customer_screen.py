@@ -13,7 +13,7 @@ from backroom import models
 from backroom.screens.customers import CustomerScreen, CustomersScreen
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal
-from tui_helpers import clear_input, make_app, make_db, settle, type_text
+from tui_helpers import clear_input, make_app, make_db, queries_on_the_event_loop, settle, type_text
 
 ADA = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
 ADA_BILLING = {"name": "Ada Lovelace", "line1": "12 St James Square", "city": "London", "postcode": "SW1Y 4JH",
@@ -207,19 +207,10 @@ async def test_no_query_runs_on_the_event_loop(tmp_path, monkeypatch):
     never waits on the database."""
     make_db(tmp_path, 30)
     make_ada()
-    database = models.db.obj
-    on_the_loop: list[str] = []
-    execute = database.execute_sql
-
-    def watched(sql, *args, **kwargs):
-        if threading.current_thread() is threading.main_thread():
-            on_the_loop.append(sql)
-        return execute(sql, *args, **kwargs)
-
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        monkeypatch.setattr(database, "execute_sql", watched)
+        on_the_loop = queries_on_the_event_loop(monkeypatch)
         steps = [
             ("f2",), ("s",), ("r",), ("slash", "a", "d", "a"), ("enter",), ("enter",),  # the list: sorted, filtered, opened
             ("ctrl+n",), ("ctrl+n",), ("a",), ("escape",), ("ctrl+n",), ("ctrl+n",), ("ctrl+n",),  # every tab

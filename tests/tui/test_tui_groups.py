@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tui_helpers import (audit_actions, clear_input, group, highlight_group, make_app, make_db,
-                         notifications, settle, type_text)
+                         notifications, queries_on_the_event_loop, settle, type_text)
 
 from backroom import models
 from backroom.screens.customers import CustomerScreen
@@ -632,19 +632,10 @@ async def test_no_query_runs_on_the_event_loop(tmp_path, monkeypatch):
     make_db(tmp_path, 30)
     g, _ = models.create_group({"code": "vip", "name": "VIP"})
     models.set_rules(g.id, "all", [{"field": "total_spent", "op": ">=", "value": "100"}])
-    database = models.db.obj
-    on_the_loop: list[str] = []
-    execute = database.execute_sql
-
-    def watched(sql, *args, **kwargs):
-        if threading.current_thread() is threading.main_thread():
-            on_the_loop.append(sql)
-        return execute(sql, *args, **kwargs)
-
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        monkeypatch.setattr(database, "execute_sql", watched)
+        on_the_loop = queries_on_the_event_loop(monkeypatch)
         steps = [
             ("a",), ("ctrl+n",), ("ctrl+f", "x"), ("ctrl+n",), ("escape", "y"),  # the Add form, every tab
             (highlight_group, "vip"), ("e",), ("escape",), ("v",), ("slash", "a"), ("escape",),

@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import threading
 import time
 import unicodedata
-from pathlib import Path
 from functools import partial
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable
-
 
 import pytest
 from textual import events
@@ -236,3 +236,19 @@ def take_snapshot(snap_compare: Any, size: tuple[int, int], *steps: Any) -> None
             await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)
+
+
+def queries_on_the_event_loop(monkeypatch: Any) -> list[str]:
+    """From now on, every SQL statement the app runs on the main thread (the
+    event loop) is appended to the returned list: it should stay empty."""
+    database = models.db.obj
+    seen: list[str] = []
+    execute = database.execute_sql
+
+    def watched(sql: str, *args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            seen.append(sql)
+        return execute(sql, *args, **kwargs)
+
+    monkeypatch.setattr(database, "execute_sql", watched)
+    return seen
