@@ -532,7 +532,7 @@ async def test_keys_typed_while_the_form_loads_are_kept(tmp_path, slow_form):
         assert app.screen is form and form.query_one("#code", Input).value == ""  # held, not lost
         slow_form.set()
         await settle(pilot)
-        assert isinstance(app.screen, GroupViewScreen)  # saved by the Ctrl+S typed while loading
+        assert isinstance(app.screen, GroupViewScreen), (app.screen, notifications(app))  # saved by the Ctrl+S typed while loading
     g = group("gold")
     assert g.name == "Gold members"
 
@@ -549,7 +549,7 @@ async def test_editing_keys_typed_while_loading_land_after_the_values(tmp_path, 
         await pilot.press("ctrl+s")
         slow_form.set()
         await settle(pilot)
-        assert isinstance(app.screen, GroupViewScreen)
+        assert isinstance(app.screen, GroupViewScreen), (app.screen, notifications(app))
     assert group("vip").name == "VIP Gold"
 
 
