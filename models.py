@@ -159,6 +159,11 @@ from .datalayer.parsing import (  # noqa: F401
     parse_date,
     parse_money,
 )
+from .datalayer.text import (  # noqa: F401
+    inert_block,
+    inert_line,
+    is_inert,
+)
 from .datalayer.passwords import (  # noqa: F401
     PASSWORD_MAX,
     PASSWORD_MIN,

@@ -11,20 +11,13 @@ from dateutil import parser as date_parser
 from dateutil.relativedelta import relativedelta
 
 from .errors import DateParseError, ValidationError
-
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def has_control_chars(text: str) -> bool:
-    return bool(_CONTROL_RE.search(text))
+from .text import has_control_chars, inert_line  # noqa: F401 - has_control_chars: for the modules after
 
 
-def clean_line(text: str | None) -> str:
-    """Printable, single-line text: control characters are shown as escapes,
-    so nothing typed by a shopper can drive the terminal."""
-    if not text:
-        return ""
-    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def clean_line(text: object) -> str:
+    """One printable line (see :func:`.text.inert_line`): for quoting what
+    was typed in an error message."""
+    return inert_line(text)
 
 
 _RELATIVE_RE = re.compile(

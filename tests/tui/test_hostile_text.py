@@ -32,7 +32,9 @@ HOSTILE = {
     "long": "A" * 5000,
 }
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-INVISIBLE_RE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# The zero-width joiner and non-joiner (U+200D, U+200C) are not here: they
+# join emoji into one and shape scripts, so they show as text.
+INVISIBLE_RE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 @pytest.fixture
@@ -86,6 +88,11 @@ def test_safe_text_helpers():
     for kind in ("rtl", "markup"):
         assert safe_line(HOSTILE[kind]) == HOSTILE[kind]
     assert safe_line("👍🏽 great") == "👍🏽 great"
+    # Emoji joined by ZWJ (a family, a rainbow flag) stay one emoji, not "\u200d".
+    assert safe_line(HOSTILE["emoji"]) == HOSTILE["emoji"]
+    assert safe_line("🏳\ufe0f\u200d🌈") == "🏳\ufe0f\u200d🌈"
+    # A lone surrogate (which no terminal can show, and no encoder can write) is escaped.
+    assert safe_line("a\ud800b") == "a\\ud800b"
 
 
 def test_detail_keeps_markup_literal(hostile):
