@@ -12,7 +12,7 @@ from tui_helpers import (audit_actions, clear_input, group, highlight_group, mak
 
 from backroom import models
 from backroom.screens.customers import CustomerScreen
-from backroom.screens import groups as groups_screens
+from backroom.screens.groups import form as group_form
 from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
 from textual import events
 from textual.widgets import Footer, Input, Label, TabbedContent
@@ -506,13 +506,13 @@ async def test_every_footer_fits_80_columns(tmp_path):
 def slow_form(monkeypatch):
     """The Add/Edit form's data waits until the test sets the returned event."""
     gate = threading.Event()
-    read = groups_screens.read_form
+    read = group_form.read_form
 
     def held_back(group_id):
         assert gate.wait(10), "the test never let the form load"
         return read(group_id)
 
-    monkeypatch.setattr(groups_screens, "read_form", held_back)
+    monkeypatch.setattr(group_form, "read_form", held_back)
     yield gate
     gate.set()
 
