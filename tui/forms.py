@@ -15,7 +15,8 @@ Fields
       with the field's first error (widgets cost time: most never show one).
     - An error reads "<error_name>: <message>"; ``error_name`` defaults to the
       label.  A checkbox names itself, so its row's label is usually empty
-      and its ``error_name`` given.
+      and its ``error_name`` given.  Once cleared, an error takes no room:
+      the field is one row again.
 
     ``Row(label, widget)`` is a labelled row holding no value (a read-only
     value, or a checkbox that is not a field).  ``section(title)`` and
@@ -106,6 +107,7 @@ class Field(Widget):
             input.id = field_id(key)
         self.input = input
         self._error: Label | None = None  # mounted with the first error: most fields never show one
+        self._pad: Label | None = None  # the error row's first cell, under the label
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="form-label", markup=False)
@@ -127,10 +129,15 @@ class Field(Widget):
                 return
             self._error = Label(text, id=f"err-{field_id(self.key)}", classes="error form-error -shown",
                                 markup=False)
-            self.mount(Label(""), self._error)  # a row under the label and the input
+            # A row under the label and the input; the pad hides with the
+            # error, so a cleared error leaves no blank row behind.
+            self._pad = Label("", classes="error -shown")
+            self.mount(self._pad, self._error)
             return
         self._error.update(text)
-        self._error.set_class(bool(message), "-shown")
+        for line in (self._pad, self._error):
+            if line is not None:
+                line.set_class(bool(message), "-shown")
 
     def clear_error(self) -> None:
         self.set_error("")
