@@ -9,9 +9,8 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Label, Select, TabbedContent, TabPane
 
 from backroom import models
@@ -19,18 +18,23 @@ from backroom.screens.grants import AccessEditor, Grants, read_grants
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground, error_message
 from backroom.tui.customertable import CustomerTable
-from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent
-from backroom.tui.forms import Tick
+from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
 
-FIELD_LABELS = {
-    "code": "Code", "name": "Name", "description": "Description", "tax_class_id": "Tax class",
-    "discount_percent": "Discount %", "free_shipping": "Free shipping", "hidden": "Hidden",
-}
-# The fields with an error line under them (models.ValidationError keys).
-ERROR_FIELDS = ("code", "name", "description", "tax_class_id", "discount_percent")
 TABS = ("general", "customers", "access")
+
+
+def shown_description(description: str) -> str:
+    """A description on the form's one line: its line breaks as spaces."""
+    return description.replace("\n", " ")
+
+
+def general_values(g: models.CustomerGroup) -> dict[str, Any]:
+    """The General information fields for a group as stored."""
+    return {"code": g.code, "name": g.name, "description": shown_description(g.description),
+            "discount_percent": percent(g.discount_percent).rstrip("%"),
+            "free_shipping": bool(g.free_shipping), "hidden": bool(g.hidden)}
 
 
 @dataclasses.dataclass
@@ -75,18 +79,10 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         self.group: models.CustomerGroup | None = None
         self.version: int | None = None
         self.saving = False
-        self._initial: dict[str, Any] = {}
         self._initial_access: tuple[set[int], dict[int, str]] = (set(), {})
         self.title = "Edit group" if group_id is not None else "Add customer group"
 
     # -- layout --------------------------------------------------------------
-    def _field(self, name: str, widget: Widget) -> ComposeResult:
-        with Horizontal(classes="field", id=f"field-{name}"):
-            yield Label(FIELD_LABELS[name], classes="field-label")
-            with Vertical(classes="field-input"):
-                yield widget
-                yield Label("", id=f"err-{name}", classes="error field-error", markup=False)
-
     def compose(self) -> ComposeResult:
         editing = self.group_id is not None
         selection = models.Selection.members_of(self.group_id) if editing else models.Selection.none()
@@ -94,21 +90,16 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         yield AreaBar()
         with TabbedContent(initial=self.initial_tab, id="form-tabs"):
             with TabPane("General information", id="general"):
-                with VerticalScroll(id="general-form"):
-                    yield from self._field("code", Input(
-                        "", id="code", max_length=32, disabled=editing,
-                        placeholder="lower-case letters, digits, - or _", compact=True))
-                    yield from self._field("name", Input("", id="name", max_length=100, compact=True))
-                    yield from self._field("description", Input("", id="description", compact=True))
-                    yield from self._field("tax_class_id", Select([], id="tax_class_id", prompt="none",
-                                                                  compact=True))
-                    yield from self._field("discount_percent", Input(
-                        "0", id="discount_percent", compact=True, placeholder="0 to 100"))
-                    with Horizontal(classes="field flags"):
-                        yield Label("", classes="field-label")
-                        yield Tick("Free shipping", False, id="free_shipping", compact=True)
-                        yield Tick("Hidden", False, id="hidden", compact=True)
-                    yield Label("Ctrl+N: choose the customers · Ctrl+S: save", classes="hint")
+                with VerticalScroll(classes="form", id="general-form"):
+                    yield Field("code", Input(max_length=32, disabled=editing, compact=True,
+                                              placeholder="lower-case letters, digits, - or _"), "Code")
+                    yield Field("name", Input(max_length=100, compact=True), "Name")
+                    yield Field("description", Input(compact=True), "Description")
+                    yield Field("tax_class_id", Select([], prompt="none", compact=True), "Tax class")
+                    yield Field("discount_percent", Input("0", compact=True, placeholder="0 to 100"), "Discount %")
+                    yield Row("", Field("free_shipping", Tick("Free shipping", False, compact=True), None),
+                              Field("hidden", Tick("Hidden", False, compact=True), None))
+                    yield hint("Ctrl+N: choose the customers · Ctrl+S: save")
             with TabPane("Customers", id="customers"):
                 yield FilterBar(full=True, id="member-filter")
                 yield Label("", id="selection-status", classes="status")
@@ -123,6 +114,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.form = Form(self.query_one("#general-form"), clean=False)  # clean once the group is in
         self.query_one(TabbedContent).loading = True
         gid = self.group_id
         self.run_job(lambda: read_form(gid), self.show_form, name="load", failed=self.load_failed)
@@ -136,19 +128,15 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         if g is not None:
             self.version = g.version
             self.title = f"Edit group: {models.clean_line(g.name)}"
-            self.query_one("#code", Input).value = g.code
-            self.query_one("#name", Input).value = g.name
-            self.query_one("#description", Input).value = g.description.replace("\n", " ")
-            self.query_one("#discount_percent", Input).value = percent(g.discount_percent).rstrip("%")
-            self.query_one("#free_shipping", Tick).value = bool(g.free_shipping)
-            self.query_one("#hidden", Tick).value = bool(g.hidden)
+            for key, value in general_values(g).items():
+                self.form.set_value(key, value)
             if g.tax_class_id is not None:
                 tax.value = g.tax_class_id
         elif taxes:
             tax.value = taxes[0][1]
         self.query_one("#member-filter", FilterBar).set_groups(form.group_codes)
         await self.access_editor.show(form.grants)
-        self._initial = self.data()
+        self.form.mark_clean()
         self._initial_access = self.access_editor.values()
         self.query_one(TabbedContent).loading = False
         if self.initial_tab == "access":
@@ -161,19 +149,12 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
     # -- data ----------------------------------------------------------------
     def data(self) -> dict[str, Any]:
         """The general fields as typed, for models.create_group/update_group."""
-        tax = self.query_one("#tax_class_id", Select).value
-        out: dict[str, Any] = {
-            "code": self.query_one("#code", Input).value,
-            "name": self.query_one("#name", Input).value,
-            "description": self.query_one("#description", Input).value,
-            "tax_class_id": None if tax is Select.NULL else tax,
-            "discount_percent": self.query_one("#discount_percent", Input).value,
-            "free_shipping": self.query_one("#free_shipping", Tick).value,
-            "hidden": self.query_one("#hidden", Tick).value,
-        }
+        out = self.form.values()
+        if out["tax_class_id"] is Select.NULL:
+            out["tax_class_id"] = None
         if self.group is not None:
             del out["code"]
-            if out["description"] == self.group.description.replace("\n", " "):
+            if out["description"] == shown_description(self.group.description):
                 out["description"] = self.group.description  # keep line breaks not shown
         return out
 
@@ -186,7 +167,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         return self.query_one("#access-editor", AccessEditor)
 
     def is_dirty(self) -> bool:
-        return (self.data() != self._initial or self.table.changed
+        return (self.form.is_dirty() or self.table.changed
                 or self.access_editor.values() != self._initial_access)
 
     # -- messages ------------------------------------------------------------
@@ -234,31 +215,20 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         if self.saving:
             self.notify("Saving… please wait.", severity="warning")
             return
-        if not self.is_loaded or not self.is_dirty():
-            self.dismiss(None)
-            return
+        confirm_discard(self, lambda: self.dismiss(None), dirty=self.is_loaded and self.is_dirty())
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmModal("Discard changes?", "You have unsaved changes. Discard them?",
-                                          yes="Discard", no="Keep editing"), answered)
-
-    def show_errors(self, errors: dict[str, str]) -> None:
-        """Each message under its field, naming it; any other in a notification."""
-        for name in ERROR_FIELDS:
-            message = errors.get(name, "")
-            label = self.query_one(f"#err-{name}", Label)
-            label.update(f"{FIELD_LABELS[name]}: {message}" if message else "")
-            label.set_class(bool(message), "-shown")
+    def show_errors(self, errors: dict[str, str]) -> bool:
+        """Each message under its field, naming it; any other in a
+        notification.  True if the General tab shows one."""
+        not_general = self.form.show_errors(errors)
+        on_general = len(not_general) < len(errors)
         access_errors = self.access_editor.show_errors(errors)
-        other = {k: v for k, v in errors.items()
-                 if k not in ERROR_FIELDS and not k.startswith("category_discounts[")}
-        if access_errors and not any(k in errors for k in ERROR_FIELDS):
+        other = {k: v for k, v in not_general.items() if not k.startswith("category_discounts[")}
+        if access_errors and not on_general:
             self.query_one(TabbedContent).active = "access"
         if other:
             self.notify("; ".join(f"{k}: {v}" for k, v in other.items()), severity="error", markup=False)
+        return on_general
 
     def action_save(self) -> None:
         if self.saving or not self.is_loaded:
@@ -302,13 +272,9 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
     def save_failed(self, exc: BaseException) -> None:
         self._set_saving(False)
         if isinstance(exc, models.ValidationError):
-            self.show_errors(exc.errors)
-            if any(k in exc.errors for k in ERROR_FIELDS):
+            if self.show_errors(exc.errors):
                 self.query_one(TabbedContent).active = "general"
-                for name in ERROR_FIELDS:
-                    if name in exc.errors:
-                        self.query_one(f"#{name}").focus()
-                        break
+                self.form.focus_first_error(exc.errors)
             return
         title = "Changed by someone else" if isinstance(exc, models.ConflictError) else "Not saved"
         self.query_one("#form-status", Label).update(f"Not saved: {error_message(exc)}")
