@@ -15,11 +15,19 @@ Fields
       with the field's first error (widgets cost time: most never show one).
     - An error reads "<error_name>: <message>"; ``error_name`` defaults to the
       label.  A checkbox names itself, so its row's label is usually empty
-      and its ``error_name`` given.
+      and its ``error_name`` given.  Once cleared, an error takes no room:
+      the field is one row again.
+    - ``label=None``: no label at all, not even an empty column: the input
+      with its error line under it, the field only as wide as they are.
+      For fields that share a row (below).
 
-    ``Row(label, widget)`` is a labelled row holding no value (a read-only
-    value, or a checkbox that is not a field).  ``section(title)`` and
-    ``hint(text)`` are a heading and a line of keys inside a form.
+    ``Row(label, *widgets)`` is a labelled row holding no value of its own:
+    a read-only value, a checkbox that is not a field, or several widgets
+    side by side (in a ``Horizontal``), e.g. ticks that are fields without
+    a label: ``Row("", Field("a", Tick("A"), None), Field("b", Tick("B"),
+    None))``.  Fields inside a row are still the form's fields.
+    ``section(title)`` and ``hint(text)`` are a heading and a line of keys
+    inside a form.
 
 Forms
     ``Form(node)`` is a view over the fields under ``node`` (a screen, a tab
@@ -48,7 +56,9 @@ Forms
 
 CSS (``styles/forms.tcss``)
     ``.form`` a scrolling form; ``.form-field`` a row, a two-column grid
-    (``Field`` and ``Row`` carry it); ``.form-label``, ``.form-error``;
+    (``Field`` and ``Row`` carry it; a field without a label adds ``-bare``
+    and is no grid); ``.form-widgets`` the widgets a row holds side by side;
+    ``.form-label``, ``.form-error``;
     ``.form-value`` a read-only value; ``.form-section``; ``.form-hint``.
     A form wanting wider labels sets ``#its-id .form-field { grid-columns: 16 1fr; }``.
 
@@ -61,6 +71,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.dom import DOMNode
 from textual.widget import Widget
 from textual.widgets import Checkbox, Label
@@ -74,18 +85,22 @@ def field_id(key: str) -> str:
 
 
 class Row(Widget):
-    """A labelled row of a form that holds no value of its own."""
+    """A labelled row of a form that holds no value of its own: one widget,
+    or several side by side."""
 
     DEFAULT_CLASSES = "form-field"
 
-    def __init__(self, label: str, widget: Widget, *, id: str | None = None) -> None:
+    def __init__(self, label: str, *widgets: Widget, id: str | None = None) -> None:
         super().__init__(id=id)
         self.label = label
-        self.widget = widget
+        self.widgets = widgets
 
     def compose(self) -> ComposeResult:
         yield Label(self.label, classes="form-label", markup=False)
-        yield self.widget
+        if len(self.widgets) == 1:
+            yield self.widgets[0]
+        else:
+            yield Horizontal(*self.widgets, classes="form-widgets")
 
 
 class Field(Widget):
@@ -97,8 +112,10 @@ class Field(Widget):
 
     DEFAULT_CLASSES = "form-field"
 
-    def __init__(self, key: str, input: Widget, label: str = "", *, error_name: str | None = None) -> None:
+    def __init__(self, key: str, input: Widget, label: str | None = "", *,
+                 error_name: str | None = None) -> None:
         super().__init__(id=f"field-{field_id(key)}")
+        self.set_class(label is None, "-bare")
         self.key = key
         self.label = label
         self.error_name = error_name or label or key_name(key)
@@ -106,9 +123,11 @@ class Field(Widget):
             input.id = field_id(key)
         self.input = input
         self._error: Label | None = None  # mounted with the first error: most fields never show one
+        self._pad: Label | None = None  # the error row's first cell, under the label
 
     def compose(self) -> ComposeResult:
-        yield Label(self.label, classes="form-label", markup=False)
+        if self.label is not None:
+            yield Label(self.label, classes="form-label", markup=False)
         yield self.input
 
     @property
@@ -127,10 +146,18 @@ class Field(Widget):
                 return
             self._error = Label(text, id=f"err-{field_id(self.key)}", classes="error form-error -shown",
                                 markup=False)
-            self.mount(Label(""), self._error)  # a row under the label and the input
+            if self.label is None:  # no label column: the error right under the input
+                self.mount(self._error)
+                return
+            # A row under the label and the input; the pad hides with the
+            # error, so a cleared error leaves no blank row behind.
+            self._pad = Label("", classes="error -shown")
+            self.mount(self._pad, self._error)
             return
         self._error.update(text)
-        self._error.set_class(bool(message), "-shown")
+        for line in (self._pad, self._error):
+            if line is not None:
+                line.set_class(bool(message), "-shown")
 
     def clear_error(self) -> None:
         self.set_error("")

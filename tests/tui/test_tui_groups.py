@@ -12,7 +12,7 @@ from tui_helpers import (audit_actions, clear_input, group, highlight_group, mak
 
 from backroom import models
 from backroom.screens.customers import CustomerScreen
-from backroom.screens import groups as groups_screens
+from backroom.screens.groups import form as group_form
 from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
 from textual import events
 from textual.widgets import Footer, Input, Label, TabbedContent
@@ -314,6 +314,7 @@ async def test_validation_is_inline_and_writes_nothing(tmp_path):
         await settle(pilot)
         assert app.screen is form
         assert not form.query_one("#err-discount_percent", Label).display
+        assert form.query_one("#field-discount_percent").region.height == 1  # no blank line left behind
         error = form.query_one("#err-code", Label)
         assert error.display and "already used" in str(error.render())
         assert form.focused.id == "code"
@@ -325,6 +326,50 @@ async def test_validation_is_inline_and_writes_nothing(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, GroupsScreen)
     assert (models.CustomerGroup.select().count(), models.AuditEntry.select().count()) == before
+
+
+async def test_escape_asks_only_when_the_form_differs_from_the_group(tmp_path):
+    make_db(tmp_path, 10)
+    tax = models.tax_classes()[-1]
+    models.create_group({"code": "vip", "name": "VIP", "description": "Line one\nLine two",
+                         "tax_class_id": tax.id, "discount_percent": "7.5", "free_shipping": True})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await highlight_group(pilot, "vip")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GroupFormScreen)
+        assert form.query_one("#description", Input).value == "Line one Line two"
+        await pilot.press("escape")  # nothing changed: closes at once
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        await pilot.press("tab", "tab", "tab", "tab", "tab")  # description, tax class, discount, the two ticks
+        assert form.focused.id == "hidden"
+        await pilot.press("space")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")  # keep editing
+        await settle(pilot)
+        assert app.screen is form
+        await pilot.press("space")  # unticked again: as saved, so nothing to discard
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        # Saved, the description keeps the line breaks the form shows as spaces.
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("tab", "tab", "tab", "tab", "tab", "space", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupViewScreen)
+    g = group("vip")
+    assert (g.description, g.tax_class_id, g.discount_percent, g.free_shipping, g.hidden) == (
+        "Line one\nLine two", tax.id, Decimal("7.5"), True, True)
 
 
 async def test_list_filter_and_sort(tmp_path):
@@ -506,13 +551,13 @@ async def test_every_footer_fits_80_columns(tmp_path):
 def slow_form(monkeypatch):
     """The Add/Edit form's data waits until the test sets the returned event."""
     gate = threading.Event()
-    read = groups_screens.read_form
+    read = group_form.read_form
 
     def held_back(group_id):
         assert gate.wait(10), "the test never let the form load"
         return read(group_id)
 
-    monkeypatch.setattr(groups_screens, "read_form", held_back)
+    monkeypatch.setattr(group_form, "read_form", held_back)
     yield gate
     gate.set()
 

@@ -1,0 +1,281 @@
+"""The Add/Edit form of a customer group: general information, the members
+and what the group may see, on three tabs."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Select, TabbedContent, TabPane
+
+from backroom import models
+from backroom.screens.grants import AccessEditor, Grants, read_grants
+from backroom.tui.areas import AreaBar
+from backroom.tui.background import LoadsInBackground, error_message
+from backroom.tui.customertable import CustomerTable
+from backroom.tui.filters import FilterBar
+from backroom.tui.formatters import percent
+from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
+
+TABS = ("general", "customers", "access")
+
+
+def shown_description(description: str) -> str:
+    """A description on the form's one line: its line breaks as spaces."""
+    return description.replace("\n", " ")
+
+
+def general_values(g: models.CustomerGroup) -> dict[str, Any]:
+    """The General information fields for a group as stored."""
+    return {"code": g.code, "name": g.name, "description": shown_description(g.description),
+            "discount_percent": percent(g.discount_percent).rstrip("%"),
+            "free_shipping": bool(g.free_shipping), "hidden": bool(g.hidden)}
+
+
+@dataclasses.dataclass
+class FormData:
+    """What the Add/Edit form needs from the database besides the members."""
+
+    group: models.CustomerGroup | None  # None: adding one
+    tax_classes: list[models.TaxClass]
+    group_codes: list[str]
+    grants: Grants
+
+
+def read_form(group_id: int | None) -> FormData:
+    """The form's data (reads the database: call it in a worker)."""
+    return FormData(group=models.get_group(group_id) if group_id is not None else None,
+                    tax_classes=models.tax_classes(),
+                    group_codes=[r.code for r in models.list_groups(with_counts=False, sort="code")],
+                    grants=read_grants(group_id))
+
+
+class GroupFormScreen(Screen[int | None], LoadsInBackground):
+    """Add a group (``group_id`` None) or edit one: general fields on one tab,
+    the members on the next, what it may see and its category discounts on
+    the third.  Dismisses with the saved group's id.
+
+    It opens at once and reads the group in a worker; until then the tabs
+    show that they are loading and the keys typed wait (LoadsInBackground)."""
+
+    AUTO_FOCUS = None  # the first field, once the group is in
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", tooltip="Save the group, its members and its access"),
+        Binding("escape", "cancel", "Back", tooltip="Close, asking before discarding changes"),
+        Binding("ctrl+n", "next", "Next", tooltip="Go to the next tab"),
+        Binding("ctrl+f", "find", "Filter customers", show=False,
+                tooltip="Go to the filter above the customers"),
+    ]
+
+    def __init__(self, group_id: int | None, *, tab: str = "general") -> None:
+        super().__init__()
+        self.group_id = group_id
+        self.initial_tab = tab
+        self.group: models.CustomerGroup | None = None
+        self.version: int | None = None
+        self.saving = False
+        self._initial_access: tuple[set[int], dict[int, str]] = (set(), {})
+        self.title = "Edit group" if group_id is not None else "Add customer group"
+
+    # -- layout --------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        editing = self.group_id is not None
+        selection = models.Selection.members_of(self.group_id) if editing else models.Selection.none()
+        yield Header()
+        yield AreaBar()
+        with TabbedContent(initial=self.initial_tab, id="form-tabs"):
+            with TabPane("General information", id="general"):
+                with VerticalScroll(classes="form", id="general-form"):
+                    yield Field("code", Input(max_length=32, disabled=editing, compact=True,
+                                              placeholder="lower-case letters, digits, - or _"), "Code")
+                    yield Field("name", Input(max_length=100, compact=True), "Name")
+                    yield Field("description", Input(compact=True), "Description")
+                    yield Field("tax_class_id", Select([], prompt="none", compact=True), "Tax class")
+                    yield Field("discount_percent", Input("0", compact=True, placeholder="0 to 100"), "Discount %")
+                    yield Row("", Field("free_shipping", Tick("Free shipping", False, compact=True), None),
+                              Field("hidden", Tick("Hidden", False, compact=True), None))
+                    yield hint("Ctrl+N: choose the customers · Ctrl+S: save")
+            with TabPane("Customers", id="customers"):
+                yield FilterBar(full=True, id="member-filter")
+                yield Label("", id="selection-status", classes="status")
+                yield CustomerTable(selectable=True, selection=selection, id="members")
+                yield Label("space tick · shift+↑↓ range · a all matching · n none · i invert · "
+                            "^f filter", classes="hint keys")
+            with TabPane("Access", id="access"):
+                yield AccessEditor(id="access-editor")
+                yield Label("space tick · a discount % replaces the group's own there · ctrl+t restrict/open",
+                            classes="hint keys")
+        yield Label("", id="form-status", classes="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.form = Form(self.query_one("#general-form"), clean=False)  # clean once the group is in
+        self.query_one(TabbedContent).loading = True
+        gid = self.group_id
+        self.run_job(lambda: read_form(gid), self.show_form, name="load", failed=self.load_failed)
+
+    async def show_form(self, form: FormData) -> None:
+        """Fill the form in with what was read, and hand it over."""
+        g = self.group = form.group
+        taxes = [(models.clean_line(t.name), t.id) for t in form.tax_classes]
+        tax = self.query_one("#tax_class_id", Select)
+        tax.set_options(taxes)
+        if g is not None:
+            self.version = g.version
+            self.title = f"Edit group: {models.clean_line(g.name)}"
+            for key, value in general_values(g).items():
+                self.form.set_value(key, value)
+            if g.tax_class_id is not None:
+                tax.value = g.tax_class_id
+        elif taxes:
+            tax.value = taxes[0][1]
+        self.query_one("#member-filter", FilterBar).set_groups(form.group_codes)
+        await self.access_editor.show(form.grants)
+        self.form.mark_clean()
+        self._initial_access = self.access_editor.values()
+        self.query_one(TabbedContent).loading = False
+        if self.initial_tab == "access":
+            if (tick := self.access_editor.first_tick()) is not None:
+                tick.focus()
+        elif self.initial_tab == "general":
+            self.query_one("#name" if g is not None else "#code", Input).focus()
+        self.loaded()
+
+    # -- data ----------------------------------------------------------------
+    def data(self) -> dict[str, Any]:
+        """The general fields as typed, for models.create_group/update_group."""
+        out = self.form.values()
+        if out["tax_class_id"] is Select.NULL:
+            out["tax_class_id"] = None
+        if self.group is not None:
+            del out["code"]
+            if out["description"] == shown_description(self.group.description):
+                out["description"] = self.group.description  # keep line breaks not shown
+        return out
+
+    @property
+    def table(self) -> CustomerTable:
+        return self.query_one("#members", CustomerTable)
+
+    @property
+    def access_editor(self) -> AccessEditor:
+        return self.query_one("#access-editor", AccessEditor)
+
+    def is_dirty(self) -> bool:
+        return (self.form.is_dirty() or self.table.changed
+                or self.access_editor.values() != self._initial_access)
+
+    # -- messages ------------------------------------------------------------
+    @on(FilterBar.Changed, "#member-filter")
+    def filter_changed(self, event: FilterBar.Changed) -> None:
+        self.table.set_filter(event.filter)
+
+    @on(FilterBar.Submitted, "#member-filter")
+    def filter_submitted(self) -> None:
+        self.table.focus()
+
+    @on(CustomerTable.Status, "#members")
+    def status_changed(self, event: CustomerTable.Status) -> None:
+        self.query_one("#selection-status", Label).update(event.table.status_text())
+
+    @on(TabbedContent.TabActivated)
+    def tab_changed(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "next", "find") and not self.is_loaded:
+            return None  # not before the form is filled in
+        if action == "next":
+            return self.query_one(TabbedContent).active != TABS[-1]
+        if action == "save":
+            return not self.saving or None
+        return True
+
+    # -- actions -------------------------------------------------------------
+    def action_find(self) -> None:
+        self.query_one(TabbedContent).active = "customers"
+        self.query_one("#f-text", Input).focus()
+
+    def action_next(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "general":
+            tabs.active = "customers"
+            self.table.focus()
+        elif tabs.active == "customers":
+            tabs.active = "access"
+            if (tick := self.access_editor.first_tick()) is not None:
+                tick.focus()
+
+    def action_cancel(self) -> None:
+        if self.saving:
+            self.notify("Saving… please wait.", severity="warning")
+            return
+        confirm_discard(self, lambda: self.dismiss(None), dirty=self.is_loaded and self.is_dirty())
+
+    def show_errors(self, errors: dict[str, str]) -> bool:
+        """Each message under its field, naming it; any other in a
+        notification.  True if the General tab shows one."""
+        not_general = self.form.show_errors(errors)
+        on_general = len(not_general) < len(errors)
+        access_errors = self.access_editor.show_errors(errors)
+        other = {k: v for k, v in not_general.items() if not k.startswith("category_discounts[")}
+        if access_errors and not on_general:
+            self.query_one(TabbedContent).active = "access"
+        if other:
+            self.notify("; ".join(f"{k}: {v}" for k, v in other.items()), severity="error", markup=False)
+        return on_general
+
+    def action_save(self) -> None:
+        if self.saving or not self.is_loaded:
+            return
+        data = self.data()
+        members = self.table.selection
+        access, discounts = self.access_editor.values()
+        if (access, discounts) == self._initial_access and self.group is not None:
+            access_arg: set[int] | None = None
+            discounts_arg: dict[int, str] | None = None
+        else:
+            access_arg, discounts_arg = access, discounts
+        group, version = self.group, self.version
+        self.show_errors({})
+
+        def job() -> tuple[int, int]:
+            if group is None:
+                g, added = models.create_group(data, members=members, access=access_arg, discounts=discounts_arg)
+                return g.id, models.group_member_count(g.id)
+            g, _added, _removed = models.update_group(group.id, data, expected_version=version, members=members,
+                                                      access=access_arg, discounts=discounts_arg)
+            return g.id, models.group_member_count(g.id)
+
+        self._set_saving(True)
+        self.run_job(job, self.saved, name="save", failed=self.save_failed)
+
+    def _set_saving(self, saving: bool) -> None:
+        self.saving = saving
+        self.query_one(TabbedContent).loading = saving
+        status = self.query_one("#form-status", Label)
+        status.update("Saving… this can take a few seconds for large selections." if saving else "")
+        status.set_class(saving, "-busy")
+        self.refresh_bindings()
+
+    def saved(self, result: tuple[int, int]) -> None:
+        group_id, members = result
+        self._set_saving(False)
+        self.notify(f"Saved with {members:,} member{'s' if members != 1 else ''}.", title="Group saved")
+        self.dismiss(group_id)
+
+    def save_failed(self, exc: BaseException) -> None:
+        self._set_saving(False)
+        if isinstance(exc, models.ValidationError):
+            if self.show_errors(exc.errors):
+                self.query_one(TabbedContent).active = "general"
+                self.form.focus_first_error(exc.errors)
+            return
+        title = "Changed by someone else" if isinstance(exc, models.ConflictError) else "Not saved"
+        self.query_one("#form-status", Label).update(f"Not saved: {error_message(exc)}")
+        self.notify(error_message(exc), title=title, severity="error", timeout=10, markup=False)

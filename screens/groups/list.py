@@ -1,0 +1,184 @@
+"""The list of customer groups: filterable and sortable, with the keys to
+add, view, edit and delete one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Label
+
+from backroom import models
+from backroom.screens.grants import ExplainScreen, OutboxScreen
+from backroom.screens.groups.actions import GroupActions
+from backroom.screens.groups.form import GroupFormScreen
+from backroom.screens.groups.view import GroupViewScreen
+from backroom.tui.areas import AreaBar
+from backroom.tui.filters import DEBOUNCE_SECONDS
+from backroom.tui.formatters import percent, plain, yes_no
+
+# Sort keys of models.list_groups, in column order, with their headings.
+GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "Code"), ("name", "Name"), ("members", "Members"), ("tax_class", "Tax class"),
+    ("discount", "Discount"), ("free_shipping", "Free ship"), ("hidden", "Hidden"), ("system", "Locked"),
+)
+RIGHT_ALIGNED = {"members", "discount"}
+
+
+class GroupsScreen(Screen, GroupActions):
+    """Every customer group, filterable and sortable."""
+
+    TITLE = "Customer groups"
+    BINDINGS = [
+        Binding("a", "add", "Add", tooltip="Add a customer group"),
+        Binding("e", "edit", "Edit", tooltip="Edit the highlighted group"),
+        Binding("v", "view", "View", tooltip="View the highlighted group and its members"),
+        Binding("d,delete", "delete", "Delete", tooltip="Delete the highlighted group"),
+        Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
+        Binding("r", "reverse", "Reverse", tooltip="Flip the sort direction"),
+        Binding("slash", "find", "Find", tooltip="Filter the groups by code or name"),
+        # Less used: in the command palette (Ctrl+P), not the footer.
+        Binding("c", "access", "Access", show=False,
+                tooltip="What the highlighted group may see and its category discounts (Guest: visitors)"),
+        Binding("u", "rules", "Rules", show=False,
+                tooltip="The rules that add and remove the highlighted group's members automatically"),
+        Binding("x", "explain", "Explain a price", show=False,
+                tooltip="What a customer or visitor sees and pays for a product, and why"),
+        Binding("o", "outbox", "Outbox", show=False, tooltip="Join/leave notifications waiting to be exported"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = "name"
+        self.descending = False
+        self.rows: list[models.GroupRow] = []
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AreaBar()
+        with Horizontal(classes="filter-row", id="groups-filter"):
+            yield Label("Find", classes="filter-label")
+            yield Input(placeholder="code or name contains…", id="group-filter", compact=True)
+            yield Label("", id="groups-status", classes="status")
+        yield DataTable(id="groups", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#groups", DataTable).focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.rows:  # back from another screen: counts may have changed
+            self.load()
+
+    # -- loading -------------------------------------------------------------
+    def load(self) -> None:
+        text = self.query_one("#group-filter", Input).value
+        sort, desc = self.sort, self.descending
+        self.query_one("#groups-status", Label).update("loading…")
+        self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), self.show, name="groups")
+
+    def show(self, rows: list[models.GroupRow]) -> None:
+        table = self.query_one("#groups", DataTable)
+        current = self.current()
+        self.rows = rows
+        table.clear(columns=True)
+        for key, heading in GROUP_COLUMNS:
+            label = heading + ((" ▼" if self.descending else " ▲") if key == self.sort else "")
+            table.add_column(Text(label, justify="right" if key in RIGHT_ALIGNED else "left"), key=key)
+        for r in rows:
+            table.add_row(plain(r.code), plain(r.name), Text(f"{r.member_count:,}", justify="right"),
+                          plain(r.tax_class), Text(percent(r.discount_percent), justify="right"),
+                          yes_no(r.free_shipping), yes_no(r.hidden), "locked" if r.is_system else "",
+                          key=str(r.id))
+        if current is not None:
+            for i, r in enumerate(rows):
+                if r.id == current.id:
+                    table.move_cursor(row=i)
+        sort_name = dict(GROUP_COLUMNS)[self.sort].lower()
+        direction = "descending" if self.descending else "ascending"
+        self.query_one("#groups-status", Label).update(
+            f"{len(rows)} group{'s' if len(rows) != 1 else ''} · sorted by {sort_name}, {direction}")
+
+    def current(self) -> models.GroupRow | None:
+        table = self.query_one("#groups", DataTable)
+        if not self.rows or table.row_count == 0:
+            return None
+        row = table.cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    @on(Input.Changed, "#group-filter")
+    def filter_changed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_SECONDS, self.load)
+
+    @on(Input.Submitted, "#group-filter")
+    def filter_submitted(self) -> None:
+        self.query_one("#groups", DataTable).focus()
+
+    @on(DataTable.RowSelected, "#groups")
+    def row_selected(self) -> None:
+        self.action_view()
+
+    # -- actions -------------------------------------------------------------
+    def _need_row(self) -> models.GroupRow | None:
+        row = self.current()
+        if row is None:
+            self.notify("No group is highlighted.", severity="warning")
+        return row
+
+    def action_find(self) -> None:
+        self.query_one("#group-filter", Input).focus()
+
+    def action_sort(self) -> None:
+        keys = [k for k, _ in GROUP_COLUMNS]
+        self.sort = keys[(keys.index(self.sort) + 1) % len(keys)]
+        self.load()
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.load()
+
+    def action_add(self) -> None:
+        self.app.push_screen(GroupFormScreen(None), self.after_edit)
+
+    def action_edit(self) -> None:
+        if row := self._need_row():
+            self.edit_group(row)
+
+    def action_view(self) -> None:
+        if row := self._need_row():
+            self.app.push_screen(GroupViewScreen(row.id))
+
+    def action_delete(self) -> None:
+        if row := self._need_row():
+            self.delete_group(row)
+
+    def action_access(self) -> None:
+        if row := self._need_row():
+            self.edit_access(row)
+
+    def action_rules(self) -> None:
+        if row := self._need_row():
+            self.edit_rules(row)
+
+    def action_explain(self) -> None:
+        self.app.push_screen(ExplainScreen())
+
+    def action_outbox(self) -> None:
+        self.app.push_screen(OutboxScreen())
+
+    def after_edit(self, group_id: int | None) -> None:
+        if group_id is not None:
+            self.app.push_screen(GroupViewScreen(group_id))
+
+    def deleted(self, row: models.GroupRow, removed: int) -> None:
+        super().deleted(row, removed)
+        self.load()
+
