@@ -9,20 +9,13 @@ from textual import events
 from textual.widgets import Input, Label, OptionList, Select, Static
 
 from backroom import models
-from backroom.screens.customers import (CustomerScreen, CustomersScreen, EraseModal, GroupPickerModal,
+from backroom.screens.customers import (CustomerScreen, EraseModal, GroupPickerModal,
                                NewCustomerScreen, PasswordShownModal, ResetPasswordModal)
 from backroom.screens.reviews import ReviewsScreen
-from tui_helpers import clear_input, make_app, make_db, notifications, settle, type_text
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal
-
-ADA = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
-ADA_BILLING = {"name": "Ada Lovelace", "line1": "12 St James Square", "city": "London", "postcode": "SW1Y 4JH",
-               "country": "GB"}
-
-
-def make_ada() -> models.Customer:
-    return models.create_customer(ADA, billing=ADA_BILLING)
+from tui_helpers import (ADA, clear_input, go_tab, make_ada, make_app, make_db, notifications, open_customer,
+                         open_list, settle, type_text)
 
 
 def error_text(screen, key: str) -> str:
@@ -33,40 +26,6 @@ def error_text(screen, key: str) -> str:
 def counts() -> tuple[int, int, int]:
     return (models.Customer.select().count(), models.Address.select().count(),
             models.AuditEntry.select().count())
-
-
-async def open_list(pilot) -> CustomersScreen:
-    await settle(pilot)
-    await pilot.press("f2")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, CustomersScreen)
-    return pilot.app.screen
-
-
-async def open_customer(pilot, email: str) -> CustomerScreen:
-    """Find the customer by email in the list and open them with Enter."""
-    await open_list(pilot)
-    await pilot.press("slash")
-    await clear_input(pilot)
-    await type_text(pilot, email)
-    await pilot.press("enter")
-    await settle(pilot)
-    table = pilot.app.screen.query_one(CustomerTable)
-    assert table.total == 1
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, CustomerScreen)
-    return pilot.app.screen
-
-
-async def go_tab(pilot, tab: str) -> None:
-    screen = pilot.app.screen
-    for _ in range(6):
-        if screen.tabs.active == tab:
-            return
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-    raise AssertionError(f"no tab {tab}")
 
 
 # -- the list ------------------------------------------------------------------

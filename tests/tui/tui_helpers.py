@@ -22,7 +22,9 @@ from textual.widgets import Input
 from textual.worker import WorkerState
 
 from backroom import models
+from backroom.screens.customers import CustomerScreen, CustomersScreen
 from backroom.tui.app import BackroomApp
+from backroom.tui.customertable import CustomerTable
 
 # A snapshot must not depend on when it is taken: a blinking cursor is shown
 # or not depending on how loaded the machine is (a CI run failed on that).
@@ -252,3 +254,49 @@ def queries_on_the_event_loop(monkeypatch: Any) -> list[str]:
 
     monkeypatch.setattr(database, "execute_sql", watched)
     return seen
+
+
+# -- customers -----------------------------------------------------------------
+
+ADA = {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
+ADA_BILLING = {"name": "Ada Lovelace", "line1": "12 St James Square", "city": "London", "postcode": "SW1Y 4JH",
+               "country": "GB"}
+
+
+def make_ada() -> models.Customer:
+    return models.create_customer(ADA, billing=ADA_BILLING)
+
+
+async def open_list(pilot: Any) -> CustomersScreen:
+    """F2: the customers list."""
+    await settle(pilot)
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CustomersScreen)
+    return pilot.app.screen
+
+
+async def open_customer(pilot: Any, email: str) -> CustomerScreen:
+    """Find the customer by email in the list and open them with Enter."""
+    await open_list(pilot)
+    await pilot.press("slash")
+    await clear_input(pilot)
+    await type_text(pilot, email)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert pilot.app.screen.query_one(CustomerTable).total == 1
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, CustomerScreen)
+    return pilot.app.screen
+
+
+async def go_tab(pilot: Any, tab: str) -> None:
+    """Ctrl+N through the customer screen's tabs until ``tab`` is in front."""
+    screen = pilot.app.screen
+    for _ in range(6):
+        if screen.tabs.active == tab:
+            return
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+    raise AssertionError(f"no tab {tab}")
