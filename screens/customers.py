@@ -39,6 +39,7 @@ from backroom.tui.forms import (
     hint,
     section,
 )
+from backroom.tui.safetext import SafeInput
 
 __all__ = ["CustomersScreen", "NewCustomerScreen", "CustomerScreen", "EraseModal", "GroupPickerModal",
            "PasswordShownModal", "ResetPasswordModal"]
@@ -175,14 +176,14 @@ class NewCustomerScreen(Screen[int | None], Background):
         yield Header()
         yield AreaBar()
         with VerticalScroll(id="new-form", classes="form"):
-            yield Field("first_name", Input(compact=True), "First name")
-            yield Field("last_name", Input(compact=True), "Last name")
-            yield Field("email", Input(compact=True, placeholder="required, unique"), "Email")
-            yield Field("phone", Input(compact=True), "Phone")
+            yield Field("first_name", SafeInput(compact=True), "First name")
+            yield Field("last_name", SafeInput(compact=True), "Last name")
+            yield Field("email", SafeInput(compact=True, placeholder="required, unique"), "Email")
+            yield Field("phone", SafeInput(compact=True), "Phone")
             yield Field("group", Select([("Loading…", LOADING)], value=LOADING, allow_blank=False, compact=True,
                                         disabled=True), "Group")
-            yield Field("password", Input(password=True, compact=True,
-                                          placeholder="temporary password, or leave empty"), "Password")
+            yield Field("password", SafeInput(password=True, compact=True,
+                                              placeholder="temporary password, or leave empty"), "Password")
             yield Field("generate", Tick("Generate a temporary password (shown once)", False, compact=True),
                         error_name="Password")
             yield section("Billing address (optional)")

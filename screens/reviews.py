@@ -41,7 +41,7 @@ from backroom.tui.background import Background
 from backroom.tui.dialogs import ConfirmModal, InputDialog
 from backroom.tui.filters import DebouncedFilter
 from backroom.tui.reviewtable import RatingChart, ReviewTable, stars
-from backroom.tui.safetext import block_text, safe_line
+from backroom.tui.safetext import SafeInput, block_text, safe_line
 
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
                  "created_from": "From", "created_to": "To", "text": "Find"}
@@ -119,7 +119,7 @@ class RejectModal(InputDialog):
         with Vertical(id="dialog", classes="dialog reject"):
             yield Label(f"Reject {self.what}", classes="dialog-title", markup=False)
             yield Label("Reason (optional, shown in the history):", markup=False)
-            yield Input(placeholder="e.g. Off-topic", id="reason", max_length=500)
+            yield SafeInput(placeholder="e.g. Off-topic", id="reason", max_length=500)
             yield Label("", id="reason-error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Reject (enter)", id="reject", variant="error")
@@ -153,7 +153,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="rf-row"):
             yield Label("Find", classes="filter-label")
-            yield Input(placeholder="text in title or body", id="rf-text", compact=True)
+            yield SafeInput(placeholder="text in title or body", id="rf-text", compact=True)
             yield Label("Status", classes="filter-label")
             yield Select([(s, s) for s in models.REVIEW_STATUSES], prompt="any", id="rf-status", compact=True,
                          value=self.filter.status or Select.NULL)
@@ -162,13 +162,13 @@ class ReviewFilterBar(DebouncedFilter, Background):
                          compact=True)
         with Horizontal(classes="rf-row"):
             yield Label("Product", classes="filter-label")
-            yield Input(placeholder="SKU", id="rf-product", compact=True)
+            yield SafeInput(placeholder="SKU", id="rf-product", compact=True)
             yield Label("Customer", classes="filter-label")
-            yield Input(placeholder="email", id="rf-customer", compact=True)
+            yield SafeInput(placeholder="email", id="rf-customer", compact=True)
             yield Label("From", classes="filter-label")
-            yield Input(placeholder="date", id="rf-created_from", compact=True, classes="rf-date")
+            yield SafeInput(placeholder="date", id="rf-created_from", compact=True, classes="rf-date")
             yield Label("To", classes="filter-label")
-            yield Input(placeholder="date", id="rf-created_to", compact=True, classes="rf-date")
+            yield SafeInput(placeholder="date", id="rf-created_to", compact=True, classes="rf-date")
         yield Label("", id="rf-error", classes="error", markup=False)
 
     def show(self, values: dict[str, str], flt: models.ReviewFilter) -> None:

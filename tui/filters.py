@@ -15,6 +15,7 @@ from textual.widgets import Input, Label, Select
 
 from backroom import models
 from backroom.tui.background import Background
+from backroom.tui.safetext import SafeInput
 
 DEBOUNCE_SECONDS = 0.15
 
@@ -117,8 +118,8 @@ class FilterBar(DebouncedFilter, Background):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filter-row"):
             yield Label("Find", classes="filter-label")
-            yield Input(placeholder="name or email starts with…", id="f-text", compact=True,
-                        classes="filter-text")
+            yield SafeInput(placeholder="name or email starts with…", id="f-text", compact=True,
+                            classes="filter-text")
             if self.full:
                 yield Label("Status", classes="filter-label")
                 yield Select([(s, s) for s in models.CUSTOMER_STATUSES], prompt="any", id="f-status",
@@ -129,13 +130,13 @@ class FilterBar(DebouncedFilter, Background):
         if self.full:
             with Horizontal(classes="filter-row"):
                 yield Label("Registered", classes="filter-label")
-                yield Input(placeholder="from", id="f-registered_from", compact=True, classes="filter-date")
+                yield SafeInput(placeholder="from", id="f-registered_from", compact=True, classes="filter-date")
                 yield Label("–", classes="filter-dash")
-                yield Input(placeholder="to", id="f-registered_to", compact=True, classes="filter-date")
+                yield SafeInput(placeholder="to", id="f-registered_to", compact=True, classes="filter-date")
                 yield Label("Spent", classes="filter-label")
-                yield Input(placeholder="min", id="f-spent_min", compact=True, classes="filter-money")
+                yield SafeInput(placeholder="min", id="f-spent_min", compact=True, classes="filter-money")
                 yield Label("–", classes="filter-dash")
-                yield Input(placeholder="max", id="f-spent_max", compact=True, classes="filter-money")
+                yield SafeInput(placeholder="max", id="f-spent_max", compact=True, classes="filter-money")
         yield Label("", id="filter-error", classes="error", markup=False)
 
     def values(self) -> dict[str, str]:

@@ -8,8 +8,12 @@ Fields
     - ``key`` names the value the way the operation does (the keys of
       ``models.ValidationError.errors``), e.g. ``"email"`` or
       ``"billing.city"``.
-    - The input is any widget with a ``value`` (``Input``, ``Select``,
-      ``Checkbox``).  Unless it has an id it gets ``field_id(key)``, the key
+    - The input is any widget with a ``value`` (``SafeInput``, ``Select``,
+      ``Checkbox``).  A text field is a
+      :class:`~backroom.tui.safetext.SafeInput`: it shows a stored value with
+      its control characters escaped, and the field's value is the stored
+      value itself, unchanged, until the admin edits the text (so a form
+      never writes back an escaped copy of what it was given).  Unless it has an id it gets ``field_id(key)``, the key
       with dots made dashes (``#billing-city``).  The row is
       ``#field-<field id>``; the error line, ``#err-<field id>``, is mounted
       with the field's first error (widgets cost time: most never show one).
@@ -62,8 +66,8 @@ CSS (``styles/forms.tcss``)
     ``.form-value`` a read-only value; ``.form-section``; ``.form-hint``.
     A form wanting wider labels sets ``#its-id .form-field { grid-columns: 16 1fr; }``.
 
-Text in labels and error lines is never read as markup: messages may quote
-what an admin typed.
+Text in labels and error lines is never read as markup, and error lines are
+made inert: messages may quote what an admin typed or a customer stored.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Label
 
 from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.safetext import SafeInput, safe_line
 
 
 def field_id(key: str) -> str:
@@ -132,6 +137,8 @@ class Field(Widget):
 
     @property
     def value(self) -> Any:
+        if isinstance(self.input, SafeInput):
+            return self.input.real_value  # the stored value as it was, unless edited
         return getattr(self.input, "value")
 
     @value.setter
@@ -140,7 +147,7 @@ class Field(Widget):
 
     def set_error(self, message: str) -> None:
         """Show ``message`` under the input, naming the field; "" clears it."""
-        text = f"{self.error_name}: {message}" if message else ""
+        text = safe_line(f"{self.error_name}: {message}") if message else ""
         if self._error is None:
             if not message:
                 return

@@ -7,12 +7,13 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Input, Label, Select
+from textual.widgets import Label, Select
 
 from backroom import models
 from backroom.screens.customer.base import CustomerTab
 from backroom.tui.formatters import date_text
 from backroom.tui.forms import Field, Form, Row, Tick, hint
+from backroom.tui.safetext import SafeInput
 
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
                   "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "sv": "Swedish"}
@@ -41,10 +42,10 @@ class AccountTab(CustomerTab):
         assert self.customer is not None
         v = account_values(self.customer)
         with VerticalScroll(classes="form", id="account-form"):
-            yield Field("first_name", Input(v["first_name"], compact=True), "First name")
-            yield Field("last_name", Input(v["last_name"], compact=True), "Last name")
-            yield Field("email", Input(v["email"], compact=True), "Email")
-            yield Field("phone", Input(v["phone"], compact=True), "Phone")
+            yield Field("first_name", SafeInput(v["first_name"], compact=True), "First name")
+            yield Field("last_name", SafeInput(v["last_name"], compact=True), "Last name")
+            yield Field("email", SafeInput(v["email"], compact=True), "Email")
+            yield Field("phone", SafeInput(v["phone"], compact=True), "Phone")
             yield Field("status", Select([(s, s) for s in models.CUSTOMER_STATUSES], value=v["status"],
                                          allow_blank=False, compact=True), "Status")
             yield Field("account_type", Select([(t, t) for t in models.ACCOUNT_TYPES], value=v["account_type"],

@@ -14,6 +14,7 @@ from textual.widgets import Input
 from backroom import models
 from backroom.screens.customer.base import CustomerTab
 from backroom.tui.forms import Field, Form, Tick, hint, section
+from backroom.tui.safetext import SafeInput
 
 ADDRESS_LABELS = {"name": "Name", "line1": "Address", "line2": "Address 2", "city": "City",
                   "region": "Region", "postcode": "Postcode", "country": "Country"}
@@ -24,8 +25,8 @@ def address_fields(kind: str, address: models.Address | None, *, disabled: bool 
     """The fields of one address, keyed "<kind>.<part>" (errors: "Billing city: …")."""
     for name in models.ADDRESS_LIMITS:
         value = getattr(address, name) if address is not None else ""
-        yield Field(f"{kind}.{name}", Input(value or "", compact=True, disabled=disabled,
-                                            placeholder=ADDRESS_HINTS.get(name, "")),
+        yield Field(f"{kind}.{name}", SafeInput(value or "", compact=True, disabled=disabled,
+                                                placeholder=ADDRESS_HINTS.get(name, "")),
                     ADDRESS_LABELS[name], error_name=f"{kind.capitalize()} {ADDRESS_LABELS[name].lower()}")
 
 
@@ -69,7 +70,9 @@ class AddressesTab(CustomerTab):
             return
         self._mirroring = True
         try:
-            self.query_one(f"#shipping-{wid.removeprefix('billing-')}", Input).value = event.value
+            # The billing field's value (as stored, while not edited), not its escaped text.
+            shipping = self.query_one(f"#shipping-{wid.removeprefix('billing-')}", SafeInput)
+            shipping.value = self.query_one(f"#{wid}", SafeInput).real_value
         finally:
             self._mirroring = False
 

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from backroom import models
 from backroom.tui.background import Background, error_message
 from backroom.tui.dialogs import InputDialog
+from backroom.tui.safetext import SafeInput, confirmed_value
 
 
 class PasswordShownModal(ModalScreen[None]):
@@ -69,7 +70,7 @@ class ResetPasswordModal(InputDialog, Background):
             yield Label("Reset password", classes="dialog-title")
             yield Static(Text(f"A new temporary password for {models.clean_line(self.who)}. Type one, "
                               "or leave it empty to generate one (shown once)."), classes="dialog-body")
-            yield Input(id="new-password", password=True, compact=True, placeholder="empty: generate one")
+            yield SafeInput(id="new-password", password=True, compact=True, placeholder="empty: generate one")
             yield Label("", id="err-password", classes="error form-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Set (enter)", id="set", variant="error")
@@ -121,14 +122,15 @@ class EraseModal(InputDialog, Background):
             body.append(models.clean_line(c.email), style="bold")
             body.append(" to confirm:")
             yield Static(body, classes="dialog-body", markup=False)
-            yield Input(id="confirm_email", compact=True, placeholder="the customer's email")
+            yield SafeInput(id="confirm_email", compact=True, placeholder="the customer's email")
             yield Label("", id="err-confirm_email", classes="error form-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Erase (enter)", id="erase", variant="error")
                 yield Button("Cancel (esc)", id="cancel", variant="primary")
 
     def action_submit(self) -> None:
-        typed = self.query_one("#confirm_email", Input).value
+        # The email as shown (its control characters escaped) confirms the email as stored.
+        typed = confirmed_value(self.query_one("#confirm_email", Input).value, self.customer.email)
         cid = self.customer.id
 
         def failed(exc: BaseException) -> None:

@@ -12,6 +12,7 @@ from backroom import models
 from backroom.screens.customer.base import CustomerTab
 from backroom.tui.formatters import date_text, plain
 from backroom.tui.forms import Field, Form
+from backroom.tui.safetext import SafeInput
 
 LEDGER_SHOWN = 200
 
@@ -28,8 +29,8 @@ class RewardsTab(CustomerTab):
     def compose_content(self) -> ComposeResult:
         yield Label("", id="rewards-status", classes="status", markup=False)
         with Vertical(id="adjust-form"):
-            yield Field("delta", Input(compact=True, placeholder="e.g. 50 or -20"), "Adjust by", error_name="Points")
-            yield Field("reason", Input(compact=True, placeholder="required"), "Reason")
+            yield Field("delta", SafeInput(compact=True, placeholder="e.g. 50 or -20"), "Adjust by", error_name="Points")
+            yield Field("reason", SafeInput(compact=True, placeholder="required"), "Reason")
         yield DataTable(id="ledger-table", cursor_type="row", zebra_stripes=True)
 
     def ready(self) -> None:

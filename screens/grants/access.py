@@ -20,6 +20,7 @@ from backroom.tui.background import Background, LoadsInBackground
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.formatters import percent, plain
 from backroom.tui.forms import Tick
+from backroom.tui.safetext import SafeInput
 
 
 def _discount_key(category_id: int) -> str:
@@ -54,8 +55,8 @@ class AccessRow(Horizontal):
                    classes="access-tick")
         yield Label(restricted_text(self.restricted), id=f"restricted-{cid}", classes="access-restricted")
         if self.with_discount:
-            yield Input(self.discount, id=f"cat-discount-{cid}", placeholder="none", compact=True,
-                        classes="access-discount")
+            yield SafeInput(self.discount, id=f"cat-discount-{cid}", placeholder="none", compact=True,
+                            classes="access-discount")
         yield Label("", id=f"err-cat-{cid}", classes="error access-error", markup=False)
 
     def set_restricted(self, restricted: bool) -> None:
@@ -126,7 +127,7 @@ class AccessEditor(Vertical, Background):
         """Category id -> the discount as typed ("" for none)."""
         if not self.with_discount:
             return {}
-        return {row.category_id: row.query_one(f"#cat-discount-{row.category_id}", Input).value.strip()
+        return {row.category_id: row.query_one(f"#cat-discount-{row.category_id}", SafeInput).real_value.strip()
                 for row in self.query(AccessRow)}
 
     def values(self) -> tuple[set[int], dict[int, str]]:

@@ -18,6 +18,7 @@ from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground
 from backroom.tui.filters import DEBOUNCE_SECONDS
 from backroom.tui.formatters import money, percent, plain
+from backroom.tui.safetext import SafeInput
 
 GUEST_OPTION = "guest"
 
@@ -46,7 +47,7 @@ class ExplainScreen(Screen[None], LoadsInBackground):
         yield AreaBar()
         with Horizontal(classes="explain-row"):
             yield Label("Customer", classes="explain-label")
-            yield Input(placeholder="name, email or id…", id="explain-customer", compact=True)
+            yield SafeInput(placeholder="name, email or id…", id="explain-customer", compact=True)
         yield OptionList(id="explain-matches", compact=True)
         with Horizontal(classes="explain-row"):
             yield Label("Product", classes="explain-label")

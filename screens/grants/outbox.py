@@ -19,6 +19,7 @@ from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.formatters import date_text, plain
+from backroom.tui.safetext import SafeInput
 
 
 class OutboxScreen(Screen[None], Background):
@@ -51,7 +52,7 @@ class OutboxScreen(Screen[None], Background):
         yield DataTable(id="outbox", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="outbox-export"):
             yield Label("Export to", classes="explain-label")
-            yield Input(placeholder="file path, e.g. ~/outbox.csv", id="export-path", compact=True)
+            yield SafeInput(placeholder="file path, e.g. ~/outbox.csv", id="export-path", compact=True)
             yield Select([("CSV", "csv"), ("mbox", "mbox")], value="csv", allow_blank=False, id="export-format",
                          compact=True)
         yield Footer(compact=True)

@@ -17,6 +17,7 @@ from backroom import models
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground, error_message
 from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.safetext import SafeInput
 
 FIELD_NAMES = {
     "total_spent": "Total spent", "order_count": "Number of orders", "registered": "Registered",
@@ -47,8 +48,8 @@ class RuleRow(Vertical):
             yield Select(self._ops(r.field if r else ""), prompt="op",
                          value=r.op if r and r.op in models.RULE_FIELDS.get(r.field, ()) else Select.NULL,
                          classes="rule-op", compact=True)
-            yield Input(r.value if r else "", classes="rule-value", compact=True,
-                        placeholder=self._placeholder(r.field if r else "", r.op if r else ""))
+            yield SafeInput(r.value if r else "", classes="rule-value", compact=True,
+                            placeholder=self._placeholder(r.field if r else "", r.op if r else ""))
         yield Label("", classes="error rule-error", markup=False)
 
     @staticmethod
@@ -66,7 +67,7 @@ class RuleRow(Vertical):
         field = self.query_one(".rule-field", Select).value
         op = self.query_one(".rule-op", Select).value
         return {"field": "" if field is Select.NULL else str(field), "op": "" if op is Select.NULL else str(op),
-                "value": self.query_one(".rule-value", Input).value}
+                "value": self.query_one(".rule-value", SafeInput).real_value}
 
     def show_error(self, message: str) -> None:
         label = self.query_one(".rule-error", Label)

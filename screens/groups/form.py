@@ -21,6 +21,7 @@ from backroom.tui.customertable import CustomerTable
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent
 from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
+from backroom.tui.safetext import SafeInput
 
 TABS = ("general", "customers", "access")
 
@@ -91,12 +92,12 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         with TabbedContent(initial=self.initial_tab, id="form-tabs"):
             with TabPane("General information", id="general"):
                 with VerticalScroll(classes="form", id="general-form"):
-                    yield Field("code", Input(max_length=32, disabled=editing, compact=True,
-                                              placeholder="lower-case letters, digits, - or _"), "Code")
-                    yield Field("name", Input(max_length=100, compact=True), "Name")
-                    yield Field("description", Input(compact=True), "Description")
+                    yield Field("code", SafeInput(max_length=32, disabled=editing, compact=True,
+                                                  placeholder="lower-case letters, digits, - or _"), "Code")
+                    yield Field("name", SafeInput(max_length=100, compact=True), "Name")
+                    yield Field("description", SafeInput(compact=True), "Description")
                     yield Field("tax_class_id", Select([], prompt="none", compact=True), "Tax class")
-                    yield Field("discount_percent", Input("0", compact=True, placeholder="0 to 100"), "Discount %")
+                    yield Field("discount_percent", SafeInput("0", compact=True, placeholder="0 to 100"), "Discount %")
                     yield Row("", Field("free_shipping", Tick("Free shipping", False, compact=True), None),
                               Field("hidden", Tick("Hidden", False, compact=True), None))
                     yield hint("Ctrl+N: choose the customers · Ctrl+S: save")
@@ -148,14 +149,16 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
 
     # -- data ----------------------------------------------------------------
     def data(self) -> dict[str, Any]:
-        """The general fields as typed, for models.create_group/update_group."""
-        out = self.form.values()
-        if out["tax_class_id"] is Select.NULL:
+        """The general fields for models.create_group; editing, for
+        update_group, only those the admin changed: a field left alone is
+        not written, so what another program stored in it stays as it was."""
+        if self.group is None:
+            out = self.form.values()
+        else:
+            out = self.form.changes()
+            out.pop("code", None)  # fixed once the group is made
+        if out.get("tax_class_id") is Select.NULL:
             out["tax_class_id"] = None
-        if self.group is not None:
-            del out["code"]
-            if out["description"] == shown_description(self.group.description):
-                out["description"] = self.group.description  # keep line breaks not shown
         return out
 
     @property

@@ -20,6 +20,7 @@ from backroom.screens.groups.view import GroupViewScreen
 from backroom.tui.areas import AreaBar
 from backroom.tui.filters import DEBOUNCE_SECONDS
 from backroom.tui.formatters import percent, plain, yes_no
+from backroom.tui.safetext import SafeInput
 
 # Sort keys of models.list_groups, in column order, with their headings.
 GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -63,7 +64,7 @@ class GroupsScreen(Screen, GroupActions):
         yield AreaBar()
         with Horizontal(classes="filter-row", id="groups-filter"):
             yield Label("Find", classes="filter-label")
-            yield Input(placeholder="code or name contains…", id="group-filter", compact=True)
+            yield SafeInput(placeholder="code or name contains…", id="group-filter", compact=True)
             yield Label("", id="groups-status", classes="status")
         yield DataTable(id="groups", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)

@@ -6,7 +6,6 @@ and must not break the layout."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
@@ -14,9 +13,9 @@ from rich.text import Text
 
 from backroom import models
 from backroom.screens.reviews import RejectModal, ReviewsScreen, review_detail
-from tui_helpers import make_app, make_db, settle
 from backroom.tui.reviewtable import ReviewTable
 from backroom.tui.safetext import is_safe, safe_block, safe_line
+from tui_helpers import CONTROL_RE, INVISIBLE_RE, assert_clean_screen, make_app, make_db, settle
 
 ESC = "\x1b"
 HOSTILE = {
@@ -31,10 +30,6 @@ HOSTILE = {
     "emoji": "👍🏽 great 🎉🎉 family 👨\u200d👩\u200d👧 flags 🇬🇧",
     "long": "A" * 5000,
 }
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# The zero-width joiner and non-joiner (U+200D, U+200C) are not here: they
-# join emoji into one and shape scripts, so they show as text.
-INVISIBLE_RE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 @pytest.fixture
@@ -52,26 +47,6 @@ def hostile(tmp_path):
             body=f"{kind}:\n{text}\nline three {text[:50]}\r\nwindows line\ttabbed",
             created_at=dt.datetime(2024, 1, 1) + dt.timedelta(days=i)))
     return made
-
-
-def screen_strips(app):
-    return app.screen._compositor.render_strips()
-
-
-def assert_clean_screen(app, width: int) -> str:
-    strips = screen_strips(app)
-    text = "\n".join("".join(seg.text for seg in strip) for strip in strips)
-    for strip in strips:
-        assert strip.cell_length == width  # emoji, RTL and long words do not push the layout
-        for seg in strip:
-            assert not CONTROL_RE.search(seg.text), repr(seg.text)
-            assert not INVISIBLE_RE.search(seg.text), repr(seg.text)
-            if seg.style is not None:
-                assert not seg.style.link, seg.style.link  # [link=...] never became a link
-                assert not (seg.style.meta or {}).get("@click"), seg.style.meta
-    svg = app.export_screenshot()
-    assert ESC not in svg and "\x9b" not in svg and "\x07" not in svg
-    return text
 
 
 def test_safe_text_helpers():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import shutil
 import threading
 import time
@@ -179,6 +180,31 @@ async def settle(pilot: Any) -> None:
     worker finished (a finished worker may start another), every debounce
     timer fired, and the screen laid out."""
     await until_quiet(pilot.app)
+
+
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# The zero-width joiner and non-joiner (U+200D, U+200C) are not here: they
+# join emoji into one and shape scripts, so they show as text.
+INVISIBLE_RE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+
+
+def assert_clean_screen(app: Any, width: int) -> str:
+    """Everything on screen is inert text: no control or invisible format
+    character, no link or click the data made, every line ``width`` cells.
+    Returns the screen's text."""
+    strips = app.screen._compositor.render_strips()
+    text = "\n".join("".join(seg.text for seg in strip) for strip in strips)
+    for strip in strips:
+        assert strip.cell_length == width  # emoji, RTL and long words do not push the layout
+        for seg in strip:
+            assert not CONTROL_RE.search(seg.text), repr(seg.text)
+            assert not INVISIBLE_RE.search(seg.text), repr(seg.text)
+            if seg.style is not None:
+                assert not seg.style.link, seg.style.link  # [link=...] never became a link
+                assert not (seg.style.meta or {}).get("@click"), seg.style.meta
+    svg = app.export_screenshot()
+    assert "\x1b" not in svg and "\x9b" not in svg and "\x07" not in svg
+    return text
 
 
 async def type_text(pilot: Any, text: str) -> None:
