@@ -39,7 +39,7 @@ from backroom.tui.forms import (
     hint,
     section,
 )
-from backroom.tui.safetext import SafeInput
+from backroom.tui.safetext import SafeInput, line_text
 
 __all__ = ["CustomersScreen", "NewCustomerScreen", "CustomerScreen", "EraseModal", "GroupPickerModal",
            "PasswordShownModal", "ResetPasswordModal"]
@@ -94,7 +94,7 @@ class CustomersScreen(Screen, Background):
         def loaded(codes: list[str]) -> None:
             bar = self.query_one("#customer-filter", FilterBar)
             bar.group_codes = codes
-            bar.query_one("#f-group", Select).set_options([(c, c) for c in codes])
+            bar.query_one("#f-group", Select).set_options([(line_text(c), c) for c in codes])
 
         self.run_job(lambda: [r.code for r in models.list_groups(with_counts=False, sort="code")], loaded,
                      name="groups")
@@ -197,7 +197,7 @@ class NewCustomerScreen(Screen[int | None], Background):
 
         def loaded(groups: list[models.GroupRow]) -> None:
             box = self.query_one("#group", Select)
-            box.set_options([(models.clean_line(g.name), g.id) for g in groups])
+            box.set_options([(line_text(g.name), g.id) for g in groups])
             general = next((g.id for g in groups if g.code == "general"), None)
             if general is not None:
                 self.form.set_value("group", general, clean=True)

@@ -16,6 +16,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from backroom.screens.customers import CustomersScreen
@@ -23,6 +24,7 @@ from backroom.screens.groups import GroupsScreen
 from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.areas import AREAS
 from backroom.tui.keys import KeyHandled, KeyQueue
+from backroom.tui.safetext import safe_block, safe_line
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -73,10 +75,21 @@ class BackroomApp(App[None]):
         self.key_queue = KeyQueue(self)
 
     def format_title(self, title: str, sub_title: str):  # type: ignore[override]
-        """"Backroom · <screen>" — and the database, so it is always clear which one."""
+        """"Backroom · <screen>" — and the database, so it is always clear which
+        one.  Every header shows its title through here: made inert, since a
+        title may name a customer or a group."""
+        title = safe_line(title)
         if title != self.TITLE:
             title = f"{self.TITLE} · {title}"
-        return super().format_title(title, sub_title)
+        return super().format_title(title, safe_line(sub_title))
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification (a widget's or a screen's comes here too) made
+        inert: it may quote a name or an error message.  Callers pass
+        ``markup=False`` when the message holds text from the database."""
+        super().notify(safe_block(message), title=safe_line(title), severity=severity, timeout=timeout,
+                       markup=markup)
 
     def on_mount(self) -> None:
         self.switch_mode("groups")
@@ -87,6 +100,10 @@ class BackroomApp(App[None]):
         if isinstance(event, events.Key) and not event.is_forwarded:
             await self.key_queue.route(event, super().on_event)
             return
+        if isinstance(event, events.Paste):
+            # Whatever input it lands in (the command palette's too), pasted
+            # text never carries a control character to the screen.
+            event.text = safe_block(event.text)
         await super().on_event(event)
 
     @on(KeyHandled)

@@ -21,7 +21,7 @@ class AreaBar(Horizontal):
     def compose(self) -> ComposeResult:
         current = getattr(self.app, "current_mode", "")
         for mode, key, title in AREAS:
-            label = Label(f" {key.upper()} {title} ", classes="area", id=f"area-{mode}")
+            label = Label(f" {key.upper()} {title} ", classes="area", id=f"area-{mode}", markup=False)
             label.set_class(mode == current, "-active")
             yield label
         yield Label("Ctrl+P: all commands", classes="area-help")

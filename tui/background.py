@@ -19,17 +19,19 @@ from textual.worker import Worker
 
 from backroom import models
 from backroom.tui.keys import HoldsKeys
+from backroom.tui.safetext import safe_line
 
 T = TypeVar("T")
 
 
 def error_message(exc: BaseException) -> str:
-    """One line for the admin: the operation's own message, or the database's."""
+    """One line for the admin: the operation's own message, or the
+    database's; inert, as it may quote what a customer stored."""
     if isinstance(exc, models.BackroomError):
-        return str(exc)
+        return safe_line(str(exc))
     if models.is_database_error(exc):
-        return f"Database error: {models.first_line(exc)}"
-    return f"Unexpected error: {exc.__class__.__name__}: {exc}"
+        return safe_line(f"Database error: {models.first_line(exc)}")
+    return safe_line(f"Unexpected error: {exc.__class__.__name__}: {exc}")
 
 
 def _release_connection() -> None:

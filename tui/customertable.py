@@ -197,9 +197,9 @@ class CustomerTable(WindowedTable):
         if self.full:
             keys = [c.key.value for c in self.columns.values()]
             values = {
-                "name": plain(row.name), "email": plain(row.email), "status": row.status,
+                "name": plain(row.name), "email": plain(row.email), "status": plain(row.status),
                 "default": plain(row.default_group), "groups": plain(", ".join(row.groups)),
-                "registered": date_text(row.registered_at),
+                "registered": plain(date_text(row.registered_at)),
                 "orders": Text(f"{row.order_count:,}", justify="right"),
                 "spent": Text(money(row.total_spent), justify="right"),
             }
@@ -207,7 +207,7 @@ class CustomerTable(WindowedTable):
         cells: list[Any] = []
         if self.selectable:
             cells.append(Text("[x]" if row.id in self._ticked else "[ ]"))
-        cells += [plain(row.name), plain(row.email), date_text(row.registered_at),
+        cells += [plain(row.name), plain(row.email), plain(date_text(row.registered_at)),
                   plain(", ".join(row.groups)), Text(money(row.total_spent), justify="right")]
         return cells
 

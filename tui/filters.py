@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Select
 
 from backroom import models
 from backroom.tui.background import Background
-from backroom.tui.safetext import SafeInput
+from backroom.tui.safetext import SafeInput, line_text
 
 DEBOUNCE_SECONDS = 0.15
 
@@ -113,7 +113,7 @@ class FilterBar(DebouncedFilter, Background):
         """Offer these group codes in the Group field (read by the screen in a worker)."""
         self.group_codes = list(codes)
         if self.full:
-            self.query_one("#f-group", Select).set_options([(c, c) for c in self.group_codes])
+            self.query_one("#f-group", Select).set_options([(line_text(c), c) for c in self.group_codes])
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filter-row"):
@@ -125,7 +125,7 @@ class FilterBar(DebouncedFilter, Background):
                 yield Select([(s, s) for s in models.CUSTOMER_STATUSES], prompt="any", id="f-status",
                              compact=True, classes="filter-select")
                 yield Label("Group", classes="filter-label")
-                yield Select([(c, c) for c in self.group_codes], prompt="any", id="f-group",
+                yield Select([(line_text(c), c) for c in self.group_codes], prompt="any", id="f-group",
                              compact=True, classes="filter-select")
         if self.full:
             with Horizontal(classes="filter-row"):

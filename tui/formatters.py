@@ -28,8 +28,8 @@ def yes_no(flag: bool) -> str:
 def date_text(value: dt.datetime | str | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, str):
-        return value[:10]
+    if isinstance(value, str):  # as SQLite returns what it cannot read as a date
+        return models.clean_line(value[:10])
     return value.strftime("%Y-%m-%d")
 
 

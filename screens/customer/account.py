@@ -3,8 +3,9 @@ tax exemption, saved with the version the form was loaded from."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Select
@@ -13,7 +14,7 @@ from backroom import models
 from backroom.screens.customer.base import CustomerTab
 from backroom.tui.formatters import date_text
 from backroom.tui.forms import Field, Form, Row, Tick, hint
-from backroom.tui.safetext import SafeInput
+from backroom.tui.safetext import SafeInput, line_text
 
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
                   "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "sv": "Swedish"}
@@ -25,6 +26,16 @@ def account_values(c: models.Customer) -> dict[str, Any]:
             "status": c.status, "account_type": c.account_type,
             "language": c.language if c.language in models.LANGUAGES else models.LANGUAGES[0],
             "tax_exempt": bool(c.tax_exempt)}
+
+
+def choices(allowed: Iterable[str], stored: str) -> list[tuple[Text | str, str]]:
+    """A select's choices: the allowed values, and the stored one if it is
+    none of them (another program wrote it), shown inert and kept as it is
+    unless the admin picks another."""
+    out: list[tuple[Text | str, str]] = [(value, value) for value in allowed]
+    if stored not in allowed:
+        out.append((line_text(f"{stored} (as stored)"), stored))
+    return out
 
 
 class AccountTab(CustomerTab):
@@ -46,16 +57,17 @@ class AccountTab(CustomerTab):
             yield Field("last_name", SafeInput(v["last_name"], compact=True), "Last name")
             yield Field("email", SafeInput(v["email"], compact=True), "Email")
             yield Field("phone", SafeInput(v["phone"], compact=True), "Phone")
-            yield Field("status", Select([(s, s) for s in models.CUSTOMER_STATUSES], value=v["status"],
+            yield Field("status", Select(choices(models.CUSTOMER_STATUSES, v["status"]), value=v["status"],
                                          allow_blank=False, compact=True), "Status")
-            yield Field("account_type", Select([(t, t) for t in models.ACCOUNT_TYPES], value=v["account_type"],
-                                               allow_blank=False, compact=True), "Account type")
+            yield Field("account_type", Select(choices(models.ACCOUNT_TYPES, v["account_type"]),
+                                               value=v["account_type"], allow_blank=False, compact=True),
+                        "Account type")
             yield Field("language", Select(
                 [(f"{LANGUAGE_NAMES.get(code, code)} ({code})", code) for code in models.LANGUAGES],
                 value=v["language"], allow_blank=False, compact=True), "Language")
             yield Field("tax_exempt", Tick("Tax exempt", v["tax_exempt"], compact=True), error_name="Tax exempt")
             yield Row("Registered", Label(date_text(self.customer.registered_at), id="registered",
-                                          classes="form-value"))
+                                          classes="form-value", markup=False))
             yield hint("Ctrl+S save · F6 reset password · F7 disable · F8 erase personal data")
 
     def ready(self) -> None:

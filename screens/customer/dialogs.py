@@ -69,7 +69,8 @@ class ResetPasswordModal(InputDialog, Background):
         with Vertical(classes="dialog summary", id="dialog"):
             yield Label("Reset password", classes="dialog-title")
             yield Static(Text(f"A new temporary password for {models.clean_line(self.who)}. Type one, "
-                              "or leave it empty to generate one (shown once)."), classes="dialog-body")
+                              "or leave it empty to generate one (shown once)."), classes="dialog-body",
+                         markup=False)
             yield SafeInput(id="new-password", password=True, compact=True, placeholder="empty: generate one")
             yield Label("", id="err-password", classes="error form-error", markup=False)
             with Horizontal(classes="dialog-buttons"):

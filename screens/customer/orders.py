@@ -38,7 +38,7 @@ class OrdersTab(CustomerTab):
         table.add_column(Text("Items", justify="right"), key="items")
         table.add_column(Text("Total", justify="right"), key="total")
         for r in rows[:ORDERS_SHOWN]:
-            table.add_row(plain(r.number), date_text(r.placed_at), plain(r.status),
+            table.add_row(plain(r.number), plain(date_text(r.placed_at)), plain(r.status),
                           Text(f"{r.items:,}", justify="right"), Text(money(r.total), justify="right"),
                           key=str(r.id))
         self.more = len(rows) > ORDERS_SHOWN

@@ -43,8 +43,8 @@ class ReviewsTab(CustomerTab):
         table.add_column("Product", key="product")
         table.add_column("Title", key="title")
         for r in rows:
-            table.add_row(date_text(r.created_at), r.status, "★" * r.rating, plain(r.product), plain(r.title),
-                          key=str(r.id))
+            table.add_row(plain(date_text(r.created_at)), plain(r.status), "★" * r.rating, plain(r.product),
+                          plain(r.title), key=str(r.id))
         more = f" · newest {len(rows)} shown" if total > len(rows) else ""
         self.query_one("#reviews-status", Label).update(
             f"{total:,} review{'s' if total != 1 else ''}{more}" + (" · enter: moderate in Reviews" if rows else ""))

@@ -29,7 +29,8 @@ class RewardsTab(CustomerTab):
     def compose_content(self) -> ComposeResult:
         yield Label("", id="rewards-status", classes="status", markup=False)
         with Vertical(id="adjust-form"):
-            yield Field("delta", SafeInput(compact=True, placeholder="e.g. 50 or -20"), "Adjust by", error_name="Points")
+            yield Field("delta", SafeInput(compact=True, placeholder="e.g. 50 or -20"), "Adjust by",
+                        error_name="Points")
             yield Field("reason", SafeInput(compact=True, placeholder="required"), "Reason")
         yield DataTable(id="ledger-table", cursor_type="row", zebra_stripes=True)
 
@@ -46,7 +47,7 @@ class RewardsTab(CustomerTab):
         table.add_column("Reason", key="reason")
         table.add_column("By", key="by")
         for e in entries:
-            table.add_row(date_text(e.created_at), Text(f"{e.delta:+,}", justify="right"), plain(e.reason),
+            table.add_row(plain(date_text(e.created_at)), Text(f"{e.delta:+,}", justify="right"), plain(e.reason),
                           plain(e.created_by), key=str(e.id))
 
     @on(Input.Submitted, "#delta")
@@ -70,7 +71,7 @@ class RewardsTab(CustomerTab):
             self.form.set_value("reason", "", clean=True)
             self.query_one("#delta", Input).focus()
             self.status(f"Points adjusted by {entry.delta:+,}.")
-            self.notify(f"Points adjusted by {entry.delta:+,}.", title="Reward points")
+            self.notify(f"Points adjusted by {entry.delta:+,}.", title="Reward points", markup=False)
             self.load()
 
         self.run_job(lambda: models.adjust_reward_points(cid, v["delta"], v["reason"]), done, name="adjust",

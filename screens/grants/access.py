@@ -53,7 +53,8 @@ class AccessRow(Horizontal):
         cid = self.category_id
         yield Tick(plain(self.category_name), self.ticked, id=f"access-{cid}", compact=True,
                    classes="access-tick")
-        yield Label(restricted_text(self.restricted), id=f"restricted-{cid}", classes="access-restricted")
+        yield Label(restricted_text(self.restricted), id=f"restricted-{cid}", classes="access-restricted",
+                    markup=False)
         if self.with_discount:
             yield SafeInput(self.discount, id=f"cat-discount-{cid}", placeholder="none", compact=True,
                             classes="access-discount")
@@ -191,7 +192,7 @@ class AccessScreen(Screen[bool], LoadsInBackground):
     def compose(self) -> ComposeResult:
         yield Header()
         yield AreaBar()
-        yield Label("", id="access-intro", classes="access-intro")
+        yield Label("", id="access-intro", classes="access-intro", markup=False)
         yield AccessEditor(with_discount=False, id="access-editor")
         yield Label("space tick · ctrl+t restrict/open the category · ctrl+s save · esc back", classes="hint keys")
         yield Footer(compact=True)
@@ -234,7 +235,7 @@ class AccessScreen(Screen[bool], LoadsInBackground):
         def done(_: Any) -> None:
             self.saving = False
             self.notify(f"Saved: {len(wanted)} categor{'y' if len(wanted) == 1 else 'ies'} ticked.",
-                        title="Access saved")
+                        title="Access saved", markup=False)
             self.dismiss(True)
 
         def failed(exc: BaseException) -> None:

@@ -52,9 +52,10 @@ class ExplainScreen(Screen[None], LoadsInBackground):
         with Horizontal(classes="explain-row"):
             yield Label("Product", classes="explain-label")
             yield Select([], prompt="choose a product or category", id="explain-product", compact=True)
-        yield Label("", id="explain-chosen", classes="status")
+        yield Label("", id="explain-chosen", classes="status", markup=False)
         with VerticalScroll(id="explain-body"):
-            yield Static("Choose a customer (or Visitor) and a product or category.", id="explain-result")
+            yield Static("Choose a customer (or Visitor) and a product or category.", id="explain-result",
+                         markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -48,7 +48,7 @@ class OutboxScreen(Screen[None], Background):
     def compose(self) -> ComposeResult:
         yield Header()
         yield AreaBar()
-        yield Label("Loading…", id="outbox-status", classes="status")
+        yield Label("Loading…", id="outbox-status", classes="status", markup=False)
         yield DataTable(id="outbox", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="outbox-export"):
             yield Label("Export to", classes="explain-label")
@@ -84,8 +84,8 @@ class OutboxScreen(Screen[None], Background):
         table = self.query_one("#outbox", DataTable)
         table.clear()
         for r in self.rows:
-            table.add_row(str(r.id), date_text(r.created_at), plain(r.name), plain(r.email),
-                          f"{r.event}·{r.source}", plain(r.group), key=str(r.id))
+            table.add_row(str(r.id), plain(date_text(r.created_at)), plain(r.name), plain(r.email),
+                          plain(f"{r.event}·{r.source}"), plain(r.group), key=str(r.id))
         page = len(self.pages)
         if total == 0:
             status = "No notifications waiting: the outbox is empty."

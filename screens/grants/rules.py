@@ -126,9 +126,9 @@ class RulesScreen(Screen[None], LoadsInBackground):
                          allow_blank=False, id="rules-match", compact=True)
             yield Label("", id="err-match", classes="error", markup=False)
         yield VerticalScroll(id="rules-list")
-        yield Label("", id="rules-status", classes="status")
+        yield Label("", id="rules-status", classes="status", markup=False)
         with VerticalScroll(id="rules-preview-box"):
-            yield Static("", id="rules-preview")
+            yield Static("", id="rules-preview", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -257,7 +257,7 @@ class RulesScreen(Screen[None], LoadsInBackground):
             self.busy = False
             self._saved = self._state()
             self._status(f"Saved {len(saved)} rule{'s' if len(saved) != 1 else ''}.")
-            self.notify(f"Saved {len(saved)} rule{'s' if len(saved) != 1 else ''}.", title="Rules saved")
+            self.notify(f"Saved {len(saved)} rule{'s' if len(saved) != 1 else ''}.", title="Rules saved", markup=False)
             self.action_preview()
 
         self.run_job(lambda: models.set_rules(gid, match, [rules[i] for i in keep]), done, name="save",
@@ -322,7 +322,7 @@ class RulesScreen(Screen[None], LoadsInBackground):
             self.busy = False
             r = results[0]
             self._status(f"Applied: {r.joining:,} joined, {r.leaving:,} left.")
-            self.notify(f"{r.joining:,} joined, {r.leaving:,} left.", title="Rules applied")
+            self.notify(f"{r.joining:,} joined, {r.leaving:,} left.", title="Rules applied", markup=False)
             self.action_preview()
 
         def apply_failed(exc: BaseException) -> None:

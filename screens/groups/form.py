@@ -21,7 +21,7 @@ from backroom.tui.customertable import CustomerTable
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent
 from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
-from backroom.tui.safetext import SafeInput
+from backroom.tui.safetext import SafeInput, line_text
 
 TABS = ("general", "customers", "access")
 
@@ -103,7 +103,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
                     yield hint("Ctrl+N: choose the customers · Ctrl+S: save")
             with TabPane("Customers", id="customers"):
                 yield FilterBar(full=True, id="member-filter")
-                yield Label("", id="selection-status", classes="status")
+                yield Label("", id="selection-status", classes="status", markup=False)
                 yield CustomerTable(selectable=True, selection=selection, id="members")
                 yield Label("space tick · shift+↑↓ range · a all matching · n none · i invert · "
                             "^f filter", classes="hint keys")
@@ -111,7 +111,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
                 yield AccessEditor(id="access-editor")
                 yield Label("space tick · a discount % replaces the group's own there · ctrl+t restrict/open",
                             classes="hint keys")
-        yield Label("", id="form-status", classes="status")
+        yield Label("", id="form-status", classes="status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -123,7 +123,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
     async def show_form(self, form: FormData) -> None:
         """Fill the form in with what was read, and hand it over."""
         g = self.group = form.group
-        taxes = [(models.clean_line(t.name), t.id) for t in form.tax_classes]
+        taxes = [(line_text(t.name), t.id) for t in form.tax_classes]
         tax = self.query_one("#tax_class_id", Select)
         tax.set_options(taxes)
         if g is not None:
@@ -269,7 +269,8 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
     def saved(self, result: tuple[int, int]) -> None:
         group_id, members = result
         self._set_saving(False)
-        self.notify(f"Saved with {members:,} member{'s' if members != 1 else ''}.", title="Group saved")
+        self.notify(f"Saved with {members:,} member{'s' if members != 1 else ''}.", title="Group saved",
+                    markup=False)
         self.dismiss(group_id)
 
     def save_failed(self, exc: BaseException) -> None:

@@ -65,7 +65,7 @@ class GroupsScreen(Screen, GroupActions):
         with Horizontal(classes="filter-row", id="groups-filter"):
             yield Label("Find", classes="filter-label")
             yield SafeInput(placeholder="code or name contains…", id="group-filter", compact=True)
-            yield Label("", id="groups-status", classes="status")
+            yield Label("", id="groups-status", classes="status", markup=False)
         yield DataTable(id="groups", cursor_type="row", zebra_stripes=True)
         yield Footer(compact=True)
 

@@ -41,10 +41,10 @@ class GroupViewScreen(Screen, GroupActions):
     def compose(self) -> ComposeResult:
         yield Header()
         yield AreaBar()
-        yield Static("Loading…", id="group-details")
+        yield Static("Loading…", id="group-details", markup=False)
         yield Label("Members", classes="section-title")
         yield FilterBar(full=False, id="member-filter")
-        yield Label("", id="members-status", classes="status")
+        yield Label("", id="members-status", classes="status", markup=False)
         yield CustomerTable(selectable=False, customer_filter=models.CustomerFilter(group_id=self.group_id),
                             id="members")
         yield Footer(compact=True)
