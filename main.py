@@ -19,6 +19,7 @@ from backroom.tui.formatters import percent
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_CRASH = 70  # EX_SOFTWARE: an unexpected error (a bug), reported to a file
 DEMO_CUSTOMERS = 5_000
 
 
@@ -193,12 +194,24 @@ def _yes(flag: bool) -> str:
 
 
 def cmd_tui(args: argparse.Namespace, url: str) -> int:
+    """Run the TUI.  An unexpected error in it stops it with the terminal
+    restored, a report without personal data written (tui/crash.py) and
+    its path printed here: exit status EXIT_CRASH."""
     try:
+        from backroom.tui import crash
         from backroom.tui.app import BackroomApp
     except ImportError as exc:  # a broken install, not a user error
         raise models.BackroomError(f"The TUI cannot start: {exc}") from None
-    BackroomApp(db_label=models.redact_url(url)).run()
-    return 0
+    app = BackroomApp(db_label=models.redact_url(url))
+    try:
+        app.run()
+    except Exception as exc:  # noqa: BLE001 - one that escaped Textual (starting or stopping the terminal)
+        app.crash = app.crash or exc
+        app.crash_report = app.crash_report or crash.write_report(exc)
+    if app.crash is not None:
+        crash.print_crash(app.crash_report, app.crash)
+        return EXIT_CRASH
+    return app.return_code or 0
 
 
 def run(argv: Sequence[str] | None = None) -> int:

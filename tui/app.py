@@ -3,6 +3,12 @@
 ``main.py`` connects to the database and then runs
 ``BackroomApp(db_label=...).run()``.  Customers, Groups and Reviews are
 modes, each with its own stack of screens, one function key away.
+
+An unexpected error stops the app as Textual does (the terminal restored,
+:attr:`BackroomApp.return_code` 1), but its report is
+:mod:`backroom.tui.crash`'s, written to a file without personal data, in
+place of Textual's traceback with every frame's variables;
+:attr:`BackroomApp.crash_report` is its path, for ``main.py`` to print.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupsScreen
 from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.areas import AREAS
+from backroom.tui.crash import write_report
 from backroom.tui.keys import KeyHandled, KeyQueue
 from backroom.tui.safetext import safe_block, safe_line
 
@@ -73,6 +80,30 @@ class BackroomApp(App[None]):
         self.stylesheet.__class__ = _KeptStylesheet
         self.sub_title = db_label
         self.key_queue = KeyQueue(self)
+        self.crash: BaseException | None = None  # the first unexpected error, if one stopped the app
+        self.crash_report: Path | None = None  # where its report was written
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error anywhere in the app (a handler, a worker, a
+        timer): Textual's own handling, but for the report.  Textual keeps
+        the error (``run_test`` raises it again, for the tests) and stops the
+        app with return code 1; its report would be a traceback showing every
+        frame's variables, on the terminal.  Here: a file with none (see
+        tui/crash.py), and nothing printed but by main.py."""
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        if self.crash is None:
+            self.crash = error
+            self.crash_report = write_report(error, screen=self._screen_name())
+        self._close_messages_no_wait()
+
+    def _screen_name(self) -> str:
+        try:
+            return f"{type(self.screen).__name__} (in {self.current_mode})"
+        except Exception:  # noqa: BLE001 - no screen yet, or none left
+            return ""
 
     def format_title(self, title: str, sub_title: str):  # type: ignore[override]
         """"Backroom · <screen>" — and the database, so it is always clear which

@@ -12,6 +12,7 @@ it is loading, and holds the keys typed meanwhile until its data is in.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from typing import Any, Callable, TypeVar
 
@@ -41,6 +42,25 @@ def _release_connection() -> None:
         models.release_connection()
 
 
+def still_there(node: Any) -> bool:
+    """True while ``node`` is in the app to stay: attached, neither it nor
+    a container of it being removed, on a screen that is still in a screen
+    stack (a dismissed screen stays attached while it is taken down)."""
+    if not node.is_attached:
+        return False
+    part: Any = node
+    while part is not None:
+        if part._closing or part._closed or part._pruning:
+            return False
+        part = part._parent
+    app = node.app
+    try:
+        screen = node.screen
+    except Exception:  # noqa: BLE001 - no screen: not on one any more
+        return False
+    return app.is_screen_installed(screen) or any(screen in stack for stack in app._screen_stacks.values())
+
+
 class Background:
     """Mixin for widgets and screens: ``run_job`` a data operation in a thread."""
 
@@ -48,17 +68,28 @@ class Background:
                 failed: Callable[[BaseException], Any] | None = None) -> Worker:
         """Run ``job()`` in a thread and call ``done(result)`` (or ``failed(exc)``)
         on the event loop, unless a newer job of the same ``name`` was started.
-        Either may be a coroutine function: the worker ends when it has run."""
+        Either may be a coroutine function: the worker ends when it has run.
+        An error in ``job()`` is the operation's, reported to the admin; one
+        in ``done`` or ``failed`` is a bug and stops the app as any
+        unexpected error does (see tui/app.py)."""
         node: Any = self
         tokens: dict[str, int] = node.__dict__.setdefault("_job_tokens", {})
         token = tokens[name] = tokens.get(name, 0) + 1
         app = node.app
         on_error = failed or self.job_failed
 
-        def deliver(callback: Callable[[Any], Any], value: Any) -> Any:
-            if tokens.get(name) == token and node.is_attached:
-                return callback(value)  # awaited if it is a coroutine
-            return None
+        async def deliver(callback: Callable[[Any], Any], value: Any) -> None:
+            if tokens.get(name) != token or not still_there(node):
+                return
+            try:
+                result = callback(value)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception as exc:  # noqa: BLE001 - a bug in the screen: stop, loudly and safely
+                if still_there(node):  # else it was closed meanwhile: the result is stale
+                    # Raised back into the worker's thread it would only fail
+                    # the worker, unseen, and leave the screen half-done.
+                    app._handle_exception(exc)
 
         def run() -> None:
             try:
