@@ -1,7 +1,9 @@
-"""Hostile text: reviews and customer names written to attack the terminal or
-the markup, driven through the moderation screen.  Whatever a shopper typed
-must show as plain text — markup literally, control characters escaped —
-and must not break the layout."""
+"""Hostile text: reviews, customer names and group names written to attack
+the terminal or the markup, driven through the moderation screen, the
+customer screens and the group screens.  Whatever a shopper typed must show
+as plain text — markup literally, control characters escaped — and must not
+break the layout.  (What reaches a real terminal, byte for byte:
+test_terminal_output.py.)"""
 
 from __future__ import annotations
 
@@ -12,10 +14,14 @@ import pytest
 from rich.text import Text
 
 from backroom import models
+from backroom.screens.customer import TABS, CustomerScreen
+from backroom.screens.customers import EraseModal, ResetPasswordModal
+from backroom.screens.groups import GroupFormScreen, GroupViewScreen
 from backroom.screens.reviews import RejectModal, ReviewsScreen, review_detail
+from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.reviewtable import ReviewTable
-from backroom.tui.safetext import is_safe, safe_block, safe_line
-from tui_helpers import CONTROL_RE, INVISIBLE_RE, assert_clean_screen, make_app, make_db, settle
+from backroom.tui.safetext import SafeInput, is_safe, safe_block, safe_line
+from tui_helpers import CONTROL_RE, INVISIBLE_RE, assert_clean_screen, go_tab, make_app, make_db, open_list, settle
 
 ESC = "\x1b"
 HOSTILE = {
@@ -143,3 +149,87 @@ async def test_long_word_wraps_in_the_detail(hostile):
         # 5,000 characters folded over many lines of the pane, none wider than it.
         assert detail.virtual_size.height > 5000 // detail.size.width
         assert_clean_screen(app, 120)
+
+
+@pytest.fixture
+def hostile_groups(hostile):
+    """A group named with each hostile text, every hostile customer a member."""
+    members = models.Selection.ids([r.customer_id for r in hostile])
+    made = []
+    for i, (kind, text) in enumerate(HOSTILE.items()):
+        g, _ = models.create_group({"code": f"h{i}", "name": f"Group {i}", "description": kind}, members=members)
+        models.CustomerGroup.update(name=text[:100], description=f"{kind}\n{text}").where(
+            models.CustomerGroup.id == g.id).execute()
+        made.append(g)
+    return made
+
+
+# The texts holding control or invisible characters, or joined emoji (the
+# others are in the lists and in the review tests).
+CONTROLS = ("csi", "osc8", "osc0", "bel_nul", "c1", "invisible", "emoji")
+
+
+async def test_hostile_names_render_as_plain_text_on_every_screen(hostile, hostile_groups):
+    """The same corpus as customers' first names and groups' names, through
+    the customers list, each customer's header and Account tab (its inputs),
+    every tab of one customer and the dialogs that name them, and the groups
+    list, each group's View screen and Edit form (its inputs) and the delete
+    confirmation."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_list(pilot)
+        assert_clean_screen(app, 120)
+        for (kind, text), review in zip(HOSTILE.items(), hostile):
+            if kind not in CONTROLS:
+                continue
+            screen = CustomerScreen(review.customer_id)
+            app.push_screen(screen)
+            await settle(pilot)
+            assert screen.query_one("#first_name", SafeInput).value == safe_line(text[:100])
+            seen = assert_clean_screen(app, 120)
+            if kind == "osc0":
+                assert "\\x1b]0;pwned title\\x07" in seen
+                for tab in TABS[1:]:
+                    await go_tab(pilot, tab)
+                    assert_clean_screen(app, 120)
+                for key, dialog in (("f7", ConfirmModal), ("f8", EraseModal), ("f6", ResetPasswordModal)):
+                    await pilot.press(key)
+                    await settle(pilot)
+                    assert isinstance(app.screen, dialog)
+                    assert "pwned title" in assert_clean_screen(app, 120)
+                    await pilot.press("escape")
+                    await settle(pilot)
+            if kind == "emoji":  # joined emoji stay whole in the input
+                assert "👨\u200d👩\u200d👧" in screen.query_one("#first_name", SafeInput).value
+            await pilot.press("escape")
+            await settle(pilot)
+
+        await pilot.press("f3")
+        await settle(pilot)
+        assert_clean_screen(app, 120)
+        for (kind, text), g in zip(HOSTILE.items(), hostile_groups):
+            if kind not in CONTROLS:
+                continue
+            app.push_screen(GroupViewScreen(g.id))
+            await settle(pilot)
+            assert_clean_screen(app, 120)
+            await pilot.press("e")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, GroupFormScreen)
+            assert form.query_one("#name", SafeInput).value == safe_line(text[:100])
+            assert_clean_screen(app, 120)
+            if kind in ("osc0", "invisible"):
+                await pilot.press("escape")
+                await settle(pilot)
+                await pilot.press("d")
+                await settle(pilot)
+                assert isinstance(app.screen, ConfirmModal)
+                assert_clean_screen(app, 120)
+                await pilot.press("n")
+                await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            if isinstance(app.screen, GroupViewScreen):
+                await pilot.press("escape")
+                await settle(pilot)
