@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 from rich.text import Text
+from textual import events
+from textual.widgets import Input
 
 from backroom import models
 from backroom.screens.customer import TABS, CustomerScreen
@@ -233,3 +235,29 @@ async def test_hostile_names_render_as_plain_text_on_every_screen(hostile, hosti
             if isinstance(app.screen, GroupViewScreen):
                 await pilot.press("escape")
                 await settle(pilot)
+
+
+async def test_notifications_titles_and_pastes_are_inert(tmp_path):
+    """What every screen goes through: notifications, the header's title and
+    pasted text (into any input, the command palette's too)."""
+    make_db(tmp_path, 0)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.notify(f"Deleted {HOSTILE['osc0']}\nnext line", title=f"T{ESC}[2J", markup=False)
+        app.screen.title = f"Group: {HOSTILE['invisible']}"
+        await settle(pilot)
+        note = list(app._notifications)[-1]  # what the toast shows
+        assert note.message == "Deleted \\x1b]0;pwned title\\x07 after title\nnext line"
+        assert note.title == "T\\x1b[2J"
+        assert "Group: zero\\u200bwidth" in str(app.format_title(app.screen.title, app.sub_title))
+        assert_clean_screen(app, 120)
+
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        palette = app.screen
+        app.post_message(events.Paste(f"x{ESC}]0;PWNED\x07\u202e"))
+        await settle(pilot)
+        typed = palette.query_one(Input).value
+        assert typed == "x\\x1b]0;PWNED\\x07\\u202e"
+        assert_clean_screen(app, 120)
