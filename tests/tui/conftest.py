@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 
 import pytest
 
@@ -32,3 +33,16 @@ def fewer_garbage_collections():
     yield
     gc.set_threshold(*threshold)
     gc.unfreeze()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def crash_reports_kept_out_of_home(tmp_path_factory):
+    """An app that breaks in a test writes its crash report (tui/crash.py)
+    here, not in the home directory's state folder."""
+    saved = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if saved is None:
+        os.environ.pop("XDG_STATE_HOME", None)
+    else:
+        os.environ["XDG_STATE_HOME"] = saved
