@@ -39,6 +39,7 @@ from .datalayer.connection import (  # noqa: F401
     db,
     default_data_dir,
     default_url,
+    describe_database_error,
     first_line,
     is_database_error,
     is_mysql,
@@ -161,6 +162,7 @@ from .datalayer.parsing import (  # noqa: F401
 )
 from .datalayer.text import (  # noqa: F401
     inert_block,
+    inert_json,
     inert_line,
     is_inert,
 )
