@@ -24,7 +24,7 @@ def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = 
     must be the customer's email, typed again."""
     with db.atomic():
         c = get_customer(customer_id)
-        if normalize_email(confirm_email or "") != c.email_key:
+        if not isinstance(confirm_email, str) or normalize_email(confirm_email) != c.email_key:
             raise ValidationError({"confirm_email": "Type the customer's email exactly to confirm the erasure"})
         placeholder = f"erased-{c.id}@erased.invalid"
         Customer.update(first_name="Erased", last_name="customer", email=placeholder, email_key=placeholder,

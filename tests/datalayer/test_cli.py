@@ -263,3 +263,22 @@ def test_errors_quoting_stored_text_are_inert(capsys, url):
     assert_one_line(code, err, "nope")
     assert models.is_inert(err)
 
+
+
+def test_rules_apply_on_a_bad_stored_rule_is_one_line(capsys, url):
+    run(capsys, "--db", url, "seed", "--customers", "20")
+    models.connect(url)
+    g, _ = models.create_group({"code": "loyal", "name": "Loyal"})
+    # Stored by an older Backroom that checked less, or by hand.
+    models.GroupRuleSet.create(group=g.id, match="all",
+                               rules=json.dumps([{"field": "order_count", "op": ">=", "value": "²"}]))
+    models.db.close()
+    code, _, err = run(capsys, "--db", url, "rules", "apply")
+    assert_one_line(code, err, "loyal", "rules[0]")
+    code, _, err = run(capsys, "--db", url, "rules", "apply", "--dry-run")
+    assert_one_line(code, err, "loyal")
+    models.connect(url)
+    models.GroupRuleSet.update(rules="not json").execute()
+    models.db.close()
+    code, _, err = run(capsys, "--db", url, "rules", "apply")
+    assert_one_line(code, err, "cannot be read")
