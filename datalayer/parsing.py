@@ -127,7 +127,8 @@ def parse_date(text: str, *, today: dt.date | None = None) -> dt.date:
         return _in_range(day, raw)
     try:
         # A default far from today makes "March 2024" mean 1 March 2024.
-        day = date_parser.parse(raw, default=dt.datetime(today.year, 1, 1), dayfirst=False).date()
+        day = date_parser.parse(raw, default=dt.datetime(today.year, 1, 1), dayfirst=False,
+                                ignoretz=True).date()  # a time zone says nothing about a day
     except Exception:  # noqa: BLE001 - whatever dateutil raises, the text is not a date it knows
         raise DateParseError(f"Cannot understand the date {quoted(raw)}: {_EXAMPLES}.") from None
     return _in_range(day, raw)
