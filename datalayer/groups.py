@@ -284,13 +284,15 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
                  actor: str | None = None) -> int:
     """Delete a group and its memberships.  Customers whose default group it
     was fall back to General.  Returns how many memberships were removed."""
+    version = None if expected_version is None else _expected_version(expected_version)
+    actor = resolve_actor(actor)
     with db.atomic():
         g = get_group(group_id)
         _check_unlocked(g)
         general = general_group()
         if g.id == general.id:
             raise LockedError("General is the default group for new customers: it cannot be deleted.")
-        if expected_version is not None and g.version != expected_version:
+        if version is not None and g.version != version:
             raise ConflictError(f"Someone else changed the group {clean_line(g.name)!r} since you opened it.")
         moved = _fall_back_to_general(Customer.default_group == g.id, general)
         _notify(g, Membership.select(Membership.customer).where(Membership.group == g.id),
@@ -440,6 +442,9 @@ def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = Non
 def list_groups(text: str = "", *, sort: str = "name", descending: bool = False,
                 with_counts: bool = True) -> list[GroupRow]:
     """Every group (a shop has a handful), with member counts."""
+    text = typed_text(text, "text")
+    if has_control_chars(text):
+        raise ValidationError({"text": "Text cannot contain control characters"})
     q = (CustomerGroup.select(CustomerGroup, TaxClass.name.alias("tax_name"))
          .join(TaxClass, pw.JOIN.LEFT_OUTER, on=(CustomerGroup.tax_class == TaxClass.id)))
     t = text.strip().lower()
@@ -461,8 +466,8 @@ def list_groups(text: str = "", *, sort: str = "name", descending: bool = False,
         "discount": lambda r: r.discount_percent, "free_shipping": lambda r: r.free_shipping,
         "hidden": lambda r: r.hidden, "system": lambda r: r.is_system,
     }
-    if sort not in key_funcs:
-        raise ValidationError({"sort": f"Cannot sort groups by {sort!r}"})
+    if not isinstance(sort, str) or sort not in key_funcs:
+        raise ValidationError({"sort": f"Cannot sort groups by {clean_line(repr(sort))}"})
     rows.sort(key=lambda r: (key_funcs[sort](r), r.id), reverse=descending)
     return rows
 

@@ -178,6 +178,9 @@ def review_position(flt: ReviewFilter | None, review_id: int) -> int | None:
     """Where review ``review_id`` is in the queue of ``flt`` (oldest first,
     as :func:`review_page` orders it): how many matching reviews come before
     it, or None if it does not match (or does not exist).  Counted, never read."""
+    review_id = as_id(review_id, "review_id", "A review's id")
+    if not possible_id(review_id):
+        return None
     found = (_review_query(flt).select(Review.created_at).where(Review.id == review_id).tuples().first())
     if found is None:
         return None
@@ -203,6 +206,7 @@ def rating_distribution(flt: ReviewFilter | None = None) -> dict[int, int]:
 
 
 def review_history(review_id: int) -> list[ReviewEvent]:
+    review_id = as_id(review_id, "review_id", "A review's id")
     return list(ReviewEvent.select().where(ReviewEvent.review == review_id)
                 .order_by(ReviewEvent.at, ReviewEvent.id))
 

@@ -149,6 +149,7 @@ INPUTS = {
     "reset_password": 40,
     "moderate_reviews": 600,
     "set_and_preview_rules": 900,
+    "lists_explain_and_delete": 400,
 }
 """Inputs thrown by each test, on SQLite: over 10,000 in all (a tenth on a server)."""
 
@@ -552,6 +553,28 @@ def test_set_and_preview_rules(shop):
 
     throw("set_and_preview_rules", st.tuples(mostly(st.sampled_from(["all", "any"])),
                                              mostly(st.lists(rule, max_size=3))), check)
+
+
+def test_lists_explain_and_delete(shop):
+    def check(op, a, b):
+        calls = {
+            "list_groups": lambda: models.list_groups(a, sort=b),
+            "explain": lambda: models.explain(picked(shop, "customers", a), product_id=b),
+            "explain_category": lambda: models.explain(None, category_id=picked(shop, "categories", b)),
+            "review_position": lambda: models.review_position(None, picked(shop, "reviews", a)),
+            "get_review": lambda: models.get_review(picked(shop, "reviews", b)),
+            "customer_page": lambda: models.customer_page(sort=a, limit=b),
+            "delete_group": lambda: models.delete_group(picked(shop, "groups", a), expected_version=b),
+        }
+        attempt(calls[op], op)
+
+    throw("lists_explain_and_delete",
+          st.tuples(st.sampled_from(["list_groups", "explain", "explain_category", "review_position", "get_review",
+                                     "customer_page", "delete_group"]),
+                    mostly(st.one_of(customer_pick, ok_text(10), st.sampled_from(["name", "code", "members"])),
+                           st.one_of(anything, ids_like)),
+                    mostly(st.one_of(category_pick, st.integers(0, 60), st.sampled_from(["name", "code"])),
+                           st.one_of(anything, ids_like))), check)
 
 
 def test_over_ten_thousand_inputs_in_all():
