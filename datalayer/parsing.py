@@ -182,7 +182,7 @@ def parse_money(text: str | None, field: str = "amount") -> Decimal | None:
         if isinstance(text, str) and _DECIMAL_RE.fullmatch(text.strip().replace(",", "")):
             raise ValidationError({field: f"An amount is at most {MONEY_MAX:,}"})  # too many digits
         what = quoted(text) if isinstance(text, str) else _kind(text)
-        raise ValidationError({field: f"{what} is not an amount: type one such as 1250 or 19.99"})
+        raise ValidationError({field: f"{what} is not an amount"})
     if value < 0:
         raise ValidationError({field: "An amount cannot be negative"})
     if value > MONEY_MAX:
