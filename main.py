@@ -1,17 +1,20 @@
 """Backroom's command line: ``backroom [--db URL] [command]``.
 
 With no command it opens the TUI on the chosen database.  Errors are one
-line on standard error and a non-zero exit, never a traceback.
+line on standard error and a non-zero exit, never a traceback; whatever it
+prints that came from the database passes through the one sanitiser
+(``models.inert_line``, ``models.inert_json``).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
+import traceback
 from importlib import metadata
+from pathlib import Path
 from typing import Sequence
 
 from backroom import models
@@ -153,11 +156,13 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_groups_list(args: argparse.Namespace) -> int:
     rows = models.list_groups(sort="code")
     if args.json:
-        print(json.dumps([{
+        # Valid JSON with the stored text as it is, but no raw control, C1 or
+        # bidi character: those are \uXXXX escapes.
+        print(models.inert_json([{
             "code": r.code, "name": r.name, "description": r.description, "tax_class": r.tax_class,
             "discount_percent": str(r.discount_percent), "free_shipping": r.free_shipping,
             "hidden": r.hidden, "system": r.is_system, "members": r.member_count,
-        } for r in rows], indent=2, ensure_ascii=False))
+        } for r in rows], indent=2))
         return 0
     header = ("CODE", "NAME", "MEMBERS", "TAX CLASS", "DISCOUNT", "FREE SHIP", "HIDDEN", "SYSTEM")
     table = [header] + [(
@@ -173,19 +178,20 @@ def cmd_groups_list(args: argparse.Namespace) -> int:
 def cmd_rules_apply(args: argparse.Namespace) -> int:
     group_id = models.get_group_by_code(args.group).id if args.group else None
     if group_id is not None and not models.get_rules(group_id)[1]:
-        raise models.BackroomError(f"The group {args.group!r} has no rules to apply.")
+        raise models.BackroomError(f"The group {models.clean_line(args.group)!r} has no rules to apply.")
     results = models.apply_rules(group_id, dry_run=args.dry_run)
     if not results:
         print("No group has rules.")
     verb = ("would join", "would leave") if args.dry_run else ("joined", "left")
     for r in results:
-        print(f"{r.code}: {r.joining:,} {verb[0]}, {r.leaving:,} {verb[1]}")
+        print(f"{models.clean_line(r.code)}: {r.joining:,} {verb[0]}, {r.leaving:,} {verb[1]}")
     return 0
 
 
 def cmd_outbox_export(args: argparse.Namespace) -> int:
     n = models.export_outbox(args.file, fmt=args.format)
-    print(f"Exported {n:,} notifications to {args.file}" if n else "The outbox is empty: nothing exported.")
+    print(f"Exported {n:,} notifications to {models.clean_line(args.file)}" if n
+          else "The outbox is empty: nothing exported.")
     return 0
 
 
@@ -231,20 +237,39 @@ def run(argv: Sequence[str] | None = None) -> int:
     return cmd_tui(args, url)
 
 
+def _say(message: str) -> None:
+    """One line on standard error, whatever the message quotes (a group's
+    name, a stored value, the driver's words) made inert."""
+    print(f"backroom: {models.inert_line(message)}", file=sys.stderr)
+
+
+def _where(exc: BaseException) -> str:
+    """Where an unexpected error was raised: file and line, nothing more."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown place"
+    last = frames[-1]
+    return f"{Path(last.filename).name}:{last.lineno}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(argv)
     except models.BackroomError as exc:
-        print(f"backroom: error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
     except models.DATABASE_ERRORS as exc:
-        print(f"backroom: database error: {models.first_line(exc)}", file=sys.stderr)
-    except OSError as exc:  # a file the admin named cannot be written
-        print(f"backroom: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
-    except KeyboardInterrupt:
-        print("backroom: interrupted; nothing half-written was kept", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
+        _say(f"database error: {models.describe_database_error(exc)}")
+    except BrokenPipeError:  # the reader went away (… | head)
         sys.stderr.close()
+    except OSError as exc:  # a file the admin named cannot be written
+        _say(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+    except KeyboardInterrupt:
+        _say("interrupted; nothing half-written was kept")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, without its values
+        # No message and no traceback: either may hold customer data.
+        _say(f"unexpected error {type(exc).__name__} at {_where(exc)}: this is a bug in Backroom, "
+             "please report it; nothing more is shown, as it could hold customer data")
     return EXIT_ERROR
 
 

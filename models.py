@@ -39,6 +39,7 @@ from .datalayer.connection import (  # noqa: F401
     db,
     default_data_dir,
     default_url,
+    describe_database_error,
     first_line,
     is_database_error,
     is_mysql,
@@ -50,6 +51,7 @@ from .datalayer.connection import (  # noqa: F401
 )
 from .datalayer.customers import (  # noqa: F401
     ADDRESS_LIMITS,
+    CUSTOMER_FIELDS,
     CUSTOMER_SORTS,
     EMAIL_RE,
     CustomerRow,
@@ -125,6 +127,7 @@ from .datalayer.groups import (  # noqa: F401
     update_group,
 )
 from .datalayer.lookup import (  # noqa: F401
+    ID_MAX,
     general_group,
     get_customer,
     get_group,
@@ -138,6 +141,7 @@ from .datalayer.migrations import (  # noqa: F401
     schema_version,
 )
 from .datalayer.orders import (  # noqa: F401
+    POINTS_MAX,
     OrderRow,
     adjust_reward_points,
     customer_orders,
@@ -153,6 +157,9 @@ from .datalayer.outbox import (  # noqa: F401
     outbox_watermark,
 )
 from .datalayer.parsing import (  # noqa: F401
+    DATE_MAX,
+    DATE_MIN,
+    MONEY_MAX,
     clean_line,
     has_control_chars,
     money,
@@ -161,6 +168,7 @@ from .datalayer.parsing import (  # noqa: F401
 )
 from .datalayer.text import (  # noqa: F401
     inert_block,
+    inert_json,
     inert_line,
     is_inert,
 )
@@ -186,6 +194,7 @@ from .datalayer.reviews import (  # noqa: F401
     review_status_counts,
 )
 from .datalayer.rules import (  # noqa: F401
+    ORDER_COUNT_MAX,
     RULE_FIELDS,
     Rule,
     RulePreview,

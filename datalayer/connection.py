@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -11,6 +12,7 @@ from urllib.parse import parse_qsl, unquote, urlparse
 import peewee as pw
 
 from .errors import BackroomError
+from .text import inert_line
 
 db = pw.DatabaseProxy()
 
@@ -50,6 +52,27 @@ def _sqlite_path(url: str) -> str:
     return unquote(path.split("?", 1)[0])
 
 
+class _SqliteDatabase(pw.SqliteDatabase):
+    """SQLite, minding that SQLite itself may already have rolled a
+    transaction back: on a full disk (SQLITE_FULL), an I/O error or a
+    failed allocation it ends the transaction, and Peewee's own ROLLBACK
+    would then fail with "cannot rollback - no transaction is active",
+    hiding the real error."""
+
+    def _transaction_gone(self) -> bool:
+        conn = self._state.conn
+        return conn is not None and not conn.in_transaction
+
+    def rollback(self) -> None:
+        if not self._transaction_gone():
+            super().rollback()
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        if sql.startswith("ROLLBACK TO SAVEPOINT") and self._transaction_gone():
+            return None
+        return super().execute_sql(sql, params)
+
+
 def make_database(url: str) -> pw.Database:
     """A (not yet connected) Peewee database for ``url``."""
     parsed = urlparse(url)
@@ -68,7 +91,7 @@ def make_database(url: str) -> pw.Database:
         # IMMEDIATE: a transaction takes the write lock when it begins, so a
         # second admin waits (busy timeout) instead of failing when a
         # transaction that read first tries to write.
-        return pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
+        return _SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     options = dict(parse_qsl(parsed.query))
     kwargs: dict[str, Any] = {
         "host": parsed.hostname or "localhost",
@@ -126,14 +149,38 @@ def is_postgres() -> bool:
     return isinstance(db.obj, pw.PostgresqlDatabase)
 
 
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (pw.PeeweeException,)
-"""What a failing database (or its driver, as Peewee wraps it) raises, as
-opposed to an operation's own :class:`BackroomError`: for ``except``."""
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (pw.PeeweeException, sqlite3.Error)
+"""What a failing database (or its driver, as Peewee wraps it; SQLite's own
+errors too, should a raw cursor let one through) raises, as opposed to an
+operation's own :class:`BackroomError`: for ``except``."""
 
 
 def is_database_error(exc: BaseException) -> bool:
     """Whether ``exc`` came from the database rather than an operation's checks."""
     return isinstance(exc, DATABASE_ERRORS)
+
+
+# What SQLite says, and what it means for an admin.
+_SQLITE_PROBLEMS = (
+    ("database or disk is full", "the database or its disk is full: nothing was saved"),
+    ("readonly database", "the database is read-only: nothing was saved"),
+    ("file is not a database", "the file is not a SQLite database, or it is damaged"),
+    ("disk image is malformed", "the database file is damaged (malformed)"),
+    ("unable to open database file", "the database file cannot be opened (check its folder and permissions)"),
+    ("disk i/o error", "the disk failed to read or write the database"),
+)
+
+
+def describe_database_error(exc: BaseException) -> str:
+    """One line for an admin saying what went wrong with the database (a
+    full disk, a read-only or damaged file…), with control characters
+    escaped: the driver's message may quote stored data."""
+    line = first_line(exc)
+    lowered = line.lower()
+    for needle, meaning in _SQLITE_PROBLEMS:
+        if needle in lowered:
+            return f"{meaning[0].upper()}{meaning[1:]} ({inert_line(line)})"
+    return inert_line(line)
 
 
 def release_connection() -> None:

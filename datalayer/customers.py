@@ -7,23 +7,24 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal
-from typing import Any
+from typing import Any, Sequence
 
 import peewee as pw
 
-from .audit import audit, current_actor
+from .audit import audit, resolve_actor
 from .connection import db
 from .errors import ConflictError, ValidationError
 from .groups import (
     GroupRow,
     _check_assignable,
     _insert_members_from,
+    _unchanged,
     assign_customers,
     list_groups,
     unassign_customers,
 )
-from .lookup import general_group, get_customer, get_group
-from .parsing import clean_line, has_control_chars, money
+from .lookup import as_id, general_group, get_customer, get_group, possible_id
+from .parsing import DATE_MAX, DATE_MIN, clean_line, has_control_chars, money, quoted, typed_text
 from .passwords import _check_password, hash_password, reset_password
 from .selection import CustomerFilter, Selection, _IdsIn
 from .tables import (
@@ -54,47 +55,75 @@ CUSTOMER_SORTS: dict[str, tuple[pw.Field, ...]] = {
 
 
 def normalize_email(email: str) -> str:
+    if not isinstance(email, str):
+        raise ValidationError({"email": "An email must be text"})
     return unicodedata.normalize("NFC", email.strip()).lower()
 
 
-def _clean_customer_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "status", "account_type", "language",
+                   "tax_exempt")
+"""What :func:`create_customer` (the first four) and :func:`update_customer` take."""
+
+_TEXT_LIMITS = {"first_name": 100, "last_name": 100, "phone": 32}
+_CHOICES = {"status": CUSTOMER_STATUSES, "account_type": ACCOUNT_TYPES, "language": LANGUAGES}
+
+
+def _clean_customer_fields(data: Any, *, creating: bool, current: Customer | None = None) -> dict[str, Any]:
+    """The account fields as typed, checked; ``current`` (an update) is the
+    stored customer: a value equal to its stored one is kept as it is."""
+    if not isinstance(data, dict):
+        raise ValidationError({"customer": "A customer's fields must be given as a mapping of field to value"})
+    unknown = {k for k in data if k not in CUSTOMER_FIELDS}
+    if unknown:
+        raise ValidationError({clean_line(k): "Not a customer field" for k in sorted(map(str, unknown))})
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
-    limits = {"first_name": 100, "last_name": 100, "phone": 32}
-    for name, limit in limits.items():
-        if creating or name in data:
-            value = str(data.get(name) or "").strip()
-            label = name.replace("_", " ").capitalize()
-            if name == "first_name" and creating and not value and not data.get("last_name"):
-                errors[name] = "First or last name is required"
-            if len(value) > limit:
-                errors[name] = f"{label} must be at most {limit} characters"
-            elif has_control_chars(value):
-                errors[name] = f"{label} cannot contain control characters"
+
+    def given(name: str) -> bool:
+        if not (creating or name in data):
+            return False
+        return current is None or name not in data or not _unchanged(data[name], getattr(current, name))
+
+    for name, limit in _TEXT_LIMITS.items():
+        if not given(name):
+            continue
+        label = name.replace("_", " ").capitalize()
+        try:
+            value = typed_text(data.get(name), name, label).strip()
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            continue
+        if len(value) > limit:
+            errors[name] = f"{label} must be at most {limit} characters"
+        elif has_control_chars(value):
+            errors[name] = f"{label} cannot contain control characters"
+        out[name] = value
+    if creating and not out.get("first_name") and not out.get("last_name") and not (
+            {"first_name", "last_name"} & set(errors)):
+        errors["first_name"] = "First or last name is required"
+    if given("email"):
+        try:
+            email = unicodedata.normalize("NFC", typed_text(data.get("email"), "email").strip())
+        except ValidationError as exc:
+            errors.update(exc.errors)
+        else:
+            if not email:
+                errors["email"] = "Email is required"
+            elif len(email) > 254:
+                errors["email"] = "Email must be at most 254 characters"
+            elif has_control_chars(email) or not EMAIL_RE.fullmatch(email):
+                errors["email"] = f"{quoted(email, 60)} is not an email address"
+            out["email"] = email
+    for name, choices in _CHOICES.items():
+        if name in data and given(name):
+            value = data[name]
+            if not isinstance(value, str) or value not in choices:
+                errors[name] = f"{name.replace('_', ' ').capitalize()} must be one of {', '.join(choices)}"
             out[name] = value
-    if creating or "email" in data:
-        email = unicodedata.normalize("NFC", str(data.get("email") or "").strip())
-        if not email:
-            errors["email"] = "Email is required"
-        elif len(email) > 254:
-            errors["email"] = "Email must be at most 254 characters"
-        elif has_control_chars(email) or not EMAIL_RE.match(email):
-            errors["email"] = f"{clean_line(email)!r} is not an email address"
-        out["email"] = email
-    if "status" in data:
-        if data["status"] not in CUSTOMER_STATUSES:
-            errors["status"] = f"Status must be one of {', '.join(CUSTOMER_STATUSES)}"
-        out["status"] = data["status"]
-    if "account_type" in data:
-        if data["account_type"] not in ACCOUNT_TYPES:
-            errors["account_type"] = f"Account type must be one of {', '.join(ACCOUNT_TYPES)}"
-        out["account_type"] = data["account_type"]
-    if "language" in data:
-        if data["language"] not in LANGUAGES:
-            errors["language"] = f"Language must be one of {', '.join(LANGUAGES)}"
-        out["language"] = data["language"]
     if "tax_exempt" in data:
-        out["tax_exempt"] = bool(data["tax_exempt"])
+        if not isinstance(data["tax_exempt"], bool):
+            errors["tax_exempt"] = "Tax exempt must be true or false"
+        out["tax_exempt"] = data["tax_exempt"]
     if errors:
         raise ValidationError(errors)
     if "email" in out:
@@ -136,7 +165,9 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
         fields = _with_name_keys(_clean_customer_fields(data, creating=True))
     except ValidationError as exc:
         errors.update(exc.errors)
-    if billing is not None and any(str(v or "").strip() for v in billing.values()):
+    if billing is not None and not isinstance(billing, dict):
+        errors["billing"] = "An address must be given as a mapping of field to value"
+    elif billing is not None and any(not isinstance(v, str) or v.strip() for v in billing.values() if v is not None):
         try:
             address = _clean_address(billing, "billing")
         except ValidationError as exc:
@@ -146,11 +177,20 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
             _check_password(password)
         except ValidationError as exc:
             errors.update(exc.errors)
+    if group_id is not None:
+        try:
+            group_id = as_id(group_id, "group", "A group's id")
+        except ValidationError as exc:
+            errors.update(exc.errors)
+    if registered_at is not None and not (isinstance(registered_at, dt.datetime)
+                                          and DATE_MIN <= registered_at.date() <= DATE_MAX):
+        errors["registered_at"] = f"A registration time must be between {DATE_MIN} and {DATE_MAX}"
     if errors:
         raise ValidationError(errors)
+    actor = resolve_actor(actor)
     with db.atomic():
         if _email_taken(fields["email_key"]):
-            raise ValidationError({"email": f"{fields['email']} is already used by another customer"})
+            raise ValidationError({"email": f"{clean_line(fields['email'])} is already used by another customer"})
         group = get_group(group_id) if group_id is not None else general_group()
         _check_assignable(group)
         if password is not None:
@@ -159,8 +199,9 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
             with db.atomic():
                 c = Customer.create(default_group=group.id, registered_at=registered_at or utcnow(), **fields)
         except pw.IntegrityError:
-            raise ValidationError({"email": f"{fields['email']} is already used by another customer"}) from None
-        Membership.create(customer=c.id, group=group.id, added_by=actor or current_actor())
+            raise ValidationError(
+                {"email": f"{clean_line(fields['email'])} is already used by another customer"}) from None
+        Membership.create(customer=c.id, group=group.id, added_by=resolve_actor(actor))
         if address is not None:
             Address.create(customer=c.id, kind="billing", **address)
         audit("customer.create", "customer", c.id,
@@ -171,23 +212,29 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
 
 def update_customer(customer_id: int, changes: dict[str, Any], *, expected_version: int,
                     actor: str | None = None) -> Customer:
-    """Change a customer's account fields, refusing a concurrent edit."""
-    fields = _clean_customer_fields(changes, creating=False)
+    """Change a customer's account fields, refusing a concurrent edit.  A
+    field handed back with its stored value, unchanged, is accepted whatever
+    it holds (see :func:`_unchanged`); only new values are checked."""
+    version = as_id(expected_version, "expected_version", "The version")
+    actor = resolve_actor(actor)
+    if not isinstance(changes, dict):
+        raise ValidationError({"customer": "A customer's changes must be given as a mapping of field to value"})
     with db.atomic():
         c = get_customer(customer_id)
+        fields = _clean_customer_fields(changes, creating=False, current=c)
         if "email_key" in fields and _email_taken(fields["email_key"], exclude_id=c.id):
-            raise ValidationError({"email": f"{fields['email']} is already used by another customer"})
+            raise ValidationError({"email": f"{clean_line(fields['email'])} is already used by another customer"})
         if "first_name" in fields or "last_name" in fields:
             _with_name_keys(fields, c)
         before = _customer_snapshot(c)
         fields.update(version=Customer.version + 1, updated_at=utcnow())
         n = (Customer.update(**fields)
-             .where((Customer.id == customer_id) & (Customer.version == expected_version)).execute())
+             .where((Customer.id == c.id) & (Customer.version == version)).execute())
         if n != 1:
             raise ConflictError(
-                f"Someone else changed {c.full_name or c.email} since you opened it. "
+                f"Someone else changed {clean_line(c.full_name or c.email)} since you opened it. "
                 "Reload to see their changes, then apply yours again.")
-        c = get_customer(customer_id)
+        c = get_customer(c.id)
         audit("customer.update", "customer", c.id, before=before, after=_customer_snapshot(c), actor=actor)
     return c
 
@@ -228,8 +275,9 @@ def count_customers(flt: CustomerFilter | None = None) -> int:
 def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered", descending: bool = False,
                   offset: int = 0, limit: int = 50) -> list[CustomerRow]:
     """One page of customers, with their group codes, in two indexed queries."""
-    if sort not in CUSTOMER_SORTS:
-        raise ValidationError({"sort": f"Cannot sort customers by {sort!r}"})
+    if not isinstance(sort, str) or sort not in CUSTOMER_SORTS:
+        raise ValidationError({"sort": f"Cannot sort customers by {clean_line(sort)!r}"})
+    offset, limit = _page_bounds(offset, limit)
     order = [f.desc() if descending else f.asc() for f in CUSTOMER_SORTS[sort]]
     order.append(Customer.id.desc() if descending else Customer.id.asc())
     q = (customer_query(flt)
@@ -251,6 +299,14 @@ def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered"
             for r in rows]
 
 
+def _page_bounds(offset: Any, limit: Any) -> tuple[int, int]:
+    """A page's offset and size, as whole numbers the engines accept."""
+    for name, value in (("offset", offset), ("limit", limit)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError({name: f"A page's {name} must be a whole number"})
+    return min(max(0, offset), 2 ** 62), min(max(0, limit), 100_000)
+
+
 def customer_groups(customer_id: int) -> list[CustomerGroup]:
     return list(CustomerGroup.select().join(Membership, on=(Membership.group == CustomerGroup.id))
                 .where(Membership.customer == customer_id).order_by(CustomerGroup.name))
@@ -260,22 +316,37 @@ ADDRESS_LIMITS = {"name": 200, "line1": 200, "line2": 200, "city": 100, "region"
                   "postcode": 20, "country": 2}
 
 
-def _clean_address(data: dict[str, Any], kind: str) -> dict[str, str]:
+def _clean_address(data: Any, kind: str, stored: Sequence[Address] = ()) -> dict[str, str]:
+    """An address as typed, checked.  A value equal to the same field's
+    stored value in one of the customer's addresses (``stored``) is kept as
+    it is, whatever it holds: it is not new (see :func:`_unchanged`)."""
+    if not isinstance(data, dict):
+        raise ValidationError({kind: "An address must be given as a mapping of field to value"})
     errors: dict[str, str] = {}
     out: dict[str, str] = {}
-    unknown = set(data) - set(ADDRESS_LIMITS)
+    unknown = {k for k in data if k not in ADDRESS_LIMITS}
     if unknown:
-        raise ValidationError({f"{kind}.{k}": "Not an address field" for k in sorted(unknown)})
+        raise ValidationError({f"{kind}.{clean_line(k)}": "Not an address field" for k in sorted(map(str, unknown))})
     for name, limit in ADDRESS_LIMITS.items():
-        value = str(data.get(name) or "").strip()
+        key, label = f"{kind}.{name}", name.capitalize()
+        raw = data.get(name)
+        if any(_unchanged(raw, getattr(a, name)) for a in stored):
+            out[name] = raw
+            continue
+        try:
+            value = typed_text(raw, key, label).strip()
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            continue
         if name == "country":
             value = value.upper()
             if value and not re.fullmatch(r"[A-Z]{2}", value):
-                errors[f"{kind}.country"] = "Country must be a two-letter code such as GB or DE"
+                errors[key] = "Country must be a two-letter code such as GB or DE"
+                continue
         if len(value) > limit:
-            errors[f"{kind}.{name}"] = f"{name.capitalize()} must be at most {limit} characters"
+            errors[key] = f"{label} must be at most {limit} characters"
         elif has_control_chars(value):
-            errors[f"{kind}.{name}"] = f"{name.capitalize()} cannot contain control characters"
+            errors[key] = f"{label} cannot contain control characters"
         out[name] = value
     if errors:
         raise ValidationError(errors)
@@ -299,7 +370,7 @@ def _bump_customer_version(c: Customer, expected_version: int) -> None:
          .where((Customer.id == c.id) & (Customer.version == expected_version)).execute())
     if n != 1:
         raise ConflictError(
-            f"Someone else changed {c.full_name or c.email} since you opened it. "
+            f"Someone else changed {clean_line(c.full_name or c.email)} since you opened it. "
             "Reload to see their changes, then apply yours again.")
 
 
@@ -308,21 +379,28 @@ def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping
                    actor: str | None = None) -> Customer:
     """Replace a customer's addresses.  With ``shipping_same_as_billing`` the
     separate shipping address is removed, so shipping follows billing; without
-    it the two are independent and editing one never changes the other."""
-    errors: dict[str, str] = {}
-    clean: dict[str, dict[str, str] | None] = {"billing": None, "shipping": None}
-    for kind, data in (("billing", billing), ("shipping", None if shipping_same_as_billing else shipping)):
-        if data is not None:
-            try:
-                clean[kind] = _clean_address(data, kind)
-            except ValidationError as exc:
-                errors.update(exc.errors)
-    if errors:
-        raise ValidationError(errors)
+    it the two are independent and editing one never changes the other.
+    A value equal to one stored in the customer's addresses is accepted
+    unchanged, whatever it holds; only new values are checked."""
+    if not isinstance(shipping_same_as_billing, bool):
+        raise ValidationError({"shipping_same_as_billing": "Shipping same as billing must be true or false"})
+    version = as_id(expected_version, "expected_version", "The version")
+    actor = resolve_actor(actor)
     with db.atomic():
         c = get_customer(customer_id)
+        stored = list(Address.select().where(Address.customer == c.id))
+        errors: dict[str, str] = {}
+        clean: dict[str, dict[str, str] | None] = {"billing": None, "shipping": None}
+        for kind, data in (("billing", billing), ("shipping", None if shipping_same_as_billing else shipping)):
+            if data is not None:
+                try:
+                    clean[kind] = _clean_address(data, kind, stored)
+                except ValidationError as exc:
+                    errors.update(exc.errors)
+        if errors:
+            raise ValidationError(errors)
         before = _address_snapshot(c.id)
-        _bump_customer_version(c, expected_version)
+        _bump_customer_version(c, version)
         for kind in ADDRESS_KINDS:
             data = clean[kind]
             if kind == "shipping" and shipping_same_as_billing:
@@ -339,12 +417,14 @@ def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping
 def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
                       actor: str | None = None) -> Customer:
     """Make ``group_id`` the customer's default group (joining it if needed)."""
+    version = as_id(expected_version, "expected_version", "The version")
+    actor = resolve_actor(actor)
     with db.atomic():
         c = get_customer(customer_id)
         g = get_group(group_id)
         _check_assignable(g)
         before = c.default_group_id
-        _bump_customer_version(c, expected_version)
+        _bump_customer_version(c, version)
         _insert_members_from(g, Customer.select(Customer.id).where(Customer.id == c.id), actor=actor)
         Customer.update(default_group=g.id).where(Customer.id == c.id).execute()
         audit("customer.default_group", "customer", c.id, before={"default_group_id": before},
@@ -360,8 +440,10 @@ def has_customers() -> bool:
 def find_customer(key: str) -> CustomerRow | None:
     """The customer an admin means by an id typed as ``12`` or ``#12``, as a
     list row; None when ``key`` is not an id or nobody has it."""
+    if not isinstance(key, str):
+        return None
     key = key.strip().lstrip("#")
-    if not (key.isascii() and key.isdigit()) or int(key) > 2 ** 63 - 1:
+    if not (key.isascii() and key.isdigit()) or len(key) > 12 or not possible_id(int(key)):
         return None
     rows = customer_page(_IdsIn(Customer.select(Customer.id).where(Customer.id == int(key))),  # type: ignore[arg-type]
                          limit=1)

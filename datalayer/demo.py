@@ -116,8 +116,9 @@ REVIEW_BODIES = (
 def _seed_rows_sqlite(model: type[BaseModel], fields: Sequence[pw.Field], rows: list[tuple]) -> None:
     cols = ", ".join(f'"{f.column_name}"' for f in fields)
     marks = ", ".join("?" for _ in fields)
-    db.obj.cursor().executemany(
-        f'INSERT INTO "{model._meta.table_name}" ({cols}) VALUES ({marks})', rows)
+    with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
+        db.obj.cursor().executemany(
+            f'INSERT INTO "{model._meta.table_name}" ({cols}) VALUES ({marks})', rows)
 
 
 def _insert_rows(model: type[BaseModel], fields: Sequence[pw.Field], rows: list[tuple]) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from .customers import customer_groups
 from .errors import NotFoundError, ValidationError
-from .lookup import get_customer, get_group, guest_group
+from .lookup import as_id, get_customer, get_group, guest_group, possible_id
 from .parsing import money
 from .tables import (
     Category,
@@ -47,13 +47,15 @@ def explain(customer_id: int | None, *, product_id: int | None = None,
     decided it.  The rules are documented above and in the README."""
     product = None
     if product_id is not None:
-        product = Product.get_or_none(Product.id == product_id)
+        product_id = as_id(product_id, "product", "A product's id")
+        product = Product.get_or_none(Product.id == product_id) if possible_id(product_id) else None
         if product is None:
             raise NotFoundError(f"No product with id {product_id}")
         category_id = product.category_id
     if category_id is None:
         raise ValidationError({"product": "Choose a product or a category"})
-    category = Category.get_or_none(Category.id == category_id)
+    category_id = as_id(category_id, "category", "A category's id")
+    category = Category.get_or_none(Category.id == category_id) if possible_id(category_id) else None
     if category is None:
         raise NotFoundError(f"No category with id {category_id}")
     if customer_id is None:

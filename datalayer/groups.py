@@ -16,11 +16,11 @@ from .access import (
     set_category_access,
     set_category_discount,
 )
-from .audit import audit, current_actor
+from .audit import audit, resolve_actor
 from .connection import db, is_mysql, is_postgres
 from .errors import ConflictError, LockedError, ValidationError
-from .lookup import _check_unlocked, general_group, get_group
-from .parsing import clean_line, has_control_chars
+from .lookup import _check_unlocked, as_id, general_group, get_group, possible_id
+from .parsing import clean_line, has_control_chars, typed_text
 from .selection import Selection
 from .tables import (
     CategoryAccess,
@@ -57,54 +57,80 @@ class GroupRow:
     member_count: int
 
 
-def _clean_group_fields(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+def _unchanged(value: Any, stored: Any) -> bool:
+    """An update that hands back a field's stored value as it is: accepted
+    whatever it holds (a storefront may have written control characters into
+    it), as long as it is the very same text.  Only new values are checked."""
+    return isinstance(value, str) and isinstance(stored, str) and value == stored
+
+
+def _clean_group_fields(data: Any, *, creating: bool, current: CustomerGroup | None = None) -> dict[str, Any]:
+    """The group's fields as typed, checked; ``current`` (an update) is the
+    stored group: a value equal to its stored one is kept as it is."""
+    if not isinstance(data, dict):
+        raise ValidationError({"group": "A group's fields must be given as a mapping of field to value"})
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
-    unknown = set(data) - set(GROUP_FIELDS)
+    unknown = {k for k in data if k not in GROUP_FIELDS}
     if unknown:
-        raise ValidationError({k: "Not a group field" for k in sorted(unknown)})
-    if creating or "code" in data:
-        code = str(data.get("code") or "").strip().lower()
-        if not code:
-            errors["code"] = "Code is required"
-        elif not CODE_RE.match(code):
-            errors["code"] = ("Code must be 1-32 characters: lower-case letters, digits, "
-                              "'-' or '_', starting with a letter or digit")
-        out["code"] = code
-    if creating or "name" in data:
-        name = str(data.get("name") or "").strip()
-        if not name:
-            errors["name"] = "Name is required"
-        elif len(name) > 100:
-            errors["name"] = "Name must be at most 100 characters"
-        elif has_control_chars(name):
-            errors["name"] = "Name cannot contain control characters"
-        out["name"] = name
-    if "description" in data:
-        desc = str(data.get("description") or "")
-        if len(desc) > 2000:
-            errors["description"] = "Description must be at most 2000 characters"
-        elif has_control_chars(desc.replace("\n", "")):
-            errors["description"] = "Description cannot contain control characters"
-        out["description"] = desc
+        raise ValidationError({clean_line(k): "Not a group field" for k in sorted(map(str, unknown))})
+    for name, limit, multiline in (("code", 32, False), ("name", 100, False), ("description", 2000, True)):
+        if not (creating and name != "description") and name not in data:
+            continue
+        if current is not None and _unchanged(data[name], getattr(current, name)):
+            continue
+        try:
+            value = typed_text(data.get(name), name)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            continue
+        if name == "code":
+            value = value.strip().lower()
+            if not value:
+                errors["code"] = "Code is required"
+            elif not CODE_RE.fullmatch(value):
+                errors["code"] = ("Code must be 1-32 characters: lower-case letters, digits, "
+                                  "'-' or '_', starting with a letter or digit")
+        elif name == "name":
+            value = value.strip()
+            if not value:
+                errors["name"] = "Name is required"
+        label = name.capitalize()
+        if name in errors:
+            pass
+        elif len(value) > limit:
+            errors[name] = f"{label} must be at most {limit} characters"
+        elif has_control_chars(value, multiline=multiline):
+            errors[name] = (f"{label} cannot contain control characters" if not multiline else
+                            f"{label} cannot contain control characters (line breaks are fine)")
+        out[name] = value
     if "discount_percent" in data:
         raw = data.get("discount_percent")
         try:
-            out["discount_percent"] = _clean_percent("0" if raw is None or str(raw).strip() == "" else raw,
-                                                     "discount_percent")
+            out["discount_percent"] = _clean_percent("0" if raw is None or (isinstance(raw, str) and not raw.strip())
+                                                     else raw, "discount_percent")
         except ValidationError as exc:
             errors.update(exc.errors)
     if "tax_class_id" in data:
         tid = data.get("tax_class_id")
-        if tid in (None, ""):
+        if tid is None or (isinstance(tid, str) and not tid.strip()):
             out["tax_class"] = None
-        elif not TaxClass.select().where(TaxClass.id == tid).exists():
-            errors["tax_class_id"] = "No such tax class"
         else:
-            out["tax_class"] = int(tid)
+            try:
+                tax_id = as_id(tid, "tax_class_id", "A tax class")
+            except ValidationError as exc:
+                errors.update(exc.errors)
+            else:
+                if not possible_id(tax_id) or not TaxClass.select().where(TaxClass.id == tax_id).exists():
+                    errors["tax_class_id"] = "No such tax class"
+                else:
+                    out["tax_class"] = tax_id
     for flag in ("free_shipping", "hidden"):
         if flag in data:
-            out[flag] = bool(data[flag])
+            if not isinstance(data[flag], bool):
+                errors[flag] = f"{flag.replace('_', ' ').capitalize()} must be true or false"
+            else:
+                out[flag] = data[flag]
     if errors:
         raise ValidationError(errors)
     return out
@@ -124,23 +150,26 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
     Returns the group and how many customers joined it."""
     fields = _clean_group_fields(data, creating=True)
     clean_discounts = _clean_category_discounts(discounts)
+    clean_access = _clean_access(access)
+    _check_selection(members)
+    actor = resolve_actor(actor)
     with db.atomic():
         if CustomerGroup.select().where(CustomerGroup.code == fields["code"]).exists():
-            raise ValidationError({"code": f"Code {fields['code']!r} is already used by another group"})
+            raise ValidationError({"code": f"Code {clean_line(fields['code'])!r} is already used by another group"})
         if "tax_class" not in fields:
             fields["tax_class"] = TaxClass.select(TaxClass.id).order_by(TaxClass.id).scalar()
         try:
             with db.atomic():
                 g = CustomerGroup.create(**fields)
         except pw.IntegrityError:
-            raise ValidationError({"code": f"Code {fields['code']!r} is already used by another group"}) from None
+            raise ValidationError({"code": f"Code {clean_line(fields['code'])!r} is already used by another group"}) from None
         audit("group.create", "group", g.id, after=_group_snapshot(g), actor=actor)
         added = 0
         if members is not None and members.op != "none":
             added = _insert_members(g, members, actor=actor, new_group=True)
             audit("group.members", "group", g.id, after={"added": added, "removed": 0,
                                                           "selection": members.describe()}, actor=actor)
-        _set_grants(g, access, clean_discounts, actor=actor)
+        _set_grants(g, clean_access, clean_discounts, actor=actor)
     return g, added
 
 
@@ -154,22 +183,29 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
     in the same transaction.  Refused with :class:`ConflictError`
     if the group changed since ``expected_version`` was read.  Returns the
     group and how many customers joined and left."""
+    if not isinstance(changes, dict):
+        raise ValidationError({"group": "A group's changes must be given as a mapping of field to value"})
+    version = _expected_version(expected_version)
     clean_discounts = _clean_category_discounts(discounts)
+    clean_access = _clean_access(access)
+    _check_selection(members)
+    actor = resolve_actor(actor)
     with db.atomic():
         g = get_group(group_id)
         _check_unlocked(g)
-        if "code" in changes and str(changes["code"]).strip().lower() != g.code:
+        if "code" in changes and not _unchanged(changes["code"], g.code) and (
+                not isinstance(changes["code"], str) or changes["code"].strip().lower() != g.code):
             raise ValidationError({"code": "A group's code cannot change after it is created"})
         changes = {k: v for k, v in changes.items() if k != "code"}
-        fields = _clean_group_fields(changes, creating=False)
+        fields = _clean_group_fields(changes, creating=False, current=g)
         before = _group_snapshot(g)
         fields.update(version=CustomerGroup.version + 1, updated_at=utcnow())
         n = (CustomerGroup.update(**fields)
-             .where((CustomerGroup.id == group_id) & (CustomerGroup.version == expected_version))
+             .where((CustomerGroup.id == g.id) & (CustomerGroup.version == version))
              .execute())
         if n != 1:
             raise ConflictError(
-                f"Someone else changed the group {g.name!r} since you opened it. "
+                f"Someone else changed the group {clean_line(g.name)!r} since you opened it. "
                 "Reload it to see their changes, then apply yours again.")
         g = get_group(group_id)
         added = removed = 0
@@ -180,7 +216,7 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
         if members is not None and (added or removed):
             audit("group.members", "group", g.id, after={"added": added, "removed": removed,
                                                           "selection": members.describe()}, actor=actor)
-        _set_grants(g, access, clean_discounts, actor=actor)
+        _set_grants(g, clean_access, clean_discounts, actor=actor)
     return g, added, removed
 
 
@@ -189,20 +225,46 @@ def _clean_category_discounts(discounts: dict[int, Any] | None) -> dict[int, Dec
     Errors are keyed ``category_discounts[<category id>]``."""
     if discounts is None:
         return None
+    if not isinstance(discounts, dict):
+        raise ValidationError({"category_discounts": "Discounts must be given by category id"})
     errors: dict[str, str] = {}
     out: dict[int, Decimal | None] = {}
     for cid, raw in discounts.items():
-        key = f"category_discounts[{int(cid)}]"
-        if raw is None or str(raw).strip() == "":
-            out[int(cid)] = None
+        try:
+            category = as_id(cid, "category_discounts", "A category's id")
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            continue
+        key = f"category_discounts[{category}]"
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
+            out[category] = None
             continue
         try:
-            out[int(cid)] = _clean_percent(raw, key)
+            out[category] = _clean_percent(raw, key)
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
     return out
+
+
+def _clean_access(access: Iterable[int] | None) -> set[int] | None:
+    """The Access ticks as given (category ids), checked before anything is written."""
+    if access is None:
+        return None
+    if isinstance(access, (str, bytes, dict)) or not hasattr(access, "__iter__"):
+        raise ValidationError({"categories": "The Access ticks must be a list of category ids"})
+    return {as_id(c, "categories", "A category's id") for c in access}
+
+
+def _check_selection(members: Any) -> None:
+    if members is not None and not isinstance(members, Selection):
+        raise ValidationError({"members": "The members must be a selection of customers"})
+
+
+def _expected_version(value: Any) -> int:
+    """The version a save names (see "Concurrent edits")."""
+    return as_id(value, "expected_version", "The version")
 
 
 def _set_grants(g: CustomerGroup, access: Iterable[int] | None, discounts: dict[int, Decimal | None] | None,
@@ -222,14 +284,16 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
                  actor: str | None = None) -> int:
     """Delete a group and its memberships.  Customers whose default group it
     was fall back to General.  Returns how many memberships were removed."""
+    version = None if expected_version is None else _expected_version(expected_version)
+    actor = resolve_actor(actor)
     with db.atomic():
         g = get_group(group_id)
         _check_unlocked(g)
         general = general_group()
         if g.id == general.id:
             raise LockedError("General is the default group for new customers: it cannot be deleted.")
-        if expected_version is not None and g.version != expected_version:
-            raise ConflictError(f"Someone else changed the group {g.name!r} since you opened it.")
+        if version is not None and g.version != version:
+            raise ConflictError(f"Someone else changed the group {clean_line(g.name)!r} since you opened it.")
         moved = _fall_back_to_general(Customer.default_group == g.id, general)
         _notify(g, Membership.select(Membership.customer).where(Membership.group == g.id),
                 Membership.customer, "left", "manual")
@@ -275,7 +339,7 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
     if notify:
         _notify(g, joining, Customer.id, "joined", source)
     q = joining.select(Customer.id, pw.Value(g.id), pw.Value(source),
-                       pw.Value(actor or current_actor()), at if at is not None else pw.Value(utcnow()))
+                       pw.Value(resolve_actor(actor)), at if at is not None else pw.Value(utcnow()))
     return (Membership.insert_from(q, [Membership.customer, Membership.group, Membership.source,
                                        Membership.added_by, Membership.added_at])
             .as_rowcount().execute())
@@ -283,7 +347,7 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
 
 def _check_assignable(g: CustomerGroup) -> None:
     if g.is_system:
-        raise LockedError(f"{g.name} is a system group: customers cannot be assigned to it.")
+        raise LockedError(f"{clean_line(g.name)} is a system group: customers cannot be assigned to it.")
 
 
 def _insert_members(g: CustomerGroup, sel: Selection, *, actor: str | None, new_group: bool = False) -> int:
@@ -378,6 +442,9 @@ def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = Non
 def list_groups(text: str = "", *, sort: str = "name", descending: bool = False,
                 with_counts: bool = True) -> list[GroupRow]:
     """Every group (a shop has a handful), with member counts."""
+    text = typed_text(text, "text")
+    if has_control_chars(text):
+        raise ValidationError({"text": "Text cannot contain control characters"})
     q = (CustomerGroup.select(CustomerGroup, TaxClass.name.alias("tax_name"))
          .join(TaxClass, pw.JOIN.LEFT_OUTER, on=(CustomerGroup.tax_class == TaxClass.id)))
     t = text.strip().lower()
@@ -399,8 +466,8 @@ def list_groups(text: str = "", *, sort: str = "name", descending: bool = False,
         "discount": lambda r: r.discount_percent, "free_shipping": lambda r: r.free_shipping,
         "hidden": lambda r: r.hidden, "system": lambda r: r.is_system,
     }
-    if sort not in key_funcs:
-        raise ValidationError({"sort": f"Cannot sort groups by {sort!r}"})
+    if not isinstance(sort, str) or sort not in key_funcs:
+        raise ValidationError({"sort": f"Cannot sort groups by {clean_line(repr(sort))}"})
     rows.sort(key=lambda r: (key_funcs[sort](r), r.id), reverse=descending)
     return rows
 

@@ -10,19 +10,32 @@ from typing import Any, Sequence
 
 import peewee as pw
 
-from .audit import audit, current_actor
+from .audit import audit, resolve_actor
 from .connection import db, is_sqlite
 from .errors import ValidationError
-from .lookup import get_customer
-from .parsing import clean_line, has_control_chars, money
+from .lookup import get_customer, possible_id
+from .parsing import DATE_MAX, DATE_MIN, has_control_chars, money, parse_whole, typed_text
 from .tables import Customer, Order, OrderLine, Product, RewardPointEntry, utcnow
 
 
 def place_order(customer_id: int, lines: Sequence[tuple[int, int]], *, placed_at: dt.datetime | None = None,
                 actor: str | None = None) -> Order:
     """Record an order of ``(product_id, quantity)`` lines at today's prices."""
+    if isinstance(lines, (str, bytes, dict)) or not hasattr(lines, "__iter__"):
+        raise ValidationError({"lines": "An order's lines must be a list of (product id, quantity)"})
+    lines = list(lines)
     if not lines:
         raise ValidationError({"lines": "An order needs at least one line"})
+    for line in lines:
+        if not (isinstance(line, (tuple, list)) and len(line) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in line)):
+            raise ValidationError({"lines": "An order's lines must be a list of (product id, quantity)"})
+        if not 1 <= line[1] <= 100_000:
+            raise ValidationError({"lines": "Quantities must be from 1 to 100,000"})
+        if not possible_id(line[0]):
+            raise ValidationError({"lines": f"No product with id {line[0]}"})
+    if placed_at is not None and not (isinstance(placed_at, dt.datetime) and DATE_MIN <= placed_at.date() <= DATE_MAX):
+        raise ValidationError({"placed_at": f"An order's time must be between {DATE_MIN} and {DATE_MAX}"})
     with db.atomic():
         c = get_customer(customer_id)
         prices = dict(Product.select(Product.id, Product.price)
@@ -79,23 +92,31 @@ def reward_ledger(customer_id: int, *, offset: int = 0, limit: int = 50) -> list
                 .offset(offset).limit(limit))
 
 
+POINTS_MAX = 1_000_000
+"""The largest adjustment of a customer's reward points, either way."""
+
+
 def adjust_reward_points(customer_id: int, delta: Any, reason: str, *,
                          actor: str | None = None) -> RewardPointEntry:
     """An admin's adjustment to the points ledger; the reason is required and
     the balance can never go below zero."""
     errors: dict[str, str] = {}
+    points = 0
     try:
-        points = int(str(delta).strip().replace(",", ""))
-    except ValueError:
-        errors["delta"] = f"Points must be a whole number, not {clean_line(str(delta))!r}"
-        points = 0
+        points = parse_whole(delta, "delta", label="Points", minimum=-POINTS_MAX, maximum=POINTS_MAX)
+    except ValidationError as exc:
+        errors.update(exc.errors)
     else:
         if points == 0:
             errors["delta"] = "An adjustment cannot be zero"
-        elif abs(points) > 1_000_000:
-            errors["delta"] = "An adjustment is at most 1,000,000 points"
-    reason = (reason or "").strip()
-    if not reason:
+    try:
+        reason = typed_text(reason, "reason").strip()
+    except ValidationError as exc:
+        errors.update(exc.errors)
+        reason = "-"
+    if "reason" in errors:
+        pass
+    elif not reason:
         errors["reason"] = "A reason is required"
     elif len(reason) > 255:
         errors["reason"] = "The reason must be at most 255 characters"
@@ -111,7 +132,7 @@ def adjust_reward_points(customer_id: int, delta: Any, reason: str, *,
         if balance + points < 0:
             raise ValidationError({"delta": f"The balance is {balance:,} points: it cannot go below zero"})
         entry = RewardPointEntry.create(customer=c.id, delta=points, reason=reason,
-                                        created_by=actor or current_actor())
+                                        created_by=resolve_actor(actor))
         audit("customer.reward_points", "customer", c.id, before={"balance": balance},
               after={"balance": balance + points, "delta": points, "reason": reason}, actor=actor)
     return entry

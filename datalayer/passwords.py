@@ -18,19 +18,32 @@ _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
 def hash_password(password: str) -> str:
     """An scrypt hash (the standard library's, no extra dependency)."""
-    if not password:
+    if not isinstance(password, str) or not password:
         raise ValidationError({"password": "Password cannot be empty"})
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
+    digest = hashlib.scrypt(_bytes(password), salt=salt, dklen=32, **_SCRYPT)
     return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
+def _bytes(password: str) -> bytes:
+    # "surrogatepass": any text hashes, even one holding a lone surrogate.
+    return password.encode("utf-8", "surrogatepass")
+
+
 def verify_password(password: str, stored: str | None) -> bool:
-    if not stored or not stored.startswith("scrypt$"):
+    """Whether ``password`` is the one ``stored`` is the hash of; False for
+    a hash that is not one of ours (or is damaged)."""
+    if not isinstance(password, str) or not isinstance(stored, str) or not stored.startswith("scrypt$"):
         return False
-    _, n, r, p, salt, digest = stored.split("$")
-    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
-                               dklen=len(digest) // 2)
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        if not (n.isdigit() and r.isdigit() and p.isdigit() and int(n) <= 2 ** 20 and int(r) <= 64
+                and int(p) <= 16 and 16 <= len(digest) <= 128):
+            return False
+        candidate = hashlib.scrypt(_bytes(password), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                                   dklen=len(digest) // 2, maxmem=2 ** 28)
+    except ValueError:
+        return False
     return hmac.compare_digest(candidate.hex(), digest)
 
 
@@ -46,6 +59,8 @@ def generate_password(length: int = 14) -> str:
 
 
 def _check_password(password: str) -> None:
+    if not isinstance(password, str):
+        raise ValidationError({"password": "A password must be text"})
     if len(password) < PASSWORD_MIN:
         raise ValidationError({"password": f"A password needs at least {PASSWORD_MIN} characters"})
     if len(password) > PASSWORD_MAX:

@@ -9,12 +9,13 @@ from typing import Any
 
 import peewee as pw
 
-from .audit import audit, current_actor
+from .audit import audit, resolve_actor
 from .connection import db
 from .customers import normalize_email
 from .errors import NotFoundError, ValidationError
-from .parsing import clean_line, has_control_chars
-from .selection import Selection, _day_start, _parse_dates
+from .lookup import as_id, possible_id
+from .parsing import clean_line, has_control_chars, typed_text
+from .selection import Selection, _day_start, _parse_dates, _typed
 from .tables import (
     REVIEW_STATUSES,
     Customer,
@@ -79,6 +80,9 @@ def build_review_filter(*, status: str = "", rating: str = "", product: str = ""
     """A :class:`ReviewFilter` from what a moderator typed: product by SKU,
     customer by email; errors per field."""
     errors: dict[str, str] = {}
+    typed = _typed({"status": status, "rating": rating, "product": product, "customer": customer, "text": text},
+                   errors, {"product": 64, "customer": 254, "text": 500})
+    status, rating, product, customer, text = (typed[k] for k in ("status", "rating", "product", "customer", "text"))
     status = status.strip().lower()
     if status and status not in REVIEW_STATUSES:
         errors["status"] = f"Status must be one of {', '.join(REVIEW_STATUSES)}"
@@ -159,7 +163,8 @@ def review_page(flt: ReviewFilter | None = None, *, offset: int = 0, limit: int 
 
 
 def get_review(review_id: int) -> ReviewRow:
-    rows = _review_rows(Review.select().where(Review.id == review_id))
+    rid = as_id(review_id, "review_id", "A review's id")
+    rows = _review_rows(Review.select().where(Review.id == rid)) if possible_id(rid) else []
     if not rows:
         raise NotFoundError(f"No review with id {review_id}")
     return rows[0]
@@ -173,6 +178,9 @@ def review_position(flt: ReviewFilter | None, review_id: int) -> int | None:
     """Where review ``review_id`` is in the queue of ``flt`` (oldest first,
     as :func:`review_page` orders it): how many matching reviews come before
     it, or None if it does not match (or does not exist).  Counted, never read."""
+    review_id = as_id(review_id, "review_id", "A review's id")
+    if not possible_id(review_id):
+        return None
     found = (_review_query(flt).select(Review.created_at).where(Review.id == review_id).tuples().first())
     if found is None:
         return None
@@ -198,6 +206,7 @@ def rating_distribution(flt: ReviewFilter | None = None) -> dict[int, int]:
 
 
 def review_history(review_id: int) -> list[ReviewEvent]:
+    review_id = as_id(review_id, "review_id", "A review's id")
     return list(ReviewEvent.select().where(ReviewEvent.review == review_id)
                 .order_by(ReviewEvent.at, ReviewEvent.id))
 
@@ -207,17 +216,19 @@ def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
     """Approve, reject (with an optional reason) or put back to pending every
     review in ``sel`` whose status differs; set-based and all-or-nothing.
     Returns how many reviews changed."""
-    if status not in REVIEW_STATUSES:
+    if not isinstance(sel, Selection):
+        raise ValidationError({"reviews": "The reviews must be a selection"})
+    if not isinstance(status, str) or status not in REVIEW_STATUSES:
         raise ValidationError({"status": f"Status must be one of {', '.join(REVIEW_STATUSES)}"})
-    reason = (reason or "").strip() or None
+    reason = typed_text(reason, "reason").strip() or None
     if reason is not None:
         if status != "rejected":
             raise ValidationError({"reason": "Only a rejection takes a reason"})
         if len(reason) > 500:
             raise ValidationError({"reason": "The reason must be at most 500 characters"})
-        if has_control_chars(reason.replace("\n", "")):
+        if has_control_chars(reason):
             raise ValidationError({"reason": "The reason cannot contain control characters"})
-    who, now = actor or current_actor(), utcnow()
+    who, now = resolve_actor(actor), utcnow()
     with db.atomic():
         expr = sel.expression(Review)
         changing = Review.status != status

@@ -12,7 +12,8 @@ import peewee as pw
 
 from .connection import db, is_postgres, is_sqlite
 from .errors import DateParseError, ValidationError
-from .parsing import parse_date, parse_money
+from .lookup import as_id, possible_id
+from .parsing import _label, clean_line, has_control_chars, parse_date, parse_money, typed_text
 from .tables import (
     CUSTOMER_STATUSES,
     BaseModel,
@@ -98,18 +99,41 @@ def _day_start(d: dt.date) -> dt.datetime:
     return dt.datetime(d.year, d.month, d.day)
 
 
-def _parse_dates(typed: dict[str, str], errors: dict[str, str], today: dt.date | None) -> dict[str, dt.date | None]:
+def _parse_dates(typed: dict[str, Any], errors: dict[str, str], today: dt.date | None) -> dict[str, dt.date | None]:
     """Each typed date parsed (None when left empty); what cannot be
     understood goes into ``errors`` under its field's name."""
     dates: dict[str, dt.date | None] = {}
     for name, value in typed.items():
         dates[name] = None
-        if value.strip():
-            try:
-                dates[name] = parse_date(value, today=today)
-            except DateParseError as exc:
-                errors[name] = str(exc)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        try:
+            dates[name] = parse_date(value, today=today)
+        except DateParseError as exc:
+            errors[name] = str(exc)
     return dates
+
+
+def _typed(values: dict[str, Any], errors: dict[str, str], limits: dict[str, int]) -> dict[str, str]:
+    """Fields typed into a filter bar, as text: None is blank; a value that is
+    not text, is longer than its limit or holds control characters goes into
+    ``errors`` (and counts as blank)."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        out[name] = ""
+        try:
+            text = typed_text(value, name)
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            continue
+        limit = limits.get(name, 100)
+        if len(text) > limit:
+            errors[name] = f"{_label(name)} must be at most {limit} characters"
+        elif has_control_chars(text):
+            errors[name] = f"{_label(name)} cannot contain control characters"
+        else:
+            out[name] = text
+    return out
 
 
 def build_filter(*, text: str = "", status: str = "", group: str = "", registered_from: str = "",
@@ -117,6 +141,9 @@ def build_filter(*, text: str = "", status: str = "", group: str = "", registere
                  today: dt.date | None = None) -> CustomerFilter:
     """A :class:`CustomerFilter` from what an admin typed, with errors per field."""
     errors: dict[str, str] = {}
+    typed = _typed({"text": text, "status": status, "group": group, "spent_min": spent_min,
+                    "spent_max": spent_max}, errors, {"text": 254})
+    text, status, group = typed["text"], typed["status"], typed["group"]
     status = status.strip().lower()
     if status and status not in CUSTOMER_STATUSES:
         errors["status"] = f"Status must be one of {', '.join(CUSTOMER_STATUSES)}"
@@ -124,14 +151,14 @@ def build_filter(*, text: str = "", status: str = "", group: str = "", registere
     if group.strip():
         g = CustomerGroup.get_or_none(CustomerGroup.code == group.strip().lower())
         if g is None:
-            errors["group"] = f"No group with code {group.strip()!r}"
+            errors["group"] = f"No group with code {clean_line(group.strip())!r}"
         else:
             group_id = g.id
     dates = _parse_dates({"registered_from": registered_from, "registered_to": registered_to}, errors, today)
     amounts: dict[str, Decimal | None] = {}
-    for name, value in (("spent_min", spent_min), ("spent_max", spent_max)):
+    for name in ("spent_min", "spent_max"):
         try:
-            amounts[name] = parse_money(value, name)
+            amounts[name] = parse_money(typed[name], name)
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:
@@ -170,7 +197,11 @@ class Selection:
 
     @classmethod
     def ids(cls, ids: Iterable[int]) -> "Selection":
-        ids = frozenset(int(i) for i in ids)
+        """The rows with these ids (ints, or strings of digits); an id no row
+        can have is left out."""
+        if isinstance(ids, (str, bytes, dict)) or not hasattr(ids, "__iter__"):
+            raise ValidationError({"ids": "A selection's ids must be a list of whole numbers"})
+        ids = frozenset(i for i in (as_id(i, "ids") for i in ids) if possible_id(i))
         return cls("ids", (ids,)) if ids else cls.none()
 
     @classmethod
@@ -182,7 +213,8 @@ class Selection:
 
     @classmethod
     def members_of(cls, group_id: int) -> "Selection":
-        return cls("group", (int(group_id),))
+        gid = as_id(group_id, "group_id", "A group's id")
+        return cls("group", (gid,)) if possible_id(gid) else cls.none()
 
     # -- algebra ------------------------------------------------------------
     def __or__(self, other: "Selection") -> "Selection":
@@ -231,7 +263,7 @@ class Selection:
             return self.args[0].expression()
         if op == "group":
             if model is not Customer:
-                raise ValueError("only customers belong to groups")
+                raise ValidationError({"selection": "Only customers belong to groups"})
             return Customer.id.in_(
                 Membership.select(Membership.customer).where(Membership.group == self.args[0]))
         if op == "not":

@@ -25,6 +25,7 @@ subdivision) and shape Persian and Indic words.
 
 from __future__ import annotations
 
+import json
 import re
 
 # C0, DEL and C1.
@@ -73,7 +74,26 @@ def is_inert(text: str, *, multiline: bool = True) -> bool:
     return not (_UNSAFE_BLOCK_RE if multiline else _UNSAFE_LINE_RE).search(text)
 
 
-def has_control_chars(text: str) -> bool:
+def has_control_chars(text: str, *, multiline: bool = False) -> bool:
     """What writes refuse in a one-line value: a control character (C0, DEL,
-    C1), an invisible format character or a lone surrogate."""
+    C1), an invisible format character or a lone surrogate.  With
+    ``multiline`` (a description, a review's body) a line break ``\\n`` is
+    allowed, and nothing else of those."""
+    if multiline:
+        text = text.replace("\n", "")
     return bool(_UNSAFE_LINE_RE.search(text))
+
+
+def inert_json(value: object, **dumps_options: object) -> str:
+    """``json.dumps(value)`` that is still valid JSON holding the same data,
+    readable (``ensure_ascii`` off: letters of every script stay as they
+    are), yet inert: every character :func:`has_control_chars` finds (C1,
+    bidi overrides, lone surrogates…) is written as a ``\\uXXXX`` escape.
+    ``json.dumps`` escapes C0 inside strings itself, so a tab or line break
+    left in its output is layout (``indent``), and outside strings JSON is
+    ASCII: only string contents are touched."""
+    text = json.dumps(value, ensure_ascii=False, **dumps_options)  # type: ignore[arg-type]
+    return _UNSAFE_JSON_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_UNSAFE_JSON_RE = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{INVISIBLE}]")

@@ -17,6 +17,7 @@ from ..connection import db, is_sqlite
 from ..defaults import ensure_defaults
 from ..errors import SchemaError
 from ..tables import ALL_MODELS
+from ..text import inert_line
 from . import v2, v3
 from .base import SchemaMeta, table_exists
 
@@ -29,7 +30,14 @@ def schema_version() -> int | None:
     if not table_exists(SchemaMeta._meta.table_name):
         return None
     row = SchemaMeta.get_or_none(SchemaMeta.key == "schema_version")
-    return int(row.value) if row else None
+    if row is None:
+        return None
+    value = str(row.value).strip()
+    if not (value.isascii() and value.isdigit()) or int(value) < 1 or len(value) > 9:
+        raise SchemaError(
+            f"The database's schema version is {inert_line(value)!r}, not a version Backroom knows: "
+            "the database was not made by Backroom, or it is damaged. Nothing was changed.")
+    return int(value)
 
 
 def _set_schema_version(version: int) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from backroom import main
 from backroom import models
+from backroom.datalayer import connection
 
 
 
@@ -125,3 +126,159 @@ def test_seed_reviews_for_a_big_queue(capsys, url):
     code, _, err = run(capsys, "--db", f"sqlite:///{url[10:]}-empty.db", "seed", "--customers", "0",
                        "--reviews", "5")
     assert code == 1 and "Seed customers and products first" in err
+
+
+# -- a database that cannot be used: one line naming the problem, exit 1 --------
+
+def assert_one_line(code: int, err: str, *needles: str) -> None:
+    assert code == 1, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+
+
+def test_seed_on_a_read_only_database_is_one_line(capsys, url, monkeypatch):
+    """SQLite's read-only error (SQLITE_READONLY, as for a file the user
+    cannot write), made with PRAGMA query_only so it happens as root too."""
+    run(capsys, "--db", url, "groups", "list")
+    monkeypatch.setitem(connection.SQLITE_PRAGMAS, "query_only", 1)
+    code, _, err = run(capsys, "--db", url, "seed", "--customers", "20")
+    assert_one_line(code, err, "read-only")
+    code, out, err = run(capsys, "--db", url, "groups", "list")  # reading still works
+    assert code == 0 and "general" in out, err
+
+
+def test_a_full_disk_names_the_problem_not_the_rollback(capsys, url, monkeypatch):
+    """SQLite rolls a transaction back itself when the disk is full; the
+    error must say so, not "cannot rollback - no transaction is active"."""
+    run(capsys, "--db", url, "groups", "list")
+    models.connect(url)
+    pages = models.db.execute_sql("PRAGMA page_count").fetchone()[0]
+    models.db.close()
+    monkeypatch.setitem(connection.SQLITE_PRAGMAS, "max_page_count", pages + 2)
+    code, _, err = run(capsys, "--db", url, "seed", "--customers", "2000")
+    assert_one_line(code, err, "full")
+    assert "rollback" not in err
+    monkeypatch.delitem(connection.SQLITE_PRAGMAS, "max_page_count")
+    models.connect(url)
+    assert models.Customer.select().count() == 0  # all or nothing
+    models.db.close()
+
+
+def test_a_full_disk_inside_an_operation_keeps_the_database_whole(url):
+    """The same, through an operation (a transaction with a savepoint inside)."""
+    models.connect(url)
+    pages = models.db.execute_sql("PRAGMA page_count").fetchone()[0]
+    models.db.execute_sql(f"PRAGMA max_page_count = {pages + 1}")
+    created = 0
+    with pytest.raises(models.DATABASE_ERRORS) as exc:
+        for i in range(2000):
+            models.create_customer({"first_name": "F" * 90, "last_name": "L" * 90, "email": f"c{i}@example.com"})
+            created += 1
+    assert "full" in str(exc.value)
+    assert models.Customer.select().count() == created
+    assert models.AuditEntry.select().where(models.AuditEntry.action == "customer.create").count() == created
+    assert models.Membership.select().count() == created
+    models.db.close()
+
+
+def test_a_file_that_is_not_a_database_is_one_line(capsys, tmp_path):
+    path = tmp_path / "notes.db"
+    path.write_text("These are my notes, not a database.\n" * 20)
+    code, _, err = run(capsys, "--db", f"sqlite:///{path}", "groups", "list")
+    assert_one_line(code, err, "not a SQLite database")
+
+
+def test_a_damaged_database_is_one_line(capsys, url, tmp_path):
+    run(capsys, "--db", url, "seed", "--customers", "50")
+    models.db.close()  # checkpointed: every page is in the file
+    path = tmp_path / "cli.db"
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for start in range(page, len(data), page):  # every page but the header's
+        data[start:start + page] = bytes([0xA5]) * page
+    path.write_bytes(bytes(data))
+    code, _, err = run(capsys, "--db", url, "groups", "list")
+    assert_one_line(code, err, "damaged")
+
+
+@pytest.mark.parametrize("stored", ["abc", "", "-1", "0", "3.0", "\x1b]0;pwned\x07", "9" * 40])
+def test_an_unknown_schema_version_is_one_line(capsys, url, stored):
+    models.connect(url)
+    models.SchemaMeta.update(value=stored).where(models.SchemaMeta.key == "schema_version").execute()
+    models.db.close()
+    code, _, err = run(capsys, "--db", url, "groups", "list")
+    assert_one_line(code, err, "schema version")
+    assert "\x1b" not in err and "\x07" not in err
+
+
+def test_an_unexpected_error_is_one_line_without_its_values(capsys, url, monkeypatch):
+    def broken(*args, **kwargs):
+        raise TypeError("Ada Lovelace <ada@example.com> owes 12.50")
+
+    monkeypatch.setattr(models, "list_groups", broken)
+    code, out, err = run(capsys, "--db", url, "groups", "list")
+    assert_one_line(code, err, "TypeError", "bug")
+    assert "Ada" not in err and "ada@" not in err and out == ""
+
+
+# -- what the command line prints of stored text -----------------------------------
+
+HOSTILE = "Evil\x1b]0;owned\x07\x1b[2J\u202egnp.exe\x9b31m\x00\u2066"
+
+
+def hostile_group(url: str) -> None:
+    """A group whose name and description a storefront wrote, as it was."""
+    models.connect(url)
+    models.CustomerGroup.create(code="evil", name=HOSTILE, description=HOSTILE + "\nline 2",
+                                tax_class=models.TaxClass.select().first())
+    models.db.close()
+
+
+def test_groups_list_shows_stored_text_inert(capsys, url):
+    run(capsys, "--db", url, "groups", "list")
+    hostile_group(url)
+    code, out, err = run(capsys, "--db", url, "groups", "list")
+    assert code == 0, err
+    assert models.is_inert(out)
+    assert "Evil\\x1b]0;owned\\x07" in out and "\\u202e" in out
+
+
+def test_groups_list_json_is_valid_and_inert(capsys, url):
+    run(capsys, "--db", url, "groups", "list")
+    hostile_group(url)
+    code, out, err = run(capsys, "--db", url, "groups", "list", "--json")
+    assert code == 0, err
+    assert models.is_inert(out) and not models.has_control_chars(out.replace("\n", ""))
+    data = {g["code"]: g for g in json.loads(out)}
+    assert data["evil"]["name"] == HOSTILE  # the same data, escaped the JSON way
+    assert data["evil"]["description"] == HOSTILE + "\nline 2"
+    assert "Zoë" in models.inert_json({"n": "Zoë"})  # letters stay readable
+
+
+def test_errors_quoting_stored_text_are_inert(capsys, url):
+    run(capsys, "--db", url, "groups", "list")
+    code, _, err = run(capsys, "--db", url, "rules", "apply", "--group", "\x1b[2Jnope\x9b")
+    assert_one_line(code, err, "nope")
+    assert models.is_inert(err)
+
+
+
+def test_rules_apply_on_a_bad_stored_rule_is_one_line(capsys, url):
+    run(capsys, "--db", url, "seed", "--customers", "20")
+    models.connect(url)
+    g, _ = models.create_group({"code": "loyal", "name": "Loyal"})
+    # Stored by an older Backroom that checked less, or by hand.
+    models.GroupRuleSet.create(group=g.id, match="all",
+                               rules=json.dumps([{"field": "order_count", "op": ">=", "value": "²"}]))
+    models.db.close()
+    code, _, err = run(capsys, "--db", url, "rules", "apply")
+    assert_one_line(code, err, "loyal", "rules[0]")
+    code, _, err = run(capsys, "--db", url, "rules", "apply", "--dry-run")
+    assert_one_line(code, err, "loyal")
+    models.connect(url)
+    models.GroupRuleSet.update(rules="not json").execute()
+    models.db.close()
+    code, _, err = run(capsys, "--db", url, "rules", "apply")
+    assert_one_line(code, err, "cannot be read")
