@@ -345,10 +345,10 @@ def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
         _check_assignable(g)
         before = c.default_group_id
         _bump_customer_version(c, expected_version)
-        _insert_members_from(g, Customer.select(Customer.id).where(Customer.id == c.id), actor=actor)
+        joined = _insert_members_from(g, Customer.select(Customer.id).where(Customer.id == c.id), actor=actor)
         Customer.update(default_group=g.id).where(Customer.id == c.id).execute()
         audit("customer.default_group", "customer", c.id, before={"default_group_id": before},
-              after={"default_group_id": g.id}, actor=actor)
+              after={"default_group_id": g.id, "joined": joined}, actor=actor)
         return get_customer(c.id)
 
 
