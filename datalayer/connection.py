@@ -102,6 +102,12 @@ def make_database(url: str) -> pw.Database:
         # Row counts mean "rows matched", as on the other engines, not
         # "rows whose values changed".
         kwargs.setdefault("client_flag", CLIENT.FOUND_ROWS)
+        # READ COMMITTED, as on PostgreSQL: each statement reads what is
+        # committed when it starts (after the locks an operation waited
+        # for), without the gap locks REPEATABLE READ takes on every row an
+        # INSERT ... SELECT reads, which deadlock overlapping bulk changes.
+        # Reads that need one snapshot ask for REPEATABLE READ.
+        kwargs.setdefault("init_command", "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
         kwargs.update(options)
         return pw.MySQLDatabase(name, **kwargs)
     raise BackroomError(

@@ -37,6 +37,7 @@ from .tables import (
     Membership,
     utcnow,
 )
+from .transactions import lock_groups, retried
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -123,6 +124,7 @@ def _customer_snapshot(c: Customer) -> dict[str, Any]:
                                        "version")}
 
 
+@retried
 def create_customer(data: dict[str, Any], *, group_id: int | None = None, password: str | None = None,
                     billing: dict[str, Any] | None = None, registered_at: dt.datetime | None = None,
                     actor: str | None = None) -> Customer:
@@ -153,6 +155,11 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
             raise ValidationError({"email": f"{fields['email']} is already used by another customer"})
         group = get_group(group_id) if group_id is not None else general_group()
         _check_assignable(group)
+        if group.code != "general":
+            # A new member of a group other than General could be caught by
+            # someone's bulk change of that group: wait for it.  (Nobody
+            # leaves General while it is their default, so General needs no lock.)
+            lock_groups(group.id)
         if password is not None:
             fields["password_hash"] = hash_password(password)
         try:
@@ -169,6 +176,7 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
     return c
 
 
+@retried
 def update_customer(customer_id: int, changes: dict[str, Any], *, expected_version: int,
                     actor: str | None = None) -> Customer:
     """Change a customer's account fields, refusing a concurrent edit."""
@@ -192,6 +200,7 @@ def update_customer(customer_id: int, changes: dict[str, Any], *, expected_versi
     return c
 
 
+@retried
 def disable_customer(customer_id: int, *, actor: str | None = None) -> Customer:
     c = get_customer(customer_id)
     return update_customer(customer_id, {"status": "disabled"}, expected_version=c.version, actor=actor)
@@ -303,6 +312,7 @@ def _bump_customer_version(c: Customer, expected_version: int) -> None:
             "Reload to see their changes, then apply yours again.")
 
 
+@retried
 def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping: dict[str, Any] | None,
                    shipping_same_as_billing: bool, expected_version: int,
                    actor: str | None = None) -> Customer:
@@ -336,10 +346,12 @@ def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping
         return get_customer(c.id)
 
 
+@retried
 def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
                       actor: str | None = None) -> Customer:
     """Make ``group_id`` the customer's default group (joining it if needed)."""
     with db.atomic():
+        lock_groups(group_id)  # before the customer's row: groups are locked first
         c = get_customer(customer_id)
         g = get_group(group_id)
         _check_assignable(g)
@@ -396,6 +408,7 @@ def assignable_groups(customer_id: int | None = None, *, include_locked: bool = 
             if g.id not in member and (include_locked or not g.is_system)]
 
 
+@retried
 def join_group(customer_id: int, group_id: int, *, actor: str | None = None) -> CustomerWrite:
     """Add one customer to a group (see :func:`assign_customers`)."""
     with db.atomic():
@@ -405,6 +418,7 @@ def join_group(customer_id: int, group_id: int, *, actor: str | None = None) -> 
     return CustomerWrite(c, c.version)
 
 
+@retried
 def leave_group(customer_id: int, group_id: int, *, actor: str | None = None) -> CustomerWrite:
     """Remove one customer from a group (see :func:`unassign_customers`):
     leaving their default group moves them back to General."""
@@ -415,6 +429,7 @@ def leave_group(customer_id: int, group_id: int, *, actor: str | None = None) ->
     return CustomerWrite(c, c.version)
 
 
+@retried
 def disable_account(customer_id: int, *, actor: str | None = None) -> CustomerWrite:
     """:func:`disable_customer`, saying which version it replaced."""
     with db.atomic():
@@ -423,6 +438,7 @@ def disable_account(customer_id: int, *, actor: str | None = None) -> CustomerWr
     return CustomerWrite(c, before.version)
 
 
+@retried
 def reset_account_password(customer_id: int, password: str | None = None, *,
                            actor: str | None = None) -> tuple[str, CustomerWrite]:
     """:func:`reset_password` (the password to show once), saying which

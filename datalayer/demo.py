@@ -32,6 +32,7 @@ from .tables import (
     Review,
     utcnow,
 )
+from .transactions import retried
 
 FIRST_NAMES = (
     "Olivia Liam Emma Noah Ava Oliver Sophia Elijah Isabella James Mia William Amelia Benjamin "
@@ -198,6 +199,7 @@ def _indexes_deferred(enabled: bool) -> Iterator[None]:
     db.execute_sql("ANALYZE")
 
 
+@retried
 def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = None,
                  progress: Callable[[int, int], None] | None = None, batch: int = 50_000,
                  actor: str | None = None) -> int:
@@ -238,6 +240,7 @@ def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = N
     return count
 
 
+@retried
 def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], None] | None = None,
          today: dt.datetime | None = None, batch: int = 20_000, actor: str | None = None) -> dict[str, int]:
     """Add ``customers`` deterministic, realistic demo customers (with

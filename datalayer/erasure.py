@@ -11,10 +11,12 @@ from .customers import ADDRESS_LIMITS, normalize_email
 from .errors import ValidationError
 from .lookup import get_customer
 from .tables import Address, AuditEntry, Customer, utcnow
+from .transactions import retried
 
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
 
 
+@retried
 def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = None) -> Customer:
     """Erase a customer's personal data (a data-protection request).
 

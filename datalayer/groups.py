@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import re
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import peewee as pw
 
@@ -31,6 +30,7 @@ from .tables import (
     TaxClass,
     utcnow,
 )
+from .transactions import lock_groups, materialized, retried
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -116,6 +116,7 @@ def _group_snapshot(g: CustomerGroup) -> dict[str, Any]:
             "free_shipping": g.free_shipping, "hidden": g.hidden, "version": g.version}
 
 
+@retried
 def create_group(data: dict[str, Any], *, members: Selection | None = None,
                  access: Iterable[int] | None = None, discounts: dict[int, Any] | None = None,
                  actor: str | None = None) -> tuple[CustomerGroup, int]:
@@ -144,6 +145,7 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
     return g, added
 
 
+@retried
 def update_group(group_id: int, changes: dict[str, Any], *, expected_version: int,
                  members: Selection | None = None, access: Iterable[int] | None = None,
                  discounts: dict[int, Any] | None = None,
@@ -218,21 +220,24 @@ def _set_grants(g: CustomerGroup, access: Iterable[int] | None, discounts: dict[
                 set_category_discount(g.id, cid, value, actor=actor)
 
 
+@retried
 def delete_group(group_id: int, *, expected_version: int | None = None,
                  actor: str | None = None) -> int:
     """Delete a group and its memberships.  Customers whose default group it
     was fall back to General.  Returns how many memberships were removed."""
     with db.atomic():
+        general = general_group()
+        lock_groups(group_id, general_id=general.id)
         g = get_group(group_id)
         _check_unlocked(g)
-        general = general_group()
         if g.id == general.id:
             raise LockedError("General is the default group for new customers: it cannot be deleted.")
         if expected_version is not None and g.version != expected_version:
             raise ConflictError(f"Someone else changed the group {g.name!r} since you opened it.")
-        moved = _fall_back_to_general(Customer.default_group == g.id, general)
-        _notify(g, Membership.select(Membership.customer).where(Membership.group == g.id),
-                Membership.customer, "left", "manual")
+        # Its members are fixed while the lock is held.
+        members = Membership.select(Membership.customer).where(Membership.group == g.id)
+        moved = _fall_back_to_general(g, members, general)
+        _notify(g, members, Membership.customer, "left", "manual")
         removed = Membership.delete().where(Membership.group == g.id).execute()
         CategoryAccess.delete().where(CategoryAccess.group == g.id).execute()
         g.delete_instance()
@@ -241,44 +246,89 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
     return removed
 
 
-def _fall_back_to_general(where: pw.Expression, general: CustomerGroup) -> int:
-    """Give the customers matching ``where`` General as their default group,
-    and make sure they are members of it."""
-    moving = Customer.select(Customer.id).where(where)
-    _insert_members_from(general, moving, actor=None)
-    return Customer.update(default_group=general.id).where(where).execute()
+def _fall_back_to_general(g: CustomerGroup, among: pw.Node, general: CustomerGroup) -> int:
+    """Give the customers in ``among`` (a subquery of customer ids) whose
+    default group is ``g`` General as their default group, and make them
+    members of it if they are not.  Takes General's membership lock (after
+    the caller's lock on ``g``).  Returns how many customers moved."""
+    lock_groups(general_id=general.id)
+    moved = (Customer.update(default_group=general.id)
+             .where((Customer.default_group == g.id) & Customer.id.in_(among)).execute())
+    if moved:
+        # Those of them now defaulting to General who are not in it.
+        _insert_members_from(general, Customer.select(Customer.id).where(
+            (Customer.default_group == general.id) & Customer.id.in_(among)), actor=None)
+    return moved
 
 
 def _notify(g: CustomerGroup, query: pw.ModelSelect, customer: pw.Field, event: str, source: str) -> int:
     """Queue a notification for each customer ``query`` yields (in column
     ``customer``) that they joined or left ``g``.  Never for a hidden group
     (customers must not learn of it) nor for Guest."""
-    if g.hidden or g.is_system:
+    if not _notifies(g):
         return 0
     rows = query.select(customer, pw.Value(g.id), pw.Value(g.name), pw.Value(event), pw.Value(source),
                         pw.Value(utcnow()))
-    return (Notification.insert_from(rows, [Notification.customer, Notification.group, Notification.group_name,
-                                            Notification.event, Notification.source, Notification.created_at])
-            .as_rowcount().execute())
+    return (Notification.insert_from(rows, _NOTIFICATION_FIELDS).as_rowcount().execute())
+
+
+_NOTIFICATION_FIELDS = [Notification.customer, Notification.group, Notification.group_name,
+                        Notification.event, Notification.source, Notification.created_at]
+
+_MEMBERSHIP_FIELDS = [Membership.customer, Membership.group, Membership.source, Membership.added_by,
+                      Membership.added_at]
+
+
+def _notifies(g: CustomerGroup) -> bool:
+    return not (g.hidden or g.is_system)
 
 
 def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, actor: str | None,
                          source: str = "manual", at: pw.Node | None = None, new_group: bool = False,
                          notify: bool = True) -> int:
-    """INSERT … SELECT the customers in ``customer_ids`` not yet in ``g``
-    (a ``new_group`` has no members, so nobody needs checking), queueing a
-    notification for each unless ``notify`` is off."""
+    """Add to ``g`` the customers in ``customer_ids`` (a query on
+    :class:`Customer`) who are not yet members (a ``new_group`` has none, so
+    nobody needs checking), and queue one "joined" notification for each
+    customer who actually joined, unless ``notify`` is off.  Returns how many
+    joined.
+
+    The caller holds ``g``'s membership lock (:func:`lock_groups`), so no
+    one else adds or removes its members meanwhile; who joins is still
+    worked out once, by one statement, so the outbox and the memberships
+    agree even with customers committed by others in between: on PostgreSQL
+    the notifications are queued from the very rows the INSERT returns; on
+    MySQL the joining customers are first kept in a temporary table; on
+    SQLite, whose write transaction holds the database, two statements see
+    the same rows.  ``INSERT … ON CONFLICT DO NOTHING`` (``INSERT IGNORE``,
+    ``INSERT OR IGNORE``) never fails on a membership that exists already."""
     joining = customer_ids
     if not new_group:
         joining = joining.where(
             Customer.id.not_in(Membership.select(Membership.customer).where(Membership.group == g.id)))
+    values = (pw.Value(g.id), pw.Value(source), pw.Value(actor or current_actor()),
+              at if at is not None else pw.Value(utcnow()))
+    notify = notify and _notifies(g)
+    if is_postgres():
+        insert = (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
+                  .on_conflict_ignore().returning(Membership.customer))
+        sql, params = insert.sql()
+        if not notify:
+            return db.execute_sql(f"WITH joined AS ({sql}) SELECT COUNT(*) FROM joined", params).fetchone()[0]
+        columns = ", ".join(f'"{f.column_name}"' for f in _NOTIFICATION_FIELDS)
+        return db.execute_sql(
+            f"WITH joined AS ({sql}), queued AS (INSERT INTO \"{Notification._meta.table_name}\" ({columns}) "
+            f"SELECT customer_id, %s, %s, %s, %s, %s FROM joined) SELECT COUNT(*) FROM joined",
+            [*params, g.id, g.name, "joined", source, utcnow()]).fetchone()[0]
+    if notify and is_mysql():
+        with materialized(joining.select(Customer.id)) as ids:
+            _notify(g, ids.select(ids.id), ids.id, "joined", source)
+            rows = ids.select(ids.id, *values)
+            return (Membership.insert_from(rows, _MEMBERSHIP_FIELDS).on_conflict_ignore()
+                    .as_rowcount().execute())
     if notify:
         _notify(g, joining, Customer.id, "joined", source)
-    q = joining.select(Customer.id, pw.Value(g.id), pw.Value(source),
-                       pw.Value(actor or current_actor()), at if at is not None else pw.Value(utcnow()))
-    return (Membership.insert_from(q, [Membership.customer, Membership.group, Membership.source,
-                                       Membership.added_by, Membership.added_at])
-            .as_rowcount().execute())
+    return (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
+            .on_conflict_ignore().as_rowcount().execute())
 
 
 def _check_assignable(g: CustomerGroup) -> None:
@@ -291,67 +341,47 @@ def _insert_members(g: CustomerGroup, sel: Selection, *, actor: str | None, new_
     return _insert_members_from(g, sel.query(), actor=actor, new_group=new_group)
 
 
-_SEL_TABLE = "backroom_selection"
-
-
-def _drop_selection_table() -> None:
-    # Only ever the temporary table: MySQL commits on a plain DROP TABLE.
-    if is_mysql():
-        db.execute_sql(f"DROP TEMPORARY TABLE IF EXISTS {_SEL_TABLE}")
-    elif is_postgres():
-        db.execute_sql(f"DROP TABLE IF EXISTS pg_temp.{_SEL_TABLE}")
-    else:
-        db.execute_sql(f"DROP TABLE IF EXISTS temp.{_SEL_TABLE}")
-
-
-@contextlib.contextmanager
-def _materialized(sel: Selection) -> Iterator[pw.ModelSelect]:
-    """The selection's customer ids in a temporary table, so one statement can
-    compare it with a group's members on every engine (MySQL refuses a
-    DELETE whose subquery reads the table being deleted from)."""
-    table = pw.Table(_SEL_TABLE, ("id",))
-    _drop_selection_table()
-    db.execute_sql(f"CREATE TEMPORARY TABLE {_SEL_TABLE} (id INTEGER NOT NULL PRIMARY KEY)")
-    try:
-        query = sel.query(Customer.id)
-        sql, params = query.sql()
-        db.execute_sql(f"INSERT INTO {_SEL_TABLE} (id) {sql}", params)
-        yield table.select(table.id)
-    finally:
-        _drop_selection_table()
-
-
 def _set_members(g: CustomerGroup, sel: Selection, *, actor: str | None) -> tuple[int, int]:
-    """Make ``g``'s members exactly ``sel``, touching only the difference."""
+    """Make ``g``'s members exactly ``sel``, touching only the difference.
+    The caller holds ``g``'s membership lock."""
     if sel == Selection.members_of(g.id):
         return 0, 0
-    with _materialized(sel) as chosen:
-        removed = _remove_members_where(g, Membership.customer.not_in(chosen), actor=actor)
+    with materialized(sel.query(Customer.id)) as chosen:
+        removed = _remove_members_where(g, Membership.customer.not_in(chosen.select(chosen.id)), actor=actor)
         if sel.op != "none":
             _check_assignable(g)
-        added = _insert_members_from(g, Customer.select(Customer.id).where(Customer.id.in_(chosen)),
+        added = _insert_members_from(g, Customer.select(Customer.id).where(Customer.id.in_(chosen.select(chosen.id))),
                                      actor=actor) if sel.op != "none" else 0
     return added, removed
 
 
 def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str | None,
                           source: str = "manual") -> int:
+    """Remove the members of ``g`` matching ``where`` (a condition on
+    :class:`Membership`), queueing one "left" notification for each.  The
+    caller holds ``g``'s membership lock.  Who leaves is read once, into a
+    temporary table, so the notifications, the fall-back to General and the
+    DELETE agree.  Returns how many left."""
     general = general_group()
     cond = (Membership.group == g.id) & where
     if g.id == general.id:
         # Nobody leaves General while it is their default group.
         cond &= Membership.customer.not_in(Customer.select(Customer.id).where(Customer.default_group == general.id))
-    leaving = Membership.select(Membership.customer).where(cond)
-    if g.id != general.id:
-        # Whoever leaves their default group falls back to General.
-        _fall_back_to_general((Customer.default_group == g.id) & Customer.id.in_(leaving), general)
-    _notify(g, leaving, Membership.customer, "left", source)
-    return Membership.delete().where(cond).execute()
+    with materialized(Membership.select(Membership.customer).where(cond)) as leaving:
+        if g.id != general.id and (Customer.select(Customer.id).where(
+                (Customer.default_group == g.id) & Customer.id.in_(leaving.select(leaving.id))).exists()):
+            # Whoever leaves their default group falls back to General.
+            _fall_back_to_general(g, leaving.select(leaving.id), general)
+        _notify(g, leaving.select(leaving.id), leaving.id, "left", source)
+        return (Membership.delete()
+                .where((Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))).execute())
 
 
+@retried
 def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Add a selection of customers to a group.  Returns how many joined."""
     with db.atomic():
+        lock_groups(group_id)
         g = get_group(group_id)
         _check_assignable(g)
         added = _insert_members(g, sel, actor=actor)
@@ -360,16 +390,15 @@ def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None)
     return added
 
 
+@retried
 def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Remove a selection of customers from a group.  Returns how many left."""
     with db.atomic():
+        lock_groups(group_id)
         g = get_group(group_id)
         _check_unlocked(g)
-        if sel.op == "none":
-            removed = 0
-        else:
-            with _materialized(sel) as chosen:
-                removed = _remove_members_where(g, Membership.customer.in_(chosen), actor=actor)
+        removed = 0 if sel.op == "none" else _remove_members_where(
+            g, Membership.customer.in_(sel.query(Customer.id)), actor=actor)
         CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
         audit("group.unassign", "group", g.id, after={"removed": removed, "selection": sel.describe()}, actor=actor)
     return removed

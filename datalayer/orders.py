@@ -16,8 +16,10 @@ from .errors import ValidationError
 from .lookup import get_customer
 from .parsing import clean_line, has_control_chars, money
 from .tables import Customer, Order, OrderLine, Product, RewardPointEntry, utcnow
+from .transactions import retried
 
 
+@retried
 def place_order(customer_id: int, lines: Sequence[tuple[int, int]], *, placed_at: dt.datetime | None = None,
                 actor: str | None = None) -> Order:
     """Record an order of ``(product_id, quantity)`` lines at today's prices."""
@@ -79,6 +81,7 @@ def reward_ledger(customer_id: int, *, offset: int = 0, limit: int = 50) -> list
                 .offset(offset).limit(limit))
 
 
+@retried
 def adjust_reward_points(customer_id: int, delta: Any, reason: str, *,
                          actor: str | None = None) -> RewardPointEntry:
     """An admin's adjustment to the points ledger; the reason is required and

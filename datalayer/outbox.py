@@ -14,6 +14,7 @@ from .connection import db
 from .errors import ValidationError
 from .parsing import clean_line
 from .tables import Customer, Notification, SchemaMeta, utcnow
+from .transactions import retried
 
 
 @dataclasses.dataclass
@@ -62,6 +63,7 @@ def outbox_count(*, include_exported: bool = False) -> int:
     return (q if include_exported else q.where(_pending())).count()
 
 
+@retried
 def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "shop@example.com",
                   actor: str | None = None) -> int:
     """Write the notifications not yet exported to ``path`` (CSV, or an mbox

@@ -12,6 +12,7 @@ from .errors import ValidationError
 from .lookup import get_customer
 from .parsing import has_control_chars
 from .tables import Customer, utcnow
+from .transactions import retried
 
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
@@ -54,6 +55,7 @@ def _check_password(password: str) -> None:
         raise ValidationError({"password": "A password cannot contain control characters"})
 
 
+@retried
 def reset_password(customer_id: int, password: str | None = None, *, actor: str | None = None) -> str:
     """Set a temporary password (generated when none is given) and return it,
     for the caller to show once.  Only its hash is stored; the audit entry

@@ -10,7 +10,7 @@ from typing import Any
 import peewee as pw
 
 from .audit import audit, current_actor
-from .connection import db
+from .connection import db, is_mysql, is_postgres
 from .customers import normalize_email
 from .errors import NotFoundError, ValidationError
 from .parsing import clean_line, has_control_chars
@@ -25,6 +25,7 @@ from .tables import (
     ReviewEvent,
     utcnow,
 )
+from .transactions import materialized, retried
 
 
 def _verified_purchase() -> pw.Node:
@@ -202,6 +203,7 @@ def review_history(review_id: int) -> list[ReviewEvent]:
                 .order_by(ReviewEvent.at, ReviewEvent.id))
 
 
+@retried
 def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
                      actor: str | None = None) -> int:
     """Approve, reject (with an optional reason) or put back to pending every
@@ -222,14 +224,41 @@ def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
         expr = sel.expression(Review)
         changing = Review.status != status
         where = changing if expr is None else (expr & changing)
-        # The history first: once updated, the rows no longer differ.
-        history = Review.select(Review.id, pw.Value(status), pw.Value(reason), pw.Value(now), pw.Value(who)).where(where)
-        ReviewEvent.insert_from(history, [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason,
-                                          ReviewEvent.at, ReviewEvent.actor]).as_rowcount().execute()
         pending = status == "pending"
-        changed = Review.update(
-            status=status, moderated_at=None if pending else now, moderated_by=None if pending else who,
-            reject_reason=reason if status == "rejected" else None).where(where).execute()
+        changed = _change_status(where, {
+            "status": status, "moderated_at": None if pending else now, "moderated_by": None if pending else who,
+            "reject_reason": reason if status == "rejected" else None}, (status, reason, now, who))
         audit("review.moderate", "review", None, after={"status": status, "reason": reason, "changed": changed,
                                                          "selection": sel.describe()}, actor=actor)
     return changed
+
+
+_EVENT_FIELDS = [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason, ReviewEvent.at, ReviewEvent.actor]
+
+
+def _change_status(where: pw.Expression, changes: dict[str, Any], event: tuple[Any, ...]) -> int:
+    """Update the reviews matching ``where`` (which includes "the status
+    differs") with ``changes``, and add one history event (``event``:
+    status, reason, at, actor) for each review that actually changed —
+    never one for a review another moderator changed first.  Returns how
+    many changed.  On PostgreSQL the events are inserted from the rows the
+    UPDATE returns (it re-checks the status of a row another transaction
+    changed meanwhile); on MySQL the rows are first locked and their ids
+    kept (SELECT … FOR UPDATE reads the latest status); on SQLite the write
+    transaction holds the database, so the history and the update see the
+    same rows."""
+    values = [pw.Value(v) for v in event]
+    if is_postgres():
+        sql, params = Review.update(**changes).where(where).returning(Review.id).sql()
+        columns = ", ".join(f'"{f.column_name}"' for f in _EVENT_FIELDS)
+        cursor = db.execute_sql(
+            f'WITH changed AS ({sql}) INSERT INTO "{ReviewEvent._meta.table_name}" ({columns}) '
+            f"SELECT id, %s, %s, %s, %s FROM changed", [*params, *event])
+        return cursor.rowcount
+    if is_mysql():
+        with materialized(Review.select(Review.id).where(where).for_update()) as ids:
+            ReviewEvent.insert_from(ids.select(ids.id, *values), _EVENT_FIELDS).as_rowcount().execute()
+            return Review.update(**changes).where(Review.id.in_(ids.select(ids.id))).execute()
+    # The history first: once updated, the rows no longer differ.
+    ReviewEvent.insert_from(Review.select(Review.id, *values).where(where), _EVENT_FIELDS).as_rowcount().execute()
+    return Review.update(**changes).where(where).execute()

@@ -17,7 +17,7 @@ from .connection import db
 from .customers import CustomerRow, customer_page
 from .errors import DateParseError, ValidationError
 from .groups import _insert_members_from, _remove_members_where
-from .lookup import _check_unlocked, get_group
+from .lookup import _check_unlocked, general_group, get_group
 from .parsing import _RELATIVE_RE, clean_line, parse_date, parse_money
 from .selection import _day_start, _IdsIn
 from .tables import (
@@ -29,6 +29,7 @@ from .tables import (
     Membership,
     utcnow,
 )
+from .transactions import lock_groups, retried
 
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "total_spent": (">=", "<="),
@@ -122,6 +123,7 @@ def get_rules(group_id: int) -> tuple[str, list[Rule]]:
     return row.match, [Rule(**r) for r in json.loads(row.rules)]
 
 
+@retried
 def set_rules(group_id: int, match: str, rules: Sequence[dict[str, Any]], *, actor: str | None = None) -> list[Rule]:
     """Store a group's rules (an empty list removes them).  Nothing changes
     membership until the rules are applied."""
@@ -183,6 +185,7 @@ def preview_rules(group_id: int, *, today: dt.date | None = None, sample: int = 
                        customer_page(leave_flt, sort="name", limit=sample))  # type: ignore[arg-type]
 
 
+@retried
 def apply_rules(group_id: int | None = None, *, dry_run: bool = False, today: dt.date | None = None,
                 actor: str | None = None) -> list[RulePreview]:
     """Apply the rules of one group (or of every group that has rules):
@@ -199,6 +202,9 @@ def apply_rules(group_id: int | None = None, *, dry_run: bool = False, today: dt
         return [preview_rules(i, today=today, sample=0) for i in ids]
     results = []
     with db.atomic():
+        # Every group's membership lock up front (General's last: rule-made
+        # members who leave their default group fall back to it).
+        lock_groups(*ids, general_id=general_group().id if ids else None)
         for gid in ids:
             g = get_group(gid)
             _check_unlocked(g)

@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from backroom import models
+from backroom.datalayer import transactions
 from backroom.models import CustomerFilter, ReviewFilter, Selection
 
 TODAY = dt.datetime(2026, 11, 1)
@@ -223,7 +224,7 @@ def admin(url: str, index: int, seconds: float, plan: Plan, out: str, start_at: 
     end = time.time() + seconds
     while time.time() < end:
         kind = rng.choices(kinds, weights)[0]
-        t = time.perf_counter()
+        t, retried_before = time.perf_counter(), transactions.retries
         entry: dict[str, Any] = {"kind": kind, "admin": index}
         try:
             entry.update(_do(kind, rng, plan, ctx))
@@ -234,6 +235,7 @@ def admin(url: str, index: int, seconds: float, plan: Plan, out: str, start_at: 
             entry["error"] = f"{type(exc).__name__}: {exc}"
             entry["trace"] = traceback.format_exc(limit=6)
         entry["s"] = time.perf_counter() - t
+        entry["retries"] = transactions.retries - retried_before
         log.append(entry)
     models.db.close()
     Path(out).write_text(json.dumps(log))
@@ -401,6 +403,7 @@ def summary(log: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         out[kind] = {
             "ok": sum(1 for e in entries if e.get("ok")),
             "conflicts": sum(1 for e in entries if "conflict" in e),
+            "retries": sum(e.get("retries", 0) for e in entries),
             "errors": sum(1 for e in entries if "error" in e),
             "p50_s": percentile(times, 50), "p95_s": percentile(times, 95),
             "max_s": times[-1] if times else None,
