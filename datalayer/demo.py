@@ -154,7 +154,10 @@ def _seed_addresses(customer_ids: pw.Expression) -> int:
     """Billing and shipping addresses for the customers matching
     ``customer_ids``, made in SQL from their ids (one in five ships
     somewhere else)."""
-    cid = Customer.id
+    # The arithmetic below (id * 7919 …) overflows PostgreSQL's 32-bit
+    # integer past about 271,000 customers: there it is done in BIGINT
+    # (MySQL and SQLite compute in 64 bits anyway).
+    cid = pw.Cast(Customer.id, "BIGINT") if is_postgres() else Customer.id
     fields = [Address.customer, Address.kind, Address.name, Address.line1, Address.line2, Address.city,
               Address.region, Address.postcode, Address.country]
     name = _concat(Customer.first_name, " ", Customer.last_name)
