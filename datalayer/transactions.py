@@ -45,8 +45,8 @@ _SQLITE_BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (extended codes keep these i
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
     """``exc`` and everything behind it: the driver's exception Peewee wraps
-    (its first argument), the cause and the context (an error raised while
-    rolling back hides the deadlock that made the rollback necessary)."""
+    (``orig``), the cause and the context (an error raised while rolling
+    back hides the deadlock that made the rollback necessary)."""
     seen: set[int] = set()
     todo = [exc]
     while todo:
@@ -55,7 +55,7 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(e))
         yield e
-        todo += [x for x in (e.__cause__, e.__context__, *e.args[:1]) if isinstance(x, BaseException)]
+        todo += [x for x in (e.__cause__, e.__context__, getattr(e, "orig", None)) if isinstance(x, BaseException)]
 
 
 def is_retryable(exc: BaseException) -> bool:
