@@ -37,7 +37,7 @@ from .tables import (
     Membership,
     utcnow,
 )
-from .transactions import lock_groups, retried
+from .transactions import lock_groups, read_snapshot, retried
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -234,6 +234,7 @@ def count_customers(flt: CustomerFilter | None = None) -> int:
     return customer_query(flt).count()
 
 
+@read_snapshot()
 def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered", descending: bool = False,
                   offset: int = 0, limit: int = 50) -> list[CustomerRow]:
     """One page of customers, with their group codes, in two indexed queries."""

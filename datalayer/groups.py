@@ -30,7 +30,7 @@ from .tables import (
     TaxClass,
     utcnow,
 )
-from .transactions import lock_groups, materialized, retried
+from .transactions import lock_groups, materialized, read_snapshot, retried
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -404,6 +404,7 @@ def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = Non
     return removed
 
 
+@read_snapshot()
 def list_groups(text: str = "", *, sort: str = "name", descending: bool = False,
                 with_counts: bool = True) -> list[GroupRow]:
     """Every group (a shop has a handful), with member counts."""
@@ -442,6 +443,7 @@ def tax_classes() -> list[TaxClass]:
     return list(TaxClass.select().order_by(TaxClass.name))
 
 
+@read_snapshot()
 def group_row(group_id: int) -> GroupRow:
     """One group as :func:`list_groups` shows it, with its member count.
     :class:`NotFoundError` if it is gone."""

@@ -25,7 +25,7 @@ from .tables import (
     ReviewEvent,
     utcnow,
 )
-from .transactions import materialized, retried
+from .transactions import materialized, read_snapshot, retried
 
 
 def _verified_purchase() -> pw.Node:
@@ -145,6 +145,7 @@ def _review_query(flt: ReviewFilter | None) -> pw.ModelSelect:
     return q.where(expr) if expr is not None else q
 
 
+@read_snapshot()
 def review_page(flt: ReviewFilter | None = None, *, offset: int = 0, limit: int = 50,
                 newest_first: bool = False) -> list[ReviewRow]:
     """A page of the queue, oldest first unless told otherwise.  Deep in the

@@ -29,7 +29,7 @@ from .tables import (
     Membership,
     utcnow,
 )
-from .transactions import lock_groups, retried
+from .transactions import lock_groups, read_snapshot, retried
 
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "total_spent": (">=", "<="),
@@ -169,6 +169,7 @@ def _rule_sets(g: CustomerGroup, today: dt.date) -> tuple[pw.ModelSelect, pw.Exp
     return joining, leaving
 
 
+@read_snapshot()
 def preview_rules(group_id: int, *, today: dt.date | None = None, sample: int = 10) -> RulePreview:
     """How many customers applying the group's rules would add and remove, with samples."""
     today = today or dt.date.today()

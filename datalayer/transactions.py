@@ -119,7 +119,8 @@ def read_snapshot() -> Iterator[None]:
     page's rows and their groups) agree while others write: a REPEATABLE
     READ transaction on the servers, a deferred (read) transaction on
     SQLite, which in WAL mode reads one snapshot and never blocks a writer.
-    Inside another transaction it adds nothing.  Usable as a decorator."""
+    Inside another transaction it adds nothing.  Also a decorator:
+    ``@read_snapshot()``."""
     if db.in_transaction():
         yield
         return

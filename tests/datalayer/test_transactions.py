@@ -189,3 +189,19 @@ def test_a_failure_is_reported_as_itself_not_as_the_clean_up(database, monkeypat
     assert models.group_member_count(g.id) == 3
     assert models.unassign_customers(g.id, Selection.all()) == 3
     assert models.outbox_count() == 6
+
+
+def test_a_page_and_its_count_read_one_snapshot(database):
+    """While another admin adds a customer, a count and a page read in one
+    snapshot (models.read_snapshot) still agree."""
+    make_customers(3)
+    with models.read_snapshot():
+        n = models.count_customers()
+        t = in_thread(lambda: models.create_customer({"first_name": "New", "email": "new@example.com"}))
+        t.join(15)
+        assert t.error is None
+        rows = models.customer_page(limit=100)
+        groups = models.list_groups()
+    assert len(rows) == n == 3
+    assert next(g for g in groups if g.code == "general").member_count == 3
+    assert models.count_customers() == 4
