@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
+import random
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -50,6 +53,80 @@ def _sqlite_path(url: str) -> str:
     return unquote(path.split("?", 1)[0])
 
 
+bulk_writer: contextvars.ContextVar[bool] = contextvars.ContextVar("bulk_writer", default=False)
+"""Whether the operation about to begin a write transaction may change many
+rows (set through ``transactions.bulk``)."""
+
+
+class _SqliteDatabase(pw.SqliteDatabase):
+    """SQLite, where a write transaction waits for the database's one write
+    lock with one-row edits first.
+
+    SQLite's own busy handler polls with growing pauses (up to 100 ms), so
+    whoever happens to poll first when the lock frees gets it: an admin's
+    one-field edit could wait behind several bulk changes that arrived
+    after it.  Here ``BEGIN IMMEDIATE`` is tried without SQLite's wait and
+    tried again every few milliseconds for a one-row edit, every few tens
+    of milliseconds for a bulk change (:data:`bulk_writer`), for up to the
+    same 10 s: when the lock frees, a waiting edit almost always gets it
+    next, and waits for at most the change in progress.  A bulk change is
+    still all-or-nothing, one transaction."""
+
+    def begin(self, lock_type: str | None = None) -> None:
+        lock_type = lock_type or self._lock_type
+        if lock_type != "IMMEDIATE":
+            return super().begin(lock_type)
+        conn = self.connection()
+        pause = (0.02, 0.06) if bulk_writer.get() else (0.001, 0.004)
+        deadline = time.monotonic() + SQLITE_PRAGMAS["busy_timeout"] / 1000
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    return super().begin(lock_type)
+                except pw.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(random.uniform(*pause))
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
+
+
+class _MySQLDatabase(pw.MySQLDatabase):
+    """MySQL/MariaDB, whose named locks (``GET_LOCK``) belong to the session,
+    not the transaction: those taken in a transaction
+    (:meth:`named_lock`) are released when it commits or rolls back, as
+    PostgreSQL's transaction-level advisory locks are."""
+
+    def named_lock(self, name: str, timeout: float) -> bool:
+        """Take the named lock ``name`` of this database (named locks are
+        server-wide: the name is prefixed with a hash of the database's)
+        until the transaction ends, waiting up to ``timeout`` seconds.
+        False if it could not be had in time."""
+        self._state.named_locks = True
+        got = self.execute_sql("SELECT GET_LOCK(CONCAT(LEFT(MD5(DATABASE()), 16), '.', %s), %s)",
+                               (name, timeout)).fetchone()[0]
+        return got == 1
+
+    def _release_named_locks(self) -> None:
+        if getattr(self._state, "named_locks", False) and not self.is_closed():
+            self._state.named_locks = False
+            with contextlib.suppress(Exception):
+                self.cursor().execute("SELECT RELEASE_ALL_LOCKS()")
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release_named_locks()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release_named_locks()
+
+
 def make_database(url: str) -> pw.Database:
     """A (not yet connected) Peewee database for ``url``."""
     parsed = urlparse(url)
@@ -68,7 +145,7 @@ def make_database(url: str) -> pw.Database:
         # IMMEDIATE: a transaction takes the write lock when it begins, so a
         # second admin waits (busy timeout) instead of failing when a
         # transaction that read first tries to write.
-        return pw.SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
+        return _SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     options = dict(parse_qsl(parsed.query))
     kwargs: dict[str, Any] = {
         "host": parsed.hostname or "localhost",
@@ -109,7 +186,7 @@ def make_database(url: str) -> pw.Database:
         # Reads that need one snapshot ask for REPEATABLE READ.
         kwargs.setdefault("init_command", "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
         kwargs.update(options)
-        return pw.MySQLDatabase(name, **kwargs)
+        return _MySQLDatabase(name, **kwargs)
     raise BackroomError(
         f"Unknown database URL {redact_url(url)!r}: use sqlite:///file.db, "
         "postgresql://user@host/name or mysql://user@host/name")

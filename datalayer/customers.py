@@ -37,7 +37,7 @@ from .tables import (
     Membership,
     utcnow,
 )
-from .transactions import lock_groups, read_snapshot, retried
+from .transactions import lock_groups, read_snapshot, retried, share_group
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -150,18 +150,18 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
             errors.update(exc.errors)
     if errors:
         raise ValidationError(errors)
+    # Hashed before the transaction: scrypt takes a while, and on SQLite a
+    # write transaction holds the whole database.
+    password_hash = hash_password(password) if password is not None else None
     with db.atomic():
         if _email_taken(fields["email_key"]):
             raise ValidationError({"email": f"{fields['email']} is already used by another customer"})
+        if group_id is not None:
+            share_group(group_id)  # not deleted meanwhile
         group = get_group(group_id) if group_id is not None else general_group()
         _check_assignable(group)
-        if group.code != "general":
-            # A new member of a group other than General could be caught by
-            # someone's bulk change of that group: wait for it.  (Nobody
-            # leaves General while it is their default, so General needs no lock.)
-            lock_groups(group.id)
-        if password is not None:
-            fields["password_hash"] = hash_password(password)
+        if password_hash is not None:
+            fields["password_hash"] = password_hash
         try:
             with db.atomic():
                 c = Customer.create(default_group=group.id, registered_at=registered_at or utcnow(), **fields)

@@ -32,7 +32,7 @@ from .tables import (
     Review,
     utcnow,
 )
-from .transactions import retried
+from .transactions import bulk, retried
 
 FIRST_NAMES = (
     "Olivia Liam Emma Noah Ava Oliver Sophia Elijah Isabella James Mia William Amelia Benjamin "
@@ -213,6 +213,7 @@ def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = N
         raise ValidationError({"reviews": "The number of reviews cannot be negative"})
     rng = random.Random(rng_seed)
     now = today or utcnow()
+    bulk()
     with db.atomic():
         max_customer = Customer.select(pw.fn.MAX(Customer.id)).scalar() or 0
         products = [p for (p,) in Product.select(Product.id).tuples()]
@@ -254,6 +255,7 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
     rng = random.Random(rng_seed)
     now = today or utcnow()
     counts = {"customers": 0, "addresses": 0, "orders": 0, "order_lines": 0, "reviews": 0, "products": 0}
+    bulk()
     with db.atomic():
         general = general_group()
         wholesale = CustomerGroup.get_or_none(CustomerGroup.code == "wholesale")
@@ -368,5 +370,10 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
                 table = model._meta.table_name
                 db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"(SELECT MAX(id) FROM {table}))")
+            # Fresh statistics, or the planner takes a table it last saw
+            # empty for a handful of rows (autovacuum catches up only later).
+            # MySQL keeps its statistics up to date itself.
+            for model in _BULK_MODELS:
+                db.execute_sql(f'ANALYZE "{model._meta.table_name}"')
         audit("seed", "database", None, after=counts, actor=actor)
     return counts

@@ -30,7 +30,17 @@ from .tables import (
     TaxClass,
     utcnow,
 )
-from .transactions import lock_groups, materialized, read_snapshot, retried
+from .transactions import (
+    Interfered,
+    bulk,
+    is_small,
+    lock_groups,
+    lock_or_refuse,
+    materialized,
+    read_snapshot,
+    retried,
+    share_group,
+)
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -125,6 +135,7 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
     Returns the group and how many customers joined it."""
     fields = _clean_group_fields(data, creating=True)
     clean_discounts = _clean_category_discounts(discounts)
+    bulk(not is_small(members))
     with db.atomic():
         if CustomerGroup.select().where(CustomerGroup.code == fields["code"]).exists():
             raise ValidationError({"code": f"Code {fields['code']!r} is already used by another group"})
@@ -157,7 +168,15 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
     if the group changed since ``expected_version`` was read.  Returns the
     group and how many customers joined and left."""
     clean_discounts = _clean_category_discounts(discounts)
+    one_row = is_small(members) or members == Selection.members_of(group_id)
+    bulk(not one_row)
     with db.atomic():
+        if one_row:
+            # Not behind another admin's change of its members: that change
+            # bumps the version, so this edit would be refused after waiting.
+            lock_or_refuse(CustomerGroup, group_id, _BUSY_GROUP)
+        else:
+            lock_groups(group_id)
         g = get_group(group_id)
         _check_unlocked(g)
         if "code" in changes and str(changes["code"]).strip().lower() != g.code:
@@ -184,6 +203,10 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
                                                           "selection": members.describe()}, actor=actor)
         _set_grants(g, access, clean_discounts, actor=actor)
     return g, added, removed
+
+
+_BUSY_GROUP = ("Another admin is changing this group's members right now. Reload it in a moment to see their "
+               "changes, then apply yours again.")
 
 
 def _clean_category_discounts(discounts: dict[int, Any] | None) -> dict[int, Decimal | None] | None:
@@ -225,9 +248,12 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
                  actor: str | None = None) -> int:
     """Delete a group and its memberships.  Customers whose default group it
     was fall back to General.  Returns how many memberships were removed."""
+    bulk()
     with db.atomic():
         general = general_group()
         lock_groups(group_id, general_id=general.id)
+        if is_postgres() or is_mysql():  # and wait for whoever joins it alone
+            list(CustomerGroup.select(CustomerGroup.id).where(CustomerGroup.id == group_id).for_update().tuples())
         g = get_group(group_id)
         _check_unlocked(g)
         if g.id == general.id:
@@ -303,8 +329,10 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
     ``INSERT OR IGNORE``) never fails on a membership that exists already."""
     joining = customer_ids
     if not new_group:
-        joining = joining.where(
-            Customer.id.not_in(Membership.select(Membership.customer).where(Membership.group == g.id)))
+        # NOT EXISTS, not NOT IN: one index probe per candidate, where NOT
+        # IN reads every member of the group first.
+        joining = joining.where(~pw.fn.EXISTS(Membership.select(pw.SQL("1")).where(
+            (Membership.group == g.id) & (Membership.customer == Customer.id))))
     values = (pw.Value(g.id), pw.Value(source), pw.Value(actor or current_actor()),
               at if at is not None else pw.Value(utcnow()))
     notify = notify and _notifies(g)
@@ -323,8 +351,11 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
         with materialized(joining.select(Customer.id)) as ids:
             _notify(g, ids.select(ids.id), ids.id, "joined", source)
             rows = ids.select(ids.id, *values)
-            return (Membership.insert_from(rows, _MEMBERSHIP_FIELDS).on_conflict_ignore()
-                    .as_rowcount().execute())
+            added = (Membership.insert_from(rows, _MEMBERSHIP_FIELDS).on_conflict_ignore()
+                     .as_rowcount().execute())
+            if added != ids.rows:  # someone joined alone meanwhile: their join, not this one's
+                raise Interfered(f"{ids.rows - added} of the customers joined {g.name!r} meanwhile")
+            return added
     if notify:
         _notify(g, joining, Customer.id, "joined", source)
     return (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
@@ -366,22 +397,49 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
     cond = (Membership.group == g.id) & where
     if g.id == general.id:
         # Nobody leaves General while it is their default group.
-        cond &= Membership.customer.not_in(Customer.select(Customer.id).where(Customer.default_group == general.id))
+        cond &= ~pw.fn.EXISTS(Customer.select(pw.SQL("1")).where(
+            (Customer.id == Membership.customer) & (Customer.default_group == general.id)))
     with materialized(Membership.select(Membership.customer).where(cond)) as leaving:
         if g.id != general.id and (Customer.select(Customer.id).where(
                 (Customer.default_group == g.id) & Customer.id.in_(leaving.select(leaving.id))).exists()):
             # Whoever leaves their default group falls back to General.
             _fall_back_to_general(g, leaving.select(leaving.id), general)
         _notify(g, leaving.select(leaving.id), leaving.id, "left", source)
-        return (Membership.delete()
-                .where((Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))).execute())
+        if is_mysql():
+            # MySQL runs a DELETE's IN (subquery) once per member of the
+            # group (MariaDB before 11.1 too): join the table instead.
+            removed = db.execute_sql(
+                f"DELETE m FROM {Membership._meta.table_name} AS m JOIN {leaving.__name__} AS t "
+                f"ON t.id = m.customer_id WHERE m.group_id = %s", (g.id,)).rowcount
+        else:
+            removed = (Membership.delete().where(
+                (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))).execute())
+        if removed != leaving.rows:  # someone left alone meanwhile: their leave, not this one's
+            raise Interfered(f"{leaving.rows - removed} of the customers left {g.name!r} meanwhile")
+        return removed
+
+
+def _lock_for(group_id: int, sel: Selection) -> None:
+    """The lock a change of ``sel``'s membership of a group takes.  A bulk
+    change takes the group's members' lock (:func:`lock_groups`).  A
+    handful of customers joining or leaving alone do not queue behind bulk
+    changes: each row they add or remove is theirs alone (a bulk change
+    that finds one of its rows changed meanwhile runs again), and the
+    group's row, shared, keeps the group from being deleted under them.
+    Leaving General is always the bulk way: who may leave it depends on
+    default groups, which General's lock keeps still."""
+    if is_small(sel) and group_id != general_group().id:
+        share_group(group_id)
+    else:
+        lock_groups(group_id)
 
 
 @retried
 def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Add a selection of customers to a group.  Returns how many joined."""
+    bulk(not is_small(sel))
     with db.atomic():
-        lock_groups(group_id)
+        _lock_for(group_id, sel)
         g = get_group(group_id)
         _check_assignable(g)
         added = _insert_members(g, sel, actor=actor)
@@ -393,8 +451,9 @@ def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None)
 @retried
 def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Remove a selection of customers from a group.  Returns how many left."""
+    bulk(not is_small(sel))
     with db.atomic():
-        lock_groups(group_id)
+        _lock_for(group_id, sel)
         g = get_group(group_id)
         _check_unlocked(g)
         removed = 0 if sel.op == "none" else _remove_members_where(

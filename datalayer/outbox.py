@@ -14,7 +14,7 @@ from .connection import db
 from .errors import ValidationError
 from .parsing import clean_line
 from .tables import Customer, Notification, SchemaMeta, utcnow
-from .transactions import retried
+from .transactions import bulk, retried
 
 
 @dataclasses.dataclass
@@ -77,6 +77,7 @@ def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "s
         raise ValidationError({"format": "Export as csv or mbox"})
     target = Path(path)
     tmp = target.with_name(target.name + ".partial")
+    bulk()
     with db.atomic():
         mark = outbox_watermark()
         last_id = Notification.select(pw.fn.MAX(Notification.id)).scalar()

@@ -63,9 +63,10 @@ def reset_password(customer_id: int, password: str | None = None, *, actor: str 
     generated = password is None
     password = generate_password() if generated else password
     _check_password(password)
+    hashed = hash_password(password)  # before the transaction: scrypt takes a while
     with db.atomic():
         c = get_customer(customer_id)
-        Customer.update(password_hash=hash_password(password), updated_at=utcnow(),
+        Customer.update(password_hash=hashed, updated_at=utcnow(),
                         version=Customer.version + 1).where(Customer.id == c.id).execute()
         audit("customer.password_reset", "customer", c.id, after={"generated": generated}, actor=actor)
     return password

@@ -25,7 +25,7 @@ from .tables import (
     ReviewEvent,
     utcnow,
 )
-from .transactions import materialized, read_snapshot, retried
+from .transactions import bulk, is_small, materialized, read_snapshot, retried
 
 
 def _verified_purchase() -> pw.Node:
@@ -221,6 +221,7 @@ def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
         if has_control_chars(reason.replace("\n", "")):
             raise ValidationError({"reason": "The reason cannot contain control characters"})
     who, now = actor or current_actor(), utcnow()
+    bulk(not is_small(sel))
     with db.atomic():
         expr = sel.expression(Review)
         changing = Review.status != status
@@ -259,7 +260,13 @@ def _change_status(where: pw.Expression, changes: dict[str, Any], event: tuple[A
     if is_mysql():
         with materialized(Review.select(Review.id).where(where).for_update()) as ids:
             ReviewEvent.insert_from(ids.select(ids.id, *values), _EVENT_FIELDS).as_rowcount().execute()
-            return Review.update(**changes).where(Review.id.in_(ids.select(ids.id))).execute()
+            # Joined, not "id IN (subquery)", which MySQL runs once per review.
+            sql, params = Review.update(**changes).sql()
+            table = f"`{Review._meta.table_name}`"
+            prefix = f"UPDATE {table} SET "
+            assert sql.startswith(prefix), sql
+            sql = f"UPDATE {table} JOIN {ids.__name__} AS t ON t.id = {table}.`id` SET " + sql[len(prefix):]
+            return db.execute_sql(sql, params).rowcount
     # The history first: once updated, the rows no longer differ.
     ReviewEvent.insert_from(Review.select(Review.id, *values).where(where), _EVENT_FIELDS).as_rowcount().execute()
     return Review.update(**changes).where(where).execute()

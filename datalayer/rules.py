@@ -29,7 +29,7 @@ from .tables import (
     Membership,
     utcnow,
 )
-from .transactions import lock_groups, read_snapshot, retried
+from .transactions import bulk, lock_groups, read_snapshot, retried
 
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "total_spent": (">=", "<="),
@@ -202,6 +202,7 @@ def apply_rules(group_id: int | None = None, *, dry_run: bool = False, today: dt
     if dry_run:
         return [preview_rules(i, today=today, sample=0) for i in ids]
     results = []
+    bulk()
     with db.atomic():
         # Every group's membership lock up front (General's last: rule-made
         # members who leave their default group fall back to it).

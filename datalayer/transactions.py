@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import peewee as pw
 
-from .connection import db, is_mysql, is_postgres
+from .connection import bulk_writer, db, is_mysql, is_postgres
 from .errors import ConflictError
 from .tables import CustomerGroup
 
@@ -62,6 +62,8 @@ def is_retryable(exc: BaseException) -> bool:
     """Whether the database aborted the work because of concurrent work, so
     that running the transaction again may well succeed."""
     for e in _causes(exc):
+        if isinstance(e, Interfered):
+            return True
         module = type(e).__module__ or ""
         if getattr(e, "pgcode", None) in _PG_RETRYABLE:
             return True
@@ -91,12 +93,14 @@ def retried(fn: F) -> F:
 
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
+        global retries
         if db.in_transaction():
             return fn(*args, **kwargs)  # the outermost operation retries
         deadline = time.monotonic() + RETRY_BUDGET_S
         attempt = 0
         while True:
             attempt += 1
+            token = bulk_writer.set(False)
             try:
                 return fn(*args, **kwargs)
             except Exception as exc:
@@ -104,13 +108,27 @@ def retried(fn: F) -> F:
                     raise
                 if attempt >= RETRY_ATTEMPTS or time.monotonic() >= deadline:
                     raise ConflictError(BUSY_MESSAGE) from exc
-            global retries
+            finally:
+                bulk_writer.reset(token)
             retries += 1
             # Full jitter: a random pause up to 10 ms, 20, 40 … 640 ms, so
             # the admins who collided do not collide again in step.
             time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt - 1, 6)))
 
     return run  # type: ignore[return-value]
+
+
+def bulk(many: bool = True) -> None:
+    """Say, before its transaction begins, that the operation running may
+    change many rows (``many``): on SQLite one-row edits waiting for the
+    database then go first (see ``connection._SqliteDatabase``).  Reset for
+    each operation by :func:`retried`."""
+    bulk_writer.set(bool(many))
+
+
+def is_small(sel: Any) -> bool:
+    """Whether a selection is a handful of explicit ids (or nobody)."""
+    return sel is None or sel.op == "none" or (sel.op == "ids" and len(sel.args[0]) <= 20)
 
 
 @contextlib.contextmanager
@@ -132,25 +150,75 @@ def read_snapshot() -> Iterator[None]:
         yield
 
 
+_MEMBERS_LOCK = 0x6272_6D62  # PostgreSQL advisory lock class: "brmb", Backroom's memberships
+
+
+class Interfered(Exception):
+    """Another transaction changed some of the rows a bulk change had just
+    read (e.g. one customer joined while a selection was being added): the
+    bulk change runs again, so it reports exactly what it changed."""
+
+
 def lock_groups(*group_ids: int, general_id: int | None = None) -> None:
     """Take, until the transaction ends, the lock that guards the
     memberships of ``group_ids`` (and of General, ``general_id``, taken
-    last): whoever adds or removes members of a group holds it, so two
-    bulk changes of one group run one after the other and each sees, and
-    reports, exactly what it changed.  Locks are always taken in one order —
+    last): bulk changes of one group's members run one after the other, so
+    each sees, and reports, exactly what it changed.  Always in one order —
     groups by id, General last — so two operations never wait for each
-    other in a circle.  It is the group's row, locked for update (on
-    PostgreSQL ``FOR NO KEY UPDATE``, which new memberships' foreign-key
-    checks do not wait for).  SQLite needs none: a write transaction holds
-    the whole database."""
+    other in a circle.
+
+    It is a named lock, not the group's row: an edit of the group's fields
+    does not wait for a bulk change of its members (nor a single customer
+    joining, whose foreign-key check shares the row): PostgreSQL's
+    transaction-level advisory lock, MySQL's ``GET_LOCK`` (released when the
+    transaction ends).  SQLite needs none: a write transaction holds the
+    whole database."""
     if not (is_postgres() or is_mysql()):
         return
     ids = sorted({int(g) for g in group_ids} - {general_id})
     if general_id is not None:
         ids.append(int(general_id))
-    mode = "FOR NO KEY UPDATE" if is_postgres() else "FOR UPDATE"
     for gid in ids:
-        list(CustomerGroup.select(CustomerGroup.id).where(CustomerGroup.id == gid).for_update(mode).tuples())
+        if is_postgres():
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_MEMBERS_LOCK, gid))
+        elif not db.obj.named_lock(f"backroom.members.{gid}", RETRY_BUDGET_S):
+            raise ConflictError(BUSY_MESSAGE)
+
+
+def share_group(group_id: int) -> None:
+    """Hold the group's row, shared, until the transaction ends, so it is not
+    deleted meanwhile (a customer joining it alone, without the members'
+    lock).  Deleting a group waits for this; bulk changes and edits of its
+    fields do not (on MySQL a field edit waits, briefly)."""
+    if is_postgres() or is_mysql():
+        mode = "FOR KEY SHARE" if is_postgres() else "LOCK IN SHARE MODE"
+        list(CustomerGroup.select(CustomerGroup.id).where(CustomerGroup.id == group_id).for_update(mode).tuples())
+
+
+def lock_or_refuse(model: type[pw.Model], row_id: int, message: str, *, tries: int = 4,
+                   pause: float = 0.05) -> None:
+    """Lock one row for a one-row edit, or refuse the edit with
+    :class:`ConflictError` (``message``) if another transaction keeps it
+    locked for longer than a few short tries (``NOWAIT``, in a savepoint so
+    a refused try leaves the transaction usable): used where whoever holds
+    the row for long — a bulk change of a group's members — is about to
+    change its version anyway, so the edit would be refused after the wait.
+    SQLite needs nothing: the write transaction already holds the database."""
+    if not (is_postgres() or is_mysql()):
+        return
+    mode = "FOR NO KEY UPDATE NOWAIT" if is_postgres() else "FOR UPDATE NOWAIT"
+    for attempt in range(tries):
+        try:
+            with db.atomic():
+                list(model.select(model._meta.primary_key).where(model._meta.primary_key == row_id)
+                     .for_update(mode).tuples())
+            return
+        except pw.OperationalError as exc:
+            if not is_retryable(exc):  # not a lock that could not be had
+                raise
+        if attempt + 1 < tries:
+            time.sleep(pause * (attempt + 1))
+    raise ConflictError(message)
 
 
 _temp_names = itertools.count(1)
@@ -159,7 +227,7 @@ _temp_names = itertools.count(1)
 @contextlib.contextmanager
 def materialized(query: pw.SelectBase) -> Iterator[pw.Table]:
     """The ids ``query`` yields, read once into a temporary table (yielded:
-    one column, ``id``), so that one statement decides which rows an
+    one column, ``id``; how many, ``.rows``), so that one statement decides which rows an
     operation changes and every statement after it — the outbox, the
     history, the change itself, the count it reports — works on that same
     set.  (MySQL also refuses a DELETE whose subquery reads the table it
@@ -175,7 +243,7 @@ def materialized(query: pw.SelectBase) -> Iterator[pw.Table]:
     db.execute_sql(f"CREATE TEMPORARY TABLE {name} (id BIGINT NOT NULL PRIMARY KEY){suffix}")
     try:
         sql, params = query.sql()
-        db.execute_sql(f"INSERT INTO {name} (id) {sql}", params)
+        table.rows = db.execute_sql(f"INSERT INTO {name} (id) {sql}", params).rowcount
         yield table
     except BaseException:
         if not is_postgres():
