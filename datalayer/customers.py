@@ -17,7 +17,7 @@ from .errors import ConflictError, ValidationError
 from .groups import (
     GroupRow,
     _check_assignable,
-    _insert_members_from,
+    _ensure_member,
     assign_customers,
     list_groups,
     unassign_customers,
@@ -352,14 +352,21 @@ def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
                       actor: str | None = None) -> Customer:
     """Make ``group_id`` the customer's default group (joining it if needed)."""
     with db.atomic():
-        lock_groups(group_id)  # before the customer's row: groups are locked first
+        # Locks before the customer's row.  General's members' lock: who may
+        # leave General depends on default groups.  Another group's row,
+        # shared: not deleted meanwhile; a bulk change of its members is not
+        # waited for (see _ensure_member).
+        if group_id == general_group().id:
+            lock_groups(group_id)
+        else:
+            share_group(group_id)
         c = get_customer(customer_id)
         g = get_group(group_id)
         _check_assignable(g)
         before = c.default_group_id
         _bump_customer_version(c, expected_version)
-        joined = _insert_members_from(g, Customer.select(Customer.id).where(Customer.id == c.id), actor=actor)
         Customer.update(default_group=g.id).where(Customer.id == c.id).execute()
+        joined = _ensure_member(g, c.id, actor=actor)
         audit("customer.default_group", "customer", c.id, before={"default_group_id": before},
               after={"default_group_id": g.id, "joined": joined}, actor=actor)
         return get_customer(c.id)

@@ -389,10 +389,17 @@ def _set_members(g: CustomerGroup, sel: Selection, *, actor: str | None) -> tupl
 def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str | None,
                           source: str = "manual") -> int:
     """Remove the members of ``g`` matching ``where`` (a condition on
-    :class:`Membership`), queueing one "left" notification for each.  The
-    caller holds ``g``'s membership lock.  Who leaves is read once, into a
-    temporary table, so the notifications, the fall-back to General and the
-    DELETE agree.  Returns how many left."""
+    :class:`Membership`), queueing one "left" notification for each; those
+    whose default group ``g`` is fall back to General.  Who leaves is read
+    once, into a temporary table, so the notifications, the DELETE and the
+    fall-back agree; if fewer rows are deleted than were read, someone
+    removed one meanwhile and the operation runs again.  Returns how many left.
+
+    The fall-back comes after the DELETE and reads the customers' default
+    group again: someone making ``g`` a customer's default meanwhile
+    (:func:`_ensure_member`, without ``g``'s lock) either committed before
+    that read, and the customer falls back here, or holds the membership
+    row this DELETE removes, and adds it again once this commits."""
     general = general_group()
     cond = (Membership.group == g.id) & where
     if g.id == general.id:
@@ -400,10 +407,6 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
         cond &= ~pw.fn.EXISTS(Customer.select(pw.SQL("1")).where(
             (Customer.id == Membership.customer) & (Customer.default_group == general.id)))
     with materialized(Membership.select(Membership.customer).where(cond)) as leaving:
-        if g.id != general.id and (Customer.select(Customer.id).where(
-                (Customer.default_group == g.id) & Customer.id.in_(leaving.select(leaving.id))).exists()):
-            # Whoever leaves their default group falls back to General.
-            _fall_back_to_general(g, leaving.select(leaving.id), general)
         _notify(g, leaving.select(leaving.id), leaving.id, "left", source)
         if is_mysql():
             # MySQL runs a DELETE's IN (subquery) once per member of the
@@ -416,7 +419,26 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
                 (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))).execute())
         if removed != leaving.rows:  # someone left alone meanwhile: their leave, not this one's
             raise Interfered(f"{leaving.rows - removed} of the customers left {g.name!r} meanwhile")
+        if g.id != general.id and (Customer.select(Customer.id).where(
+                (Customer.default_group == g.id) & Customer.id.in_(leaving.select(leaving.id))).exists()):
+            # Whoever leaves their default group falls back to General.
+            _fall_back_to_general(g, leaving.select(leaving.id), general)
         return removed
+
+
+def _ensure_member(g: CustomerGroup, customer_id: int, *, actor: str | None) -> int:
+    """Make one customer a member of ``g`` if they are not (for making ``g``
+    their default group, without ``g``'s members' lock); 1 if they joined.
+    Their membership row is read locked: a bulk change removing it meanwhile
+    is waited for, and the row added again (see
+    :func:`_remove_members_where`)."""
+    row = Membership.select(Membership.customer).where(
+        (Membership.group == g.id) & (Membership.customer == customer_id))
+    if is_postgres() or is_mysql():
+        row = row.for_update("FOR KEY SHARE" if is_postgres() else "LOCK IN SHARE MODE")
+    if list(row.tuples()):
+        return 0
+    return _insert_members_from(g, Customer.select(Customer.id).where(Customer.id == customer_id), actor=actor)
 
 
 def _lock_for(group_id: int, sel: Selection) -> None:
