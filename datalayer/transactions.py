@@ -1,6 +1,8 @@
 """Transactions under concurrency: an operation re-run when the database
-gave up on it (deadlock, serialization failure, busy), consistent read
-snapshots, and the lock that guards a group's memberships.
+gave up on it (deadlock, serialization failure, busy) or when it found rows
+it had read changed meanwhile (:class:`Interfered`), consistent read
+snapshots, the named lock that guards a group's members, one-row edits that
+are refused rather than stuck, and temporary tables of ids.
 
 Every operation that writes runs in one transaction (``db.atomic()``) and
 is decorated with :func:`retried`: when the engine aborts that transaction
@@ -199,23 +201,21 @@ def lock_or_refuse(model: type[pw.Model], row_id: int, message: str, *, tries: i
                    pause: float = 0.05) -> None:
     """Lock one row for a one-row edit, or refuse the edit with
     :class:`ConflictError` (``message``) if another transaction keeps it
-    locked for longer than a few short tries (``NOWAIT``, in a savepoint so
-    a refused try leaves the transaction usable): used where whoever holds
-    the row for long — a bulk change of a group's members — is about to
-    change its version anyway, so the edit would be refused after the wait.
+    locked through a few short tries (``SKIP LOCKED``: a locked row is not
+    waited for, and no error aborts the transaction): used where whoever
+    holds the row for long — a bulk change of a group's members — is about
+    to change its version anyway, so the edit would be refused after the
+    wait.  A row that does not exist is left to the caller to find missing.
     SQLite needs nothing: the write transaction already holds the database."""
     if not (is_postgres() or is_mysql()):
         return
-    mode = "FOR NO KEY UPDATE NOWAIT" if is_postgres() else "FOR UPDATE NOWAIT"
+    key = model._meta.primary_key
+    mode = "FOR NO KEY UPDATE SKIP LOCKED" if is_postgres() else "FOR UPDATE SKIP LOCKED"
     for attempt in range(tries):
-        try:
-            with db.atomic():
-                list(model.select(model._meta.primary_key).where(model._meta.primary_key == row_id)
-                     .for_update(mode).tuples())
+        if list(model.select(key).where(key == row_id).for_update(mode).tuples()):
             return
-        except pw.OperationalError as exc:
-            if not is_retryable(exc):  # not a lock that could not be had
-                raise
+        if not model.select(key).where(key == row_id).exists():
+            return
         if attempt + 1 < tries:
             time.sleep(pause * (attempt + 1))
     raise ConflictError(message)
