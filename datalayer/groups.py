@@ -275,8 +275,8 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
 def _fall_back_to_general(g: CustomerGroup, among: pw.Node, general: CustomerGroup) -> int:
     """Give the customers in ``among`` (a subquery of customer ids) whose
     default group is ``g`` General as their default group, and make them
-    members of it if they are not.  Takes General's membership lock (after
-    the caller's lock on ``g``).  Returns how many customers moved."""
+    members of it if they are not.  Takes General's members' lock (always
+    after any other group's).  Returns how many customers moved."""
     lock_groups(general_id=general.id)
     moved = (Customer.update(default_group=general.id)
              .where((Customer.default_group == g.id) & Customer.id.in_(among)).execute())
@@ -318,15 +318,16 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
     customer who actually joined, unless ``notify`` is off.  Returns how many
     joined.
 
-    The caller holds ``g``'s membership lock (:func:`lock_groups`), so no
-    one else adds or removes its members meanwhile; who joins is still
-    worked out once, by one statement, so the outbox and the memberships
-    agree even with customers committed by others in between: on PostgreSQL
-    the notifications are queued from the very rows the INSERT returns; on
-    MySQL the joining customers are first kept in a temporary table; on
-    SQLite, whose write transaction holds the database, two statements see
-    the same rows.  ``INSERT … ON CONFLICT DO NOTHING`` (``INSERT IGNORE``,
-    ``INSERT OR IGNORE``) never fails on a membership that exists already."""
+    A bulk change holds ``g``'s members' lock (:func:`lock_groups`), so no
+    other bulk change runs meanwhile; customers may still join alone (and
+    others be committed in between), so who joins is worked out once: on
+    PostgreSQL the notifications are queued from the very rows ``INSERT …
+    ON CONFLICT DO NOTHING RETURNING`` inserted; on MySQL the joining
+    customers are first kept in a temporary table, and if ``INSERT IGNORE``
+    then adds fewer of them (someone else added one meanwhile) the
+    operation runs again; on SQLite, whose write transaction holds the
+    database, two statements see the same rows.  A membership that exists
+    already is never an error."""
     joining = customer_ids
     if not new_group:
         # NOT EXISTS, not NOT IN: one index probe per candidate, where NOT
