@@ -4,7 +4,7 @@ Screens, the command line and the tests import this module; the parts live
 in the package ``datalayer`` beside it, one concern a module, each depending
 only on those before it:
 
-    errors, connection → tables → migrations, defaults, lookup, session,
+    errors, connection → tables → transactions, migrations, defaults, lookup, session,
     audit, parsing → selection → access → groups → customers, passwords,
     orders, erasure, reviews → explain, rules, outbox → demo
 
@@ -243,4 +243,7 @@ from .datalayer.tables import (  # noqa: F401
     SchemaMeta,
     TaxClass,
     utcnow,
+)
+from .datalayer.transactions import (  # noqa: F401
+    read_snapshot,
 )

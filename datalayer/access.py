@@ -12,6 +12,7 @@ from .errors import NotFoundError, ValidationError
 from .lookup import _check_unlocked, as_id, get_group, possible_id
 from .parsing import quoted, typed_decimal
 from .tables import Category, CategoryAccess, CategoryDiscount, Product
+from .transactions import retried
 
 
 def _clean_percent(raw: Any, field: str) -> Decimal:
@@ -37,6 +38,7 @@ def group_category_access(group_id: int) -> set[int]:
             .where(CategoryAccess.group == group_id).tuples()}
 
 
+@retried
 def set_category_access(group_id: int, category_ids: Iterable[int], *, actor: str | None = None) -> set[int]:
     """Which restricted categories the group's members may see (its Access
     ticks).  Guest's ticks are what visitors who are not logged in may see,
@@ -63,6 +65,7 @@ def set_category_access(group_id: int, category_ids: Iterable[int], *, actor: st
     return wanted
 
 
+@retried
 def set_category_restricted(category_id: int, restricted: bool, *, actor: str | None = None) -> Category:
     cid = as_id(category_id, "category_id", "A category's id")
     if not isinstance(restricted, bool):
@@ -83,6 +86,7 @@ def category_discounts(group_id: int) -> dict[int, Decimal]:
             .where(CategoryDiscount.group == group_id).tuples()}
 
 
+@retried
 def set_category_discount(group_id: int, category_id: int, percent: Any, *, actor: str | None = None) -> None:
     """Set (or, with ``None`` or "", remove) a group's discount for one
     category.  In that category it replaces the group's general discount."""

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
+import random
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -52,12 +55,48 @@ def _sqlite_path(url: str) -> str:
     return unquote(path.split("?", 1)[0])
 
 
+bulk_writer: contextvars.ContextVar[bool] = contextvars.ContextVar("bulk_writer", default=False)
+"""Whether the operation about to begin a write transaction may change many
+rows (set through ``transactions.bulk``)."""
+
+
 class _SqliteDatabase(pw.SqliteDatabase):
-    """SQLite, minding that SQLite itself may already have rolled a
-    transaction back: on a full disk (SQLITE_FULL), an I/O error or a
-    failed allocation it ends the transaction, and Peewee's own ROLLBACK
-    would then fail with "cannot rollback - no transaction is active",
-    hiding the real error."""
+    """SQLite, where a write transaction waits for the database's one write
+    lock with one-row edits first.
+
+    SQLite's own busy handler polls with growing pauses (up to 100 ms), so
+    whoever happens to poll first when the lock frees gets it: an admin's
+    one-field edit could wait behind several bulk changes that arrived
+    after it.  Here ``BEGIN IMMEDIATE`` is tried without SQLite's wait and
+    tried again every few milliseconds for a one-row edit, every few tens
+    of milliseconds for a bulk change (:data:`bulk_writer`), for up to the
+    same 10 s: when the lock frees, a waiting edit almost always gets it
+    next, and waits for at most the change in progress.  A bulk change is
+    still all-or-nothing, one transaction.
+
+    It also minds that SQLite itself may already have rolled a transaction
+    back: on a full disk (SQLITE_FULL), an I/O error or a failed allocation
+    it ends the transaction, and Peewee's own ROLLBACK would then fail with
+    "cannot rollback - no transaction is active", hiding the real error."""
+
+    def begin(self, lock_type: str | None = None) -> None:
+        lock_type = lock_type or self._lock_type
+        if lock_type != "IMMEDIATE":
+            return super().begin(lock_type)
+        conn = self.connection()
+        pause = (0.02, 0.06) if bulk_writer.get() else (0.001, 0.004)
+        deadline = time.monotonic() + SQLITE_PRAGMAS["busy_timeout"] / 1000
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    return super().begin(lock_type)
+                except pw.OperationalError as exc:
+                    if "locked" not in str(exc) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(random.uniform(*pause))
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
 
     def _transaction_gone(self) -> bool:
         conn = self._state.conn
@@ -71,6 +110,41 @@ class _SqliteDatabase(pw.SqliteDatabase):
         if sql.startswith("ROLLBACK TO SAVEPOINT") and self._transaction_gone():
             return None
         return super().execute_sql(sql, params)
+
+
+class _MySQLDatabase(pw.MySQLDatabase):
+    """MySQL/MariaDB, whose named locks (``GET_LOCK``) belong to the session,
+    not the transaction: those taken in a transaction
+    (:meth:`named_lock`) are released when it commits or rolls back, as
+    PostgreSQL's transaction-level advisory locks are."""
+
+    def named_lock(self, name: str, timeout: float) -> bool:
+        """Take the named lock ``name`` of this database (named locks are
+        server-wide: the name is prefixed with a hash of the database's)
+        until the transaction ends, waiting up to ``timeout`` seconds.
+        False if it could not be had in time."""
+        self._state.named_locks = True
+        got = self.execute_sql("SELECT GET_LOCK(CONCAT(LEFT(MD5(DATABASE()), 16), '.', %s), %s)",
+                               (name, timeout)).fetchone()[0]
+        return got == 1
+
+    def _release_named_locks(self) -> None:
+        if getattr(self._state, "named_locks", False) and not self.is_closed():
+            self._state.named_locks = False
+            with contextlib.suppress(Exception):
+                self.cursor().execute("SELECT RELEASE_ALL_LOCKS()")
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release_named_locks()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release_named_locks()
 
 
 def make_database(url: str) -> pw.Database:
@@ -125,8 +199,14 @@ def make_database(url: str) -> pw.Database:
         # Row counts mean "rows matched", as on the other engines, not
         # "rows whose values changed".
         kwargs.setdefault("client_flag", CLIENT.FOUND_ROWS)
+        # READ COMMITTED, as on PostgreSQL: each statement reads what is
+        # committed when it starts (after the locks an operation waited
+        # for), without the gap locks REPEATABLE READ takes on every row an
+        # INSERT ... SELECT reads, which deadlock overlapping bulk changes.
+        # Reads that need one snapshot ask for REPEATABLE READ.
+        kwargs.setdefault("init_command", "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
         kwargs.update(options)
-        return pw.MySQLDatabase(name, **kwargs)
+        return _MySQLDatabase(name, **kwargs)
     raise BackroomError(
         f"Unknown database URL {redact_url(url)!r}: use sqlite:///file.db, "
         "postgresql://user@host/name or mysql://user@host/name")

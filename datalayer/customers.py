@@ -17,7 +17,7 @@ from .errors import ConflictError, ValidationError
 from .groups import (
     GroupRow,
     _check_assignable,
-    _insert_members_from,
+    _ensure_member,
     _unchanged,
     assign_customers,
     list_groups,
@@ -38,6 +38,7 @@ from .tables import (
     Membership,
     utcnow,
 )
+from .transactions import lock_groups, read_snapshot, retried, share_group
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -152,6 +153,7 @@ def _customer_snapshot(c: Customer) -> dict[str, Any]:
                                        "version")}
 
 
+@retried
 def create_customer(data: dict[str, Any], *, group_id: int | None = None, password: str | None = None,
                     billing: dict[str, Any] | None = None, registered_at: dt.datetime | None = None,
                     actor: str | None = None) -> Customer:
@@ -188,13 +190,18 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
     if errors:
         raise ValidationError(errors)
     actor = resolve_actor(actor)
+    # Hashed before the transaction: scrypt takes a while, and on SQLite a
+    # write transaction holds the whole database.
+    password_hash = hash_password(password) if password is not None else None
     with db.atomic():
         if _email_taken(fields["email_key"]):
             raise ValidationError({"email": f"{clean_line(fields['email'])} is already used by another customer"})
+        if group_id is not None:
+            share_group(group_id)  # not deleted meanwhile
         group = get_group(group_id) if group_id is not None else general_group()
         _check_assignable(group)
-        if password is not None:
-            fields["password_hash"] = hash_password(password)
+        if password_hash is not None:
+            fields["password_hash"] = password_hash
         try:
             with db.atomic():
                 c = Customer.create(default_group=group.id, registered_at=registered_at or utcnow(), **fields)
@@ -210,6 +217,7 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
     return c
 
 
+@retried
 def update_customer(customer_id: int, changes: dict[str, Any], *, expected_version: int,
                     actor: str | None = None) -> Customer:
     """Change a customer's account fields, refusing a concurrent edit.  A
@@ -239,6 +247,7 @@ def update_customer(customer_id: int, changes: dict[str, Any], *, expected_versi
     return c
 
 
+@retried
 def disable_customer(customer_id: int, *, actor: str | None = None) -> Customer:
     c = get_customer(customer_id)
     return update_customer(customer_id, {"status": "disabled"}, expected_version=c.version, actor=actor)
@@ -272,6 +281,7 @@ def count_customers(flt: CustomerFilter | None = None) -> int:
     return customer_query(flt).count()
 
 
+@read_snapshot()
 def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered", descending: bool = False,
                   offset: int = 0, limit: int = 50) -> list[CustomerRow]:
     """One page of customers, with their group codes, in two indexed queries."""
@@ -374,6 +384,7 @@ def _bump_customer_version(c: Customer, expected_version: int) -> None:
             "Reload to see their changes, then apply yours again.")
 
 
+@retried
 def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping: dict[str, Any] | None,
                    shipping_same_as_billing: bool, expected_version: int,
                    actor: str | None = None) -> Customer:
@@ -414,21 +425,30 @@ def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping
         return get_customer(c.id)
 
 
+@retried
 def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
                       actor: str | None = None) -> Customer:
     """Make ``group_id`` the customer's default group (joining it if needed)."""
     version = as_id(expected_version, "expected_version", "The version")
     actor = resolve_actor(actor)
     with db.atomic():
+        # Locks before the customer's row.  General's members' lock: who may
+        # leave General depends on default groups.  Another group's row,
+        # shared: not deleted meanwhile; a bulk change of its members is not
+        # waited for (see _ensure_member).
+        if group_id == general_group().id:
+            lock_groups(group_id)
+        else:
+            share_group(group_id)
         c = get_customer(customer_id)
         g = get_group(group_id)
         _check_assignable(g)
         before = c.default_group_id
         _bump_customer_version(c, version)
-        _insert_members_from(g, Customer.select(Customer.id).where(Customer.id == c.id), actor=actor)
         Customer.update(default_group=g.id).where(Customer.id == c.id).execute()
+        joined = _ensure_member(g, c.id, actor=actor)
         audit("customer.default_group", "customer", c.id, before={"default_group_id": before},
-              after={"default_group_id": g.id}, actor=actor)
+              after={"default_group_id": g.id, "joined": joined}, actor=actor)
         return get_customer(c.id)
 
 
@@ -478,6 +498,7 @@ def assignable_groups(customer_id: int | None = None, *, include_locked: bool = 
             if g.id not in member and (include_locked or not g.is_system)]
 
 
+@retried
 def join_group(customer_id: int, group_id: int, *, actor: str | None = None) -> CustomerWrite:
     """Add one customer to a group (see :func:`assign_customers`)."""
     with db.atomic():
@@ -487,6 +508,7 @@ def join_group(customer_id: int, group_id: int, *, actor: str | None = None) -> 
     return CustomerWrite(c, c.version)
 
 
+@retried
 def leave_group(customer_id: int, group_id: int, *, actor: str | None = None) -> CustomerWrite:
     """Remove one customer from a group (see :func:`unassign_customers`):
     leaving their default group moves them back to General."""
@@ -497,6 +519,7 @@ def leave_group(customer_id: int, group_id: int, *, actor: str | None = None) ->
     return CustomerWrite(c, c.version)
 
 
+@retried
 def disable_account(customer_id: int, *, actor: str | None = None) -> CustomerWrite:
     """:func:`disable_customer`, saying which version it replaced."""
     with db.atomic():
@@ -505,6 +528,7 @@ def disable_account(customer_id: int, *, actor: str | None = None) -> CustomerWr
     return CustomerWrite(c, before.version)
 
 
+@retried
 def reset_account_password(customer_id: int, password: str | None = None, *,
                            actor: str | None = None) -> tuple[str, CustomerWrite]:
     """:func:`reset_password` (the password to show once), saying which

@@ -32,6 +32,7 @@ from .tables import (
     Review,
     utcnow,
 )
+from .transactions import bulk, retried
 
 FIRST_NAMES = (
     "Olivia Liam Emma Noah Ava Oliver Sophia Elijah Isabella James Mia William Amelia Benjamin "
@@ -154,7 +155,10 @@ def _seed_addresses(customer_ids: pw.Expression) -> int:
     """Billing and shipping addresses for the customers matching
     ``customer_ids``, made in SQL from their ids (one in five ships
     somewhere else)."""
-    cid = Customer.id
+    # The arithmetic below (id * 7919 …) overflows PostgreSQL's 32-bit
+    # integer past about 271,000 customers: there it is done in BIGINT
+    # (MySQL and SQLite compute in 64 bits anyway).
+    cid = pw.Cast(Customer.id, "BIGINT") if is_postgres() else Customer.id
     fields = [Address.customer, Address.kind, Address.name, Address.line1, Address.line2, Address.city,
               Address.region, Address.postcode, Address.country]
     name = _concat(Customer.first_name, " ", Customer.last_name)
@@ -199,6 +203,7 @@ def _indexes_deferred(enabled: bool) -> Iterator[None]:
     db.execute_sql("ANALYZE")
 
 
+@retried
 def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = None,
                  progress: Callable[[int, int], None] | None = None, batch: int = 50_000,
                  actor: str | None = None) -> int:
@@ -209,6 +214,7 @@ def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = N
         raise ValidationError({"reviews": "The number of reviews cannot be negative"})
     rng = random.Random(rng_seed)
     now = today or utcnow()
+    bulk()
     with db.atomic():
         max_customer = Customer.select(pw.fn.MAX(Customer.id)).scalar() or 0
         products = [p for (p,) in Product.select(Product.id).tuples()]
@@ -239,6 +245,7 @@ def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = N
     return count
 
 
+@retried
 def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], None] | None = None,
          today: dt.datetime | None = None, batch: int = 20_000, actor: str | None = None) -> dict[str, int]:
     """Add ``customers`` deterministic, realistic demo customers (with
@@ -249,6 +256,7 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
     rng = random.Random(rng_seed)
     now = today or utcnow()
     counts = {"customers": 0, "addresses": 0, "orders": 0, "order_lines": 0, "reviews": 0, "products": 0}
+    bulk()
     with db.atomic():
         general = general_group()
         wholesale = CustomerGroup.get_or_none(CustomerGroup.code == "wholesale")
@@ -363,5 +371,10 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
                 table = model._meta.table_name
                 db.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"(SELECT MAX(id) FROM {table}))")
+            # Fresh statistics, or the planner takes a table it last saw
+            # empty for a handful of rows (autovacuum catches up only later).
+            # MySQL keeps its statistics up to date itself.
+            for model in _BULK_MODELS:
+                db.execute_sql(f'ANALYZE "{model._meta.table_name}"')
         audit("seed", "database", None, after=counts, actor=actor)
     return counts

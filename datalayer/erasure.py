@@ -48,6 +48,7 @@ from .tables import (
     RewardPointEntry,
     utcnow,
 )
+from .transactions import retried
 
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
 
@@ -59,6 +60,7 @@ _PERSONAL_KEYS = frozenset(PERSONAL_FIELDS) | frozenset(ADDRESS_LIMITS) | {"emai
 _COMMON = ("city", "region", "country")
 
 
+@retried
 def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = None) -> Customer:
     """Erase a customer's personal data (a data-protection request): see the
     module's doc for everything it reaches.  ``confirm_email`` must be the

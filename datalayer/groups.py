@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import re
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 import peewee as pw
 
@@ -30,6 +29,17 @@ from .tables import (
     Notification,
     TaxClass,
     utcnow,
+)
+from .transactions import (
+    Interfered,
+    bulk,
+    is_small,
+    lock_groups,
+    lock_or_refuse,
+    materialized,
+    read_snapshot,
+    retried,
+    share_group,
 )
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -142,6 +152,7 @@ def _group_snapshot(g: CustomerGroup) -> dict[str, Any]:
             "free_shipping": g.free_shipping, "hidden": g.hidden, "version": g.version}
 
 
+@retried
 def create_group(data: dict[str, Any], *, members: Selection | None = None,
                  access: Iterable[int] | None = None, discounts: dict[int, Any] | None = None,
                  actor: str | None = None) -> tuple[CustomerGroup, int]:
@@ -153,6 +164,7 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
     clean_access = _clean_access(access)
     _check_selection(members)
     actor = resolve_actor(actor)
+    bulk(not is_small(members))
     with db.atomic():
         if CustomerGroup.select().where(CustomerGroup.code == fields["code"]).exists():
             raise ValidationError({"code": f"Code {clean_line(fields['code'])!r} is already used by another group"})
@@ -173,6 +185,7 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
     return g, added
 
 
+@retried
 def update_group(group_id: int, changes: dict[str, Any], *, expected_version: int,
                  members: Selection | None = None, access: Iterable[int] | None = None,
                  discounts: dict[int, Any] | None = None,
@@ -190,7 +203,15 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
     clean_access = _clean_access(access)
     _check_selection(members)
     actor = resolve_actor(actor)
+    one_row = is_small(members) or members == Selection.members_of(group_id)
+    bulk(not one_row)
     with db.atomic():
+        if one_row:
+            # Not behind another admin's change of its members: that change
+            # bumps the version, so this edit would be refused after waiting.
+            lock_or_refuse(CustomerGroup, group_id, _BUSY_GROUP)
+        else:
+            lock_groups(group_id)
         g = get_group(group_id)
         _check_unlocked(g)
         if "code" in changes and not _unchanged(changes["code"], g.code) and (
@@ -218,6 +239,10 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
                                                           "selection": members.describe()}, actor=actor)
         _set_grants(g, clean_access, clean_discounts, actor=actor)
     return g, added, removed
+
+
+_BUSY_GROUP = ("Another admin is changing this group's members right now. Reload it in a moment to see their "
+               "changes, then apply yours again.")
 
 
 def _clean_category_discounts(discounts: dict[int, Any] | None) -> dict[int, Decimal | None] | None:
@@ -280,23 +305,29 @@ def _set_grants(g: CustomerGroup, access: Iterable[int] | None, discounts: dict[
                 set_category_discount(g.id, cid, value, actor=actor)
 
 
+@retried
 def delete_group(group_id: int, *, expected_version: int | None = None,
                  actor: str | None = None) -> int:
     """Delete a group and its memberships.  Customers whose default group it
     was fall back to General.  Returns how many memberships were removed."""
     version = None if expected_version is None else _expected_version(expected_version)
     actor = resolve_actor(actor)
+    bulk()
     with db.atomic():
+        general = general_group()
+        lock_groups(group_id, general_id=general.id)
+        if is_postgres() or is_mysql():  # and wait for whoever joins it alone
+            list(CustomerGroup.select(CustomerGroup.id).where(CustomerGroup.id == group_id).for_update().tuples())
         g = get_group(group_id)
         _check_unlocked(g)
-        general = general_group()
         if g.id == general.id:
             raise LockedError("General is the default group for new customers: it cannot be deleted.")
         if version is not None and g.version != version:
             raise ConflictError(f"Someone else changed the group {clean_line(g.name)!r} since you opened it.")
-        moved = _fall_back_to_general(Customer.default_group == g.id, general)
-        _notify(g, Membership.select(Membership.customer).where(Membership.group == g.id),
-                Membership.customer, "left", "manual")
+        # Its members are fixed while the lock is held.
+        members = Membership.select(Membership.customer).where(Membership.group == g.id)
+        moved = _fall_back_to_general(g, members, general)
+        _notify(g, members, Membership.customer, "left", "manual")
         removed = Membership.delete().where(Membership.group == g.id).execute()
         CategoryAccess.delete().where(CategoryAccess.group == g.id).execute()
         g.delete_instance()
@@ -305,44 +336,95 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
     return removed
 
 
-def _fall_back_to_general(where: pw.Expression, general: CustomerGroup) -> int:
-    """Give the customers matching ``where`` General as their default group,
-    and make sure they are members of it."""
-    moving = Customer.select(Customer.id).where(where)
-    _insert_members_from(general, moving, actor=None)
-    return Customer.update(default_group=general.id).where(where).execute()
+def _fall_back_to_general(g: CustomerGroup, among: pw.Node, general: CustomerGroup) -> int:
+    """Give the customers in ``among`` (a subquery of customer ids) whose
+    default group is ``g`` General as their default group, and make them
+    members of it if they are not.  Takes General's members' lock (always
+    after any other group's).  Returns how many customers moved."""
+    lock_groups(general_id=general.id)
+    moved = (Customer.update(default_group=general.id)
+             .where((Customer.default_group == g.id) & Customer.id.in_(among)).execute())
+    if moved:
+        # Those of them now defaulting to General who are not in it.
+        _insert_members_from(general, Customer.select(Customer.id).where(
+            (Customer.default_group == general.id) & Customer.id.in_(among)), actor=None)
+    return moved
 
 
 def _notify(g: CustomerGroup, query: pw.ModelSelect, customer: pw.Field, event: str, source: str) -> int:
     """Queue a notification for each customer ``query`` yields (in column
     ``customer``) that they joined or left ``g``.  Never for a hidden group
     (customers must not learn of it) nor for Guest."""
-    if g.hidden or g.is_system:
+    if not _notifies(g):
         return 0
     rows = query.select(customer, pw.Value(g.id), pw.Value(g.name), pw.Value(event), pw.Value(source),
                         pw.Value(utcnow()))
-    return (Notification.insert_from(rows, [Notification.customer, Notification.group, Notification.group_name,
-                                            Notification.event, Notification.source, Notification.created_at])
-            .as_rowcount().execute())
+    return (Notification.insert_from(rows, _NOTIFICATION_FIELDS).as_rowcount().execute())
+
+
+_NOTIFICATION_FIELDS = [Notification.customer, Notification.group, Notification.group_name,
+                        Notification.event, Notification.source, Notification.created_at]
+
+_MEMBERSHIP_FIELDS = [Membership.customer, Membership.group, Membership.source, Membership.added_by,
+                      Membership.added_at]
+
+
+def _notifies(g: CustomerGroup) -> bool:
+    return not (g.hidden or g.is_system)
 
 
 def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, actor: str | None,
                          source: str = "manual", at: pw.Node | None = None, new_group: bool = False,
                          notify: bool = True) -> int:
-    """INSERT … SELECT the customers in ``customer_ids`` not yet in ``g``
-    (a ``new_group`` has no members, so nobody needs checking), queueing a
-    notification for each unless ``notify`` is off."""
+    """Add to ``g`` the customers in ``customer_ids`` (a query on
+    :class:`Customer`) who are not yet members (a ``new_group`` has none, so
+    nobody needs checking), and queue one "joined" notification for each
+    customer who actually joined, unless ``notify`` is off.  Returns how many
+    joined.
+
+    A bulk change holds ``g``'s members' lock (:func:`lock_groups`), so no
+    other bulk change runs meanwhile; customers may still join alone (and
+    others be committed in between), so who joins is worked out once: on
+    PostgreSQL the notifications are queued from the very rows ``INSERT …
+    ON CONFLICT DO NOTHING RETURNING`` inserted; on MySQL the joining
+    customers are first kept in a temporary table, and if ``INSERT IGNORE``
+    then adds fewer of them (someone else added one meanwhile) the
+    operation runs again; on SQLite, whose write transaction holds the
+    database, two statements see the same rows.  A membership that exists
+    already is never an error."""
     joining = customer_ids
     if not new_group:
-        joining = joining.where(
-            Customer.id.not_in(Membership.select(Membership.customer).where(Membership.group == g.id)))
+        # NOT EXISTS, not NOT IN: one index probe per candidate, where NOT
+        # IN reads every member of the group first.
+        joining = joining.where(~pw.fn.EXISTS(Membership.select(pw.SQL("1")).where(
+            (Membership.group == g.id) & (Membership.customer == Customer.id))))
+    values = (pw.Value(g.id), pw.Value(source), pw.Value(resolve_actor(actor)),
+              at if at is not None else pw.Value(utcnow()))
+    notify = notify and _notifies(g)
+    if is_postgres():
+        insert = (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
+                  .on_conflict_ignore().returning(Membership.customer))
+        sql, params = insert.sql()
+        if not notify:
+            return db.execute_sql(f"WITH joined AS ({sql}) SELECT COUNT(*) FROM joined", params).fetchone()[0]
+        columns = ", ".join(f'"{f.column_name}"' for f in _NOTIFICATION_FIELDS)
+        return db.execute_sql(
+            f"WITH joined AS ({sql}), queued AS (INSERT INTO \"{Notification._meta.table_name}\" ({columns}) "
+            f"SELECT customer_id, %s, %s, %s, %s, %s FROM joined) SELECT COUNT(*) FROM joined",
+            [*params, g.id, g.name, "joined", source, utcnow()]).fetchone()[0]
+    if notify and is_mysql():
+        with materialized(joining.select(Customer.id)) as ids:
+            _notify(g, ids.select(ids.id), ids.id, "joined", source)
+            rows = ids.select(ids.id, *values)
+            added = (Membership.insert_from(rows, _MEMBERSHIP_FIELDS).on_conflict_ignore()
+                     .as_rowcount().execute())
+            if added != ids.rows:  # someone joined alone meanwhile: their join, not this one's
+                raise Interfered(f"{ids.rows - added} of the customers joined {g.name!r} meanwhile")
+            return added
     if notify:
         _notify(g, joining, Customer.id, "joined", source)
-    q = joining.select(Customer.id, pw.Value(g.id), pw.Value(source),
-                       pw.Value(resolve_actor(actor)), at if at is not None else pw.Value(utcnow()))
-    return (Membership.insert_from(q, [Membership.customer, Membership.group, Membership.source,
-                                       Membership.added_by, Membership.added_at])
-            .as_rowcount().execute())
+    return (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
+            .on_conflict_ignore().as_rowcount().execute())
 
 
 def _check_assignable(g: CustomerGroup) -> None:
@@ -355,67 +437,96 @@ def _insert_members(g: CustomerGroup, sel: Selection, *, actor: str | None, new_
     return _insert_members_from(g, sel.query(), actor=actor, new_group=new_group)
 
 
-_SEL_TABLE = "backroom_selection"
-
-
-def _drop_selection_table() -> None:
-    # Only ever the temporary table: MySQL commits on a plain DROP TABLE.
-    if is_mysql():
-        db.execute_sql(f"DROP TEMPORARY TABLE IF EXISTS {_SEL_TABLE}")
-    elif is_postgres():
-        db.execute_sql(f"DROP TABLE IF EXISTS pg_temp.{_SEL_TABLE}")
-    else:
-        db.execute_sql(f"DROP TABLE IF EXISTS temp.{_SEL_TABLE}")
-
-
-@contextlib.contextmanager
-def _materialized(sel: Selection) -> Iterator[pw.ModelSelect]:
-    """The selection's customer ids in a temporary table, so one statement can
-    compare it with a group's members on every engine (MySQL refuses a
-    DELETE whose subquery reads the table being deleted from)."""
-    table = pw.Table(_SEL_TABLE, ("id",))
-    _drop_selection_table()
-    db.execute_sql(f"CREATE TEMPORARY TABLE {_SEL_TABLE} (id INTEGER NOT NULL PRIMARY KEY)")
-    try:
-        query = sel.query(Customer.id)
-        sql, params = query.sql()
-        db.execute_sql(f"INSERT INTO {_SEL_TABLE} (id) {sql}", params)
-        yield table.select(table.id)
-    finally:
-        _drop_selection_table()
-
-
 def _set_members(g: CustomerGroup, sel: Selection, *, actor: str | None) -> tuple[int, int]:
-    """Make ``g``'s members exactly ``sel``, touching only the difference."""
+    """Make ``g``'s members exactly ``sel``, touching only the difference.
+    The caller holds ``g``'s membership lock."""
     if sel == Selection.members_of(g.id):
         return 0, 0
-    with _materialized(sel) as chosen:
-        removed = _remove_members_where(g, Membership.customer.not_in(chosen), actor=actor)
+    with materialized(sel.query(Customer.id)) as chosen:
+        removed = _remove_members_where(g, Membership.customer.not_in(chosen.select(chosen.id)), actor=actor)
         if sel.op != "none":
             _check_assignable(g)
-        added = _insert_members_from(g, Customer.select(Customer.id).where(Customer.id.in_(chosen)),
+        added = _insert_members_from(g, Customer.select(Customer.id).where(Customer.id.in_(chosen.select(chosen.id))),
                                      actor=actor) if sel.op != "none" else 0
     return added, removed
 
 
 def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str | None,
                           source: str = "manual") -> int:
+    """Remove the members of ``g`` matching ``where`` (a condition on
+    :class:`Membership`), queueing one "left" notification for each; those
+    whose default group ``g`` is fall back to General.  Who leaves is read
+    once, into a temporary table, so the notifications, the DELETE and the
+    fall-back agree; if fewer rows are deleted than were read, someone
+    removed one meanwhile and the operation runs again.  Returns how many left.
+
+    The fall-back comes after the DELETE and reads the customers' default
+    group again: someone making ``g`` a customer's default meanwhile
+    (:func:`_ensure_member`, without ``g``'s lock) either committed before
+    that read, and the customer falls back here, or holds the membership
+    row this DELETE removes, and adds it again once this commits."""
     general = general_group()
     cond = (Membership.group == g.id) & where
     if g.id == general.id:
         # Nobody leaves General while it is their default group.
-        cond &= Membership.customer.not_in(Customer.select(Customer.id).where(Customer.default_group == general.id))
-    leaving = Membership.select(Membership.customer).where(cond)
-    if g.id != general.id:
-        # Whoever leaves their default group falls back to General.
-        _fall_back_to_general((Customer.default_group == g.id) & Customer.id.in_(leaving), general)
-    _notify(g, leaving, Membership.customer, "left", source)
-    return Membership.delete().where(cond).execute()
+        cond &= ~pw.fn.EXISTS(Customer.select(pw.SQL("1")).where(
+            (Customer.id == Membership.customer) & (Customer.default_group == general.id)))
+    with materialized(Membership.select(Membership.customer).where(cond)) as leaving:
+        _notify(g, leaving.select(leaving.id), leaving.id, "left", source)
+        if is_mysql():
+            # MySQL runs a DELETE's IN (subquery) once per member of the
+            # group (MariaDB before 11.1 too): join the table instead.
+            removed = db.execute_sql(
+                f"DELETE m FROM {Membership._meta.table_name} AS m JOIN {leaving.__name__} AS t "
+                f"ON t.id = m.customer_id WHERE m.group_id = %s", (g.id,)).rowcount
+        else:
+            removed = (Membership.delete().where(
+                (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))).execute())
+        if removed != leaving.rows:  # someone left alone meanwhile: their leave, not this one's
+            raise Interfered(f"{leaving.rows - removed} of the customers left {g.name!r} meanwhile")
+        if g.id != general.id and (Customer.select(Customer.id).where(
+                (Customer.default_group == g.id) & Customer.id.in_(leaving.select(leaving.id))).exists()):
+            # Whoever leaves their default group falls back to General.
+            _fall_back_to_general(g, leaving.select(leaving.id), general)
+        return removed
 
 
+def _ensure_member(g: CustomerGroup, customer_id: int, *, actor: str | None) -> int:
+    """Make one customer a member of ``g`` if they are not (for making ``g``
+    their default group, without ``g``'s members' lock); 1 if they joined.
+    Their membership row is read locked: a bulk change removing it meanwhile
+    is waited for, and the row added again (see
+    :func:`_remove_members_where`)."""
+    row = Membership.select(Membership.customer).where(
+        (Membership.group == g.id) & (Membership.customer == customer_id))
+    if is_postgres() or is_mysql():
+        row = row.for_update("FOR KEY SHARE" if is_postgres() else "LOCK IN SHARE MODE")
+    if list(row.tuples()):
+        return 0
+    return _insert_members_from(g, Customer.select(Customer.id).where(Customer.id == customer_id), actor=actor)
+
+
+def _lock_for(group_id: int, sel: Selection) -> None:
+    """The lock a change of ``sel``'s membership of a group takes.  A bulk
+    change takes the group's members' lock (:func:`lock_groups`).  A
+    handful of customers joining or leaving alone do not queue behind bulk
+    changes: each row they add or remove is theirs alone (a bulk change
+    that finds one of its rows changed meanwhile runs again), and the
+    group's row, shared, keeps the group from being deleted under them.
+    Leaving General is always the bulk way: who may leave it depends on
+    default groups, which General's lock keeps still."""
+    if is_small(sel) and group_id != general_group().id:
+        share_group(group_id)
+    else:
+        lock_groups(group_id)
+
+
+@retried
 def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Add a selection of customers to a group.  Returns how many joined."""
+    bulk(not is_small(sel))
     with db.atomic():
+        _lock_for(group_id, sel)
         g = get_group(group_id)
         _check_assignable(g)
         added = _insert_members(g, sel, actor=actor)
@@ -424,21 +535,22 @@ def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None)
     return added
 
 
+@retried
 def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Remove a selection of customers from a group.  Returns how many left."""
+    bulk(not is_small(sel))
     with db.atomic():
+        _lock_for(group_id, sel)
         g = get_group(group_id)
         _check_unlocked(g)
-        if sel.op == "none":
-            removed = 0
-        else:
-            with _materialized(sel) as chosen:
-                removed = _remove_members_where(g, Membership.customer.in_(chosen), actor=actor)
+        removed = 0 if sel.op == "none" else _remove_members_where(
+            g, Membership.customer.in_(sel.query(Customer.id)), actor=actor)
         CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
         audit("group.unassign", "group", g.id, after={"removed": removed, "selection": sel.describe()}, actor=actor)
     return removed
 
 
+@read_snapshot()
 def list_groups(text: str = "", *, sort: str = "name", descending: bool = False,
                 with_counts: bool = True) -> list[GroupRow]:
     """Every group (a shop has a handful), with member counts."""
@@ -480,6 +592,7 @@ def tax_classes() -> list[TaxClass]:
     return list(TaxClass.select().order_by(TaxClass.name))
 
 
+@read_snapshot()
 def group_row(group_id: int) -> GroupRow:
     """One group as :func:`list_groups` shows it, with its member count.
     :class:`NotFoundError` if it is gone."""

@@ -16,8 +16,10 @@ from .errors import ValidationError
 from .lookup import get_customer, possible_id
 from .parsing import DATE_MAX, DATE_MIN, has_control_chars, money, parse_whole, typed_text
 from .tables import Customer, Order, OrderLine, Product, RewardPointEntry, utcnow
+from .transactions import retried
 
 
+@retried
 def place_order(customer_id: int, lines: Sequence[tuple[int, int]], *, placed_at: dt.datetime | None = None,
                 actor: str | None = None) -> Order:
     """Record an order of ``(product_id, quantity)`` lines at today's prices."""
@@ -96,6 +98,7 @@ POINTS_MAX = 1_000_000
 """The largest adjustment of a customer's reward points, either way."""
 
 
+@retried
 def adjust_reward_points(customer_id: int, delta: Any, reason: str, *,
                          actor: str | None = None) -> RewardPointEntry:
     """An admin's adjustment to the points ledger; the reason is required and

@@ -23,6 +23,7 @@ from .errors import SchemaError, ValidationError
 from .parsing import has_control_chars
 from .tables import Customer, Notification, SchemaMeta, utcnow
 from .text import inert_line
+from .transactions import bulk, retried
 
 
 @dataclasses.dataclass
@@ -156,6 +157,7 @@ def _write_rows(handle: Any, fmt: str, rows: Iterator[list[OutboxRow]], sender: 
     return written
 
 
+@retried
 def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "shop@example.com",
                   actor: str | None = None) -> int:
     """Write the notifications not yet exported to ``path`` (CSV, or an mbox
@@ -177,6 +179,7 @@ def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "s
         raise ValidationError({"path": "Name the file to export to"})
     actor = resolve_actor(actor)
     target = Path(path)
+    bulk()
     with db.atomic():
         mark = outbox_watermark()
         last_id = Notification.select(pw.fn.MAX(Notification.id)).scalar()

@@ -12,6 +12,7 @@ from .errors import ValidationError
 from .lookup import get_customer
 from .parsing import has_control_chars
 from .tables import Customer, utcnow
+from .transactions import retried
 
 _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
@@ -69,6 +70,7 @@ def _check_password(password: str) -> None:
         raise ValidationError({"password": "A password cannot contain control characters"})
 
 
+@retried
 def reset_password(customer_id: int, password: str | None = None, *, actor: str | None = None) -> str:
     """Set a temporary password (generated when none is given) and return it,
     for the caller to show once.  Only its hash is stored; the audit entry
@@ -76,9 +78,10 @@ def reset_password(customer_id: int, password: str | None = None, *, actor: str 
     generated = password is None
     password = generate_password() if generated else password
     _check_password(password)
+    hashed = hash_password(password)  # before the transaction: scrypt takes a while
     with db.atomic():
         c = get_customer(customer_id)
-        Customer.update(password_hash=hash_password(password), updated_at=utcnow(),
+        Customer.update(password_hash=hashed, updated_at=utcnow(),
                         version=Customer.version + 1).where(Customer.id == c.id).execute()
         audit("customer.password_reset", "customer", c.id, after={"generated": generated}, actor=actor)
     return password

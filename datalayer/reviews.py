@@ -10,7 +10,7 @@ from typing import Any
 import peewee as pw
 
 from .audit import audit, resolve_actor
-from .connection import db
+from .connection import db, is_mysql, is_postgres
 from .customers import normalize_email
 from .errors import NotFoundError, ValidationError
 from .lookup import as_id, possible_id
@@ -26,6 +26,7 @@ from .tables import (
     ReviewEvent,
     utcnow,
 )
+from .transactions import bulk, is_small, materialized, read_snapshot, retried
 
 
 def _verified_purchase() -> pw.Node:
@@ -148,6 +149,7 @@ def _review_query(flt: ReviewFilter | None) -> pw.ModelSelect:
     return q.where(expr) if expr is not None else q
 
 
+@read_snapshot()
 def review_page(flt: ReviewFilter | None = None, *, offset: int = 0, limit: int = 50,
                 newest_first: bool = False) -> list[ReviewRow]:
     """A page of the queue, oldest first unless told otherwise.  Deep in the
@@ -211,6 +213,7 @@ def review_history(review_id: int) -> list[ReviewEvent]:
                 .order_by(ReviewEvent.at, ReviewEvent.id))
 
 
+@retried
 def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
                      actor: str | None = None) -> int:
     """Approve, reject (with an optional reason) or put back to pending every
@@ -229,18 +232,52 @@ def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
         if has_control_chars(reason):
             raise ValidationError({"reason": "The reason cannot contain control characters"})
     who, now = resolve_actor(actor), utcnow()
+    bulk(not is_small(sel))
     with db.atomic():
         expr = sel.expression(Review)
         changing = Review.status != status
         where = changing if expr is None else (expr & changing)
-        # The history first: once updated, the rows no longer differ.
-        history = Review.select(Review.id, pw.Value(status), pw.Value(reason), pw.Value(now), pw.Value(who)).where(where)
-        ReviewEvent.insert_from(history, [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason,
-                                          ReviewEvent.at, ReviewEvent.actor]).as_rowcount().execute()
         pending = status == "pending"
-        changed = Review.update(
-            status=status, moderated_at=None if pending else now, moderated_by=None if pending else who,
-            reject_reason=reason if status == "rejected" else None).where(where).execute()
+        changed = _change_status(where, {
+            "status": status, "moderated_at": None if pending else now, "moderated_by": None if pending else who,
+            "reject_reason": reason if status == "rejected" else None}, (status, reason, now, who))
         audit("review.moderate", "review", None, after={"status": status, "reason": reason, "changed": changed,
                                                          "selection": sel.describe()}, actor=actor)
     return changed
+
+
+_EVENT_FIELDS = [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason, ReviewEvent.at, ReviewEvent.actor]
+
+
+def _change_status(where: pw.Expression, changes: dict[str, Any], event: tuple[Any, ...]) -> int:
+    """Update the reviews matching ``where`` (which includes "the status
+    differs") with ``changes``, and add one history event (``event``:
+    status, reason, at, actor) for each review that actually changed —
+    never one for a review another moderator changed first.  Returns how
+    many changed.  On PostgreSQL the events are inserted from the rows the
+    UPDATE returns (it re-checks the status of a row another transaction
+    changed meanwhile); on MySQL the rows are first locked and their ids
+    kept (SELECT … FOR UPDATE reads the latest status); on SQLite the write
+    transaction holds the database, so the history and the update see the
+    same rows."""
+    values = [pw.Value(v) for v in event]
+    if is_postgres():
+        sql, params = Review.update(**changes).where(where).returning(Review.id).sql()
+        columns = ", ".join(f'"{f.column_name}"' for f in _EVENT_FIELDS)
+        cursor = db.execute_sql(
+            f'WITH changed AS ({sql}) INSERT INTO "{ReviewEvent._meta.table_name}" ({columns}) '
+            f"SELECT id, %s, %s, %s, %s FROM changed", [*params, *event])
+        return cursor.rowcount
+    if is_mysql():
+        with materialized(Review.select(Review.id).where(where).for_update()) as ids:
+            ReviewEvent.insert_from(ids.select(ids.id, *values), _EVENT_FIELDS).as_rowcount().execute()
+            # Joined, not "id IN (subquery)", which MySQL runs once per review.
+            sql, params = Review.update(**changes).sql()
+            table = f"`{Review._meta.table_name}`"
+            prefix = f"UPDATE {table} SET "
+            assert sql.startswith(prefix), sql
+            sql = f"UPDATE {table} JOIN {ids.__name__} AS t ON t.id = {table}.`id` SET " + sql[len(prefix):]
+            return db.execute_sql(sql, params).rowcount
+    # The history first: once updated, the rows no longer differ.
+    ReviewEvent.insert_from(Review.select(Review.id, *values).where(where), _EVENT_FIELDS).as_rowcount().execute()
+    return Review.update(**changes).where(where).execute()

@@ -7,7 +7,6 @@ import datetime as dt
 import functools
 import json
 import re
-from decimal import Decimal
 from typing import Any, Sequence
 
 import peewee as pw
@@ -17,7 +16,7 @@ from .connection import db
 from .customers import CustomerRow, customer_page
 from .errors import BackroomError, DateParseError, ValidationError
 from .groups import _insert_members_from, _remove_members_where
-from .lookup import _check_unlocked, as_id, get_group
+from .lookup import _check_unlocked, as_id, general_group, get_group
 from .parsing import _RELATIVE_RE, DATE_MAX, DATE_MIN, clean_line, parse_date, parse_money, parse_whole, quoted
 from .selection import _day_start, _IdsIn
 from .tables import (
@@ -29,6 +28,7 @@ from .tables import (
     Membership,
     utcnow,
 )
+from .transactions import bulk, lock_groups, read_snapshot, retried
 
 RULE_FIELDS: dict[str, tuple[str, ...]] = {
     "total_spent": (">=", "<="),
@@ -167,6 +167,7 @@ def get_rules(group_id: int) -> tuple[str, list[Rule]]:
                                     for k in ("field", "op", "value"))) for r in stored]
 
 
+@retried
 def set_rules(group_id: int, match: str, rules: Sequence[dict[str, Any]], *, actor: str | None = None) -> list[Rule]:
     """Store a group's rules (an empty list removes them).  Nothing changes
     membership until the rules are applied.  A rule that could not be
@@ -255,6 +256,7 @@ def _today(today: Any) -> dt.date:
     return today
 
 
+@read_snapshot()
 def preview_rules(group_id: int, *, today: dt.date | None = None, sample: int = 10) -> RulePreview:
     """How many customers applying the group's rules would add and remove, with samples."""
     today = _today(today)
@@ -271,6 +273,7 @@ def preview_rules(group_id: int, *, today: dt.date | None = None, sample: int = 
                        customer_page(leave_flt, sort="name", limit=sample))  # type: ignore[arg-type]
 
 
+@retried
 def apply_rules(group_id: int | None = None, *, dry_run: bool = False, today: dt.date | None = None,
                 actor: str | None = None) -> list[RulePreview]:
     """Apply the rules of one group (or of every group that has rules):
@@ -287,7 +290,11 @@ def apply_rules(group_id: int | None = None, *, dry_run: bool = False, today: dt
     if dry_run:
         return [preview_rules(i, today=today, sample=0) for i in ids]
     results = []
+    bulk()
     with db.atomic():
+        # Every group's membership lock up front (General's last: rule-made
+        # members who leave their default group fall back to it).
+        lock_groups(*ids, general_id=general_group().id if ids else None)
         for gid in ids:
             g = get_group(gid)
             _check_unlocked(g)
