@@ -429,6 +429,7 @@ def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping
 def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
                       actor: str | None = None) -> Customer:
     """Make ``group_id`` the customer's default group (joining it if needed)."""
+    group_id = as_id(group_id, "group_id", "A group's id")
     version = as_id(expected_version, "expected_version", "The version")
     actor = resolve_actor(actor)
     with db.atomic():

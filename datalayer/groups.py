@@ -198,6 +198,7 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
     group and how many customers joined and left."""
     if not isinstance(changes, dict):
         raise ValidationError({"group": "A group's changes must be given as a mapping of field to value"})
+    group_id = as_id(group_id, "group_id", "A group's id")
     version = _expected_version(expected_version)
     clean_discounts = _clean_category_discounts(discounts)
     clean_access = _clean_access(access)
@@ -310,6 +311,7 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
                  actor: str | None = None) -> int:
     """Delete a group and its memberships.  Customers whose default group it
     was fall back to General.  Returns how many memberships were removed."""
+    group_id = as_id(group_id, "group_id", "A group's id")
     version = None if expected_version is None else _expected_version(expected_version)
     actor = resolve_actor(actor)
     bulk()
@@ -524,6 +526,9 @@ def _lock_for(group_id: int, sel: Selection) -> None:
 @retried
 def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Add a selection of customers to a group.  Returns how many joined."""
+    group_id = as_id(group_id, "group_id", "A group's id")
+    if not isinstance(sel, Selection):
+        raise ValidationError({"selection": "The customers must be a selection of customers"})
     bulk(not is_small(sel))
     with db.atomic():
         _lock_for(group_id, sel)
@@ -538,6 +543,9 @@ def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None)
 @retried
 def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Remove a selection of customers from a group.  Returns how many left."""
+    group_id = as_id(group_id, "group_id", "A group's id")
+    if not isinstance(sel, Selection):
+        raise ValidationError({"selection": "The customers must be a selection of customers"})
     bulk(not is_small(sel))
     with db.atomic():
         _lock_for(group_id, sel)

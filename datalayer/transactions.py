@@ -129,8 +129,12 @@ def bulk(many: bool = True) -> None:
 
 
 def is_small(sel: Any) -> bool:
-    """Whether a selection is a handful of explicit ids (or nobody)."""
-    return sel is None or sel.op == "none" or (sel.op == "ids" and len(sel.args[0]) <= 20)
+    """Whether a selection is a handful of explicit ids (or nobody).  What
+    is not a selection at all is not small: the operation refuses it."""
+    try:
+        return sel is None or sel.op == "none" or (sel.op == "ids" and len(sel.args[0]) <= 20)
+    except Exception:  # noqa: BLE001 - not a Selection
+        return False
 
 
 @contextlib.contextmanager
