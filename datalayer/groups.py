@@ -395,9 +395,13 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
     database, two statements see the same rows.  A membership that exists
     already is never an error."""
     joining = customer_ids
-    if not new_group:
+    if not new_group and not is_postgres():
         # NOT EXISTS, not NOT IN: one index probe per candidate, where NOT
-        # IN reads every member of the group first.
+        # IN reads every member of the group first.  PostgreSQL needs
+        # neither: ON CONFLICT DO NOTHING skips the members already there
+        # with one unique-index probe each, whereas a NOT EXISTS was planned,
+        # while the statistics still took the group for empty, as a nested
+        # loop over all its members for each candidate (16 s for 10,000).
         joining = joining.where(~pw.fn.EXISTS(Membership.select(pw.SQL("1")).where(
             (Membership.group == g.id) & (Membership.customer == Customer.id))))
     values = (pw.Value(g.id), pw.Value(source), pw.Value(resolve_actor(actor)),
