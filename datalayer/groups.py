@@ -40,6 +40,7 @@ from .transactions import (
     read_snapshot,
     retried,
     share_group,
+    share_rows,
 )
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -519,12 +520,16 @@ def _lock_for(group_id: int, sel: Selection) -> None:
     changes: each row they add or remove is theirs alone (a bulk change
     that finds one of its rows changed meanwhile runs again), and the
     group's row, shared, keeps the group from being deleted under them.
-    Leaving General is always the bulk way: who may leave it depends on
-    default groups, which General's lock keeps still."""
-    if is_small(sel) and group_id != general_group().id:
-        share_group(group_id)
-    else:
+    Who may leave General depends on their default group: leaving it alone
+    holds those customers' rows, shared, so their default cannot change
+    meanwhile (a bulk change of General holds General's lock, which every
+    move to General as default takes)."""
+    if not is_small(sel):
         lock_groups(group_id)
+        return
+    share_group(group_id)
+    if sel.op == "ids" and group_id == general_group().id:
+        share_rows(Customer, sel.args[0])
 
 
 @retried

@@ -201,6 +201,15 @@ def share_group(group_id: int) -> None:
         list(CustomerGroup.select(CustomerGroup.id).where(CustomerGroup.id == group_id).for_update(mode).tuples())
 
 
+def share_rows(model: type[pw.Model], ids: Any) -> None:
+    """Hold rows of ``model``, shared, until the transaction ends: others may
+    read them and reference them, not change them (SQLite: nothing to do)."""
+    if is_postgres() or is_mysql():
+        key = model._meta.primary_key
+        mode = "FOR SHARE" if is_postgres() else "LOCK IN SHARE MODE"
+        list(model.select(key).where(key.in_(sorted(ids))).order_by(key).for_update(mode).tuples())
+
+
 def lock_or_refuse(model: type[pw.Model], row_id: int, message: str, *, tries: int = 4,
                    pause: float = 0.05) -> None:
     """Lock one row for a one-row edit, or refuse the edit with
