@@ -22,7 +22,7 @@ from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupsScreen
 from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.areas import AREAS
-from backroom.tui.keys import KeyHandled, KeyQueue
+from backroom.tui.keys import KeyHandled, KeyQueue, ScreenSettled
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -92,6 +92,10 @@ class BackroomApp(App[None]):
     @on(KeyHandled)
     def key_handled(self, message: KeyHandled) -> None:
         self.key_queue.handled(message.key)
+
+    @on(ScreenSettled)
+    def screen_settled(self, message: ScreenSettled) -> None:
+        self.key_queue.settled(message)
 
     def action_area(self, mode: str) -> None:
         """Show an area (keeping whatever was open in the others)."""

@@ -12,6 +12,7 @@ it is loading, and holds the keys typed meanwhile until its data is in.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from typing import Any, Callable, TypeVar
 
@@ -43,20 +44,31 @@ class Background:
     """Mixin for widgets and screens: ``run_job`` a data operation in a thread."""
 
     def run_job(self, job: Callable[[], T], done: Callable[[T], Any], *, name: str,
-                failed: Callable[[BaseException], Any] | None = None) -> Worker:
+                failed: Callable[[BaseException], Any] | None = None, hold_keys: bool = False) -> Worker:
         """Run ``job()`` in a thread and call ``done(result)`` (or ``failed(exc)``)
         on the event loop, unless a newer job of the same ``name`` was started.
-        Either may be a coroutine function: the worker ends when it has run."""
+        Either may be a coroutine function: the worker ends when it has run.
+        ``hold_keys``: the keys typed meanwhile wait until the callback has
+        run (it opens what they were typed for: a picker, a question)."""
         node: Any = self
         tokens: dict[str, int] = node.__dict__.setdefault("_job_tokens", {})
         token = tokens[name] = tokens.get(name, 0) + 1
         app = node.app
         on_error = failed or self.job_failed
+        queue = getattr(app, "key_queue", None) if hold_keys else None
+        hold = object()
+        if queue is not None:
+            queue.hold(hold)
 
-        def deliver(callback: Callable[[Any], Any], value: Any) -> Any:
-            if tokens.get(name) == token and node.is_attached:
-                return callback(value)  # awaited if it is a coroutine
-            return None
+        async def deliver(callback: Callable[[Any], Any], value: Any) -> None:
+            try:
+                if tokens.get(name) == token and node.is_attached:
+                    result = callback(value)
+                    if inspect.isawaitable(result):
+                        await result
+            finally:
+                if queue is not None:
+                    queue.release(hold)
 
         def run() -> None:
             try:

@@ -12,16 +12,37 @@ next only once the last has been handled, which it knows when the
 A screen that is not ready for keys yet (its data is still being read) is a
 :class:`HoldsKeys`: the keys meant for it wait until it is, then go on in
 order as if typed then.
+
+A key that brings another screen to the front (a form, a dialog, another
+area) is followed by a :class:`ScreenSettled` sent to that screen: it comes
+back once the screen is mounted and has given a widget focus, and only then
+does the next key go on, to that widget.  An action that opens a screen only
+once a worker has answered (a picker, a question with counts in it) holds
+the whole queue meanwhile (:meth:`KeyQueue.hold`, or
+``run_job(..., hold_keys=True)``).
+
+Every key keeps the time it arrived.  A screen that must not act on keys
+typed before it was drawn (a dialog confirming something that cannot be
+undone: the keys were meant for the screen behind it) is a
+:class:`DropsEarlyKeys`: those keys are dropped.
 """
 
 from __future__ import annotations
 
 import collections
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, NamedTuple
 
-from textual import events
+from textual import _time, events
 from textual.message import Message
 from textual.timer import Timer
+
+
+class TypedKey(NamedTuple):
+    """A key as the queue keeps it: what it is and when it arrived."""
+
+    key: str
+    character: str | None
+    arrived: float
 
 
 class KeyHandled(Message):
@@ -38,6 +59,33 @@ class KeyHandled(Message):
         return self.target
 
 
+class ScreenSettled(Message):
+    """Sent to the screen that came to the front: it reaches the app once
+    the screen is mounted and has handled what it was sent before (its
+    focus is given), so the next key can go to it."""
+
+    def __init__(self, screen: Any) -> None:
+        super().__init__()
+        self.screen = screen
+
+
+class DropsEarlyKeys:
+    """Mixin for a screen (a dialog) that ignores the keys that arrived
+    before it was drawn: they were typed for the screen behind it, e.g. the
+    ``y`` of ``/dyson`` must not confirm a delete that ``d`` asked for.
+    Keys the app binds with priority (F2-F4, Ctrl+Q) still go through."""
+
+    drawn_at: float | None = None
+
+    def note_drawn(self) -> None:
+        """Called once the screen has been drawn (after its first refresh)."""
+        if self.drawn_at is None:
+            self.drawn_at = _time.get_time()
+
+    def drops_key(self, arrived: float) -> bool:
+        return self.drawn_at is None or arrived < self.drawn_at
+
+
 class HoldsKeys:
     """Mixin for a screen that is not ready for keys yet.  While
     :meth:`holds_key` says so, the app's :class:`KeyQueue` hands the keys to
@@ -48,14 +96,14 @@ class HoldsKeys:
 
     keys_ready = False
 
-    def _held(self) -> collections.deque[tuple[str, str | None]]:
+    def _held(self) -> collections.deque[TypedKey]:
         return self.__dict__.setdefault("_held_keys", collections.deque())
 
     def holds_key(self, key: str) -> bool:
         return not self.keys_ready and key != "escape"
 
-    def hold_key(self, key: str, character: str | None) -> None:
-        self._held().append((key, character))
+    def hold_key(self, key: TypedKey) -> None:
+        self._held().append(key)
 
     def release_keys(self) -> None:
         """Send the held keys on, if the screen is ready and in front."""
@@ -77,18 +125,29 @@ class HoldsKeys:
 
 class KeyQueue:
     """The app's keys, sent on one at a time (see the module's doc).  The
-    app passes every key that is not yet forwarded to :meth:`route`, and
-    every :class:`KeyHandled` to :meth:`handled`."""
+    app passes every key that is not yet forwarded to :meth:`route`, every
+    :class:`KeyHandled` to :meth:`handled` and every :class:`ScreenSettled`
+    to :meth:`settled`."""
 
-    # A KeyHandled lost on the way (its widget was removed) holds the queue
-    # up for this long at most.
+    # A KeyHandled or ScreenSettled lost on the way (its widget or screen was
+    # removed) holds the queue up for this long at most.
     TIMEOUT = 0.5
+    # A hold not released (a worker that never answers) ends after this long.
+    HOLD_TIMEOUT = 5.0
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.pending: collections.deque[tuple[str, str | None]] = collections.deque()
+        self.pending: collections.deque[TypedKey] = collections.deque()
         self.in_flight: events.Key | None = None
         self._timer: Timer | None = None
+        self._ready_screen: Any = None  # the screen in front that has settled
+        self._probe: ScreenSettled | None = None
+        self._holds: dict[int, Timer] = {}
+
+    @property
+    def busy(self) -> bool:
+        """A key is being handled, or the queue waits for a screen or a hold."""
+        return self.in_flight is not None or self._probe is not None or bool(self._holds)
 
     async def route(self, event: events.Key, dispatch: Callable[[events.Key], Awaitable[Any]]) -> None:
         """A key the driver sent is queued; the one this queue sent is
@@ -98,7 +157,7 @@ class KeyQueue:
             await dispatch(event)
             target.post_message(KeyHandled(event, target))
             return
-        self.pending.append((event.key, event.character))
+        self.pending.append(TypedKey(event.key, event.character, event.time))
         self._pump()
 
     def handled(self, event: events.Key) -> None:
@@ -106,28 +165,70 @@ class KeyQueue:
         if event is not self.in_flight:
             return
         self.in_flight = None
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._stop_timer()
         self._pump()
 
-    def replay(self, keys: list[tuple[str, str | None]]) -> None:
+    def settled(self, message: ScreenSettled) -> None:
+        """The screen that came to the front is ready for keys."""
+        if message is not self._probe:
+            return
+        self._probe = None
+        self._stop_timer()
+        self._ready_screen = message.screen
+        self._pump()
+
+    def replay(self, keys: list[TypedKey]) -> None:
         """Keys a screen held: they were typed before any still pending."""
         self.pending.extendleft(reversed(keys))
         self._pump()
 
+    def hold(self, owner: object) -> None:
+        """Send no key on until :meth:`release` (``owner`` is anything that
+        identifies the hold): an action is setting up what the next keys are
+        for.  Ends by itself after :attr:`HOLD_TIMEOUT` seconds."""
+        self.release(owner, pump=False)
+        self._holds[id(owner)] = self.app.set_timer(self.HOLD_TIMEOUT, lambda: self.release(owner),
+                                                    name="key hold")
+
+    def release(self, owner: object, *, pump: bool = True) -> None:
+        timer = self._holds.pop(id(owner), None)
+        if timer is not None:
+            timer.stop()
+        if pump:
+            self._pump()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _wait_for(self, what: Callable[[], None]) -> None:
+        self._timer = self.app.set_timer(self.TIMEOUT, what, name="key queue")
+
     def _pump(self) -> None:
-        while self.in_flight is None and self.pending:
-            key, character = self.pending.popleft()
+        while self.in_flight is None and self._probe is None and not self._holds and self.pending:
             screen = self.app.screen
-            if isinstance(screen, HoldsKeys) and screen.holds_key(key) and not self._priority(screen, key):
-                screen.hold_key(key, character)
-                continue
-            event = events.Key(key, character)
+            if screen is not self._ready_screen:
+                # Another screen came to the front: the next key waits until
+                # it is mounted and has given focus.
+                probe = self._probe = ScreenSettled(screen)
+                screen.post_message(probe)
+                self._wait_for(lambda: self.settled(probe))
+                return
+            typed = self.pending.popleft()
+            key = typed.key
+            if not self._priority(screen, key):
+                if isinstance(screen, DropsEarlyKeys) and screen.drops_key(typed.arrived):
+                    continue
+                if isinstance(screen, HoldsKeys) and screen.holds_key(key):
+                    screen.hold_key(typed)
+                    continue
+            event = events.Key(key, typed.character)
+            event.time = typed.arrived
             event.set_sender(self.app)
             self.in_flight = event
             self.app.post_message(event)
-            self._timer = self.app.set_timer(self.TIMEOUT, lambda: self.handled(event))
+            self._wait_for(lambda: self.handled(event))
 
     @staticmethod
     def _priority(screen: Any, key: str) -> bool:

@@ -39,6 +39,7 @@ from backroom.tui.background import Background, error_message
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.formatters import money
 from backroom.tui.forms import confirm_discard
+from backroom.tui.keys import HoldsKeys
 
 TAB_CLASSES: tuple[type[CustomerTab], ...] = (AccountTab, AddressesTab, GroupsTab, OrdersTab, RewardsTab,
                                               ReviewsTab)
@@ -53,9 +54,11 @@ TAB_ACTIONS = {
 }
 
 
-class CustomerScreen(Screen[None], Background):
+class CustomerScreen(Screen[None], Background, HoldsKeys):
     """One customer, on tabs.  Saves name the version the forms were loaded
-    from, so another admin's change in between is refused, not overwritten."""
+    from, so another admin's change in between is refused, not overwritten.
+    Keys typed before the customer, or the tab in front, is loaded wait for
+    it (HoldsKeys)."""
 
     # Nothing has focus until the tab in front is composed: it then focuses its
     # first field (a focus change costs a footer redraw).
@@ -84,6 +87,7 @@ class CustomerScreen(Screen[None], Background):
         self.version = 0  # the version the forms save against
         self.initial_tab = tab
         self.title = "Customer"
+        self._load_failed = False
 
     # -- layout and loading ----------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -99,8 +103,19 @@ class CustomerScreen(Screen[None], Background):
     def on_mount(self) -> None:
         self.load_customer()
 
+    @property
+    def keys_ready(self) -> bool:  # type: ignore[override]
+        """The customer and the tab in front are loaded (or failed to)."""
+        if self.customer is None:
+            return self._load_failed
+        try:
+            return not self.active_tab.pending
+        except Exception:  # noqa: BLE001 - not composed yet
+            return False
+
     def load_customer(self) -> None:
         cid = self.customer_id
+        self._load_failed = False
 
         def loaded(c: models.Customer) -> None:
             self.version = c.version
@@ -110,6 +125,8 @@ class CustomerScreen(Screen[None], Background):
         def failed(exc: BaseException) -> None:
             self.query_one("#customer-summary", Static).update(f"Could not load the customer: {error_message(exc)}")
             self.job_failed(exc)
+            self._load_failed = True
+            self.release_keys()
 
         self.run_job(lambda: models.get_customer(cid), loaded, name="customer", failed=failed)
 

@@ -65,6 +65,7 @@ class CustomerTab(TabPane, Background):
         self._wanted = False  # shown at least once: load as soon as the customer is known
         self._loading = False
         self._focus_pending = False
+        self._failed = False  # the last load failed (F5 tries again)
         self._generation = 0  # a reset (F5) makes loads still running stale
 
     # -- what a tab writes -----------------------------------------------------
@@ -83,6 +84,18 @@ class CustomerTab(TabPane, Background):
 
     def is_dirty(self) -> bool:
         return False
+
+    @property
+    def pending(self) -> bool:
+        """Shown, and its content still on the way: keys typed meanwhile wait
+        for it (the screen holds them)."""
+        return self._wanted and not self.loaded and not self._failed
+
+    def _keys_may_go(self) -> None:
+        """The keys the screen held for this tab go on (it loaded, or failed to)."""
+        release = getattr(self.screen, "release_keys", None)
+        if release is not None:
+            release()
 
     # -- lifecycle ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -129,6 +142,7 @@ class CustomerTab(TabPane, Background):
             if self._loading:
                 return
             self._loading = True
+            self._failed = False
         generation = self._generation
 
         def done(data: Any) -> None:
@@ -160,6 +174,7 @@ class CustomerTab(TabPane, Background):
         self.show_data(data)
         if self._focus_pending and self.is_active():
             self.focus_first()
+        self._keys_may_go()
 
     def ready(self) -> None:
         """The content is composed: e.g. note the form's values as saved."""
@@ -167,12 +182,15 @@ class CustomerTab(TabPane, Background):
     def _fetch_failed(self, exc: BaseException) -> None:
         if not self.loaded:
             self._loading = False
+            self._failed = True
             self.query_one(".tab-loading", Label).update(f"Could not load: {error_message(exc)} (F5 reloads)")
+            self._keys_may_go()
         self.job_failed(exc)
 
     def reset(self) -> None:
         """Forget the content: shown next, the tab loads afresh (F5)."""
         self.loaded = self._loading = self._wanted = self._focus_pending = self._has_content = False
+        self._failed = False
         self.customer = None
         self._generation += 1
         self.call_later(self.recompose)

@@ -101,7 +101,9 @@ class GroupsTab(CustomerTab):
             self.app.push_screen(GroupPickerModal(candidates), chosen)
 
         # System groups are offered too, marked: choosing one shows the operation's refusal.
-        self.run_job(lambda: models.assignable_groups(cid, include_locked=True), offer, name="candidates")
+        # The keys typed meanwhile are for the picker (e.g. a, ↓, Enter).
+        self.run_job(lambda: models.assignable_groups(cid, include_locked=True), offer, name="candidates",
+                     hold_keys=True)
 
     def remove(self) -> None:
         g = self.current_group()

@@ -86,18 +86,54 @@ class DrivenApp(BackroomApp):
             if key.startswith("wait:"):
                 await super()._press_keys([key])
                 continue
-            # The key event as Textual's Pilot makes it.
-            if len(key) == 1 and not key.isalnum():
-                key = _character_to_key(key)
-            try:
-                char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-            except KeyError:
-                char = key if len(key) == 1 else None
-            event = events.Key(key, char)
+            event = key_event(key)
             event.set_sender(self)
             self.post_message(event)
             await self.animator.wait_until_complete()
             await until_quiet(self, workers=False, timers=False)
+
+
+def key_event(key: str) -> events.Key:
+    """The key event for ``key`` as Textual's Pilot makes it ("a", "tab",
+    "/" or "slash", "ctrl+s")."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+def keys_of(*parts: str) -> list[str]:
+    """Keys for :func:`burst`: a part of one character or a key name
+    ("tab", "ctrl+s", "escape") is one key; a longer part that is not a key
+    name is text, one key per character ("dyson", "Name 8")."""
+    keys: list[str] = []
+    for part in parts:
+        if len(part) == 1 or part in _KEY_NAMES or "+" in part.strip("+"):
+            keys.append(part)
+        else:
+            keys.extend(part)
+    return keys
+
+
+_KEY_NAMES = {"tab", "shift+tab", "enter", "escape", "space", "backspace", "delete", "up", "down", "left",
+              "right", "home", "end", "pageup", "pagedown", "slash", "question_mark", "f1", "f2", "f3",
+              "f4", "f5", "f6", "f7", "f8", "f9", "f10"}
+
+
+async def burst(pilot: Any, *parts: str) -> None:
+    """Keys as a terminal hands over a burst of them (type-ahead over a slow
+    SSH link, a paste, a fast typist): every key event is posted to the app
+    before it handles the first, then the app settles.  ``parts`` as for
+    :func:`keys_of`."""
+    app = pilot.app
+    for key in keys_of(*parts):
+        event = key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+    await settle(pilot)
 
 
 def make_app() -> BackroomApp:
