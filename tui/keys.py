@@ -90,9 +90,9 @@ class HoldsKeys:
     """Mixin for a screen that is not ready for keys yet.  While
     :meth:`holds_key` says so, the app's :class:`KeyQueue` hands the keys to
     :meth:`hold_key`; :meth:`release_keys` sends them on, in order, once the
-    screen is ready and in front.  Escape is never held (a screen that is
-    still loading closes on it), nor are keys the app binds with priority
-    (F2-F4, Ctrl+P, Ctrl+Q)."""
+    screen is ready and in front.  Escape is held only behind other keys
+    (a screen that is still loading closes on it, or on a second one), and
+    keys the app binds with priority (F2-F4, Ctrl+P, Ctrl+Q) never are."""
 
     keys_ready = False
 
@@ -100,7 +100,15 @@ class HoldsKeys:
         return self.__dict__.setdefault("_held_keys", collections.deque())
 
     def holds_key(self, key: str) -> bool:
-        return not self.keys_ready and key != "escape"
+        if self.keys_ready:
+            return False
+        if key != "escape":
+            return True
+        # Esc waits behind the keys typed before it (it may be the Esc that
+        # asks to discard what they typed); with nothing waiting, or a second
+        # time, it goes at once: the way out of a screen that is slow to load.
+        held = self._held()
+        return bool(held) and all(k.key != "escape" for k in held)
 
     def hold_key(self, key: TypedKey) -> None:
         self._held().append(key)

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from backroom import models
 from backroom.tui.background import Background, error_message
 from backroom.tui.dialogs import InputDialog
+from backroom.tui.keys import DropsEarlyKeys
 
 
 class PasswordShownModal(ModalScreen[None]):
@@ -96,9 +97,10 @@ class ResetPasswordModal(InputDialog, Background):
                      name="reset", failed=failed)
 
 
-class EraseModal(InputDialog, Background):
-    """Erase a customer's personal data, confirmed by typing their email.
-    Dismisses with True once erased."""
+class EraseModal(DropsEarlyKeys, InputDialog, Background):
+    """Erase a customer's personal data, confirmed by typing their email
+    (the keys typed before the dialog was drawn are dropped).  Dismisses
+    with True once erased."""
 
     CANCELLED = False
 
@@ -126,6 +128,9 @@ class EraseModal(InputDialog, Background):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Erase (enter)", id="erase", variant="error")
                 yield Button("Cancel (esc)", id="cancel", variant="primary")
+
+    def on_mount(self) -> None:  # InputDialog's runs too: the email box has focus
+        self.call_after_refresh(self.note_drawn)
 
     def action_submit(self) -> None:
         typed = self.query_one("#confirm_email", Input).value

@@ -16,7 +16,7 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 from backroom import models
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground, error_message
-from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.dialogs import ConfirmModal, count_to_type
 
 FIELD_NAMES = {
     "total_spent": "Total spent", "order_count": "Number of orders", "registered": "Registered",
@@ -305,10 +305,13 @@ class RulesScreen(Screen[None], LoadsInBackground):
         def ask(p: models.RulePreview) -> None:
             self._status("")
             question = Text(f"Apply the rules of {name} now?\n\n")
+            changes = p.joining + p.leaving
             question.append(f"{p.joining:,} customer{' joins' if p.joining == 1 else 's join'}, "
-                            f"{p.leaving:,} {'leaves' if p.leaving == 1 else 'leave'}. Each change queues a "
+                            f"{p.leaving:,} {'leaves' if p.leaving == 1 else 'leave'}: {changes:,} "
+                            f"change{'s' if changes != 1 else ''}. Each change queues a "
                             "notification (none for a hidden group).")
-            self.app.push_screen(ConfirmModal("Apply rules", question, yes="Apply", no="Cancel"), answered)
+            self.app.push_screen(ConfirmModal("Apply rules", question, yes="Apply", no="Cancel",
+                                              typed=count_to_type(changes)), answered)
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -329,7 +332,7 @@ class RulesScreen(Screen[None], LoadsInBackground):
             self._status(f"Not applied: {error_message(exc)}")
             self.job_failed(exc)
 
-        self.run_job(lambda: models.preview_rules(gid, sample=0), ask, name="preview")
+        self.run_job(lambda: models.preview_rules(gid, sample=0), ask, name="preview", hold_keys=True)
 
     def action_back(self) -> None:
         if self.busy:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,6 +19,7 @@ from backroom.screens.grants import AccessEditor, Grants, read_grants
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground, error_message
 from backroom.tui.customertable import CustomerTable
+from backroom.tui.dialogs import ConfirmModal, count_to_type
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent
 from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
@@ -231,6 +233,39 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         return on_general
 
     def action_save(self) -> None:
+        """Save; a save that takes customers out of the group says how many
+        first, and goes ahead only once confirmed."""
+        if self.saving or not self.is_loaded:
+            return
+        group, members = self.group, self.table.selection
+        if group is None or not self.table.changed:
+            self.save()
+            return
+        gid, name = group.id, models.clean_line(group.name)
+
+        def count() -> tuple[int, int]:
+            now = models.Selection.members_of(gid)
+            return models.count_selection(now - members), models.count_selection(members - now)
+
+        def ask(counts: tuple[int, int]) -> None:
+            leaving, joining = counts
+            if not leaving:
+                self.save()
+                return
+            question = Text("Save ")
+            question.append(name, style="bold")
+            question.append(": ")
+            question.append(f"{leaving:,} customer{'s' if leaving != 1 else ''} leave{'s' if leaving == 1 else ''}",
+                            style="bold")
+            question.append(f" the group (those whose default group it is move to General), {joining:,} "
+                            f"join{'s' if joining == 1 else ''}.")
+            self.app.push_screen(ConfirmModal("Remove members", question, yes="Save", no="Keep editing",
+                                              typed=count_to_type(leaving)),
+                                 lambda yes: self.save() if yes else None)
+
+        self.run_job(count, ask, name="count", hold_keys=True)
+
+    def save(self) -> None:
         if self.saving or not self.is_loaded:
             return
         data = self.data()

@@ -14,7 +14,7 @@ from backroom.screens.customers import (CustomerScreen, EraseModal, GroupPickerM
 from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal
-from tui_helpers import (ADA, clear_input, go_tab, make_ada, make_app, make_db, notifications, open_customer,
+from tui_helpers import (ADA, clear_input, confirm, go_tab, make_ada, make_app, make_db, notifications, open_customer,
                          open_list, settle, type_text)
 
 
@@ -366,6 +366,7 @@ async def test_groups_add_remove_default_and_guest_refused(tmp_path):
         await settle(pilot)
         await pick_group(pilot, "secret")
         assert {x.code for x in models.customer_groups(ada.id)} == {"general", "secret"}
+        assert screen.active_tab.current_group().code == "secret"  # the cursor on the row added
         table = screen.query_one("#groups-table")
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert ["Secret club", "secret", "", "hidden"] in rows
@@ -381,8 +382,17 @@ async def test_groups_add_remove_default_and_guest_refused(tmp_path):
         await pilot.press("m")
         await settle(pilot)
         assert models.get_customer(ada.id).default_group_id == g.id
+        await pilot.press("x")  # the default group: it asks first
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        question = str(app.screen.query_one(".dialog-body").render())
+        assert "Ada Lovelace" in question and "Secret club" in question and "default group" in question
+        await pilot.press("enter")  # the focused answer keeps it
+        await settle(pilot)
+        assert {x.code for x in models.customer_groups(ada.id)} == {"general", "secret"}
         await pilot.press("x")
         await settle(pilot)
+        await confirm(pilot)
         assert [x.code for x in models.customer_groups(ada.id)] == ["general"]
         assert models.get_customer(ada.id).default_group_id == models.general_group().id
 
@@ -469,7 +479,7 @@ async def test_disable_keeps_everything(tmp_path):
         await pilot.press("f7")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
+        await confirm(pilot)
         await settle(pilot)
         assert screen.query_one("#status", Select).value == "disabled"
         assert "DISABLED" in str(screen.query_one("#customer-summary", Static).render())

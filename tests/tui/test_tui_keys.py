@@ -10,10 +10,15 @@ from decimal import Decimal
 from textual.widgets import Input
 
 from backroom import models
-from backroom.screens.customers import CustomerScreen, CustomersScreen, NewCustomerScreen
+from backroom.screens.customers import CustomerScreen, EraseModal, NewCustomerScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
-from tui_helpers import (burst, group, highlight_group, make_ada, make_app, make_db, open_customer, open_list,
-                         settle)
+from backroom.tui.dialogs import ConfirmModal
+from tui_helpers import (burst, confirm, group, highlight_group, make_ada, make_app, make_db, open_customer,
+                         open_list, settle)
+
+
+def first_ids(n: int) -> list[int]:
+    return [r.id for r in models.customer_page(models.CustomerFilter(), sort="name", limit=n)]
 
 
 def customer(email: str) -> models.Customer:
@@ -89,3 +94,122 @@ async def test_customer_groups_tab_add_burst(tmp_path):
         assert app.screen is screen
     ada = customer("ada@example.com")
     assert {g.code for g in models.customer_groups(ada.id)} == {"general", "vip"}
+
+
+# -- confirmations: keys already on their way never answer them ------------------
+
+
+async def test_delete_then_yes_in_one_burst_deletes_nothing(tmp_path):
+    make_db(tmp_path, 10)
+    models.create_group({"code": "vip", "name": "VIP"}, members=models.Selection.ids(first_ids(3)))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await groups_app(pilot)
+        await highlight_group(pilot, "vip")
+        # Even the group's code and Enter, typed before the question was drawn.
+        await burst(pilot, "d", "y", "tab", "enter", "vip", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmModal)
+        assert dialog.query_one("#typed", Input).value == ""
+        question = str(dialog.query_one(".dialog-body").render())
+        assert "VIP (vip)" in question and "3 members" in question
+        assert models.get_group_by_code("vip")
+        await pilot.press("enter")  # nothing typed: not deleted
+        await settle(pilot)
+        assert models.get_group_by_code("vip") and app.screen is dialog
+        await confirm(pilot)  # the code typed, then Enter
+        assert isinstance(app.screen, GroupsScreen)
+    assert models.CustomerGroup.get_or_none(models.CustomerGroup.code == "vip") is None
+
+
+async def test_a_confirm_button_is_armed_only_after_a_moment(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customer(pilot, "ada@example.com")
+        await pilot.press("f7")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmModal) and dialog.focused.id == "no"
+        await pilot.press("y", "enter")  # no letter answers; Enter on the safe button keeps things
+        await settle(pilot)
+        assert models.get_customer(ada.id).status == "active"
+        await pilot.press("f7")
+        await settle(pilot)
+        dialog = app.screen
+        dialog.ARM_SECONDS = 60  # as if Tab, Enter came right after the dialog was drawn
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert app.screen is dialog and models.get_customer(ada.id).status == "active"
+        dialog.ARM_SECONDS = 0
+        await pilot.press("enter")
+        await settle(pilot)
+        assert models.get_customer(ada.id).status == "disabled"
+
+
+async def test_erase_typed_ahead_is_not_taken(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customer(pilot, "ada@example.com")
+        await burst(pilot, "f8", "ada@example.com", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, EraseModal)
+        assert dialog.query_one("#confirm_email", Input).value == ""
+        assert models.get_customer(ada.id).email == "ada@example.com"
+        await burst(pilot, "ada@example.com", "enter")  # typed once it is on screen: erased
+        assert models.get_customer(ada.id).email != "ada@example.com"
+
+
+async def test_removing_members_on_save_is_asked_with_the_count(tmp_path):
+    make_db(tmp_path, 20)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"}, members=models.Selection.ids(first_ids(12)))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await groups_app(pilot)
+        await highlight_group(pilot, "vip")
+        # Edit, Customers tab, untick all, save and the count as if confirming: all in one burst.
+        await burst(pilot, "e", "ctrl+n", "n", "ctrl+s", "12", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmModal) and dialog.typed == "12"
+        assert "12 customers leave" in str(dialog.query_one(".dialog-body").render())
+        assert models.group_member_count(g.id) == 12
+        await pilot.press("escape")  # keep editing: the form, unticked, is still there
+        await settle(pilot)
+        assert isinstance(app.screen, GroupFormScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await confirm(pilot)
+        assert isinstance(app.screen, GroupViewScreen)
+    assert models.group_member_count(g.id) == 0
+
+
+async def test_removing_the_default_group_typed_ahead_is_asked(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    vip, _ = models.create_group({"code": "vip", "name": "VIP"})
+    models.join_group(ada.id, vip.id)
+    models.set_default_group(ada.id, vip.id, expected_version=models.get_customer(ada.id).version)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        await burst(pilot, "ctrl+n", "ctrl+n")
+        assert screen.active_tab.current_group().code == "general"
+        await burst(pilot, "down", "x", "tab", "enter")
+        assert isinstance(app.screen, ConfirmModal)
+        assert {g.code for g in models.customer_groups(ada.id)} == {"general", "vip"}
+
+
+async def test_escape_then_discard_typed_ahead_keeps_the_form(tmp_path):
+    make_db(tmp_path, 5)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await groups_app(pilot)
+        await burst(pilot, "a", "vip", "escape", "tab", "enter")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GroupFormScreen) and form.query_one("#code", Input).value == "vip"

@@ -25,6 +25,7 @@ from backroom import models
 from backroom.screens.customers import CustomerScreen, CustomersScreen
 from backroom.tui.app import BackroomApp
 from backroom.tui.customertable import CustomerTable
+from backroom.tui.dialogs import ConfirmModal
 
 # A snapshot must not depend on when it is taken: a blinking cursor is shown
 # or not depending on how loaded the machine is (a CI run failed on that).
@@ -224,6 +225,22 @@ async def type_text(pilot: Any, text: str) -> None:
 def _key(ch: str) -> str:
     return {" ": "space", "/": "slash", ".": "full_stop", "-": "minus", "_": "underscore",
             "@": "at"}.get(ch, ch)
+
+
+async def confirm(pilot: Any) -> None:
+    """Go ahead in the confirmation in front, as an admin does: type what it
+    asks for and Enter, or Tab to its yes button and, once the button is
+    armed, Enter."""
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ConfirmModal), f"no confirmation in front but {dialog!r}"
+    if dialog.typed is not None:
+        await type_text(pilot, dialog.typed)
+    else:
+        await pilot.press("tab")
+        assert dialog.drawn_at is not None
+        await asyncio.sleep(max(0.0, dialog.drawn_at + dialog.ARM_SECONDS - time.monotonic()) + 0.01)
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 async def clear_input(pilot: Any) -> None:
