@@ -213,6 +213,10 @@ class NewCustomerScreen(Screen[int | None], Background):
         if event.value:
             box.value = ""
 
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing this form."""
+        return self.form.is_dirty()
+
     def action_cancel(self) -> None:
         if not self.saving:
             confirm_discard(self, lambda: self.dismiss(None), dirty=self.form.is_dirty())

@@ -1,5 +1,5 @@
-"""Modal dialogs shared by every area: a confirmation and a base for
-dialogs that ask for one typed value."""
+"""Modal dialogs shared by every area: a confirmation, a base for dialogs
+that ask for one typed value, and the keys of the screen in front."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import _time, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -155,3 +155,47 @@ class InputDialog(ModalScreen[Any]):
 
     def action_submit(self) -> None:
         raise NotImplementedError
+
+
+class KeysScreen(ModalScreen[None]):
+    """? or F1: the keys of the screen in front, as its bindings say; then
+    those that work everywhere.  Any of Esc, Enter, ? or F1 closes it."""
+
+    BINDINGS = [Binding("escape,enter,question_mark,f1", "close", "Close", show=False)]
+
+    def __init__(self, title: str, keys: list[tuple[str, str, str | None]],
+                 everywhere: list[tuple[str, str, str | None]]) -> None:
+        super().__init__()
+        self.screen_title = title
+        self.keys = keys
+        self.everywhere = everywhere
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog summary keys-help"):
+            yield Label(f"Keys: {safe_line(self.screen_title)}", classes="dialog-title", markup=False)
+            with VerticalScroll(id="keys-list"):
+                yield Static(self._table(), id="keys-body", markup=False)
+            yield Label("↑↓ scroll · Esc closes · Ctrl+P searches every command", classes="hint", markup=False)
+
+    def _table(self) -> Text:
+        """One line a key: the key, then what it does (the binding's
+        tooltip, else its description), cut to the width."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        width = max((len(k) for k, _, _ in self.keys + self.everywhere), default=0) + 2
+        for heading, rows in (("On this screen", self.keys), ("Everywhere", self.everywhere)):
+            if not rows:
+                continue
+            if text:
+                text.append("\n\n")
+            text.append(heading, style="bold underline")
+            for key, description, tooltip in rows:
+                text.append("\n")
+                text.append(key.ljust(width), style="bold")
+                text.append(tooltip or description)
+        return text
+
+    def on_mount(self) -> None:
+        self.query_one("#keys-list").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -29,6 +29,7 @@ undone: the keys were meant for the screen behind it) is a
 
 from __future__ import annotations
 
+import asyncio
 import collections
 from typing import Any, Awaitable, Callable, NamedTuple
 
@@ -124,6 +125,10 @@ class HoldsKeys:
             queue.replay(list(held))
         held.clear()
 
+    def has_held_keys(self) -> bool:
+        """Keys were typed for this screen that it has not had yet."""
+        return bool(self._held())
+
     def drop_held_keys(self) -> None:
         self._held().clear()
 
@@ -140,6 +145,8 @@ class KeyQueue:
     # A KeyHandled or ScreenSettled lost on the way (its widget or screen was
     # removed) holds the queue up for this long at most.
     TIMEOUT = 0.5
+    # What a key set off is waited for this long at most before the next key.
+    QUIET_WAIT = 0.2
     # A hold not released (a worker that never answers) ends after this long.
     HOLD_TIMEOUT = 5.0
 
@@ -151,11 +158,12 @@ class KeyQueue:
         self._ready_screen: Any = None  # the screen in front that has settled
         self._probe: ScreenSettled | None = None
         self._holds: dict[int, Timer] = {}
+        self._quieting: asyncio.Future[None] | None = None
 
     @property
     def busy(self) -> bool:
-        """A key is being handled, or the queue waits for a screen or a hold."""
-        return self.in_flight is not None or self._probe is not None or bool(self._holds)
+        """A key is being handled, or keys wait (for a screen or a hold)."""
+        return self.in_flight is not None or self._probe is not None or bool(self.pending)
 
     async def route(self, event: events.Key, dispatch: Callable[[events.Key], Awaitable[Any]]) -> None:
         """A key the driver sent is queued; the one this queue sent is
@@ -169,12 +177,41 @@ class KeyQueue:
         self._pump()
 
     def handled(self, event: events.Key) -> None:
-        """``event`` has been handled: on to the next key."""
-        if event is not self.in_flight:
+        """``event`` has been handled: on to the next key once what it set
+        off has been (see :meth:`_after_quiet`)."""
+        if event is not self.in_flight or self._quieting is not None:
             return
-        self.in_flight = None
         self._stop_timer()
-        self._pump()
+        if self._quiet():  # mostly: nothing to wait for
+            self.in_flight = None
+            self._pump()
+            return
+        self._quieting = asyncio.ensure_future(self._after_quiet(event))
+
+    async def _after_quiet(self, event: events.Key) -> None:
+        """The messages a key set off travel on after the key itself: Enter
+        in a filter box is an Input.Submitted that the screen turns into a
+        focus change on its list a few widgets later.  The next key waits
+        until every widget's messages are handled (at most :attr:`QUIET_WAIT`
+        seconds), so it goes where that focus change put it."""
+        try:
+            deadline = _time.get_time() + self.QUIET_WAIT
+            turns = 0
+            while not self._quiet() and _time.get_time() < deadline:
+                turns += 1
+                await asyncio.sleep(0 if turns < 50 else 0.001)
+        finally:
+            self._quieting = None
+            if self.in_flight is event:
+                self.in_flight = None
+                self._pump()
+
+    def _quiet(self) -> bool:
+        for node in list(self.app._registry):
+            queue = node.__dict__.get("_message_queue")
+            if queue is not None and queue.qsize():
+                return False
+        return True
 
     def settled(self, message: ScreenSettled) -> None:
         """The screen that came to the front is ready for keys."""

@@ -241,6 +241,10 @@ class CustomerScreen(Screen[None], Background, HoldsKeys):
     def is_dirty(self) -> bool:
         return any(tab.is_dirty() for tab in self.query(CustomerTab).results(CustomerTab))
 
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing this customer."""
+        return self.is_dirty()
+
     def action_back(self) -> None:
         confirm_discard(self, lambda: self.dismiss(None), dirty=self.is_dirty())
 

@@ -242,6 +242,10 @@ class AccessScreen(Screen[bool], LoadsInBackground):
 
         self.run_job(lambda: models.set_category_access(gid, wanted), done, name="save", failed=failed)
 
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing this screen."""
+        return self.is_loaded and self.editor.values() != self._initial
+
     def action_cancel(self) -> None:
         if not self.is_loaded or self.editor.values() == self._initial:
             self.dismiss(False)

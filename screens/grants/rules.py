@@ -173,6 +173,10 @@ class RulesScreen(Screen[None], LoadsInBackground):
     def is_dirty(self) -> bool:
         return self._state() != self._saved
 
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing the rules."""
+        return self.is_loaded and self.is_dirty()
+
     def current_row(self) -> RuleRow | None:
         node = self.focused
         while node is not None:

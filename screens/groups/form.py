@@ -172,6 +172,10 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         return (self.form.is_dirty() or self.table.changed
                 or self.access_editor.values() != self._initial_access)
 
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing this form."""
+        return self.is_loaded and self.is_dirty()
+
     # -- messages ------------------------------------------------------------
     @on(FilterBar.Changed, "#member-filter")
     def filter_changed(self, event: FilterBar.Changed) -> None:

@@ -41,6 +41,7 @@ class GroupsScreen(Screen, GroupActions):
         Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
         Binding("r", "reverse", "Reverse", tooltip="Flip the sort direction"),
         Binding("slash", "find", "Find", tooltip="Filter the groups by code or name"),
+        Binding("escape", "leave_find", "To the list", show=False, tooltip="Leave the Find box for the list"),
         # Less used: in the command palette (Ctrl+P), not the footer.
         Binding("c", "access", "Access", show=False,
                 tooltip="What the highlighted group may see and its category discounts (Guest: visitors)"),
@@ -135,6 +136,14 @@ class GroupsScreen(Screen, GroupActions):
 
     def action_find(self) -> None:
         self.query_one("#group-filter", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_find":  # Esc means something only in the Find box
+            return self.focused is self.query_one("#group-filter", Input)
+        return True
+
+    def action_leave_find(self) -> None:
+        self.query_one("#groups", DataTable).focus()
 
     def action_sort(self) -> None:
         keys = [k for k, _ in GROUP_COLUMNS]

@@ -9,7 +9,7 @@ from textual import events
 from textual.widgets import Input, Label, OptionList, Select, Static
 
 from backroom import models
-from backroom.screens.customers import (CustomerScreen, EraseModal, GroupPickerModal,
+from backroom.screens.customers import (CustomerScreen, CustomersScreen, EraseModal, GroupPickerModal,
                                NewCustomerScreen, PasswordShownModal, ResetPasswordModal)
 from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.customertable import CustomerTable
@@ -545,9 +545,9 @@ async def test_orders_totals_and_review_opens_in_moderation(tmp_path):
         await pilot.press("a")
         await settle(pilot)
         assert models.Review.get_by_id(review.id).status == "approved"
-        await pilot.press("f2")  # the customer is still open in Customers
+        await pilot.press("f2")  # the Customers list (the customer, unchanged, closed)
         await settle(pilot)
-        assert app.screen is screen
+        assert isinstance(app.screen, CustomersScreen) and not screen.is_attached
 
 
 @pytest.mark.parametrize("reviews_open_before", [False, True])
@@ -596,4 +596,4 @@ async def test_review_opens_deep_in_the_customers_queue(tmp_path, reviews_open_b
         assert models.Review.get_by_id(target.id).status == "pending"
         await pilot.press("f2")
         await settle(pilot)
-        assert app.screen is screen
+        assert isinstance(app.screen, CustomersScreen)

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from textual.command import CommandPalette
 from textual.widgets import Input
 
 from backroom import models
-from backroom.screens.customers import CustomerScreen, EraseModal, NewCustomerScreen
+from backroom.screens.customers import CustomerScreen, CustomersScreen, EraseModal, NewCustomerScreen
+from backroom.screens.grants import ExplainScreen, OutboxScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
-from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.dialogs import ConfirmModal, KeysScreen
 from tui_helpers import (burst, confirm, group, highlight_group, make_ada, make_app, make_db, open_customer,
                          open_list, settle)
 
@@ -213,3 +215,185 @@ async def test_escape_then_discard_typed_ahead_keeps_the_form(tmp_path):
         await settle(pilot)
         form = app.screen
         assert isinstance(form, GroupFormScreen) and form.query_one("#code", Input).value == "vip"
+
+
+# -- Esc: out of a text box to its list, then back a screen -------------------------
+
+
+async def test_escape_leaves_the_groups_find_box_for_the_list(tmp_path):
+    make_db(tmp_path, 10)
+    models.create_group({"code": "vip", "name": "VIP"})
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await groups_app(pilot)
+        await burst(pilot, "/vi", "escape", "s")
+        assert screen.query_one("#group-filter", Input).value == "vi"
+        assert screen.focused is screen.query_one("#groups")
+        assert screen.sort == "members"  # the s after Esc sorted the list
+        await burst(pilot, "escape", "/", "escape", "escape", "a")  # Esc on the list: nothing to go back to
+        assert isinstance(app.screen, GroupFormScreen)
+
+
+async def test_escape_leaves_the_customers_find_box(tmp_path):
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await open_list(pilot)
+        await burst(pilot, "/ab", "escape", "a")
+        assert listing.query_one("#f-text", Input).value == "ab"
+        assert isinstance(app.screen, NewCustomerScreen)
+
+
+async def test_escape_twice_from_the_members_filter_goes_back(tmp_path):
+    make_db(tmp_path, 20)
+    models.create_group({"code": "vip", "name": "VIP"}, members=models.Selection.ids(first_ids(5)))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await groups_app(pilot)
+        await highlight_group(pilot, "vip")
+        await burst(pilot, "v", "/zz", "escape")
+        view = app.screen
+        assert isinstance(view, GroupViewScreen)
+        assert view.query_one("#f-text", Input).value == "zz"
+        assert view.focused is view.query_one("#members")
+        await burst(pilot, "escape")
+        assert app.screen is listing
+
+
+async def test_escape_from_the_form_members_filter_then_keys_for_the_table(tmp_path):
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await groups_app(pilot)
+        # Add, code, Customers tab, filter, Esc, tick every match, save.
+        await burst(pilot, "a", "vip", "tab", "VIP", "ctrl+n", "ctrl+f", "zz", "escape", "a", "ctrl+s")
+        assert isinstance(app.screen, GroupViewScreen), app.screen
+    assert models.group_member_count(group("vip").id) == 0  # nobody matches zz: nobody ticked
+    assert models.count_customers(models.build_filter(text="zz")) == 0
+
+
+async def test_escape_from_the_explain_and_outbox_boxes(tmp_path):
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await groups_app(pilot)
+        await burst(pilot, "x", "ada", "escape")
+        explain = app.screen
+        assert isinstance(explain, ExplainScreen)
+        assert explain.focused is explain.query_one("#explain-matches")
+        await burst(pilot, "escape", "o", "ctrl+l", "out.csv", "escape")
+        outbox = app.screen
+        assert isinstance(outbox, OutboxScreen)
+        assert outbox.focused is outbox.query_one("#outbox")
+        await burst(pilot, "escape")
+        assert app.screen is listing
+
+
+async def test_escape_from_the_review_filter(tmp_path):
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await groups_app(pilot)
+        await burst(pilot, "f4", "/zz", "escape", "t")
+        screen = app.screen
+        assert screen.query_one("#rf-text", Input).value == "zz"
+        assert screen.focused is screen.query_one("#queue")
+
+
+async def test_enter_in_a_find_box_then_list_keys(tmp_path):
+    """Enter leaves the Find box through messages (Input.Submitted, then the
+    screen focuses its list): the keys after it wait for that."""
+    make_db(tmp_path, 10)
+    models.create_group({"code": "vip", "name": "VIP"})
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await groups_app(pilot)
+        await burst(pilot, "/vi", "enter", "s")
+        assert screen.query_one("#group-filter", Input).value == "vi"
+        assert screen.sort == "members"
+        listing = await open_list(pilot)
+        await burst(pilot, "/ab", "enter", "a")
+        assert listing.query_one("#f-text", Input).value == "ab"
+        assert isinstance(app.screen, NewCustomerScreen)
+
+
+# -- F2/F3/F4, ? and the palette ---------------------------------------------------
+
+
+async def test_f3_from_a_customer_opened_out_of_a_group_view_goes_to_the_groups_list(tmp_path):
+    make_db(tmp_path, 20)
+    models.create_group({"code": "vip", "name": "VIP"}, members=models.Selection.ids(first_ids(3)))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await groups_app(pilot)
+        await highlight_group(pilot, "vip")
+        await burst(pilot, "v", "enter")
+        assert isinstance(app.screen, CustomerScreen)
+        await burst(pilot, "f3")
+        assert app.screen is listing and len(app.screen_stack) == 1
+
+
+async def test_f_keys_ask_before_closing_a_form_with_changes(tmp_path):
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await groups_app(pilot)
+        await burst(pilot, "a", "vip", "f2")
+        assert isinstance(app.screen, CustomersScreen)
+        await burst(pilot, "f3")  # not silently back on the Add form: it asks, in front of it
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmModal) and "unsaved changes" in str(dialog.query_one(".dialog-body").render())
+        await pilot.press("escape")  # keep editing
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GroupFormScreen) and form.query_one("#code", Input).value == "vip"
+        await burst(pilot, "f3")
+        await confirm(pilot)  # discard
+        assert app.screen is listing
+        await burst(pilot, "a", "f2", "f3")  # nothing typed: closed without a question
+        assert app.screen is listing
+    assert models.CustomerGroup.get_or_none(models.CustomerGroup.code == "vip") is None
+
+
+async def test_palette_then_area_key_then_palette_again(tmp_path):
+    make_db(tmp_path, 5)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await groups_app(pilot)
+        await burst(pilot, "ctrl+p")
+        assert CommandPalette.is_open(app)
+        await burst(pilot, "f2")
+        assert isinstance(app.screen, CustomersScreen)
+        await burst(pilot, "ctrl+p")  # once raised DuplicateIds: '--command-palette'
+        assert CommandPalette.is_open(app)
+        await burst(pilot, "escape", "f3", "ctrl+p", "escape")
+        assert isinstance(app.screen, GroupsScreen)
+        assert app.return_code is None  # still running
+
+
+async def test_palette_has_one_quit_and_one_keys(tmp_path):
+    make_db(tmp_path, 5)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await groups_app(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Quit") == 1 and titles.count("Keys") == 1
+
+
+async def test_question_mark_shows_the_keys_of_the_screen_in_front(tmp_path):
+    make_db(tmp_path, 5)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await groups_app(pilot)
+        await burst(pilot, "?")
+        keys = app.screen
+        assert isinstance(keys, KeysScreen)
+        shown = str(keys.query_one("#keys-body").render())
+        assert "Delete the highlighted group" in shown and "d / del" in shown
+        assert "Open Customers" in shown and "The keys of this screen" in shown
+        await burst(pilot, "escape", "a", "f1")  # the Add form's keys, F1 as well as ?
+        shown = str(app.screen.query_one("#keys-body").render())
+        assert "Save the group" in shown and "Delete the highlighted group" not in shown
+        await burst(pilot, "escape", "?")  # typed in a text box, ? is text
+        form = app.screen
+        assert isinstance(form, GroupFormScreen) and form.query_one("#code", Input).value == "?"

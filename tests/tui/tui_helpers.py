@@ -160,6 +160,9 @@ def pending_work(app: App, *, workers: bool = True,
                 return f"worker {worker.name!r}", worker.wait
     if app.animator._animations:
         return "an animation", app.animator.wait_for_idle
+    key_queue = getattr(app, "key_queue", None)
+    if key_queue is not None and key_queue.busy:
+        return "the key queue", _a_moment
     for node in (app, *app.screen_stack, *app._registry):
         queue = node.__dict__.get("_message_queue")
         if queue is not None:
