@@ -73,6 +73,7 @@ class BackroomApp(App[None]):
         super().__init__()
         self.stylesheet.__class__ = _KeptStylesheet
         self.sub_title = db_label
+        self.db_label = db_label  # which database: drafts are kept per database
         self.key_queue = KeyQueue(self)
 
     def format_title(self, title: str, sub_title: str):  # type: ignore[override]
@@ -138,6 +139,9 @@ class BackroomApp(App[None]):
                     "Discard changes?", f"{top.title or 'This screen'} has unsaved changes. Discard them "
                     f"and go to the {area} list?", yes="Discard", no="Keep editing"), answered)
                 return
+            closing = getattr(top, "closing", None)
+            if closing is not None:
+                closing()  # nothing unsaved: no draft to keep
             self.pop_screen()
 
     def action_keys(self) -> None:

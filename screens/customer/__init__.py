@@ -14,6 +14,8 @@ on only when the write replaced the one the forms hold) and
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -37,6 +39,7 @@ from backroom.screens.customer.rewards import RewardsTab
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, error_message
 from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.drafts import KeepsDraft
 from backroom.tui.formatters import money
 from backroom.tui.forms import confirm_discard
 from backroom.tui.keys import HoldsKeys
@@ -54,11 +57,14 @@ TAB_ACTIONS = {
 }
 
 
-class CustomerScreen(Screen[None], Background, HoldsKeys):
+class CustomerScreen(KeepsDraft, Screen[None], Background, HoldsKeys):
     """One customer, on tabs.  Saves name the version the forms were loaded
     from, so another admin's change in between is refused, not overwritten.
     Keys typed before the customer, or the tab in front, is loaded wait for
-    it (HoldsKeys)."""
+    it (HoldsKeys).  The unsaved edits of the Account and Addresses tabs are
+    kept as a draft (KeepsDraft)."""
+
+    DRAFT_FORM = "customer"
 
     # Nothing has focus until the tab in front is composed: it then focuses its
     # first field (a focus change costs a footer redraw).
@@ -116,11 +122,17 @@ class CustomerScreen(Screen[None], Background, HoldsKeys):
     def load_customer(self) -> None:
         cid = self.customer_id
         self._load_failed = False
+        first = self.customer is None and not self._draft_ready
+        read_draft = self.draft_reader() if first else (lambda: None)
 
-        def loaded(c: models.Customer) -> None:
+        def loaded(found: tuple[models.Customer, dict[str, Any] | None]) -> None:
+            c, draft = found
             self.version = c.version
             self.show_customer(c)
             self.active_tab.show()
+            if first:
+                self.offer_draft(draft, changed_since=draft is not None and
+                                 draft["values"].get("version") != c.version)
 
         def failed(exc: BaseException) -> None:
             self.query_one("#customer-summary", Static).update(f"Could not load the customer: {error_message(exc)}")
@@ -128,7 +140,7 @@ class CustomerScreen(Screen[None], Background, HoldsKeys):
             self._load_failed = True
             self.release_keys()
 
-        self.run_job(lambda: models.get_customer(cid), loaded, name="customer", failed=failed)
+        self.run_job(lambda: (models.get_customer(cid), read_draft()), loaded, name="customer", failed=failed)
 
     def show_customer(self, c: models.Customer) -> None:
         """The summary, the title and every tab show ``c``."""
@@ -163,6 +175,7 @@ class CustomerScreen(Screen[None], Background, HoldsKeys):
     @on(CustomerTab.Changed)
     def customer_changed(self, event: CustomerTab.Changed) -> None:
         self.took(event.write)
+        self.draft_changed()  # saved: the draft keeps what is still unsaved, if anything
 
     @on(CustomerTab.Status)
     def tab_status(self, event: CustomerTab.Status) -> None:
@@ -242,14 +255,39 @@ class CustomerScreen(Screen[None], Background, HoldsKeys):
         return any(tab.is_dirty() for tab in self.query(CustomerTab).results(CustomerTab))
 
     def unsaved_changes(self) -> bool:
-        """For the app: F2-F4 ask before closing this customer."""
-        return self.is_dirty()
+        """For the app: F2-F4 ask before closing this customer; and for the draft."""
+        return self.is_dirty() or any(tab.draft_part() is not None for tab in self._tabs())
+
+    # -- the draft -------------------------------------------------------------------
+    def _tabs(self) -> list[CustomerTab]:
+        return list(self.query(CustomerTab).results(CustomerTab))
+
+    def draft_record(self) -> str:
+        return str(self.customer_id)
+
+    def draft_values(self) -> dict[str, Any]:
+        parts = {tab.id: part for tab in self._tabs() if (part := tab.draft_part()) is not None}
+        return {"version": self.version, "tabs": parts}
+
+    def apply_draft(self, values: dict[str, Any]) -> None:
+        for tab_id, part in values.get("tabs", {}).items():
+            tab = self.query_one(f"#{tab_id}", CustomerTab)
+            tab.restore_draft(part)
+
+    def _discarding(self, then: Any) -> Any:
+        """``then``, and the draft dropped (the changes are discarded, or there are none)."""
+
+        def go() -> None:
+            self.closing()
+            then()
+
+        return go
 
     def action_back(self) -> None:
-        confirm_discard(self, lambda: self.dismiss(None), dirty=self.is_dirty())
+        confirm_discard(self, self._discarding(lambda: self.dismiss(None)), dirty=self.unsaved_changes())
 
     def action_reload(self) -> None:
-        confirm_discard(self, self.reload, dirty=self.is_dirty())
+        confirm_discard(self, self._discarding(self.reload), dirty=self.unsaved_changes())
 
     # -- password, disable, erase -------------------------------------------------
     def action_reset_password(self) -> None:

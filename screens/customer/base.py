@@ -66,6 +66,7 @@ class CustomerTab(TabPane, Background):
         self._loading = False
         self._focus_pending = False
         self._failed = False  # the last load failed (F5 tries again)
+        self._draft: dict[str, Any] | None = None  # a draft's values, put back once loaded
         self._generation = 0  # a reset (F5) makes loads still running stale
 
     # -- what a tab writes -----------------------------------------------------
@@ -84,6 +85,29 @@ class CustomerTab(TabPane, Background):
 
     def is_dirty(self) -> bool:
         return False
+
+    def draft_values(self) -> dict[str, Any] | None:
+        """What the screen's draft keeps of this tab: its unsaved values (None: nothing)."""
+        return None
+
+    def apply_draft_values(self, values: dict[str, Any]) -> None:
+        """Put back what :meth:`draft_values` gave (the tab is loaded)."""
+
+    def draft_part(self) -> dict[str, Any] | None:
+        """This tab's part of the screen's draft: a restored part not yet put
+        back (the tab still loading), else its unsaved values."""
+        return self._draft if self._draft is not None else self.draft_values()
+
+    def restore_draft(self, values: dict[str, Any]) -> None:
+        """Put a draft's values back: now if the tab is loaded, else once it is
+        (it loads now, in the background)."""
+        if self.loaded:
+            self.apply_draft_values(values)
+            return
+        self._draft = values
+        self._wanted = True
+        if self.customer is not None:
+            self.load()
 
     @property
     def pending(self) -> bool:
@@ -172,6 +196,12 @@ class CustomerTab(TabPane, Background):
         self.loaded, self._loading = True, False
         self.ready()
         self.show_data(data)
+        if self._draft is not None:
+            draft, self._draft = self._draft, None
+            self.apply_draft_values(draft)
+            changed = getattr(self.screen, "draft_changed", None)
+            if changed is not None:
+                changed()
         if self._focus_pending and self.is_active():
             self.focus_first()
         self._keys_may_go()
@@ -191,6 +221,7 @@ class CustomerTab(TabPane, Background):
         """Forget the content: shown next, the tab loads afresh (F5)."""
         self.loaded = self._loading = self._wanted = self._focus_pending = self._has_content = False
         self._failed = False
+        self._draft = None
         self.customer = None
         self._generation += 1
         self.call_later(self.recompose)

@@ -20,6 +20,7 @@ from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground, error_message
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal, count_to_type
+from backroom.tui.drafts import KeepsDraft, selection_from_json, selection_to_json
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent
 from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
@@ -57,13 +58,17 @@ def read_form(group_id: int | None) -> FormData:
                     grants=read_grants(group_id))
 
 
-class GroupFormScreen(Screen[int | None], LoadsInBackground):
+class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground):
     """Add a group (``group_id`` None) or edit one: general fields on one tab,
     the members on the next, what it may see and its category discounts on
     the third.  Dismisses with the saved group's id.
 
     It opens at once and reads the group in a worker; until then the tabs
-    show that they are loading and the keys typed wait (LoadsInBackground)."""
+    show that they are loading and the keys typed wait (LoadsInBackground).
+    Unsaved changes are kept as a draft (KeepsDraft), offered back when the
+    form is opened again."""
+
+    DRAFT_FORM = "group"
 
     AUTO_FOCUS = None  # the first field, once the group is in
     BINDINGS = [
@@ -118,11 +123,13 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
     def on_mount(self) -> None:
         self.form = Form(self.query_one("#general-form"), clean=False)  # clean once the group is in
         self.query_one(TabbedContent).loading = True
-        gid = self.group_id
-        self.run_job(lambda: read_form(gid), self.show_form, name="load", failed=self.load_failed)
+        gid, read_draft = self.group_id, self.draft_reader()
+        self.run_job(lambda: (read_form(gid), read_draft()), self.show_form, name="load", failed=self.load_failed)
 
-    async def show_form(self, form: FormData) -> None:
-        """Fill the form in with what was read, and hand it over."""
+    async def show_form(self, found: tuple[FormData, dict[str, Any] | None]) -> None:
+        """Fill the form in with what was read, offer a draft left unsaved,
+        and hand it over."""
+        form, draft = found
         g = self.group = form.group
         taxes = [(models.clean_line(t.name), t.id) for t in form.tax_classes]
         tax = self.query_one("#tax_class_id", Select)
@@ -146,6 +153,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
                 tick.focus()
         elif self.initial_tab == "general":
             self.query_one("#name" if g is not None else "#code", Input).focus()
+        self.offer_draft(draft, changed_since=draft is not None and draft["values"].get("version") != self.version)
         self.loaded()
 
     # -- data ----------------------------------------------------------------
@@ -173,8 +181,38 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
                 or self.access_editor.values() != self._initial_access)
 
     def unsaved_changes(self) -> bool:
-        """For the app: F2-F4 ask before closing this form."""
+        """For the app: F2-F4 ask before closing this form; and for the draft."""
         return self.is_loaded and self.is_dirty()
+
+    # -- the draft ------------------------------------------------------------
+    def draft_record(self) -> str:
+        return "new" if self.group_id is None else str(self.group_id)
+
+    def draft_values(self) -> dict[str, Any]:
+        general = self.form.values()
+        if general["tax_class_id"] is Select.NULL:
+            general["tax_class_id"] = None
+        access, discounts = self.access_editor.values()
+        return {"version": self.version, "general": general, "access": sorted(access),
+                "discounts": {str(k): v for k, v in discounts.items()},
+                "members": selection_to_json(self.table.selection) if self.table.changed else None}
+
+    def apply_draft(self, values: dict[str, Any]) -> None:
+        for key, value in values.get("general", {}).items():
+            if key == "code" and self.group is not None:
+                continue  # fixed once created
+            if key == "tax_class_id" and value is None:
+                value = Select.NULL
+            self.form.set_value(key, value)
+        self.access_editor.set_values({int(c) for c in values.get("access", [])},
+                                      {int(k): str(v) for k, v in values.get("discounts", {}).items()})
+        if values.get("members") is not None:
+            self.table.set_selection(selection_from_json(values["members"]))
+
+    @on(CustomerTable.Status, "#members")
+    def members_ticked(self, event: CustomerTable.Status) -> None:
+        if event.table.changed:
+            self.draft_changed()
 
     # -- messages ------------------------------------------------------------
     @on(FilterBar.Changed, "#member-filter")
@@ -221,7 +259,11 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         if self.saving:
             self.notify("Saving… please wait.", severity="warning")
             return
-        confirm_discard(self, lambda: self.dismiss(None), dirty=self.is_loaded and self.is_dirty())
+        def close() -> None:
+            self.closing()  # discarded (or nothing to discard): the draft goes too
+            self.dismiss(None)
+
+        confirm_discard(self, close, dirty=self.is_loaded and self.is_dirty())
 
     def show_errors(self, errors: dict[str, str]) -> bool:
         """Each message under its field, naming it; any other in a
@@ -306,6 +348,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         group_id, members = result
         self._set_saving(False)
         self.notify(f"Saved with {members:,} member{'s' if members != 1 else ''}.", title="Group saved")
+        self.drop_draft()
         self.dismiss(group_id)
 
     def save_failed(self, exc: BaseException) -> None:
