@@ -30,6 +30,7 @@ from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, error_message
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.drafts import KeepsDraft
+from backroom.tui.keys import WaitsForLists
 from backroom.tui.filters import FilterBar
 from backroom.tui.forms import (
     Field,
@@ -56,8 +57,11 @@ SORTS: tuple[tuple[str, str], ...] = (
 # --------------------------------------------------------------------------
 
 
-class CustomersScreen(Screen, Background):
-    """Every customer, as a window over the database: filter, sort, open."""
+class CustomersScreen(Screen, Background, WaitsForLists):
+    """Every customer, as a window over the database: filter, sort, open.
+    Keys typed for the list wait while it is being read (WaitsForLists)."""
+
+    keys_ready = True
 
     TITLE = "Customers"
     BINDINGS = [

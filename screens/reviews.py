@@ -40,7 +40,7 @@ from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background
 from backroom.tui.dialogs import ConfirmModal, InputDialog, count_to_type, typed_matches
 from backroom.tui.filters import DebouncedFilter
-from backroom.tui.keys import DropsEarlyKeys
+from backroom.tui.keys import DropsEarlyKeys, WaitsForLists
 from backroom.tui.reviewtable import RatingChart, ReviewTable, stars
 from backroom.tui.safetext import block_text, safe_line
 
@@ -242,8 +242,12 @@ class ReviewFilterBar(DebouncedFilter, Background):
 # --------------------------------------------------------------------------
 
 
-class ReviewsScreen(Screen, Background):
-    """Moderate reviews: the queue, the highlighted review in full, the ratings."""
+class ReviewsScreen(Screen, Background, WaitsForLists):
+    """Moderate reviews: the queue, the highlighted review in full, the
+    ratings.  Keys typed for the queue wait while it is being read
+    (WaitsForLists)."""
+
+    keys_ready = True
 
     TITLE = "Reviews"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]

@@ -85,6 +85,11 @@ class DebouncedFilter(Vertical):
         self.apply()
         self.post_message(self.Submitted(self))
 
+    @property
+    def applying_soon(self) -> bool:
+        """What was typed waits for the debounce to apply."""
+        return self._timer is not None
+
     def action_leave(self) -> None:
         self.apply()
         self.post_message(self.Submitted(self))

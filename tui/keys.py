@@ -36,6 +36,8 @@ from typing import Any, Awaitable, Callable, NamedTuple
 from textual import _time, events
 from textual.message import Message
 from textual.timer import Timer
+from textual.widgets import Input
+from textual.worker import WorkerState
 
 
 class TypedKey(NamedTuple):
@@ -100,15 +102,19 @@ class HoldsKeys:
     def _held(self) -> collections.deque[TypedKey]:
         return self.__dict__.setdefault("_held_keys", collections.deque())
 
+    def ready_for_keys(self) -> bool:
+        """Whether keys may go to the screen now (a subclass may add conditions)."""
+        return self.keys_ready
+
     def holds_key(self, key: str) -> bool:
-        if self.keys_ready:
+        held = self._held()
+        if not held and self.ready_for_keys():
             return False
         if key != "escape":
-            return True
+            return True  # not ready, or keys wait already: this one waits behind them
         # Esc waits behind the keys typed before it (it may be the Esc that
         # asks to discard what they typed); with nothing waiting, or a second
         # time, it goes at once: the way out of a screen that is slow to load.
-        held = self._held()
         return bool(held) and all(k.key != "escape" for k in held)
 
     def hold_key(self, key: TypedKey) -> None:
@@ -118,12 +124,13 @@ class HoldsKeys:
         """Send the held keys on, if the screen is ready and in front."""
         screen: Any = self
         held = self._held()
-        if not (self.keys_ready and held and screen.is_attached and screen.app.screen is screen):
+        if not (held and self.ready_for_keys() and screen.is_attached and screen.app.screen is screen):
             return
+        keys = list(held)
+        held.clear()  # first: what is replayed must not be held again
         queue = getattr(screen.app, "key_queue", None)
         if queue is not None:
-            queue.replay(list(held))
-        held.clear()
+            queue.replay(keys)
 
     def has_held_keys(self) -> bool:
         """Keys were typed for this screen that it has not had yet."""
@@ -134,6 +141,72 @@ class HoldsKeys:
 
     def _on_screen_resume(self) -> None:
         self.release_keys()  # ready while another screen was in front
+
+
+class WaitsForLists(HoldsKeys):
+    """Mixin for a screen with lists read in workers (the customers window,
+    the groups list): the keys typed for a list wait while a filter is being
+    applied or rows are being read, so Enter, ``e`` or ``d`` typed after a
+    filter act on the rows it finds, not on the rows shown before.  Keys
+    typed in a text box never wait.  Once the screen is quiet (no job of
+    :attr:`LIST_JOBS` running for it, no filter waiting to apply, no message
+    on its way), the keys go on.  A subclass sets ``keys_ready = True``
+    unless something else (LoadsInBackground) does."""
+
+    LIST_JOBS = frozenset({"filter", "rows", "groups", "show-review"})
+    POLL = 0.02
+
+    def ready_for_keys(self) -> bool:
+        return super().ready_for_keys() and not self.list_settling()
+
+    def list_settling(self) -> bool:
+        screen: Any = self
+        if not screen.is_attached:
+            return False
+        if isinstance(screen.focused, Input):
+            return False  # typing in a text box: nothing to wait for
+        for worker in screen.app.workers:
+            if worker.group in self.LIST_JOBS and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+                node = worker.node
+                if node is screen or getattr(node, "screen", None) is screen:
+                    return True
+        for node in (screen, *screen.walk_children()):
+            queue = node.__dict__.get("_message_queue")
+            if queue is not None and queue.qsize():
+                return True
+            if getattr(node, "applying_soon", False):
+                return True  # a filter waits to apply what was typed
+        return False
+
+    def hold_key(self, key: TypedKey) -> None:
+        super().hold_key(key)
+        if super().ready_for_keys():  # held for a list: look again in a moment
+            self._watch_lists()
+
+    def release_keys(self) -> None:
+        if self._held() and super().ready_for_keys() and self.list_settling():
+            self._watch_lists()  # ready but for the lists: once they are
+            return
+        super().release_keys()
+
+    def _watch_lists(self) -> None:
+        screen: Any = self
+        if screen.__dict__.get("_list_watch") is None:
+            screen.__dict__["_list_watch"] = screen.set_timer(self.POLL, self._lists_watched, name="lists settling")
+
+    def _on_screen_resume(self) -> None:  # (HoldsKeys' runs too: it releases what it can)
+        if self._held():
+            self._watch_lists()
+
+    def _lists_watched(self) -> None:
+        screen: Any = self
+        screen.__dict__["_list_watch"] = None
+        if not self._held():
+            return
+        if self.ready_for_keys():
+            self.release_keys()
+        if self._held() and screen.is_attached and screen.app.screen is screen:
+            self._watch_lists()  # (not in front: looked at again when it is)
 
 
 class KeyQueue:
@@ -173,7 +246,15 @@ class KeyQueue:
             await dispatch(event)
             target.post_message(KeyHandled(event, target))
             return
-        self.pending.append(TypedKey(event.key, event.character, event.time))
+        if event.key.startswith("alt+"):
+            # A terminal sends Alt+S as Esc, S: so is Esc then S typed fast
+            # or delivered in one packet.  Backroom binds no Alt key: it is
+            # the Esc the admin typed (leave the box), then the key.
+            self.pending.append(TypedKey("escape", None, event.time))
+            key = event.key.removeprefix("alt+")
+            self.pending.append(TypedKey(key, event.character if len(key) == 1 else None, event.time))
+        else:
+            self.pending.append(TypedKey(event.key, event.character, event.time))
         self._pump()
 
     def handled(self, event: events.Key) -> None:
@@ -182,7 +263,10 @@ class KeyQueue:
         if event is not self.in_flight or self._quieting is not None:
             return
         self._stop_timer()
-        if self._quiet():  # mostly: nothing to wait for
+        # Mostly there is nothing to wait for; and when the key brought
+        # another screen to the front, the next key waits for that screen
+        # to settle instead (see _pump).
+        if self.app.screen is not self._ready_screen or self._quiet():
             self.in_flight = None
             self._pump()
             return
@@ -199,7 +283,7 @@ class KeyQueue:
             turns = 0
             while not self._quiet() and _time.get_time() < deadline:
                 turns += 1
-                await asyncio.sleep(0 if turns < 50 else 0.001)
+                await asyncio.sleep(0 if turns < 20 else 0.002)
         finally:
             self._quieting = None
             if self.in_flight is event:

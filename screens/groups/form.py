@@ -24,6 +24,7 @@ from backroom.tui.drafts import KeepsDraft, selection_from_json, selection_to_js
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent
 from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
+from backroom.tui.keys import WaitsForLists
 
 TABS = ("general", "customers", "access")
 
@@ -58,7 +59,7 @@ def read_form(group_id: int | None) -> FormData:
                     grants=read_grants(group_id))
 
 
-class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground):
+class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsForLists):
     """Add a group (``group_id`` None) or edit one: general fields on one tab,
     the members on the next, what it may see and its category discounts on
     the third.  Dismisses with the saved group's id.

@@ -20,6 +20,7 @@ from backroom.screens.groups.view import GroupViewScreen
 from backroom.tui.areas import AreaBar
 from backroom.tui.filters import DEBOUNCE_SECONDS
 from backroom.tui.formatters import percent, plain, yes_no
+from backroom.tui.keys import WaitsForLists
 
 # Sort keys of models.list_groups, in column order, with their headings.
 GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -29,8 +30,11 @@ GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
 RIGHT_ALIGNED = {"members", "discount"}
 
 
-class GroupsScreen(Screen, GroupActions):
-    """Every customer group, filterable and sortable."""
+class GroupsScreen(Screen, GroupActions, WaitsForLists):
+    """Every customer group, filterable and sortable.  Keys typed for the
+    list wait while it is being read (WaitsForLists)."""
+
+    keys_ready = True
 
     TITLE = "Customer groups"
     BINDINGS = [
@@ -78,7 +82,13 @@ class GroupsScreen(Screen, GroupActions):
             self.load()
 
     # -- loading -------------------------------------------------------------
+    @property
+    def applying_soon(self) -> bool:
+        """What was typed in Find waits for the debounce to apply."""
+        return self._timer is not None
+
     def load(self) -> None:
+        self._timer = None  # (called by it, or after stopping it)
         text = self.query_one("#group-filter", Input).value
         sort, desc = self.sort, self.descending
         self.query_one("#groups-status", Label).update("loading…")
@@ -121,6 +131,7 @@ class GroupsScreen(Screen, GroupActions):
 
     @on(Input.Submitted, "#group-filter")
     def filter_submitted(self) -> None:
+        self._load_now()  # the keys typed next are for the rows it finds
         self.query_one("#groups", DataTable).focus()
 
     @on(DataTable.RowSelected, "#groups")
@@ -143,7 +154,14 @@ class GroupsScreen(Screen, GroupActions):
         return True
 
     def action_leave_find(self) -> None:
+        self._load_now()
         self.query_one("#groups", DataTable).focus()
+
+    def _load_now(self) -> None:
+        """What Find holds, applied now rather than when the debounce ends."""
+        if self._timer is not None:
+            self._timer.stop()
+            self.load()
 
     def action_sort(self) -> None:
         keys = [k for k, _ in GROUP_COLUMNS]

@@ -397,3 +397,45 @@ async def test_question_mark_shows_the_keys_of_the_screen_in_front(tmp_path):
         await burst(pilot, "escape", "?")  # typed in a text box, ? is text
         form = app.screen
         assert isinstance(form, GroupFormScreen) and form.query_one("#code", Input).value == "?"
+
+
+async def test_esc_and_a_key_in_one_packet_leave_the_box(tmp_path):
+    """Over a link that delivers Esc and the next key together, the terminal
+    parser reads them as Alt+key: Backroom binds no Alt key, so it is Esc,
+    then the key."""
+    make_db(tmp_path, 10)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await groups_app(pilot)
+        await burst(pilot, "/vi", "alt+s")
+        assert screen.query_one("#group-filter", Input).value == "vi"
+        assert screen.sort == "members"
+
+
+# -- keys for a list wait for the rows its filter finds ------------------------------
+
+
+async def test_enter_after_a_filter_opens_what_the_filter_found(tmp_path):
+    make_db(tmp_path, 60)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        # The second Enter must open Ada, not the row that was first before the filter applied.
+        await burst(pilot, "/", "ada@example.com", "enter", "enter")
+        screen = app.screen
+        assert isinstance(screen, CustomerScreen) and screen.customer_id == ada.id
+
+
+async def test_a_list_key_after_find_acts_on_the_rows_found(tmp_path):
+    make_db(tmp_path, 10)
+    models.create_group({"code": "vip", "name": "VIP"})
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await groups_app(pilot)
+        await highlight_group(pilot, "vip")
+        await burst(pilot, "/zzz", "enter", "e")  # nothing matches: nothing to edit
+        assert isinstance(app.screen, GroupsScreen)
+        await burst(pilot, "/", "ctrl+u", "vi", "enter", "e")
+        form = app.screen
+        assert isinstance(form, GroupFormScreen) and form.group_id == group("vip").id
