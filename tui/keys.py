@@ -9,9 +9,15 @@ behind it and is lost.  :class:`KeyQueue` sends keys on one at a time: the
 next only once the last has been handled, which it knows when the
 :class:`KeyHandled` message sent right behind the key reaches the app.
 
+The next key also waits (briefly) until the messages the last one set off
+are handled: Enter in a filter box moves focus to the list through a few of
+them, and the key after Enter is for the list.
+
 A screen that is not ready for keys yet (its data is still being read) is a
 :class:`HoldsKeys`: the keys meant for it wait until it is, then go on in
-order as if typed then.
+order as if typed then.  A screen with lists read in workers is a
+:class:`WaitsForLists`: keys for a list wait while its filter applies or its
+rows are read, so they act on the rows the admin was waiting for.
 
 A key that brings another screen to the front (a form, a dialog, another
 area) is followed by a :class:`ScreenSettled` sent to that screen: it comes
@@ -21,7 +27,12 @@ once a worker has answered (a picker, a question with counts in it) holds
 the whole queue meanwhile (:meth:`KeyQueue.hold`, or
 ``run_job(..., hold_keys=True)``).
 
-Every key keeps the time it arrived.  A screen that must not act on keys
+A terminal sends Alt+key as Esc, key, which is also what Esc then a key
+typed fast looks like: Backroom binds no Alt key, so it is read as Esc, then
+the key.
+
+Every key keeps the time it arrived (the event's time, set when the driver
+read it).  A screen that must not act on keys
 typed before it was drawn (a dialog confirming something that cannot be
 undone: the keys were meant for the screen behind it) is a
 :class:`DropsEarlyKeys`: those keys are dropped.
@@ -33,7 +44,7 @@ import asyncio
 import collections
 from typing import Any, Awaitable, Callable, NamedTuple
 
-from textual import _time, events
+from textual import _time, events  # _time: the clock of events' time stamps
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
