@@ -29,6 +29,8 @@ from backroom.screens.customer.dialogs import (
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, error_message
 from backroom.tui.customertable import CustomerTable
+from backroom.tui.drafts import KeepsDraft
+from backroom.tui.keys import WaitsForLists
 from backroom.tui.filters import FilterBar
 from backroom.tui.forms import (
     Field,
@@ -56,8 +58,11 @@ SORTS: tuple[tuple[str, str], ...] = (
 # --------------------------------------------------------------------------
 
 
-class CustomersScreen(Screen, Background):
-    """Every customer, as a window over the database: filter, sort, open."""
+class CustomersScreen(Screen, Background, WaitsForLists):
+    """Every customer, as a window over the database: filter, sort, open.
+    Keys typed for the list wait while it is being read (WaitsForLists)."""
+
+    keys_ready = True
 
     TITLE = "Customers"
     BINDINGS = [
@@ -157,11 +162,14 @@ class CustomersScreen(Screen, Background):
 LOADING = -1  # the group choice while the groups are read
 
 
-class NewCustomerScreen(Screen[int | None], Background):
+class NewCustomerScreen(KeepsDraft, Screen[int | None], Background):
     """The short form for a customer on the phone.  Nothing is saved until
-    every field is valid; dismisses with the new customer's id."""
+    every field is valid; dismisses with the new customer's id.  What is
+    typed is kept as a draft until then (never the password)."""
 
     TITLE = "New customer"
+    DRAFT_FORM = "new-customer"
+    NOT_KEPT = ("password", "generate")
     AUTO_FOCUS = "#first_name"
     BINDINGS = [
         Binding("ctrl+s", "save", "Create", tooltip="Create the customer"),
@@ -171,6 +179,7 @@ class NewCustomerScreen(Screen[int | None], Background):
     def __init__(self) -> None:
         super().__init__()
         self.saving = False
+        self._group_ids: set[int] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -194,8 +203,11 @@ class NewCustomerScreen(Screen[int | None], Background):
 
     def on_mount(self) -> None:
         self.form = Form(self)
+        read_draft = self.draft_reader()
 
-        def loaded(groups: list[models.GroupRow]) -> None:
+        def loaded(found: tuple[list[models.GroupRow], dict[str, Any] | None]) -> None:
+            groups, draft = found
+            self._group_ids = {g.id for g in groups}
             box = self.query_one("#group", Select)
             box.set_options([(line_text(g.name), g.id) for g in groups])
             general = next((g.id for g in groups if g.code == "general"), None)
@@ -204,8 +216,9 @@ class NewCustomerScreen(Screen[int | None], Background):
             else:
                 self.form.clean_values["group"] = box.value
             box.disabled = False
+            self.offer_draft(draft)
 
-        self.run_job(models.assignable_groups, loaded, name="groups")
+        self.run_job(lambda: (models.assignable_groups(), read_draft()), loaded, name="groups")
 
     @on(Tick.Changed, "#generate")
     def generate_changed(self, event: Tick.Changed) -> None:
@@ -214,9 +227,34 @@ class NewCustomerScreen(Screen[int | None], Background):
         if event.value:
             box.value = ""
 
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing this form; and for the draft."""
+        return self.form.is_dirty()
+
+    def draft_record(self) -> str:
+        return "new"
+
+    def draft_values(self) -> dict[str, Any]:
+        values = {k: v for k, v in self.form.values().items() if k not in self.NOT_KEPT}
+        if values["group"] in (Select.NULL, LOADING):
+            values["group"] = None
+        return values
+
+    def apply_draft(self, values: dict[str, Any]) -> None:
+        fields = {f.key for f in self.form.fields()}
+        for key, value in values.items():
+            if key in fields and key not in self.NOT_KEPT:
+                if key == "group" and value not in self._group_ids:
+                    continue  # that group is gone (or not offered): keep the default
+                self.form.set_value(key, value)
+
     def action_cancel(self) -> None:
         if not self.saving:
-            confirm_discard(self, lambda: self.dismiss(None), dirty=self.form.is_dirty())
+            def close() -> None:
+                self.closing()  # discarded (or nothing to discard): the draft goes too
+                self.dismiss(None)
+
+            confirm_discard(self, close, dirty=self.form.is_dirty())
 
     def action_save(self) -> None:
         if self.saving:
@@ -242,6 +280,7 @@ class NewCustomerScreen(Screen[int | None], Background):
     def created(self, result: tuple[int, str, str | None]) -> None:
         cid, who, generated = result
         self.saving = False
+        self.drop_draft()
         self.notify(f"Created {models.clean_line(who)}.", title="Customer created", markup=False)
         if generated:
             self.app.push_screen(PasswordShownModal(who, generated), lambda _: self.dismiss(cid))

@@ -38,8 +38,9 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from backroom import models
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background
-from backroom.tui.dialogs import ConfirmModal, InputDialog
+from backroom.tui.dialogs import ConfirmModal, InputDialog, count_to_type, typed_matches
 from backroom.tui.filters import DebouncedFilter
+from backroom.tui.keys import DropsEarlyKeys, WaitsForLists
 from backroom.tui.reviewtable import RatingChart, ReviewTable, stars
 from backroom.tui.safetext import SafeInput, block_text, safe_line
 
@@ -105,15 +106,19 @@ def review_detail(row: models.ReviewRow, history: list[models.ReviewEvent] | Non
 # --------------------------------------------------------------------------
 
 
-class RejectModal(InputDialog):
+class RejectModal(DropsEarlyKeys, InputDialog):
     """Ask for an optional reason; dismisses with the reason ("" for none),
-    or None to cancel."""
+    or None to cancel.  Rejecting many at once (``count`` given) ignores the
+    keys typed before the dialog was drawn and, for a big count, asks for
+    the count to be typed too."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Do not reject")]
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, count: int | None = None) -> None:
         super().__init__()
         self.what = what
+        self.count = count
+        self.typed = count_to_type(count) if count is not None else None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog reject"):
@@ -121,9 +126,19 @@ class RejectModal(InputDialog):
             yield Label("Reason (optional, shown in the history):", markup=False)
             yield SafeInput(placeholder="e.g. Off-topic", id="reason", max_length=500)
             yield Label("", id="reason-error", classes="error", markup=False)
+            if self.typed is not None:
+                yield Label(f"Type {self.typed} (the number of reviews) to reject them:", markup=False)
+                yield Input(id="typed", compact=True)
+                yield Label("", id="typed-error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Reject (enter)", id="reject", variant="error")
                 yield Button("Cancel (esc)", id="cancel", variant="primary")
+
+    def on_mount(self) -> None:  # InputDialog's runs too: the reason has focus
+        self.call_after_refresh(self.note_drawn)
+
+    def drops_key(self, arrived: float) -> bool:
+        return self.count is not None and super().drops_key(arrived)
 
     def action_submit(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()
@@ -131,6 +146,12 @@ class RejectModal(InputDialog):
             error = self.query_one("#reason-error", Label)
             error.update("The reason cannot contain control characters")
             error.add_class("-shown")
+            return
+        if self.typed is not None and not typed_matches(self.query_one("#typed", Input).value, self.typed):
+            error = self.query_one("#typed-error", Label)
+            error.update(f"Type {self.typed} exactly to reject {self.what}.")
+            error.add_class("-shown")
+            self.query_one("#typed", Input).focus()
             return
         self.dismiss(reason)
 
@@ -221,8 +242,12 @@ class ReviewFilterBar(DebouncedFilter, Background):
 # --------------------------------------------------------------------------
 
 
-class ReviewsScreen(Screen, Background):
-    """Moderate reviews: the queue, the highlighted review in full, the ratings."""
+class ReviewsScreen(Screen, Background, WaitsForLists):
+    """Moderate reviews: the queue, the highlighted review in full, the
+    ratings.  Keys typed for the queue wait while it is being read
+    (WaitsForLists)."""
+
+    keys_ready = True
 
     TITLE = "Reviews"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -461,40 +486,48 @@ class ReviewsScreen(Screen, Background):
         self._save(models.Selection.ids([row.id]), status, reason, f"review #{row.id}", bulk=False,
                    ids={row.id})
 
-    def _ticked(self) -> tuple[models.Selection, str] | None:
+    def _ticked(self, then: Any) -> None:
+        """Count the ticked reviews afresh, then ``then(selection, count,
+        what)``; the keys typed meanwhile wait for the question it asks."""
         table = self.table
         sel = table.selection
         if sel.op == "none" or table.selected_count == 0:
             self.notify("Tick reviews first: space ticks one, t every review matching the filter.",
                         severity="warning")
-            return None
-        n = table.selected_count
-        return sel, ("the ticked reviews" if n is None else
-                     "the ticked review" if n == 1 else f"the {n:,} ticked reviews")
+            return
+
+        def counted(n: int) -> None:
+            if n == 0:
+                self.notify("None of the ticked reviews is there any more.", severity="warning")
+                return
+            then(sel, n, "the ticked review" if n == 1 else f"the {n:,} ticked reviews")
+
+        self.run_job(lambda: models.count_selection(sel, "reviews"), counted, name="count-ticked",
+                     hold_keys=True)
 
     def action_approve_ticked(self) -> None:
-        ticked = self._ticked()
-        if ticked is None:
-            return
-        sel, what = ticked
+        def ask(sel: models.Selection, n: int, what: str) -> None:
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._save(sel, "approved", None, what, bulk=True)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._save(sel, "approved", None, what, bulk=True)
+            question = Text(f"Approve {what}? ")
+            question.append(f"{plural(n, 'review')}", style="bold")
+            question.append(" become approved and are shown in the shop.")
+            self._ask(ConfirmModal("Approve reviews", question, yes="Approve", no="Cancel",
+                                   typed=count_to_type(n)), answered)
 
-        self._ask(ConfirmModal("Approve reviews", f"Approve {what}?", yes="Approve", no="Cancel"), answered)
+        self._ticked(ask)
 
     def action_reject_ticked(self) -> None:
-        ticked = self._ticked()
-        if ticked is None:
-            return
-        sel, what = ticked
+        def ask(sel: models.Selection, n: int, what: str) -> None:
+            def answered(reason: str | None) -> None:
+                if reason is not None:
+                    self._save(sel, "rejected", reason, what, bulk=True)
 
-        def answered(reason: str | None) -> None:
-            if reason is not None:
-                self._save(sel, "rejected", reason, what, bulk=True)
+            self._ask(RejectModal(what, count=n), answered)
 
-        self._ask(RejectModal(what), answered)
+        self._ticked(ask)
 
     def _save(self, sel: models.Selection, status: str, reason: str | None, what: str, *, bulk: bool,
               ids: set[int] = frozenset()) -> None:

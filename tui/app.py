@@ -20,6 +20,7 @@ from typing import Iterable
 from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
@@ -30,7 +31,8 @@ from backroom.screens.groups import GroupsScreen
 from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.areas import AREAS
 from backroom.tui.crash import write_report
-from backroom.tui.keys import KeyHandled, KeyQueue
+from backroom.tui.dialogs import ConfirmModal, KeysScreen
+from backroom.tui.keys import HoldsKeys, KeyHandled, KeyQueue, ScreenSettled
 from backroom.tui.safetext import safe_block, safe_line
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -73,12 +75,14 @@ class BackroomApp(App[None]):
                 show=False)
         for mode, key, title in AREAS
     ] + [Binding("ctrl+q", "quit", "Quit", tooltip="Quit Backroom", priority=True,
-                                      show=False)]
+                                      show=False),
+         Binding("question_mark,f1", "keys", "Keys", tooltip="The keys of this screen", show=False)]
 
     def __init__(self, db_label: str = "") -> None:
         super().__init__()
         self.stylesheet.__class__ = _KeptStylesheet
         self.sub_title = db_label
+        self.db_label = db_label  # which database: drafts are kept per database
         self.key_queue = KeyQueue(self)
         self.crash: BaseException | None = None  # the first unexpected error, if one stopped the app
         self.crash_report: Path | None = None  # where its report was written
@@ -141,10 +145,75 @@ class BackroomApp(App[None]):
     def key_handled(self, message: KeyHandled) -> None:
         self.key_queue.handled(message.key)
 
+    @on(ScreenSettled)
+    def screen_settled(self, message: ScreenSettled) -> None:
+        self.key_queue.settled(message)
+
     def action_area(self, mode: str) -> None:
-        """Show an area (keeping whatever was open in the others)."""
+        """F2, F3, F4: the area's list.  What is open on top of it there (a
+        form, a customer, a dialog) is closed, but a form with unsaved
+        changes asks first, in front."""
+        if CommandPalette.is_open(self):
+            # The palette belongs to the area it was opened in: left open
+            # there, the next Ctrl+P would open a second one (DuplicateIds).
+            self.pop_screen()
         if self.current_mode != mode:
             self.switch_mode(mode)
+        self.back_to_list(mode)
+
+    def back_to_list(self, mode: str) -> None:
+        """Close the screens above the list of the area in front, one at a
+        time from the top; stop at one that is busy saving, and ask before
+        closing one with unsaved changes (:meth:`unsaved_changes` on it)."""
+        while self.current_mode == mode and len(self.screen_stack) > 1:
+            top = self.screen
+            if getattr(top, "saving", False) or getattr(top, "busy", False):
+                self.notify("Saving… please wait, then try again.", severity="warning")
+                return
+            unsaved = getattr(top, "unsaved_changes", None)
+            typed = isinstance(top, HoldsKeys) and top.has_held_keys()  # for a form still loading
+            if typed or (unsaved is not None and unsaved()):
+                area = next(title for m, _, title in AREAS if m == mode)
+
+                def answered(yes: bool | None, top: Screen = top) -> None:
+                    if yes and self.screen is top:
+                        discard = getattr(top, "discard_changes", None)
+                        if discard is not None:
+                            discard()
+                        self.pop_screen()
+                        self.back_to_list(mode)
+
+                self.push_screen(ConfirmModal(
+                    "Discard changes?", f"{top.title or 'This screen'} has unsaved changes. Discard them "
+                    f"and go to the {area} list?", yes="Discard", no="Keep editing"), answered)
+                return
+            closing = getattr(top, "closing", None)
+            if closing is not None:
+                closing()  # nothing unsaved: no draft to keep
+            self.pop_screen()
+
+    def action_keys(self) -> None:
+        """? or F1: the keys of the screen in front, read from its bindings."""
+        screen = self.screen
+        if isinstance(screen, KeysScreen):
+            screen.dismiss(None)
+            return
+        here: dict[tuple[int, str], tuple[list[str], Binding]] = {}
+        everywhere: dict[tuple[int, str], tuple[list[str], Binding]] = {}
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if (not binding.description or not active.enabled
+                    or binding.action not in _own_actions(active.node)):
+                continue
+            group = everywhere if active.node is self else here
+            keys, _ = group.setdefault((id(active.node), binding.action), ([], binding))
+            display = self.get_key_display(Binding(key, binding.action))
+            if display not in keys:
+                keys.append(display)
+        rows = [(" / ".join(keys), b.description, b.tooltip) for keys, b in here.values()]
+        common = [(" / ".join(keys), b.description, b.tooltip) for keys, b in everywhere.values()]
+        common.append(("^p", "All commands", "Search every command of this screen (the palette)"))
+        self.push_screen(KeysScreen(screen.title or self.TITLE, rows, common))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers every area and every action of the current screen."""
@@ -163,4 +232,6 @@ class BackroomApp(App[None]):
             seen.add(name)
             help_text = f"{binding.tooltip or binding.description} ({self.get_key_display(binding)})"
             yield SystemCommand(name, help_text, partial(self.run_action, binding.action, active.node))
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):  # ours are above: one of each
+                yield command

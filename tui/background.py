@@ -65,31 +65,41 @@ class Background:
     """Mixin for widgets and screens: ``run_job`` a data operation in a thread."""
 
     def run_job(self, job: Callable[[], T], done: Callable[[T], Any], *, name: str,
-                failed: Callable[[BaseException], Any] | None = None) -> Worker:
+                failed: Callable[[BaseException], Any] | None = None, hold_keys: bool = False) -> Worker:
         """Run ``job()`` in a thread and call ``done(result)`` (or ``failed(exc)``)
         on the event loop, unless a newer job of the same ``name`` was started.
         Either may be a coroutine function: the worker ends when it has run.
         An error in ``job()`` is the operation's, reported to the admin; one
         in ``done`` or ``failed`` is a bug and stops the app as any
-        unexpected error does (see tui/app.py)."""
+        unexpected error does (see tui/app.py).  ``hold_keys``: the keys
+        typed meanwhile wait until the callback has run (it opens what they
+        were typed for: a picker, a question)."""
         node: Any = self
         tokens: dict[str, int] = node.__dict__.setdefault("_job_tokens", {})
         token = tokens[name] = tokens.get(name, 0) + 1
         app = node.app
         on_error = failed or self.job_failed
+        queue = getattr(app, "key_queue", None) if hold_keys else None
+        hold = object()
+        if queue is not None:
+            queue.hold(hold)
 
         async def deliver(callback: Callable[[Any], Any], value: Any) -> None:
-            if tokens.get(name) != token or not still_there(node):
-                return
             try:
-                result = callback(value)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception as exc:  # noqa: BLE001 - a bug in the screen: stop, loudly and safely
-                if still_there(node):  # else it was closed meanwhile: the result is stale
-                    # Raised back into the worker's thread it would only fail
-                    # the worker, unseen, and leave the screen half-done.
-                    app._handle_exception(exc)
+                if tokens.get(name) != token or not still_there(node):
+                    return
+                try:
+                    result = callback(value)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception as exc:  # noqa: BLE001 - a bug in the screen: stop, loudly and safely
+                    if still_there(node):  # else it was closed meanwhile: the result is stale
+                        # Raised back into the worker's thread it would only fail
+                        # the worker, unseen, and leave the screen half-done.
+                        app._handle_exception(exc)
+            finally:
+                if queue is not None:
+                    queue.release(hold)
 
         def run() -> None:
             try:

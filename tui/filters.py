@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
@@ -31,7 +32,8 @@ class DebouncedFilter(Vertical):
     the :attr:`QUICK` field after a pause applies at once (its rows show
     without waiting); a burst of typing, and the other fields (a half-typed
     date would flash an error), apply when typing pauses.  Enter applies at
-    once and posts :class:`Submitted`.  Subclasses write :meth:`apply`,
+    once and posts :class:`Submitted`; so does Esc (the owner goes back to
+    its list: a second Esc then leaves the screen).  Subclasses write :meth:`apply`,
     starting it with :meth:`_applying`, and post :class:`Changed` with the
     filter they parsed."""
 
@@ -59,6 +61,8 @@ class DebouncedFilter(Vertical):
             return self.bar
 
     QUICK = ""
+    BINDINGS = [Binding("escape", "leave", "To the list", show=False,
+                        tooltip="Apply the filter and go back to the list")]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -79,6 +83,15 @@ class DebouncedFilter(Vertical):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.apply()
+        self.post_message(self.Submitted(self))
+
+    @property
+    def applying_soon(self) -> bool:
+        """What was typed waits for the debounce to apply."""
+        return self._timer is not None
+
+    def action_leave(self) -> None:
         self.apply()
         self.post_message(self.Submitted(self))
 

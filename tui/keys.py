@@ -9,19 +9,54 @@ behind it and is lost.  :class:`KeyQueue` sends keys on one at a time: the
 next only once the last has been handled, which it knows when the
 :class:`KeyHandled` message sent right behind the key reaches the app.
 
+The next key also waits (briefly) until the messages the last one set off
+are handled: Enter in a filter box moves focus to the list through a few of
+them, and the key after Enter is for the list.
+
 A screen that is not ready for keys yet (its data is still being read) is a
 :class:`HoldsKeys`: the keys meant for it wait until it is, then go on in
-order as if typed then.
+order as if typed then.  A screen with lists read in workers is a
+:class:`WaitsForLists`: keys for a list wait while its filter applies or its
+rows are read, so they act on the rows the admin was waiting for.
+
+A key that brings another screen to the front (a form, a dialog, another
+area) is followed by a :class:`ScreenSettled` sent to that screen: it comes
+back once the screen is mounted and has given a widget focus, and only then
+does the next key go on, to that widget.  An action that opens a screen only
+once a worker has answered (a picker, a question with counts in it) holds
+the whole queue meanwhile (:meth:`KeyQueue.hold`, or
+``run_job(..., hold_keys=True)``).
+
+A terminal sends Alt+key as Esc, key, which is also what Esc then a key
+typed fast looks like: Backroom binds no Alt key, so it is read as Esc, then
+the key.
+
+Every key keeps the time it arrived (the event's time, set when the driver
+read it).  A screen that must not act on keys
+typed before it was drawn (a dialog confirming something that cannot be
+undone: the keys were meant for the screen behind it) is a
+:class:`DropsEarlyKeys`: those keys are dropped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, NamedTuple
 
-from textual import events
+from textual import _time, events  # _time: the clock of events' time stamps
 from textual.message import Message
 from textual.timer import Timer
+from textual.widgets import Input
+from textual.worker import WorkerState
+
+
+class TypedKey(NamedTuple):
+    """A key as the queue keeps it: what it is and when it arrived."""
+
+    key: str
+    character: str | None
+    arrived: float
 
 
 class KeyHandled(Message):
@@ -38,35 +73,79 @@ class KeyHandled(Message):
         return self.target
 
 
+class ScreenSettled(Message):
+    """Sent to the screen that came to the front: it reaches the app once
+    the screen is mounted and has handled what it was sent before (its
+    focus is given), so the next key can go to it."""
+
+    def __init__(self, screen: Any) -> None:
+        super().__init__()
+        self.screen = screen
+
+
+class DropsEarlyKeys:
+    """Mixin for a screen (a dialog) that ignores the keys that arrived
+    before it was drawn: they were typed for the screen behind it, e.g. the
+    ``y`` of ``/dyson`` must not confirm a delete that ``d`` asked for.
+    Keys the app binds with priority (F2-F4, Ctrl+Q) still go through."""
+
+    drawn_at: float | None = None
+
+    def note_drawn(self) -> None:
+        """Called once the screen has been drawn (after its first refresh)."""
+        if self.drawn_at is None:
+            self.drawn_at = _time.get_time()
+
+    def drops_key(self, arrived: float) -> bool:
+        return self.drawn_at is None or arrived < self.drawn_at
+
+
 class HoldsKeys:
     """Mixin for a screen that is not ready for keys yet.  While
     :meth:`holds_key` says so, the app's :class:`KeyQueue` hands the keys to
     :meth:`hold_key`; :meth:`release_keys` sends them on, in order, once the
-    screen is ready and in front.  Escape is never held (a screen that is
-    still loading closes on it), nor are keys the app binds with priority
-    (F2-F4, Ctrl+P, Ctrl+Q)."""
+    screen is ready and in front.  Escape is held only behind other keys
+    (a screen that is still loading closes on it, or on a second one), and
+    keys the app binds with priority (F2-F4, Ctrl+P, Ctrl+Q) never are."""
 
     keys_ready = False
 
-    def _held(self) -> collections.deque[tuple[str, str | None]]:
+    def _held(self) -> collections.deque[TypedKey]:
         return self.__dict__.setdefault("_held_keys", collections.deque())
 
-    def holds_key(self, key: str) -> bool:
-        return not self.keys_ready and key != "escape"
+    def ready_for_keys(self) -> bool:
+        """Whether keys may go to the screen now (a subclass may add conditions)."""
+        return self.keys_ready
 
-    def hold_key(self, key: str, character: str | None) -> None:
-        self._held().append((key, character))
+    def holds_key(self, key: str) -> bool:
+        held = self._held()
+        if not held and self.ready_for_keys():
+            return False
+        if key != "escape":
+            return True  # not ready, or keys wait already: this one waits behind them
+        # Esc waits behind the keys typed before it (it may be the Esc that
+        # asks to discard what they typed); with nothing waiting, or a second
+        # time, it goes at once: the way out of a screen that is slow to load.
+        return bool(held) and all(k.key != "escape" for k in held)
+
+    def hold_key(self, key: TypedKey) -> None:
+        self._held().append(key)
 
     def release_keys(self) -> None:
         """Send the held keys on, if the screen is ready and in front."""
         screen: Any = self
         held = self._held()
-        if not (self.keys_ready and held and screen.is_attached and screen.app.screen is screen):
+        if not (held and self.ready_for_keys() and screen.is_attached and screen.app.screen is screen):
             return
+        keys = list(held)
+        held.clear()  # first: what is replayed must not be held again
         queue = getattr(screen.app, "key_queue", None)
         if queue is not None:
-            queue.replay(list(held))
-        held.clear()
+            queue.replay(keys)
+
+    def has_held_keys(self) -> bool:
+        """Keys were typed for this screen that it has not had yet."""
+        return bool(self._held())
 
     def drop_held_keys(self) -> None:
         self._held().clear()
@@ -75,20 +154,100 @@ class HoldsKeys:
         self.release_keys()  # ready while another screen was in front
 
 
+class WaitsForLists(HoldsKeys):
+    """Mixin for a screen with lists read in workers (the customers window,
+    the groups list): the keys typed for a list wait while a filter is being
+    applied or rows are being read, so Enter, ``e`` or ``d`` typed after a
+    filter act on the rows it finds, not on the rows shown before.  Keys
+    typed in a text box never wait.  Once the screen is quiet (no job of
+    :attr:`LIST_JOBS` running for it, no filter waiting to apply, no message
+    on its way), the keys go on.  A subclass sets ``keys_ready = True``
+    unless something else (LoadsInBackground) does."""
+
+    LIST_JOBS = frozenset({"filter", "rows", "groups", "show-review"})
+    POLL = 0.02
+
+    def ready_for_keys(self) -> bool:
+        return super().ready_for_keys() and not self.list_settling()
+
+    def list_settling(self) -> bool:
+        screen: Any = self
+        if not screen.is_attached:
+            return False
+        if isinstance(screen.focused, Input):
+            return False  # typing in a text box: nothing to wait for
+        for worker in screen.app.workers:
+            if worker.group in self.LIST_JOBS and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+                node = worker.node
+                if node is screen or getattr(node, "screen", None) is screen:
+                    return True
+        for node in (screen, *screen.walk_children()):
+            queue = node.__dict__.get("_message_queue")
+            if queue is not None and queue.qsize():
+                return True
+            if getattr(node, "applying_soon", False):
+                return True  # a filter waits to apply what was typed
+        return False
+
+    def hold_key(self, key: TypedKey) -> None:
+        super().hold_key(key)
+        if super().ready_for_keys():  # held for a list: look again in a moment
+            self._watch_lists()
+
+    def release_keys(self) -> None:
+        if self._held() and super().ready_for_keys() and self.list_settling():
+            self._watch_lists()  # ready but for the lists: once they are
+            return
+        super().release_keys()
+
+    def _watch_lists(self) -> None:
+        screen: Any = self
+        if screen.__dict__.get("_list_watch") is None:
+            screen.__dict__["_list_watch"] = screen.set_timer(self.POLL, self._lists_watched, name="lists settling")
+
+    def _on_screen_resume(self) -> None:  # (HoldsKeys' runs too: it releases what it can)
+        if self._held():
+            self._watch_lists()
+
+    def _lists_watched(self) -> None:
+        screen: Any = self
+        screen.__dict__["_list_watch"] = None
+        if not self._held():
+            return
+        if self.ready_for_keys():
+            self.release_keys()
+        if self._held() and screen.is_attached and screen.app.screen is screen:
+            self._watch_lists()  # (not in front: looked at again when it is)
+
+
 class KeyQueue:
     """The app's keys, sent on one at a time (see the module's doc).  The
-    app passes every key that is not yet forwarded to :meth:`route`, and
-    every :class:`KeyHandled` to :meth:`handled`."""
+    app passes every key that is not yet forwarded to :meth:`route`, every
+    :class:`KeyHandled` to :meth:`handled` and every :class:`ScreenSettled`
+    to :meth:`settled`."""
 
-    # A KeyHandled lost on the way (its widget was removed) holds the queue
-    # up for this long at most.
+    # A KeyHandled or ScreenSettled lost on the way (its widget or screen was
+    # removed) holds the queue up for this long at most.
     TIMEOUT = 0.5
+    # What a key set off is waited for this long at most before the next key.
+    QUIET_WAIT = 0.2
+    # A hold not released (a worker that never answers) ends after this long.
+    HOLD_TIMEOUT = 5.0
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.pending: collections.deque[tuple[str, str | None]] = collections.deque()
+        self.pending: collections.deque[TypedKey] = collections.deque()
         self.in_flight: events.Key | None = None
         self._timer: Timer | None = None
+        self._ready_screen: Any = None  # the screen in front that has settled
+        self._probe: ScreenSettled | None = None
+        self._holds: dict[int, Timer] = {}
+        self._quieting: asyncio.Future[None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """A key is being handled, or keys wait (for a screen or a hold)."""
+        return self.in_flight is not None or self._probe is not None or bool(self.pending)
 
     async def route(self, event: events.Key, dispatch: Callable[[events.Key], Awaitable[Any]]) -> None:
         """A key the driver sent is queued; the one this queue sent is
@@ -98,36 +257,118 @@ class KeyQueue:
             await dispatch(event)
             target.post_message(KeyHandled(event, target))
             return
-        self.pending.append((event.key, event.character))
+        if event.key.startswith("alt+"):
+            # A terminal sends Alt+S as Esc, S: so is Esc then S typed fast
+            # or delivered in one packet.  Backroom binds no Alt key: it is
+            # the Esc the admin typed (leave the box), then the key.
+            self.pending.append(TypedKey("escape", None, event.time))
+            key = event.key.removeprefix("alt+")
+            self.pending.append(TypedKey(key, event.character if len(key) == 1 else None, event.time))
+        else:
+            self.pending.append(TypedKey(event.key, event.character, event.time))
         self._pump()
 
     def handled(self, event: events.Key) -> None:
-        """``event`` has been handled: on to the next key."""
-        if event is not self.in_flight:
+        """``event`` has been handled: on to the next key once what it set
+        off has been (see :meth:`_after_quiet`)."""
+        if event is not self.in_flight or self._quieting is not None:
             return
-        self.in_flight = None
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._stop_timer()
+        # Mostly there is nothing to wait for; and when the key brought
+        # another screen to the front, the next key waits for that screen
+        # to settle instead (see _pump).
+        if self.app.screen is not self._ready_screen or self._quiet():
+            self.in_flight = None
+            self._pump()
+            return
+        self._quieting = asyncio.ensure_future(self._after_quiet(event))
+
+    async def _after_quiet(self, event: events.Key) -> None:
+        """The messages a key set off travel on after the key itself: Enter
+        in a filter box is an Input.Submitted that the screen turns into a
+        focus change on its list a few widgets later.  The next key waits
+        until every widget's messages are handled (at most :attr:`QUIET_WAIT`
+        seconds), so it goes where that focus change put it."""
+        try:
+            deadline = _time.get_time() + self.QUIET_WAIT
+            turns = 0
+            while not self._quiet() and _time.get_time() < deadline:
+                turns += 1
+                await asyncio.sleep(0 if turns < 20 else 0.002)
+        finally:
+            self._quieting = None
+            if self.in_flight is event:
+                self.in_flight = None
+                self._pump()
+
+    def _quiet(self) -> bool:
+        for node in list(self.app._registry):
+            queue = node.__dict__.get("_message_queue")
+            if queue is not None and queue.qsize():
+                return False
+        return True
+
+    def settled(self, message: ScreenSettled) -> None:
+        """The screen that came to the front is ready for keys."""
+        if message is not self._probe:
+            return
+        self._probe = None
+        self._stop_timer()
+        self._ready_screen = message.screen
         self._pump()
 
-    def replay(self, keys: list[tuple[str, str | None]]) -> None:
+    def replay(self, keys: list[TypedKey]) -> None:
         """Keys a screen held: they were typed before any still pending."""
         self.pending.extendleft(reversed(keys))
         self._pump()
 
+    def hold(self, owner: object) -> None:
+        """Send no key on until :meth:`release` (``owner`` is anything that
+        identifies the hold): an action is setting up what the next keys are
+        for.  Ends by itself after :attr:`HOLD_TIMEOUT` seconds."""
+        self.release(owner, pump=False)
+        self._holds[id(owner)] = self.app.set_timer(self.HOLD_TIMEOUT, lambda: self.release(owner),
+                                                    name="key hold")
+
+    def release(self, owner: object, *, pump: bool = True) -> None:
+        timer = self._holds.pop(id(owner), None)
+        if timer is not None:
+            timer.stop()
+        if pump:
+            self._pump()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _wait_for(self, what: Callable[[], None]) -> None:
+        self._timer = self.app.set_timer(self.TIMEOUT, what, name="key queue")
+
     def _pump(self) -> None:
-        while self.in_flight is None and self.pending:
-            key, character = self.pending.popleft()
+        while self.in_flight is None and self._probe is None and not self._holds and self.pending:
             screen = self.app.screen
-            if isinstance(screen, HoldsKeys) and screen.holds_key(key) and not self._priority(screen, key):
-                screen.hold_key(key, character)
-                continue
-            event = events.Key(key, character)
+            if screen is not self._ready_screen:
+                # Another screen came to the front: the next key waits until
+                # it is mounted and has given focus.
+                probe = self._probe = ScreenSettled(screen)
+                screen.post_message(probe)
+                self._wait_for(lambda: self.settled(probe))
+                return
+            typed = self.pending.popleft()
+            key = typed.key
+            if not self._priority(screen, key):
+                if isinstance(screen, DropsEarlyKeys) and screen.drops_key(typed.arrived):
+                    continue
+                if isinstance(screen, HoldsKeys) and screen.holds_key(key):
+                    screen.hold_key(typed)
+                    continue
+            event = events.Key(key, typed.character)
+            event.time = typed.arrived
             event.set_sender(self.app)
             self.in_flight = event
             self.app.post_message(event)
-            self._timer = self.app.set_timer(self.TIMEOUT, lambda: self.handled(event))
+            self._wait_for(lambda: self.handled(event))
 
     @staticmethod
     def _priority(screen: Any, key: str) -> bool:

@@ -153,6 +153,11 @@ class WindowedTable(DataTable, Background):
         self._count_matching()
         self._post_status()
 
+    def set_selection(self, selection: models.Selection) -> None:
+        """Tick exactly ``selection`` (e.g. restored from a draft), as the admin would."""
+        self._bulk(selection)
+        self._post_status()
+
     def clear_ticks(self) -> None:
         self.ticks.replace(models.Selection.none())
         self.changed = True

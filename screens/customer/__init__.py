@@ -14,6 +14,8 @@ on only when the write replaced the one the forms hold) and
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -37,8 +39,10 @@ from backroom.screens.customer.rewards import RewardsTab
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, error_message
 from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.drafts import KeepsDraft
 from backroom.tui.formatters import money
 from backroom.tui.forms import confirm_discard
+from backroom.tui.keys import HoldsKeys
 
 TAB_CLASSES: tuple[type[CustomerTab], ...] = (AccountTab, AddressesTab, GroupsTab, OrdersTab, RewardsTab,
                                               ReviewsTab)
@@ -53,9 +57,14 @@ TAB_ACTIONS = {
 }
 
 
-class CustomerScreen(Screen[None], Background):
+class CustomerScreen(KeepsDraft, Screen[None], Background, HoldsKeys):
     """One customer, on tabs.  Saves name the version the forms were loaded
-    from, so another admin's change in between is refused, not overwritten."""
+    from, so another admin's change in between is refused, not overwritten.
+    Keys typed before the customer, or the tab in front, is loaded wait for
+    it (HoldsKeys).  The unsaved edits of the Account and Addresses tabs are
+    kept as a draft (KeepsDraft)."""
+
+    DRAFT_FORM = "customer"
 
     # Nothing has focus until the tab in front is composed: it then focuses its
     # first field (a focus change costs a footer redraw).
@@ -84,6 +93,7 @@ class CustomerScreen(Screen[None], Background):
         self.version = 0  # the version the forms save against
         self.initial_tab = tab
         self.title = "Customer"
+        self._load_failed = False
 
     # -- layout and loading ----------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -99,19 +109,38 @@ class CustomerScreen(Screen[None], Background):
     def on_mount(self) -> None:
         self.load_customer()
 
+    @property
+    def keys_ready(self) -> bool:  # type: ignore[override]
+        """The customer and the tab in front are loaded (or failed to)."""
+        if self.customer is None:
+            return self._load_failed
+        try:
+            return not self.active_tab.pending
+        except Exception:  # noqa: BLE001 - not composed yet
+            return False
+
     def load_customer(self) -> None:
         cid = self.customer_id
+        self._load_failed = False
+        first = self.customer is None and not self._draft_ready
+        read_draft = self.draft_reader() if first else (lambda: None)
 
-        def loaded(c: models.Customer) -> None:
+        def loaded(found: tuple[models.Customer, dict[str, Any] | None]) -> None:
+            c, draft = found
             self.version = c.version
             self.show_customer(c)
             self.active_tab.show()
+            if first:
+                self.offer_draft(draft, changed_since=draft is not None and
+                                 draft["values"].get("version") != c.version)
 
         def failed(exc: BaseException) -> None:
             self.query_one("#customer-summary", Static).update(f"Could not load the customer: {error_message(exc)}")
             self.job_failed(exc)
+            self._load_failed = True
+            self.release_keys()
 
-        self.run_job(lambda: models.get_customer(cid), loaded, name="customer", failed=failed)
+        self.run_job(lambda: (models.get_customer(cid), read_draft()), loaded, name="customer", failed=failed)
 
     def show_customer(self, c: models.Customer) -> None:
         """The summary, the title and every tab show ``c``."""
@@ -146,6 +175,7 @@ class CustomerScreen(Screen[None], Background):
     @on(CustomerTab.Changed)
     def customer_changed(self, event: CustomerTab.Changed) -> None:
         self.took(event.write)
+        self.draft_changed()  # saved: the draft keeps what is still unsaved, if anything
 
     @on(CustomerTab.Status)
     def tab_status(self, event: CustomerTab.Status) -> None:
@@ -224,11 +254,40 @@ class CustomerScreen(Screen[None], Background):
     def is_dirty(self) -> bool:
         return any(tab.is_dirty() for tab in self.query(CustomerTab).results(CustomerTab))
 
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing this customer; and for the draft."""
+        return self.is_dirty() or any(tab.draft_part() is not None for tab in self._tabs())
+
+    # -- the draft -------------------------------------------------------------------
+    def _tabs(self) -> list[CustomerTab]:
+        return list(self.query(CustomerTab).results(CustomerTab))
+
+    def draft_record(self) -> str:
+        return str(self.customer_id)
+
+    def draft_values(self) -> dict[str, Any]:
+        parts = {tab.id: part for tab in self._tabs() if (part := tab.draft_part()) is not None}
+        return {"version": self.version, "tabs": parts}
+
+    def apply_draft(self, values: dict[str, Any]) -> None:
+        for tab_id, part in values.get("tabs", {}).items():
+            tab = self.query_one(f"#{tab_id}", CustomerTab)
+            tab.restore_draft(part)
+
+    def _discarding(self, then: Any) -> Any:
+        """``then``, and the draft dropped (the changes are discarded, or there are none)."""
+
+        def go() -> None:
+            self.closing()
+            then()
+
+        return go
+
     def action_back(self) -> None:
-        confirm_discard(self, lambda: self.dismiss(None), dirty=self.is_dirty())
+        confirm_discard(self, self._discarding(lambda: self.dismiss(None)), dirty=self.unsaved_changes())
 
     def action_reload(self) -> None:
-        confirm_discard(self, self.reload, dirty=self.is_dirty())
+        confirm_discard(self, self._discarding(self.reload), dirty=self.unsaved_changes())
 
     # -- password, disable, erase -------------------------------------------------
     def action_reset_password(self) -> None:

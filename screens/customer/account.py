@@ -81,6 +81,15 @@ class AccountTab(CustomerTab):
     def is_dirty(self) -> bool:
         return self.loaded and self.form.is_dirty()
 
+    def draft_values(self) -> dict[str, Any] | None:
+        return self.form.values() if self.is_dirty() else None
+
+    def apply_draft_values(self, values: dict[str, Any]) -> None:
+        keys = {f.key for f in self.form.fields()}
+        for key, value in values.items():
+            if key in keys:
+                self.form.set_value(key, value)
+
     def save(self) -> None:
         changes = self.form.changes()
         if not changes:

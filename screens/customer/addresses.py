@@ -62,6 +62,20 @@ class AddressesTab(CustomerTab):
     def is_dirty(self) -> bool:
         return self.loaded and self.form.is_dirty()
 
+    def draft_values(self) -> dict[str, Any] | None:
+        return self.form.values() if self.is_dirty() else None
+
+    def apply_draft_values(self, values: dict[str, Any]) -> None:
+        keys = {f.key for f in self.form.fields()}
+        same = bool(values.get("same", self.query_one("#same", Tick).value))
+        with self.prevent(Tick.Changed, Input.Changed):  # no mirroring: every value as it was
+            self.form.set_value("same", same)
+            for name in models.ADDRESS_LIMITS:
+                self.query_one(f"#shipping-{name}", Input).disabled = same
+            for key, value in values.items():
+                if key in keys and key != "same":
+                    self.form.set_value(key, value)
+
     @on(Input.Changed)
     def input_changed(self, event: Input.Changed) -> None:
         """With "same as billing" ticked, the (disabled) shipping fields mirror billing."""

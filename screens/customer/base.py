@@ -65,6 +65,8 @@ class CustomerTab(TabPane, Background):
         self._wanted = False  # shown at least once: load as soon as the customer is known
         self._loading = False
         self._focus_pending = False
+        self._failed = False  # the last load failed (F5 tries again)
+        self._draft: dict[str, Any] | None = None  # a draft's values, put back once loaded
         self._generation = 0  # a reset (F5) makes loads still running stale
 
     # -- what a tab writes -----------------------------------------------------
@@ -83,6 +85,41 @@ class CustomerTab(TabPane, Background):
 
     def is_dirty(self) -> bool:
         return False
+
+    def draft_values(self) -> dict[str, Any] | None:
+        """What the screen's draft keeps of this tab: its unsaved values (None: nothing)."""
+        return None
+
+    def apply_draft_values(self, values: dict[str, Any]) -> None:
+        """Put back what :meth:`draft_values` gave (the tab is loaded)."""
+
+    def draft_part(self) -> dict[str, Any] | None:
+        """This tab's part of the screen's draft: a restored part not yet put
+        back (the tab still loading), else its unsaved values."""
+        return self._draft if self._draft is not None else self.draft_values()
+
+    def restore_draft(self, values: dict[str, Any]) -> None:
+        """Put a draft's values back: now if the tab is loaded, else once it is
+        (it loads now, in the background)."""
+        if self.loaded:
+            self.apply_draft_values(values)
+            return
+        self._draft = values
+        self._wanted = True
+        if self.customer is not None:
+            self.load()
+
+    @property
+    def pending(self) -> bool:
+        """Shown, and its content still on the way: keys typed meanwhile wait
+        for it (the screen holds them)."""
+        return self._wanted and not self.loaded and not self._failed
+
+    def _keys_may_go(self) -> None:
+        """The keys the screen held for this tab go on (it loaded, or failed to)."""
+        release = getattr(self.screen, "release_keys", None)
+        if release is not None:
+            release()
 
     # -- lifecycle ---------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -129,6 +166,7 @@ class CustomerTab(TabPane, Background):
             if self._loading:
                 return
             self._loading = True
+            self._failed = False
         generation = self._generation
 
         def done(data: Any) -> None:
@@ -158,8 +196,15 @@ class CustomerTab(TabPane, Background):
         self.loaded, self._loading = True, False
         self.ready()
         self.show_data(data)
+        if self._draft is not None:
+            draft, self._draft = self._draft, None
+            self.apply_draft_values(draft)
+            changed = getattr(self.screen, "draft_changed", None)
+            if changed is not None:
+                changed()
         if self._focus_pending and self.is_active():
             self.focus_first()
+        self._keys_may_go()
 
     def ready(self) -> None:
         """The content is composed: e.g. note the form's values as saved."""
@@ -167,12 +212,16 @@ class CustomerTab(TabPane, Background):
     def _fetch_failed(self, exc: BaseException) -> None:
         if not self.loaded:
             self._loading = False
+            self._failed = True
             self.query_one(".tab-loading", Label).update(f"Could not load: {error_message(exc)} (F5 reloads)")
+            self._keys_may_go()
         self.job_failed(exc)
 
     def reset(self) -> None:
         """Forget the content: shown next, the tab loads afresh (F5)."""
         self.loaded = self._loading = self._wanted = self._focus_pending = self._has_content = False
+        self._failed = False
+        self._draft = None
         self.customer = None
         self._generation += 1
         self.call_later(self.recompose)

@@ -16,6 +16,7 @@ from backroom import models
 from backroom.tui.background import Background, error_message
 from backroom.tui.dialogs import InputDialog
 from backroom.tui.safetext import SafeInput, confirmed_value
+from backroom.tui.keys import DropsEarlyKeys
 
 
 class PasswordShownModal(ModalScreen[None]):
@@ -98,9 +99,10 @@ class ResetPasswordModal(InputDialog, Background):
                      name="reset", failed=failed)
 
 
-class EraseModal(InputDialog, Background):
-    """Erase a customer's personal data, confirmed by typing their email.
-    Dismisses with True once erased."""
+class EraseModal(DropsEarlyKeys, InputDialog, Background):
+    """Erase a customer's personal data, confirmed by typing their email
+    (the keys typed before the dialog was drawn are dropped).  Dismisses
+    with True once erased."""
 
     CANCELLED = False
 
@@ -128,6 +130,9 @@ class EraseModal(InputDialog, Background):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Erase (enter)", id="erase", variant="error")
                 yield Button("Cancel (esc)", id="cancel", variant="primary")
+
+    def on_mount(self) -> None:  # InputDialog's runs too: the email box has focus
+        self.call_after_refresh(self.note_drawn)
 
     def action_submit(self) -> None:
         # The email as shown (its control characters escaped) confirms the email as stored.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Label
 
@@ -11,6 +12,7 @@ from backroom import models
 from backroom.screens.customer.base import CustomerTab
 from backroom.screens.customer.dialogs import GroupPickerModal
 from backroom.tui.background import error_message
+from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.formatters import plain
 
 
@@ -22,6 +24,7 @@ class GroupsTab(CustomerTab):
     def __init__(self, customer_id: int) -> None:
         super().__init__(customer_id)
         self.groups: list[models.CustomerGroup] = []
+        self._highlight: int | None = None  # the group the cursor goes to once the list is read again
 
     def fetch(self) -> list[models.CustomerGroup]:
         return models.customer_groups(self.customer_id)
@@ -37,7 +40,10 @@ class GroupsTab(CustomerTab):
 
     def show_data(self, groups: list[models.CustomerGroup]) -> None:
         current = self.current_group()
+        wanted, self._highlight = self._highlight, None
         self.groups = groups
+        if wanted is not None:
+            current = next((g for g in groups if g.id == wanted), current)
         self._show(current)
 
     def customer_updated(self) -> None:
@@ -70,11 +76,16 @@ class GroupsTab(CustomerTab):
         row = self.table.cursor_row
         return self.groups[row] if 0 <= row < len(self.groups) else None
 
-    def _group_op(self, job: Callable[[], models.CustomerWrite], message: str) -> None:
+    def _group_op(self, job: Callable[[], models.CustomerWrite], message: str, *,
+                  highlight: int | None = None) -> None:
+        """Run a membership operation; then the list again, the cursor on
+        group ``highlight`` when given (the one just added)."""
         def done(write: models.CustomerWrite) -> None:
             self.changed(write)
             self.notify(message, markup=False)
             self.status(message)
+            if highlight is not None:
+                self._highlight = highlight
             self.load()
 
         def failed(exc: BaseException) -> None:
@@ -96,12 +107,15 @@ class GroupsTab(CustomerTab):
                 if group_id is None:
                     return
                 g = next(g for g in candidates if g.id == group_id)
-                self._group_op(lambda: models.join_group(cid, group_id), f"Added to {models.clean_line(g.name)}.")
+                self._group_op(lambda: models.join_group(cid, group_id), f"Added to {models.clean_line(g.name)}.",
+                               highlight=group_id)
 
             self.app.push_screen(GroupPickerModal(candidates), chosen)
 
         # System groups are offered too, marked: choosing one shows the operation's refusal.
-        self.run_job(lambda: models.assignable_groups(cid, include_locked=True), offer, name="candidates")
+        # The keys typed meanwhile are for the picker (e.g. a, ↓, Enter).
+        self.run_job(lambda: models.assignable_groups(cid, include_locked=True), offer, name="candidates",
+                     hold_keys=True)
 
     def remove(self) -> None:
         g = self.current_group()
@@ -109,7 +123,22 @@ class GroupsTab(CustomerTab):
             self.notify("No group is highlighted.", severity="warning")
             return
         cid, gid = self.customer_id, g.id
-        self._group_op(lambda: models.leave_group(cid, gid), f"Removed from {models.clean_line(g.name)}.")
+
+        def remove() -> None:
+            self._group_op(lambda: models.leave_group(cid, gid), f"Removed from {models.clean_line(g.name)}.")
+
+        c = self.customer
+        if c is None or g.id != c.default_group_id or g.code == "general":
+            remove()  # (General, while it is the default group, is refused by the operation)
+            return
+        question = Text("Remove ")
+        question.append(models.clean_line(c.full_name or c.email), style="bold")
+        question.append(" from ")
+        question.append(models.clean_line(g.name), style="bold")
+        question.append("? It is their default group: General becomes their default group, "
+                        "with its prices and tax class.")
+        self.app.push_screen(ConfirmModal("Remove from default group", question, yes="Remove", no="Keep"),
+                             lambda yes: remove() if yes else None)
 
     def make_default(self) -> None:
         g = self.current_group()

@@ -134,6 +134,15 @@ class AccessEditor(Vertical, Background):
     def values(self) -> tuple[set[int], dict[int, str]]:
         return self.access(), self.discounts()
 
+    def set_values(self, access: set[int], discounts: dict[int, str]) -> None:
+        """Tick ``access`` and type ``discounts`` (e.g. restored from a draft);
+        categories that are gone are left out."""
+        for row in self.query(AccessRow):
+            cid = row.category_id
+            row.query_one(f"#access-{cid}", Tick).value = cid in access
+            if self.with_discount and cid in discounts:
+                row.query_one(f"#cat-discount-{cid}", Input).value = discounts[cid]
+
     def show_errors(self, errors: dict[str, str]) -> bool:
         """Each discount error beside its category; True if any was shown."""
         shown = False
@@ -243,6 +252,10 @@ class AccessScreen(Screen[bool], LoadsInBackground):
             self.job_failed(exc)
 
         self.run_job(lambda: models.set_category_access(gid, wanted), done, name="save", failed=failed)
+
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing this screen."""
+        return self.is_loaded and self.editor.values() != self._initial
 
     def action_cancel(self) -> None:
         if not self.is_loaded or self.editor.values() == self._initial:

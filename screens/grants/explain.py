@@ -159,6 +159,10 @@ class ExplainScreen(Screen[None], LoadsInBackground):
 
     # -- actions ------------------------------------------------------------
     def action_back(self) -> None:
+        """Esc: from the customer box to its matches; from anywhere else, back."""
+        if self.focused is self.query_one("#explain-customer", Input):
+            self.query_one("#explain-matches", OptionList).focus()
+            return
         self.dismiss(None)
 
     def action_find(self) -> None:

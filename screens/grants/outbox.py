@@ -164,6 +164,10 @@ class OutboxScreen(Screen[None], Background):
         self.run_job(lambda: models.export_outbox(path, fmt=fmt), done, name="export", failed=failed)
 
     def action_back(self) -> None:
+        """Esc: from the file box to the list; from the list, back."""
+        if self.focused is self.query_one("#export-path", Input):
+            self.query_one("#outbox", DataTable).focus()
+            return
         if self.exporting:
             self.notify("Exporting… please wait.", severity="warning")
             return

@@ -16,7 +16,8 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 from backroom import models
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground, error_message
-from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.dialogs import ConfirmModal, count_to_type
+from backroom.tui.drafts import KeepsDraft
 from backroom.tui.safetext import SafeInput
 
 FIELD_NAMES = {
@@ -94,8 +95,11 @@ class RuleRow(Vertical):
         self.query_one(".rule-value", Input).placeholder = self._placeholder(d["field"], d["op"])
 
 
-class RulesScreen(Screen[None], LoadsInBackground):
-    """A group's rules of automatic membership: edit, save, preview, apply."""
+class RulesScreen(KeepsDraft, Screen[None], LoadsInBackground):
+    """A group's rules of automatic membership: edit, save, preview, apply.
+    Unsaved rules are kept as a draft (KeepsDraft)."""
+
+    DRAFT_FORM = "rules"
 
     AUTO_FOCUS = None  # the first rule, once the rules are in
     BINDINGS = [
@@ -133,12 +137,13 @@ class RulesScreen(Screen[None], LoadsInBackground):
 
     def on_mount(self) -> None:
         self.query_one("#rules-list").loading = True
-        gid = self.group_id
-        self.run_job(lambda: (models.get_group(gid), models.get_rules(gid)), self.show_rules, name="load",
-                     failed=self.load_failed)
+        gid, read_draft = self.group_id, self.draft_reader()
+        self.run_job(lambda: (models.get_group(gid), models.get_rules(gid), read_draft()), self.show_rules,
+                     name="load", failed=self.load_failed)
 
-    async def show_rules(self, found: tuple[models.CustomerGroup, tuple[str, list[models.Rule]]]) -> None:
-        self.group, (match, rules) = found
+    async def show_rules(self, found: tuple[models.CustomerGroup, tuple[str, list[models.Rule]],
+                                            dict[str, Any] | None]) -> None:
+        self.group, (match, rules), draft = found
         hidden = " (hidden)" if self.group.hidden else ""
         self.title = f"Rules: {models.clean_line(self.group.name)}{hidden}"
         self.query_one("#rules-match", Select).value = match
@@ -149,6 +154,7 @@ class RulesScreen(Screen[None], LoadsInBackground):
         self._saved = self._state() if rules else (match, [])
         first = self.query(".rule-field")
         (first.first() if first else self.query_one("#rules-match")).focus()
+        self.offer_draft(draft, changed_since=draft is not None and draft["values"].get("saved") != self._saved_json())
         self.loaded()
         self.action_preview()
 
@@ -173,6 +179,38 @@ class RulesScreen(Screen[None], LoadsInBackground):
 
     def is_dirty(self) -> bool:
         return self._state() != self._saved
+
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing the rules; and for the draft."""
+        return self.is_loaded and self.is_dirty()
+
+    # -- the draft ------------------------------------------------------------
+    def _saved_json(self) -> Any:
+        match, rules = self._saved
+        return [match, rules]
+
+    def draft_record(self) -> str:
+        return str(self.group_id)
+
+    def draft_values(self) -> dict[str, Any]:
+        match = self.query_one("#rules-match", Select).value
+        return {"match": str(match), "rules": [r.data() for r in self._rows()], "saved": self._saved_json()}
+
+    def apply_draft(self, values: dict[str, Any]) -> None:
+        self.call_later(self._restore_rules, values)
+
+    async def _restore_rules(self, values: dict[str, Any]) -> None:
+        rules = [models.Rule(str(r.get("field", "")), str(r.get("op", "")), str(r.get("value", "")))
+                 for r in values.get("rules", [])]
+        self.query_one("#rules-match", Select).value = values.get("match") or "all"
+        rules_list = self.query_one("#rules-list")
+        await rules_list.remove_children()
+        await rules_list.mount_all([RuleRow(rule) for rule in rules] or [RuleRow()])
+        self._renumber()
+        first = self.query(".rule-field")
+        if first:
+            first.first().focus()
+        self.draft_changed()
 
     def current_row(self) -> RuleRow | None:
         node = self.focused
@@ -202,6 +240,7 @@ class RulesScreen(Screen[None], LoadsInBackground):
         await row.remove()
         rest = self._rows()
         self._renumber()
+        self.draft_changed()
         if rest:
             rest[min(index, len(rest) - 1)].query_one(".rule-field", Select).focus()
         else:
@@ -256,6 +295,7 @@ class RulesScreen(Screen[None], LoadsInBackground):
         def done(saved: list[models.Rule]) -> None:
             self.busy = False
             self._saved = self._state()
+            self.draft_changed()  # saved: no draft, unless edited since
             self._status(f"Saved {len(saved)} rule{'s' if len(saved) != 1 else ''}.")
             self.notify(f"Saved {len(saved)} rule{'s' if len(saved) != 1 else ''}.", title="Rules saved", markup=False)
             self.action_preview()
@@ -306,10 +346,13 @@ class RulesScreen(Screen[None], LoadsInBackground):
         def ask(p: models.RulePreview) -> None:
             self._status("")
             question = Text(f"Apply the rules of {name} now?\n\n")
+            changes = p.joining + p.leaving
             question.append(f"{p.joining:,} customer{' joins' if p.joining == 1 else 's join'}, "
-                            f"{p.leaving:,} {'leaves' if p.leaving == 1 else 'leave'}. Each change queues a "
+                            f"{p.leaving:,} {'leaves' if p.leaving == 1 else 'leave'}: {changes:,} "
+                            f"change{'s' if changes != 1 else ''}. Each change queues a "
                             "notification (none for a hidden group).")
-            self.app.push_screen(ConfirmModal("Apply rules", question, yes="Apply", no="Cancel"), answered)
+            self.app.push_screen(ConfirmModal("Apply rules", question, yes="Apply", no="Cancel",
+                                              typed=count_to_type(changes)), answered)
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -330,15 +373,20 @@ class RulesScreen(Screen[None], LoadsInBackground):
             self._status(f"Not applied: {error_message(exc)}")
             self.job_failed(exc)
 
-        self.run_job(lambda: models.preview_rules(gid, sample=0), ask, name="preview")
+        self.run_job(lambda: models.preview_rules(gid, sample=0), ask, name="preview", hold_keys=True)
 
     def action_back(self) -> None:
         if self.busy:
             self.notify("Working… please wait.", severity="warning")
             return
         if not self.is_loaded or not self.is_dirty():
+            self.closing()
             self.dismiss(None)
             return
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.closing()
+                self.dismiss(None)
+
         self.app.push_screen(ConfirmModal("Discard changes?", "You have unsaved rules. Discard them?",
-                                          yes="Discard", no="Keep editing"),
-                             lambda yes: self.dismiss(None) if yes else None)
+                                          yes="Discard", no="Keep editing"), answered)

@@ -12,15 +12,16 @@ from backroom.screens.grants import AccessScreen, RulesScreen
 from backroom.screens.groups.form import GroupFormScreen
 from backroom.tui.background import Background
 from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.safetext import safe_line
 
 
 def delete_question(row: models.GroupRow) -> Text:
     text = Text("Delete the group ")
-    text.append(models.clean_line(row.name), style="bold")
-    text.append(f" ({models.clean_line(row.code)})?\n\n")
+    text.append(safe_line(row.name), style="bold")
+    text.append(f" ({safe_line(row.code)})?\n\n")
     members = f"{row.member_count:,} member{'s' if row.member_count != 1 else ''}"
     text.append(f"Its {members} will leave it; customers whose default group it is move to General. "
-                "This cannot be undone.")
+                "What it may see and its category discounts go with it. This cannot be undone.")
     return text
 
 
@@ -42,23 +43,33 @@ class GroupActions(Background):
         screen.app.push_screen(GroupFormScreen(row.id), self.after_edit)
 
     def delete_group(self, row: models.GroupRow) -> None:
+        """Ask, with the group as it is now (its members counted afresh),
+        and delete it once its code is typed."""
         screen: Any = self
         if self._refuse(models.group_permissions(row).delete_refused, "Cannot delete"):
             return
+        gid = row.id
 
-        def answered(yes: bool | None) -> None:
-            if not yes:
+        def ask(fresh: models.GroupRow) -> None:
+            if self._refuse(models.group_permissions(fresh).delete_refused, "Cannot delete"):
                 return
-            gid, version = row.id, row.version
-            self.run_job(lambda: models.delete_group(gid, expected_version=version),
-                         lambda removed: self.deleted(row, removed), name="delete")
 
-        screen.app.push_screen(ConfirmModal("Delete group", delete_question(row), yes="Delete",
-                                            no="Keep"), answered)
+            def answered(yes: bool | None) -> None:
+                if not yes:
+                    return
+                version = fresh.version
+                self.run_job(lambda: models.delete_group(gid, expected_version=version),
+                             lambda removed: self.deleted(fresh, removed), name="delete")
+
+            screen.app.push_screen(ConfirmModal("Delete group", delete_question(fresh), yes="Delete",
+                                                no="Keep", typed=fresh.code), answered)
+
+        # The keys typed meanwhile are dropped by the question: they were not typed for it.
+        self.run_job(lambda: models.group_row(gid), ask, name="delete", hold_keys=True)
 
     def deleted(self, row: models.GroupRow, removed: int) -> None:
         screen: Any = self
-        screen.notify(f"Deleted {models.clean_line(row.name)}: {removed:,} memberships removed.",
+        screen.notify(f"Deleted {safe_line(row.name)}: {removed:,} memberships removed.",
                       title="Group deleted", markup=False)
 
     def after_edit(self, group_id: int | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,10 +19,13 @@ from backroom.screens.grants import AccessEditor, Grants, read_grants
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import LoadsInBackground, error_message
 from backroom.tui.customertable import CustomerTable
+from backroom.tui.dialogs import ConfirmModal, count_to_type
+from backroom.tui.drafts import KeepsDraft, selection_from_json, selection_to_json
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent
 from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
 from backroom.tui.safetext import SafeInput, line_text
+from backroom.tui.keys import WaitsForLists
 
 TABS = ("general", "customers", "access")
 
@@ -56,13 +60,17 @@ def read_form(group_id: int | None) -> FormData:
                     grants=read_grants(group_id))
 
 
-class GroupFormScreen(Screen[int | None], LoadsInBackground):
+class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsForLists):
     """Add a group (``group_id`` None) or edit one: general fields on one tab,
     the members on the next, what it may see and its category discounts on
     the third.  Dismisses with the saved group's id.
 
     It opens at once and reads the group in a worker; until then the tabs
-    show that they are loading and the keys typed wait (LoadsInBackground)."""
+    show that they are loading and the keys typed wait (LoadsInBackground).
+    Unsaved changes are kept as a draft (KeepsDraft), offered back when the
+    form is opened again."""
+
+    DRAFT_FORM = "group"
 
     AUTO_FOCUS = None  # the first field, once the group is in
     BINDINGS = [
@@ -117,11 +125,13 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
     def on_mount(self) -> None:
         self.form = Form(self.query_one("#general-form"), clean=False)  # clean once the group is in
         self.query_one(TabbedContent).loading = True
-        gid = self.group_id
-        self.run_job(lambda: read_form(gid), self.show_form, name="load", failed=self.load_failed)
+        gid, read_draft = self.group_id, self.draft_reader()
+        self.run_job(lambda: (read_form(gid), read_draft()), self.show_form, name="load", failed=self.load_failed)
 
-    async def show_form(self, form: FormData) -> None:
-        """Fill the form in with what was read, and hand it over."""
+    async def show_form(self, found: tuple[FormData, dict[str, Any] | None]) -> None:
+        """Fill the form in with what was read, offer a draft left unsaved,
+        and hand it over."""
+        form, draft = found
         g = self.group = form.group
         taxes = [(line_text(t.name), t.id) for t in form.tax_classes]
         tax = self.query_one("#tax_class_id", Select)
@@ -145,6 +155,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
                 tick.focus()
         elif self.initial_tab == "general":
             self.query_one("#name" if g is not None else "#code", Input).focus()
+        self.offer_draft(draft, changed_since=draft is not None and draft["values"].get("version") != self.version)
         self.loaded()
 
     # -- data ----------------------------------------------------------------
@@ -172,6 +183,40 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
     def is_dirty(self) -> bool:
         return (self.form.is_dirty() or self.table.changed
                 or self.access_editor.values() != self._initial_access)
+
+    def unsaved_changes(self) -> bool:
+        """For the app: F2-F4 ask before closing this form; and for the draft."""
+        return self.is_loaded and self.is_dirty()
+
+    # -- the draft ------------------------------------------------------------
+    def draft_record(self) -> str:
+        return "new" if self.group_id is None else str(self.group_id)
+
+    def draft_values(self) -> dict[str, Any]:
+        general = self.form.values()
+        if general["tax_class_id"] is Select.NULL:
+            general["tax_class_id"] = None
+        access, discounts = self.access_editor.values()
+        return {"version": self.version, "general": general, "access": sorted(access),
+                "discounts": {str(k): v for k, v in discounts.items()},
+                "members": selection_to_json(self.table.selection) if self.table.changed else None}
+
+    def apply_draft(self, values: dict[str, Any]) -> None:
+        for key, value in values.get("general", {}).items():
+            if key == "code" and self.group is not None:
+                continue  # fixed once created
+            if key == "tax_class_id" and value is None:
+                value = Select.NULL
+            self.form.set_value(key, value)
+        self.access_editor.set_values({int(c) for c in values.get("access", [])},
+                                      {int(k): str(v) for k, v in values.get("discounts", {}).items()})
+        if values.get("members") is not None:
+            self.table.set_selection(selection_from_json(values["members"]))
+
+    @on(CustomerTable.Status, "#members")
+    def members_ticked(self, event: CustomerTable.Status) -> None:
+        if event.table.changed:
+            self.draft_changed()
 
     # -- messages ------------------------------------------------------------
     @on(FilterBar.Changed, "#member-filter")
@@ -218,7 +263,11 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         if self.saving:
             self.notify("Saving… please wait.", severity="warning")
             return
-        confirm_discard(self, lambda: self.dismiss(None), dirty=self.is_loaded and self.is_dirty())
+        def close() -> None:
+            self.closing()  # discarded (or nothing to discard): the draft goes too
+            self.dismiss(None)
+
+        confirm_discard(self, close, dirty=self.is_loaded and self.is_dirty())
 
     def show_errors(self, errors: dict[str, str]) -> bool:
         """Each message under its field, naming it; any other in a
@@ -234,6 +283,39 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         return on_general
 
     def action_save(self) -> None:
+        """Save; a save that takes customers out of the group says how many
+        first, and goes ahead only once confirmed."""
+        if self.saving or not self.is_loaded:
+            return
+        group, members = self.group, self.table.selection
+        if group is None or not self.table.changed:
+            self.save()
+            return
+        gid, name = group.id, models.clean_line(group.name)
+
+        def count() -> tuple[int, int]:
+            now = models.Selection.members_of(gid)
+            return models.count_selection(now - members), models.count_selection(members - now)
+
+        def ask(counts: tuple[int, int]) -> None:
+            leaving, joining = counts
+            if not leaving:
+                self.save()
+                return
+            question = Text("Save ")
+            question.append(name, style="bold")
+            question.append(": ")
+            question.append(f"{leaving:,} customer{'s' if leaving != 1 else ''} leave{'s' if leaving == 1 else ''}",
+                            style="bold")
+            question.append(f" the group (those whose default group it is move to General), {joining:,} "
+                            f"join{'s' if joining == 1 else ''}.")
+            self.app.push_screen(ConfirmModal("Remove members", question, yes="Save", no="Keep editing",
+                                              typed=count_to_type(leaving)),
+                                 lambda yes: self.save() if yes else None)
+
+        self.run_job(count, ask, name="count", hold_keys=True)
+
+    def save(self) -> None:
         if self.saving or not self.is_loaded:
             return
         data = self.data()
@@ -271,6 +353,7 @@ class GroupFormScreen(Screen[int | None], LoadsInBackground):
         self._set_saving(False)
         self.notify(f"Saved with {members:,} member{'s' if members != 1 else ''}.", title="Group saved",
                     markup=False)
+        self.drop_draft()
         self.dismiss(group_id)
 
     def save_failed(self, exc: BaseException) -> None:

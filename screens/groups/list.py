@@ -21,6 +21,7 @@ from backroom.tui.areas import AreaBar
 from backroom.tui.filters import DEBOUNCE_SECONDS
 from backroom.tui.formatters import percent, plain, yes_no
 from backroom.tui.safetext import SafeInput
+from backroom.tui.keys import WaitsForLists
 
 # Sort keys of models.list_groups, in column order, with their headings.
 GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -30,8 +31,11 @@ GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
 RIGHT_ALIGNED = {"members", "discount"}
 
 
-class GroupsScreen(Screen, GroupActions):
-    """Every customer group, filterable and sortable."""
+class GroupsScreen(Screen, GroupActions, WaitsForLists):
+    """Every customer group, filterable and sortable.  Keys typed for the
+    list wait while it is being read (WaitsForLists)."""
+
+    keys_ready = True
 
     TITLE = "Customer groups"
     BINDINGS = [
@@ -42,6 +46,7 @@ class GroupsScreen(Screen, GroupActions):
         Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
         Binding("r", "reverse", "Reverse", tooltip="Flip the sort direction"),
         Binding("slash", "find", "Find", tooltip="Filter the groups by code or name"),
+        Binding("escape", "leave_find", "To the list", show=False, tooltip="Leave the Find box for the list"),
         # Less used: in the command palette (Ctrl+P), not the footer.
         Binding("c", "access", "Access", show=False,
                 tooltip="What the highlighted group may see and its category discounts (Guest: visitors)"),
@@ -78,7 +83,13 @@ class GroupsScreen(Screen, GroupActions):
             self.load()
 
     # -- loading -------------------------------------------------------------
+    @property
+    def applying_soon(self) -> bool:
+        """What was typed in Find waits for the debounce to apply."""
+        return self._timer is not None
+
     def load(self) -> None:
+        self._timer = None  # (called by it, or after stopping it)
         text = self.query_one("#group-filter", Input).value
         sort, desc = self.sort, self.descending
         self.query_one("#groups-status", Label).update("loading…")
@@ -121,6 +132,7 @@ class GroupsScreen(Screen, GroupActions):
 
     @on(Input.Submitted, "#group-filter")
     def filter_submitted(self) -> None:
+        self._load_now()  # the keys typed next are for the rows it finds
         self.query_one("#groups", DataTable).focus()
 
     @on(DataTable.RowSelected, "#groups")
@@ -136,6 +148,21 @@ class GroupsScreen(Screen, GroupActions):
 
     def action_find(self) -> None:
         self.query_one("#group-filter", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leave_find":  # Esc means something only in the Find box
+            return self.focused is self.query_one("#group-filter", Input)
+        return True
+
+    def action_leave_find(self) -> None:
+        self._load_now()
+        self.query_one("#groups", DataTable).focus()
+
+    def _load_now(self) -> None:
+        """What Find holds, applied now rather than when the debounce ends."""
+        if self._timer is not None:
+            self._timer.stop()
+            self.load()
 
     def action_sort(self) -> None:
         keys = [k for k, _ in GROUP_COLUMNS]

@@ -18,10 +18,14 @@ from backroom.tui.areas import AreaBar
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent, yes_no
+from backroom.tui.keys import WaitsForLists
 
 
-class GroupViewScreen(Screen, GroupActions):
-    """A group's details and its members."""
+class GroupViewScreen(Screen, GroupActions, WaitsForLists):
+    """A group's details and its members.  Keys typed for the members wait
+    while they are being read (WaitsForLists)."""
+
+    keys_ready = True
 
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to the list"),

@@ -19,6 +19,15 @@ def template_databases(tmp_path_factory):
     tui_helpers.TEMPLATE_DIR = None
 
 
+@pytest.fixture(autouse=True)
+def drafts_in_tmp(tmp_path, monkeypatch):
+    """Drafts of unsaved forms go under the test's own state folder (they
+    are keyed by the database label, which every test shares)."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    return state / "backroom" / "drafts"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fewer_garbage_collections():
     """Rendering allocates objects by the million: with Python's default

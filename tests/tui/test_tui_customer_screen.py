@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Select, Static
 from backroom import models
 from backroom.screens.customers import CustomerScreen
 from backroom.tui.dialogs import ConfirmModal
-from tui_helpers import (ADA, clear_input, go_tab, make_ada, make_app, make_db, open_customer, open_list,
+from tui_helpers import (ADA, clear_input, confirm, go_tab, make_ada, make_app, make_db, open_customer, open_list,
                          queries_on_the_event_loop, settle, type_text)
 
 
@@ -71,12 +71,12 @@ async def test_new_customer_escape_asks_before_discarding(tmp_path):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("n")  # keep editing
+        await pilot.press("escape")  # keep editing
         await settle(pilot)
         assert app.screen is form and form.query_one("#first_name", Input).value == "Grace"
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("y")  # discard
+        await confirm(pilot)  # discard
         await settle(pilot)
         assert app.screen is listing
     assert models.count_customers() == 5
@@ -94,7 +94,7 @@ async def test_reload_discards_edits_after_asking(tmp_path):
         await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
+        await confirm(pilot)
         await settle(pilot)
         assert app.screen is screen
         assert screen.query_one("#first_name", Input).value == "Ada"
@@ -133,7 +133,7 @@ async def test_own_writes_move_the_version_on_but_not_someone_elses(tmp_path):
         models.update_customer(ada.id, {"last_name": "King"}, expected_version=version, actor="other")
         await pilot.press("f7")
         await settle(pilot)
-        await pilot.press("y")
+        await confirm(pilot)
         await settle(pilot)
         assert "DISABLED" in str(screen.query_one("#customer-summary", Static).render())
         await clear_input(pilot)

@@ -9,12 +9,12 @@ from textual import events
 from textual.widgets import Input, Label, OptionList, Select, Static
 
 from backroom import models
-from backroom.screens.customers import (CustomerScreen, EraseModal, GroupPickerModal,
+from backroom.screens.customers import (CustomerScreen, CustomersScreen, EraseModal, GroupPickerModal,
                                NewCustomerScreen, PasswordShownModal, ResetPasswordModal)
 from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal
-from tui_helpers import (ADA, clear_input, go_tab, make_ada, make_app, make_db, notifications, open_customer,
+from tui_helpers import (ADA, clear_input, confirm, go_tab, make_ada, make_app, make_db, notifications, open_customer,
                          open_list, settle, type_text)
 
 
@@ -376,6 +376,7 @@ async def test_groups_add_remove_default_and_guest_refused(tmp_path):
         await settle(pilot)
         await pick_group(pilot, "secret")
         assert {x.code for x in models.customer_groups(ada.id)} == {"general", "secret"}
+        assert screen.active_tab.current_group().code == "secret"  # the cursor on the row added
         table = screen.query_one("#groups-table")
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert ["Secret club", "secret", "", "hidden"] in rows
@@ -391,8 +392,17 @@ async def test_groups_add_remove_default_and_guest_refused(tmp_path):
         await pilot.press("m")
         await settle(pilot)
         assert models.get_customer(ada.id).default_group_id == g.id
+        await pilot.press("x")  # the default group: it asks first
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        question = str(app.screen.query_one(".dialog-body").render())
+        assert "Ada Lovelace" in question and "Secret club" in question and "default group" in question
+        await pilot.press("enter")  # the focused answer keeps it
+        await settle(pilot)
+        assert {x.code for x in models.customer_groups(ada.id)} == {"general", "secret"}
         await pilot.press("x")
         await settle(pilot)
+        await confirm(pilot)
         assert [x.code for x in models.customer_groups(ada.id)] == ["general"]
         assert models.get_customer(ada.id).default_group_id == models.general_group().id
 
@@ -479,7 +489,7 @@ async def test_disable_keeps_everything(tmp_path):
         await pilot.press("f7")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
+        await confirm(pilot)
         await settle(pilot)
         assert screen.query_one("#status", Select).value == "disabled"
         assert "DISABLED" in str(screen.query_one("#customer-summary", Static).render())
@@ -545,9 +555,9 @@ async def test_orders_totals_and_review_opens_in_moderation(tmp_path):
         await pilot.press("a")
         await settle(pilot)
         assert models.Review.get_by_id(review.id).status == "approved"
-        await pilot.press("f2")  # the customer is still open in Customers
+        await pilot.press("f2")  # the Customers list (the customer, unchanged, closed)
         await settle(pilot)
-        assert app.screen is screen
+        assert isinstance(app.screen, CustomersScreen) and not screen.is_attached
 
 
 @pytest.mark.parametrize("reviews_open_before", [False, True])
@@ -596,4 +606,4 @@ async def test_review_opens_deep_in_the_customers_queue(tmp_path, reviews_open_b
         assert models.Review.get_by_id(target.id).status == "pending"
         await pilot.press("f2")
         await settle(pilot)
-        assert app.screen is screen
+        assert isinstance(app.screen, CustomersScreen)

@@ -14,7 +14,7 @@ from backroom import models
 from backroom.screens.grants import access as access_screen
 from backroom.screens.grants import AccessScreen, ExplainScreen, OutboxScreen, RulesScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen
-from tui_helpers import highlight_group, make_app, make_db, notifications, settle, type_text
+from tui_helpers import confirm, highlight_group, make_app, make_db, notifications, settle, type_text
 from textual.widgets import Label, Static, TabbedContent
 from backroom.tui.dialogs import ConfirmModal
 
@@ -169,7 +169,7 @@ async def test_rules_editor_save_preview_apply(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
         assert f"{preview.joining:,} customers join" in str(app.screen.query_one(".dialog-body").render())
-        await pilot.press("y")
+        await confirm(pilot)
         await settle(pilot)
         assert app.screen is screen
         assert f"{preview.joining:,} joined, 0 left." in notifications(app)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tui_helpers import (audit_actions, clear_input, group, highlight_group, make_app, make_db,
+from tui_helpers import (audit_actions, clear_input, confirm, group, highlight_group, make_app, make_db,
                          notifications, queries_on_the_event_loop, settle, type_text)
 
 from backroom import models
@@ -105,6 +105,9 @@ async def test_edit_untick_and_deselect_all(tmp_path):
         assert table.selected_count == 4
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)  # a member leaves: it says so first
+        assert "1 customer leaves" in str(app.screen.query_one(".dialog-body").render())
+        await confirm(pilot)
         assert isinstance(app.screen, GroupViewScreen)
         assert models.group_member_count(g.id) == 4
         assert not models.Membership.select().where(
@@ -120,6 +123,8 @@ async def test_edit_untick_and_deselect_all(tmp_path):
         assert app.screen.query_one(CustomerTable).selected_count == 0
         await pilot.press("ctrl+s")
         await settle(pilot)
+        assert "4 customers leave" in str(app.screen.query_one(".dialog-body").render())
+        await confirm(pilot)
         assert isinstance(app.screen, GroupViewScreen)
     assert models.group_member_count(g.id) == 0
     assert group("vip").version == 3
@@ -215,12 +220,12 @@ async def test_delete_with_confirmation(tmp_path):
         assert isinstance(app.screen, ConfirmModal)
         question = str(app.screen.query_one(".dialog-body").render())
         assert "Going away" in question and "3 members" in question
-        await pilot.press("n")  # keep it
+        await pilot.press("escape")  # keep it
         await settle(pilot)
         assert models.CustomerGroup.get_or_none(models.CustomerGroup.id == g.id) is not None
         await pilot.press("d")
         await settle(pilot)
-        await pilot.press("y")
+        await confirm(pilot)
         await settle(pilot)
         assert isinstance(app.screen, GroupsScreen)
         assert "gone" not in [r.code for r in app.screen.rows]
@@ -322,7 +327,7 @@ async def test_validation_is_inline_and_writes_nothing(tmp_path):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
+        await confirm(pilot)
         await settle(pilot)
         assert isinstance(app.screen, GroupsScreen)
     assert (models.CustomerGroup.select().count(), models.AuditEntry.select().count()) == before
@@ -354,7 +359,7 @@ async def test_escape_asks_only_when_the_form_differs_from_the_group(tmp_path):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("n")  # keep editing
+        await pilot.press("escape")  # keep editing
         await settle(pilot)
         assert app.screen is form
         await pilot.press("space")  # unticked again: as saved, so nothing to discard
@@ -407,7 +412,7 @@ async def test_areas_are_one_key_away(tmp_path):
         assert app.current_mode == "reviews"
         await pilot.press("f3")
         await settle(pilot)
-        assert isinstance(app.screen, GroupFormScreen)  # still there, nothing lost
+        assert isinstance(app.screen, GroupsScreen)  # the list: the form, with nothing typed, closed
         assert app.sub_title == "sqlite:///backroom-test.db"
 
 
@@ -603,7 +608,12 @@ async def test_escape_closes_a_form_still_loading_and_other_areas_stay_reachable
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        await pilot.press("a", "escape")
+        assert isinstance(app.screen, GroupsScreen)
+        # Esc typed after other keys waits behind them; a second Esc does not.
         await pilot.press("a", "x", "escape")
+        assert isinstance(app.screen, GroupFormScreen)
+        await pilot.press("escape")
         assert isinstance(app.screen, GroupsScreen)
         # Opened again: F2 works while it loads, and what was typed waits for it.
         await pilot.press("a")
@@ -612,7 +622,10 @@ async def test_escape_closes_a_form_still_loading_and_other_areas_stay_reachable
         assert app.current_mode == "customers"
         slow_form.set()
         await settle(pilot)
-        await pilot.press("f3")
+        await pilot.press("f3")  # to the list, but the form has "ab" typed: it asks first
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")  # keep editing
         await settle(pilot)
         form = app.screen
         assert isinstance(form, GroupFormScreen)
@@ -682,10 +695,10 @@ async def test_no_query_runs_on_the_event_loop(tmp_path, monkeypatch):
         await settle(pilot)
         on_the_loop = queries_on_the_event_loop(monkeypatch)
         steps = [
-            ("a",), ("ctrl+n",), ("ctrl+f", "x"), ("ctrl+n",), ("escape", "y"),  # the Add form, every tab
-            (highlight_group, "vip"), ("e",), ("escape",), ("v",), ("slash", "a"), ("escape",),
+            ("a",), ("ctrl+n",), ("ctrl+f", "x"), ("ctrl+n",), ("escape",),  # the Add form, every tab
+            (highlight_group, "vip"), ("e",), ("escape",), ("v",), ("slash", "a"), ("escape", "escape"),
             ("c",), ("escape",), ("u",), ("escape",), ("s",), ("slash", "w"), ("backspace", "enter"),
-            (highlight_group, "guest"), ("c",), ("escape",), ("d",), (highlight_group, "vip"), ("d",), ("n",),
+            (highlight_group, "guest"), ("c",), ("escape",), ("d",), (highlight_group, "vip"), ("d",), ("escape",),
             ("x",), ("a",), ("ctrl+g",), ("escape",), ("o",), ("escape",),
             ("f4",), ("slash", "x"), ("escape",),
         ]

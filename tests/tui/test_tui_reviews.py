@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Select, Static
 from backroom import models
 from backroom.models import ReviewFilter, Selection
 from backroom.screens.reviews import RejectModal, ReviewsScreen
-from tui_helpers import make_app, make_db, notifications, settle, type_text
+from tui_helpers import burst, confirm, make_app, make_db, notifications, settle, type_text
 from backroom.tui.reviewtable import RatingChart, ReviewTable
 from backroom.tui.dialogs import ConfirmModal
 
@@ -182,7 +182,7 @@ async def test_bulk_approve_ticked(shop):
         await pilot.press("A")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("y")
+        await confirm(pilot)
         await settle(pilot)
         assert app.screen is screen
         ticked = {queue[0], queue[2], queue[3]}
@@ -259,7 +259,7 @@ async def test_approve_every_match_of_a_product_filter(shop):
         assert table.total == len(mug_pending)
         await pilot.press("t", "A")
         await settle(pilot)
-        await pilot.press("y")
+        await confirm(pilot)
         await settle(pilot)
         assert table.total == 0
         assert "No review matches" in detail_text(screen)
@@ -416,3 +416,34 @@ async def test_closing_a_dialog_does_not_reload_the_queue(shop):
         await pilot.press("f4")
         await settle(pilot)
         assert calls == [{"keep_position": True}]
+
+
+async def test_bulk_decisions_typed_ahead_are_not_taken(shop):
+    """A, then the count and Enter in the same burst: the question ignores
+    them (they were typed before it was drawn) and asks for the count."""
+    queue = pending_ids()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_reviews(pilot)
+        table = screen.query_one(ReviewTable)
+        await pilot.press("t")  # every pending review
+        await settle(pilot)
+        assert table.selected_count == len(queue) == 27
+        await burst(pilot, "A", "27", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmModal) and dialog.typed == "27"
+        assert "27 reviews" in str(dialog.query_one(".dialog-body").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        await burst(pilot, "R", "Spam", "tab", "27", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, RejectModal)
+        assert dialog.query_one("#reason", Input).value == ""
+        await pilot.press("escape")
+        await settle(pilot)
+        assert all(status_of(rid) == "pending" for rid in queue)
+        # Typed once the question is on screen, the count is taken.
+        await burst(pilot, "R")
+        await burst(pilot, "Spam", "tab", "27", "enter")
+        assert app.screen is screen
+    assert all(status_of(rid) == "rejected" for rid in queue)

@@ -26,6 +26,7 @@ from backroom import models
 from backroom.screens.customers import CustomerScreen, CustomersScreen
 from backroom.tui.app import BackroomApp
 from backroom.tui.customertable import CustomerTable
+from backroom.tui.dialogs import ConfirmModal
 
 # A snapshot must not depend on when it is taken: a blinking cursor is shown
 # or not depending on how loaded the machine is (a CI run failed on that).
@@ -87,18 +88,54 @@ class DrivenApp(BackroomApp):
             if key.startswith("wait:"):
                 await super()._press_keys([key])
                 continue
-            # The key event as Textual's Pilot makes it.
-            if len(key) == 1 and not key.isalnum():
-                key = _character_to_key(key)
-            try:
-                char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-            except KeyError:
-                char = key if len(key) == 1 else None
-            event = events.Key(key, char)
+            event = key_event(key)
             event.set_sender(self)
             self.post_message(event)
             await self.animator.wait_until_complete()
             await until_quiet(self, workers=False, timers=False)
+
+
+def key_event(key: str) -> events.Key:
+    """The key event for ``key`` as Textual's Pilot makes it ("a", "tab",
+    "/" or "slash", "ctrl+s")."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    return events.Key(key, char)
+
+
+def keys_of(*parts: str) -> list[str]:
+    """Keys for :func:`burst`: a part of one character or a key name
+    ("tab", "ctrl+s", "escape") is one key; a longer part that is not a key
+    name is text, one key per character ("dyson", "Name 8")."""
+    keys: list[str] = []
+    for part in parts:
+        if len(part) == 1 or part in _KEY_NAMES or "+" in part.strip("+"):
+            keys.append(part)
+        else:
+            keys.extend(part)
+    return keys
+
+
+_KEY_NAMES = {"tab", "shift+tab", "enter", "escape", "space", "backspace", "delete", "up", "down", "left",
+              "right", "home", "end", "pageup", "pagedown", "slash", "question_mark", "f1", "f2", "f3",
+              "f4", "f5", "f6", "f7", "f8", "f9", "f10"}
+
+
+async def burst(pilot: Any, *parts: str) -> None:
+    """Keys as a terminal hands over a burst of them (type-ahead over a slow
+    SSH link, a paste, a fast typist): every key event is posted to the app
+    before it handles the first, then the app settles.  ``parts`` as for
+    :func:`keys_of`."""
+    app = pilot.app
+    for key in keys_of(*parts):
+        event = key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+    await settle(pilot)
 
 
 def make_app() -> BackroomApp:
@@ -124,6 +161,9 @@ def pending_work(app: App, *, workers: bool = True,
                 return f"worker {worker.name!r}", worker.wait
     if app.animator._animations:
         return "an animation", app.animator.wait_for_idle
+    key_queue = getattr(app, "key_queue", None)
+    if key_queue is not None and key_queue.busy:
+        return "the key queue", _a_moment
     for node in (app, *app.screen_stack, *app._registry):
         queue = node.__dict__.get("_message_queue")
         if queue is not None:
@@ -214,6 +254,22 @@ async def type_text(pilot: Any, text: str) -> None:
 def _key(ch: str) -> str:
     return {" ": "space", "/": "slash", ".": "full_stop", "-": "minus", "_": "underscore",
             "@": "at"}.get(ch, ch)
+
+
+async def confirm(pilot: Any) -> None:
+    """Go ahead in the confirmation in front, as an admin does: type what it
+    asks for and Enter, or Tab to its yes button and, once the button is
+    armed, Enter."""
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ConfirmModal), f"no confirmation in front but {dialog!r}"
+    if dialog.typed is not None:
+        await type_text(pilot, dialog.typed)
+    else:
+        await pilot.press("tab")
+        assert dialog.drawn_at is not None
+        await asyncio.sleep(max(0.0, dialog.drawn_at + dialog.ARM_SECONDS - time.monotonic()) + 0.01)
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 async def clear_input(pilot: Any) -> None:
