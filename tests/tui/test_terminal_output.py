@@ -153,7 +153,7 @@ def walk_every_screen(term: Terminal) -> None:
     term.send("d")
     wait("Delete the group")
     wait(shown(GROUP)[:20])
-    term.send("n")
+    term.send(ESCAPE)  # no: the delete question is answered by typing the code
     term.send("c")
     wait(shown(f"Cat{TITLE}"))  # the Access tab's categories
     term.send(ESCAPE)
@@ -219,7 +219,7 @@ def walk_every_screen(term: Terminal) -> None:
     term.send(ESCAPE)
     term.send(F7)
     wait("Disable the account of")
-    term.send("n")
+    term.send(ESCAPE)  # no
     term.send(F8)
     wait("Erase the name")
     wait(shown(EMAIL)[:12])
