@@ -13,6 +13,7 @@ from backroom.screens.customer.base import CustomerTab
 from backroom.screens.customer.dialogs import GroupPickerModal
 from backroom.tui.background import error_message
 from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.safetext import safe_line
 from backroom.tui.formatters import plain
 
 
@@ -132,9 +133,9 @@ class GroupsTab(CustomerTab):
             remove()  # (General, while it is the default group, is refused by the operation)
             return
         question = Text("Remove ")
-        question.append(models.clean_line(c.full_name or c.email), style="bold")
+        question.append(safe_line(c.full_name or c.email), style="bold")
         question.append(" from ")
-        question.append(models.clean_line(g.name), style="bold")
+        question.append(safe_line(g.name), style="bold")
         question.append("? It is their default group: General becomes their default group, "
                         "with its prices and tax class.")
         self.app.push_screen(ConfirmModal("Remove from default group", question, yes="Remove", no="Keep"),

@@ -18,6 +18,7 @@ from backroom import models
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, LoadsInBackground
 from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.drafts import KeepsDraft
 from backroom.tui.formatters import percent, plain
 from backroom.tui.forms import Tick
 from backroom.tui.safetext import SafeInput
@@ -181,9 +182,12 @@ class AccessEditor(Vertical, Background):
         self.run_job(lambda: models.set_category_restricted(cid, restricted), done, name="restricted")
 
 
-class AccessScreen(Screen[bool], LoadsInBackground):
+class AccessScreen(KeepsDraft, Screen[bool], LoadsInBackground):
     """Access only, for Guest: its ticks say what visitors who are not logged
-    in may see (Guest's other settings stay locked)."""
+    in may see (Guest's other settings stay locked).  Unsaved ticks are kept
+    as a draft (KeepsDraft)."""
+
+    DRAFT_FORM = "access"
 
     AUTO_FOCUS = None  # the first tick, once the categories are in
     BINDINGS = [
@@ -208,12 +212,12 @@ class AccessScreen(Screen[bool], LoadsInBackground):
 
     def on_mount(self) -> None:
         self.editor.loading = True
-        gid = self.group_id
-        self.run_job(lambda: (models.get_group(gid), read_grants(gid)), self.show, name="load",
+        gid, read_draft = self.group_id, self.draft_reader()
+        self.run_job(lambda: (models.get_group(gid), read_grants(gid), read_draft()), self.show, name="load",
                      failed=self.load_failed)
 
-    async def show(self, found: tuple[models.CustomerGroup, Grants]) -> None:
-        group, grants = found
+    async def show(self, found: tuple[models.CustomerGroup, Grants, dict[str, Any] | None]) -> None:
+        group, grants, draft = found
         self.title = f"Access: {models.clean_line(group.name)}"
         self.query_one("#access-intro", Label).update(
             "Visitors who are not logged in see the open categories and the restricted ones ticked here."
@@ -224,6 +228,7 @@ class AccessScreen(Screen[bool], LoadsInBackground):
         self._initial = self.editor.values()
         if (tick := self.editor.first_tick()) is not None:
             tick.focus()
+        self.offer_draft(draft)
         self.loaded()
 
     @property
@@ -243,6 +248,7 @@ class AccessScreen(Screen[bool], LoadsInBackground):
 
         def done(_: Any) -> None:
             self.saving = False
+            self.drop_draft()
             self.notify(f"Saved: {len(wanted)} categor{'y' if len(wanted) == 1 else 'ies'} ticked.",
                         title="Access saved", markup=False)
             self.dismiss(True)
@@ -254,13 +260,28 @@ class AccessScreen(Screen[bool], LoadsInBackground):
         self.run_job(lambda: models.set_category_access(gid, wanted), done, name="save", failed=failed)
 
     def unsaved_changes(self) -> bool:
-        """For the app: F2-F4 ask before closing this screen."""
+        """For the app: F2-F4 ask before closing this screen; and for the draft."""
         return self.is_loaded and self.editor.values() != self._initial
+
+    def draft_record(self) -> str:
+        return str(self.group_id)
+
+    def draft_values(self) -> dict[str, Any]:
+        return {"access": sorted(self.editor.access())}
+
+    def apply_draft(self, values: dict[str, Any]) -> None:
+        self.editor.set_values({int(c) for c in values.get("access", [])}, {})
 
     def action_cancel(self) -> None:
         if not self.is_loaded or self.editor.values() == self._initial:
+            self.closing()
             self.dismiss(False)
             return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.closing()
+                self.dismiss(False)
+
         self.app.push_screen(ConfirmModal("Discard changes?", "You have unsaved changes. Discard them?",
-                                          yes="Discard", no="Keep editing"),
-                             lambda yes: self.dismiss(False) if yes else None)
+                                          yes="Discard", no="Keep editing"), answered)

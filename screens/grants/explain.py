@@ -41,6 +41,9 @@ class ExplainScreen(Screen[None], LoadsInBackground):
         self.customer_chosen = False
         self.explanation: models.Explanation | None = None
         self._timer: Timer | None = None
+        self._searching: str | None = None  # the text of the last search started
+        self._searched: str | None = None  # and of the one whose matches are shown
+        self._pick_found = False  # Enter came first: take the best match once found
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -83,6 +86,7 @@ class ExplainScreen(Screen[None], LoadsInBackground):
 
     def search(self, text: str) -> None:
         text = text.strip()
+        self._searching = text
 
         def job() -> list[models.CustomerRow]:
             by_id = models.find_customer(text)
@@ -99,16 +103,30 @@ class ExplainScreen(Screen[None], LoadsInBackground):
         self.run_job(job, self.show_matches, name="search")
 
     def show_matches(self, rows: list[models.CustomerRow]) -> None:
+        self._searched = self._searching
         matches = self.query_one("#explain-matches", OptionList)
         matches.clear_options()
         options = [Option(Text("Visitor who is not logged in (Guest)", style="italic"), id=GUEST_OPTION)]
         options += [Option(plain(f"#{r.id} {r.name} <{r.email}>"), id=f"c:{r.id}") for r in rows]
         matches.add_options(options)
         matches.highlighted = 1 if rows else 0
+        if self._pick_found:
+            self._pick_found = False
+            self._pick_best()
 
     @on(Input.Submitted, "#explain-customer")
-    def submitted(self) -> None:
-        """Enter: take the best match (after the search in flight finishes)."""
+    def submitted(self, event: Input.Submitted) -> None:
+        """Enter: take the best match for what is typed, once it is found
+        (typed ahead, Enter may come before the search has even started)."""
+        if self._searched != event.value.strip():
+            if self._timer is not None:
+                self._timer.stop()
+            self._pick_found = True
+            self.search(event.value)
+            return
+        self._pick_best()
+
+    def _pick_best(self) -> None:
         matches = self.query_one("#explain-matches", OptionList)
         if matches.option_count > 1:
             self._pick(matches.get_option_at_index(1))

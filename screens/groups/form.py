@@ -26,6 +26,7 @@ from backroom.tui.formatters import percent
 from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
 from backroom.tui.safetext import SafeInput, line_text
 from backroom.tui.keys import WaitsForLists
+from backroom.tui.safetext import safe_line
 
 TABS = ("general", "customers", "access")
 
@@ -291,7 +292,7 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         if group is None or not self.table.changed:
             self.save()
             return
-        gid, name = group.id, models.clean_line(group.name)
+        gid, name = group.id, safe_line(group.name)
 
         def count() -> tuple[int, int]:
             now = models.Selection.members_of(gid)

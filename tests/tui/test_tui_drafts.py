@@ -226,3 +226,24 @@ async def test_unsaved_rules_are_offered_back(tmp_path, drafts_in_tmp):
         await burst(pilot, "ctrl+s")
     assert [(r.field, r.op, r.value) for r in models.get_rules(g.id)[1]] == [("total_spent", ">=", "500")]
     assert draft_files(drafts_in_tmp) == []
+
+
+async def test_guest_access_ticks_are_offered_back(tmp_path, drafts_in_tmp):
+    make_db(tmp_path, 5)
+    guest = models.guest_group()
+    before = models.group_category_access(guest.id)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await highlight_group(pilot, "guest")
+        await burst(pilot, "c", "space")  # Access, tick the first category
+        await settle(pilot)
+    assert len(draft_files(drafts_in_tmp)) == 1
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot)
+        await highlight_group(pilot, "guest")
+        await burst(pilot, "c")
+        await burst(pilot, "enter", "ctrl+s")  # restore, save
+    assert models.group_category_access(guest.id) != before
+    assert draft_files(drafts_in_tmp) == []

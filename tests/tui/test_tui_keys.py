@@ -12,7 +12,7 @@ from textual.widgets import Input
 
 from backroom import models
 from backroom.screens.customers import CustomerScreen, CustomersScreen, EraseModal, NewCustomerScreen
-from backroom.screens.grants import ExplainScreen, OutboxScreen
+from backroom.screens.grants import ExplainScreen, OutboxScreen, RulesScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
 from backroom.tui.dialogs import ConfirmModal, KeysScreen
 from tui_helpers import (burst, confirm, group, highlight_group, make_ada, make_app, make_db, open_customer,
@@ -439,3 +439,68 @@ async def test_a_list_key_after_find_acts_on_the_rows_found(tmp_path):
         await burst(pilot, "/", "ctrl+u", "vi", "enter", "e")
         form = app.screen
         assert isinstance(form, GroupFormScreen) and form.group_id == group("vip").id
+
+
+# -- the other text boxes and forms, in bursts ---------------------------------------
+
+
+async def test_explain_customer_typed_ahead_then_enter_picks_that_customer(tmp_path):
+    make_db(tmp_path, 40)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await groups_app(pilot)
+        await burst(pilot, "x", "ada@example.com", "enter")
+        screen = app.screen
+        assert isinstance(screen, ExplainScreen)
+        assert screen.customer_id == ada.id
+
+
+async def test_reward_points_typed_ahead(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customer(pilot, "ada@example.com")
+        # To the Reward points tab (loaded when first shown), amount, reason, save.
+        await burst(pilot, "ctrl+b", "ctrl+b", "75", "tab", "Birthday", "ctrl+s")
+    assert models.reward_balance(ada.id) == 75
+    assert [e.reason for e in models.reward_ledger(ada.id)] == ["Birthday"]
+
+
+async def test_password_reset_typed_ahead(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_customer(pilot, "ada@example.com")
+        await burst(pilot, "f6", "Typed-temp-pass-1", "enter")
+        assert app.screen is screen
+    assert models.verify_password("Typed-temp-pass-1", models.Customer.get_by_id(ada.id).password_hash)
+
+
+async def test_account_edit_typed_ahead(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        # Open Ada from the list and edit two fields, before any of it is on screen.
+        await burst(pilot, "/", "ada@example.com", "enter", "enter", "ctrl+u", "Augusta", "tab", "tab", "ctrl+u",
+                    "augusta@example.com", "ctrl+s")
+    c = models.get_customer(ada.id)
+    assert (c.first_name, c.email) == ("Augusta", "augusta@example.com")
+
+
+async def test_rules_typed_ahead(tmp_path):
+    make_db(tmp_path, 10)
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await groups_app(pilot)
+        await highlight_group(pilot, "vip")
+        # Rules, the field (a select: Enter opens it, Down, Enter picks "Total spent"), the
+        # operator follows, Tab Tab to the value, save.
+        await burst(pilot, "u", "enter", "down", "enter", "tab", "tab", "250", "ctrl+s")
+        assert isinstance(app.screen, RulesScreen)
+    assert [(r.field, r.op, r.value) for r in models.get_rules(g.id)[1]] == [("total_spent", ">=", "250")]
