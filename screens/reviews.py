@@ -128,7 +128,7 @@ class RejectModal(DropsEarlyKeys, InputDialog):
             yield Label("", id="reason-error", classes="error", markup=False)
             if self.typed is not None:
                 yield Label(f"Type {self.typed} (the number of reviews) to reject them:", markup=False)
-                yield Input(id="typed", compact=True)
+                yield SafeInput(id="typed", compact=True)
                 yield Label("", id="typed-error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Reject (enter)", id="reject", variant="error")

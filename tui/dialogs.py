@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from backroom.tui.keys import DropsEarlyKeys
-from backroom.tui.safetext import safe_line
+from backroom.tui.safetext import SafeInput, safe_line
 
 
 # A change to this many customers or reviews or more is confirmed by typing
@@ -81,7 +81,7 @@ class ConfirmModal(DropsEarlyKeys, ModalScreen[bool]):
                 prompt.append(safe_line(self.typed), style="bold")
                 prompt.append(f" and press Enter to {self.yes_label.lower()}:")
                 yield Static(prompt, id="typed-prompt", markup=False)
-                yield Input(id="typed")
+                yield SafeInput(id="typed")
                 yield Label("", id="typed-error", classes="error", markup=False)
             else:
                 yield Label(f"Tab to {self.yes_label}, then Enter · Esc: {self.no_label}",

@@ -227,8 +227,10 @@ class KeyQueue:
     to :meth:`settled`."""
 
     # A KeyHandled or ScreenSettled lost on the way (its widget or screen was
-    # removed) holds the queue up for this long at most.
-    TIMEOUT = 0.5
+    # removed) holds the queue up for this long at most.  Not shorter: a
+    # heavy form takes over half a second to come up on a busy machine, and
+    # a key let go early goes to the screen behind it.
+    TIMEOUT = 2.0
     # What a key set off is waited for this long at most before the next key.
     QUIET_WAIT = 0.2
     # A hold not released (a worker that never answers) ends after this long.
