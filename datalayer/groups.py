@@ -343,7 +343,8 @@ def _fall_back_to_general(g: CustomerGroup, among: pw.Node, general: CustomerGro
     """Give the customers in ``among`` (a subquery of customer ids) whose
     default group is ``g`` General as their default group, and make them
     members of it if they are not.  Takes General's members' lock (always
-    after any other group's).  Returns how many customers moved."""
+    after any other group's; callers take it before writing rows).  Returns
+    how many customers moved."""
     lock_groups(general_id=general.id)
     moved = (Customer.update(default_group=general.id)
              .where((Customer.default_group == g.id) & Customer.id.in_(among)).execute())
@@ -478,7 +479,18 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
         # Nobody leaves General while it is their default group.
         cond &= ~pw.fn.EXISTS(Customer.select(pw.SQL("1")).where(
             (Customer.id == Membership.customer) & (Customer.default_group == general.id)))
+
+    def falling_back() -> bool:  # anyone leaving their default group?
+        return g.id != general.id and Customer.select(Customer.id).where(
+            (Customer.default_group == g.id) & Customer.id.in_(leaving.select(leaving.id))).exists()
+
     with materialized(Membership.select(Membership.customer).where(cond)) as leaving:
+        # General's lock now, before any row is written: taken after row
+        # locks, it could close a circle of waits that MySQL, whose named
+        # locks and row locks have separate deadlock detectors, never sees.
+        general_locked = falling_back()
+        if general_locked:
+            lock_groups(general_id=general.id)
         _notify(g, leaving.select(leaving.id), leaving.id, "left", source)
         if is_mysql():
             # MySQL runs a DELETE's IN (subquery) once per member of the
@@ -491,8 +503,9 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
                 (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))).execute())
         if removed != leaving.rows:  # someone left alone meanwhile: their leave, not this one's
             raise Interfered(f"{leaving.rows - removed} of the customers left {g.name!r} meanwhile")
-        if g.id != general.id and (Customer.select(Customer.id).where(
-                (Customer.default_group == g.id) & Customer.id.in_(leaving.select(leaving.id))).exists()):
+        if falling_back():
+            if not general_locked:  # a default changed meanwhile: again, with General's lock
+                raise Interfered(f"a customer leaving {g.name!r} made it their default group meanwhile")
             # Whoever leaves their default group falls back to General.
             _fall_back_to_general(g, leaving.select(leaving.id), general)
         return removed

@@ -156,6 +156,9 @@ def read_snapshot() -> Iterator[None]:
         yield
 
 
+NAMED_LOCK_WAIT_S = 10.0
+"""How long MySQL waits for a members' lock before the operation runs again."""
+
 _MEMBERS_LOCK = 0x6272_6D62  # PostgreSQL advisory lock class: "brmb", Backroom's memberships
 
 
@@ -187,8 +190,10 @@ def lock_groups(*group_ids: int, general_id: int | None = None) -> None:
     for gid in ids:
         if is_postgres():
             db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_MEMBERS_LOCK, gid))
-        elif not db.obj.named_lock(f"backroom.members.{gid}", RETRY_BUDGET_S):
-            raise ConflictError(BUSY_MESSAGE)
+        elif not db.obj.named_lock(f"backroom.members.{gid}", NAMED_LOCK_WAIT_S):
+            # Not had in time, maybe a circle of waits through a row lock that
+            # MySQL cannot see: roll back (releasing what this holds) and retry.
+            raise Interfered(f"the members' lock of group {gid} was not had within {NAMED_LOCK_WAIT_S:g} s")
 
 
 def share_group(group_id: int) -> None:
