@@ -27,6 +27,7 @@ from backroom.screens.customers import CustomerScreen, CustomersScreen
 from backroom.tui.app import BackroomApp
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal
+from backroom.tui.keys import HoldsKeys, WaitsForLists
 
 # A snapshot must not depend on when it is taken: a blinking cursor is shown
 # or not depending on how loaded the machine is (a CI run failed on that).
@@ -164,6 +165,11 @@ def pending_work(app: App, *, workers: bool = True,
     key_queue = getattr(app, "key_queue", None)
     if key_queue is not None and key_queue.busy:
         return "the key queue", _a_moment
+    screen = app.screen
+    if isinstance(screen, WaitsForLists) and screen.has_held_keys() and HoldsKeys.ready_for_keys(screen):
+        # Keys wait for a list being read: they are still being typed, as
+        # it were (a screen still loading keeps its keys for the test to see).
+        return "keys held for a list", _a_moment
     for node in (app, *app.screen_stack, *app._registry):
         queue = node.__dict__.get("_message_queue")
         if queue is not None:
