@@ -85,11 +85,22 @@ class ScreenSettled(Message):
 
 class DropsEarlyKeys:
     """Mixin for a screen (a dialog) that ignores the keys that arrived
-    before it was drawn: they were typed for the screen behind it, e.g. the
+    before it was mounted: they were typed for the screen behind it, e.g. the
     ``y`` of ``/dyson`` must not confirm a delete that ``d`` asked for.
-    Keys the app binds with priority (F2-F4, Ctrl+Q) still go through."""
+    Keys the app binds with priority (F2-F4, Ctrl+Q) still go through.
 
+    Not "before it was drawn": the frame reaches the terminal from the
+    driver's thread before the event loop gets round to noting that it was
+    drawn, and on a busy machine the Esc the admin typed on seeing the dialog
+    arrived in between and was dropped.  A dialog's yes still waits until it
+    has been on screen a moment (:attr:`drawn_at`, see ConfirmModal.armed)."""
+
+    mounted_at: float | None = None
     drawn_at: float | None = None
+
+    def _on_mount(self, event: events.Mount) -> None:
+        if self.mounted_at is None:
+            self.mounted_at = _time.get_time()
 
     def note_drawn(self) -> None:
         """Called once the screen has been drawn (after its first refresh)."""
@@ -97,7 +108,7 @@ class DropsEarlyKeys:
             self.drawn_at = _time.get_time()
 
     def drops_key(self, arrived: float) -> bool:
-        return self.drawn_at is None or arrived < self.drawn_at
+        return self.mounted_at is None or arrived < self.mounted_at
 
 
 class HoldsKeys:
