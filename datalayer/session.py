@@ -31,7 +31,8 @@ def share_with_group(url: str, gid: int) -> str:
     in group ``gid``: its folder becomes the group's and setgid (files made
     in it, like SQLite's -wal and -shm, belong to the group), the folder and
     the files group-readable and writable.  SQLite gives a new -wal or -shm
-    file the database file's permissions, so they stay so.  Returns the
+    file the database file's permissions whatever the umask of the process
+    that makes it, so they stay so.  Returns the
     database file's path."""
     import os
     from pathlib import Path
@@ -46,8 +47,6 @@ def share_with_group(url: str, gid: int) -> str:
     os.chmod(folder, (folder.stat().st_mode & 0o7777) | 0o2070)
     os.chown(path, -1, gid)
     os.chmod(path, 0o660)
-    old = os.umask(0)
-    os.umask(old & ~0o070)  # what this process makes there, the group may write too
     database = connect(url)
     database.execute_sql("PRAGMA wal_checkpoint")
     for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
