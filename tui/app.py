@@ -84,7 +84,8 @@ class BackroomApp(App[None]):
         self.stylesheet.__class__ = _KeptStylesheet
         # Who is at the keyboard (None: no admins configured, everything allowed).
         self.admin = admin
-        self.sub_title = f"{db_label} · {admin.name} ({admin.role})" if admin else db_label
+        # The admin first: a long database URL is cut short at the right.
+        self.sub_title = f"{admin.name} ({admin.role}) · {db_label}" if admin else db_label
         self.db_label = db_label  # which database: drafts are kept per database
         self.key_queue = KeyQueue(self)
         self.crash: BaseException | None = None  # the first unexpected error, if one stopped the app
