@@ -99,11 +99,7 @@ def needed_roles(permission: str) -> str:
 
 def refusal(permission: str, name: str, role: str) -> str:
     """The one line that says why ``name`` (a ``role``) may not do it."""
-    return f"{WHAT[permission]} needs the {needed_roles(permission)} role; {name} is {_article(role)} {role}."
-
-
-def _article(role: str) -> str:
-    return "an" if role[:1] in "aeiou" else "a"
+    return f"{WHAT[permission]} needs the {needed_roles(permission)} role; {name}'s role is {role}."
 
 
 def _admins_exist() -> bool:

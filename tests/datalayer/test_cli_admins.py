@@ -54,7 +54,7 @@ def test_admins_add_list_set_role_remove(capsys, url):
     assert run(capsys, "--db", url, "--admin", "olga", "admins", "set-role", "sam", "manager")[:2] == \
         (0, "sam is now manager.\n")
     code, out, err = run(capsys, "--db", url, "--admin", "sam", "admins", "remove", "olga")
-    assert code == 1 and err.count("\n") == 1 and "needs the owner role; sam is a manager" in err
+    assert code == 1 and err.count("\n") == 1 and "needs the owner role; sam's role is manager" in err
     assert run(capsys, "--db", url, "--admin", "olga", "admins", "remove", "sam")[0] == 0
     code, _, err = run(capsys, "--db", url, "--admin", "sam", "groups", "list")
     assert code == 1 and err == "backroom: error: No admin is named sam: unknown, or removed. " \
@@ -77,7 +77,7 @@ def test_a_refused_command_says_the_role_and_changes_nothing(capsys, url):
     run(capsys, "--db", url, "--admin", "olga", "admins", "add", "mo", "--role", "moderator")
     code, _, err = run(capsys, "--db", url, "--admin", "mo", "rules", "apply")
     assert code == 1 and "Changing or applying the rules of groups needs the owner or manager role; " \
-                         "mo is a moderator." in err
+                         "mo's role is moderator." in err
 
 
 @pytest.mark.parametrize("argv,needle", [

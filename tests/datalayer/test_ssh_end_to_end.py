@@ -195,7 +195,7 @@ def test_two_admins_over_ssh(tmp_path, sshd):
     refused = ssh(sshd, moderator_key, "rules apply --group club")
     assert refused.returncode == 1
     assert refused.stderr.strip() == ("backroom: error: Changing or applying the rules of groups needs the owner "
-                                      "or manager role; moritz is a moderator.")
+                                      "or manager role; moritz's role is moderator.")
     # Nor anything but Backroom: the key runs the forced command only.
     sneaky = ssh(sshd, moderator_key, "cat /etc/passwd")
     assert sneaky.returncode == 1 and "Over SSH only these commands run" in sneaky.stderr
@@ -204,7 +204,7 @@ def test_two_admins_over_ssh(tmp_path, sshd):
     # screen Delete is not offered; pressed anyway, it is refused, naming the role.
     pending = models_pending(db)
     refusal = ("Changing customer groups and what they grant needs the owner or manager role; "
-               "moritz is a moderator.")
+               "moritz's role is moderator.")
     screen = drive_tui(sshd, moderator_key, [
         (b"", "Backroom · Reviews — moritz (moderator) · sqlite:///"),
         (b"a", "Approved: "),

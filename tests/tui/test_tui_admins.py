@@ -57,7 +57,7 @@ async def test_a_moderator_moderates_and_is_offered_no_group_change(tmp_path):
             await pilot.press("d")
             await settle(pilot)
             assert not isinstance(app.screen, ConfirmModal)
-            assert any("needs the owner or manager role; sam is a moderator" in n for n in notifications(app))
+            assert any("needs the owner or manager role; sam's role is moderator" in n for n in notifications(app))
             await pilot.press("a")
             await settle(pilot)
             assert isinstance(app.screen, GroupsScreen)
@@ -93,7 +93,7 @@ async def test_support_edits_customers_but_neither_erases_nor_changes_groups(tmp
             await pilot.press("f8")
             await settle(pilot)
             assert isinstance(app.screen, CustomerScreen)  # no erase dialog
-            assert any("Erasing a customer's personal data needs the owner or manager role; sam is a support"
+            assert any("Erasing a customer's personal data needs the owner or manager role; sam's role is support"
                        in n for n in notifications(app))
             await pilot.press("f7")
             await settle(pilot)
