@@ -117,14 +117,17 @@ def session_admin() -> AdminRow | None:
     """The admin operations run as, or None when no admins are configured.
     Raises :class:`PermissionDenied` when admins exist but the session's is
     not one of them (removed since it was named, or never named)."""
-    name = _named or _os_login()
-    row = Admin.get_or_none(Admin.name == name) if name and NAME_RE.match(name) else None
-    if row is not None:
+    if _named:
+        row = Admin.get_or_none(Admin.name == _named)
+        if row is None:
+            raise PermissionDenied(f"The admin {_named} was removed: nothing more can be done in this session.")
         return _row(row)
     if not _admins_exist():
         return None
-    if _named:
-        raise PermissionDenied(f"The admin {_named} was removed: nothing more can be done in this session.")
+    login = _os_login()
+    row = Admin.get_or_none(Admin.name == login) if login and NAME_RE.match(login) else None
+    if row is not None:
+        return _row(row)
     raise PermissionDenied("This database has admins: name yours with --admin NAME (or $BACKROOM_ADMIN).")
 
 
