@@ -89,6 +89,8 @@ async def test_support_edits_customers_but_neither_erases_nor_changes_groups(tmp
             titles = palette(app)
             assert "Reset password" in titles and "Disable" in titles
             assert "Erase personal data" not in titles
+            hints = " ".join(str(label.render()) for label in app.screen.query(".form-hint"))
+            assert "F6 reset password" in hints and "F8" not in hints
             customer_id = app.screen.customer_id
             await pilot.press("f8")
             await settle(pilot)
