@@ -86,7 +86,9 @@ class BackroomApp(App[None]):
         self.admin = admin
         # The admin first: a long database URL is cut short at the right.
         self.sub_title = f"{admin.name} ({admin.role}) · {db_label}" if admin else db_label
-        self.db_label = db_label  # which database: drafts are kept per database
+        # Drafts are kept per database, and per admin: admins sharing one OS account
+        # over SSH must not be offered each other's unsaved work.
+        self.db_label = f"{db_label} as {admin.name}" if admin else db_label
         self.key_queue = KeyQueue(self)
         self.crash: BaseException | None = None  # the first unexpected error, if one stopped the app
         self.crash_report: Path | None = None  # where its report was written

@@ -14,7 +14,6 @@ from backroom import models
 from backroom.datalayer.migrations import v4_admins
 
 KEY = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519" + b"\x00\x00\x00\x20" + bytes(32)).decode()
-KEY2 = "ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519" + b"\x00\x00\x00\x20" + bytes([7]) * 32).decode()
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ async def test_support_edits_customers_but_neither_erases_nor_changes_groups(tmp
             await settle(pilot)
             assert isinstance(app.screen, GroupsScreen)
             assert "sam (support)" in app.sub_title
+            assert app.db_label == f"{DB_LABEL} as sam"  # drafts of their own, though the OS account is shared
             assert "Add" not in footer_descriptions(app.screen)
             await pilot.press("f2")
             await settle(pilot)
