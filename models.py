@@ -35,7 +35,7 @@ from .datalayer.admins import (  # noqa: F401
     add_admin,
     authorized_keys_line,
     key_fingerprint,
-    check,
+    check_permission,
     check_name,
     list_admins,
     may,

@@ -131,7 +131,7 @@ def session_admin() -> AdminRow | None:
     raise PermissionDenied("This database has admins: name yours with --admin NAME (or $BACKROOM_ADMIN).")
 
 
-def check(permission: str) -> AdminRow | None:
+def check_permission(permission: str) -> AdminRow | None:
     """Refuse (:class:`PermissionDenied`) unless the session's admin may run
     operations of ``permission``."""
     if permission not in PERMISSIONS:
@@ -154,7 +154,7 @@ def requires(permission: str) -> Callable[[F], F]:
         def run(*args: Any, **kwargs: Any) -> Any:
             if _checking.get():
                 return fn(*args, **kwargs)
-            check(permission)
+            check_permission(permission)
             token = _checking.set(True)
             try:
                 return fn(*args, **kwargs)
@@ -271,7 +271,7 @@ def add_admin(name: Any, role: Any = None, *, ssh_key: Any = None, actor: str | 
                                                "then the others with their roles"})
             clean_role = "owner"
         else:
-            check("admins")
+            check_permission("admins")
             if role is None:
                 raise ValidationError({"role": f"Give {clean} a role: {', '.join(ROLES)}"})
             clean_role = check_role(role)
