@@ -50,6 +50,9 @@ def build_parser() -> Parser:
     parser.add_argument("--db", metavar="URL",
                         help="database URL: sqlite:///path.db, postgresql://user@host/name or "
                              "mysql://user@host/name (default: $BACKROOM_DB)")
+    parser.add_argument("--admin", metavar="NAME",
+                        help="the admin you are (default: $BACKROOM_ADMIN, else your login name); "
+                             "needed once the database has admins")
     parser.add_argument("--version", action="version", version=f"backroom {version()}")
     sub = parser.add_subparsers(dest="command", metavar="command", parser_class=Parser)
 
@@ -93,6 +96,8 @@ def build_parser() -> Parser:
                              description="Write the queued notifications to FILE and mark them exported.")
     export.add_argument("file", metavar="FILE")
     export.add_argument("--format", choices=("csv", "mbox"), default="csv", help="csv (default) or mbox")
+    add_admin_commands(sub)
+    add_init_command(sub)
     return parser
 
 
@@ -208,7 +213,7 @@ def cmd_tui(args: argparse.Namespace, url: str) -> int:
         from backroom.tui.app import BackroomApp
     except ImportError as exc:  # a broken install, not a user error
         raise models.BackroomError(f"The TUI cannot start: {exc}") from None
-    app = BackroomApp(db_label=models.redact_url(url))
+    app = BackroomApp(db_label=models.redact_url(url), admin=models.session_admin())
     try:
         app.run()
     except Exception as exc:  # noqa: BLE001 - one that escaped Textual (starting or stopping the terminal)
@@ -221,9 +226,17 @@ def cmd_tui(args: argparse.Namespace, url: str) -> int:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    if args.command is None and os.environ.get("SSH_ORIGINAL_COMMAND", "").strip():
+        args = build_parser().parse_args(argv + ssh_command(os.environ["SSH_ORIGINAL_COMMAND"]))
     url = database_url(args)
+    if args.command == "init":
+        return cmd_init(args, url)
     models.connect(url)
+    name_admin(args)
+    if args.command == "admins":
+        return cmd_admins(args, url)
     if args.command == "seed":
         return cmd_seed(args)
     if args.command == "groups":
@@ -235,6 +248,188 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo" and args.customers and not models.has_customers():
         models.seed(args.customers, rng_seed=1, progress=Progress("Making the demo database"))
     return cmd_tui(args, url)
+
+
+# -- admins, and serving Backroom over SSH --------------------------------------
+
+SSH_COMMANDS = {("groups", "list"), ("rules", "apply"), ("admins", "list"), ("admins", "add"),
+                ("admins", "set-role"), ("admins", "remove")}
+"""What a key's forced command runs when the client names a command (ssh host groups list)."""
+
+
+def add_admin_commands(sub) -> None:
+    admins = sub.add_parser("admins", help="the admins and their roles",
+                            description="Name the people who run Backroom and what each may do. "
+                                        "With none, Backroom is one local user's and everything is allowed.")
+    asub = admins.add_subparsers(dest="admins_command", metavar="command", parser_class=Parser, required=True)
+    add = asub.add_parser("add", help="add an admin (the first one is the owner)",
+                          description="Add an admin. With --key, print the authorized_keys line that lets "
+                                      "that key run Backroom as this admin and nothing else.")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", choices=models.ROLES, help="owner, manager, support or moderator "
+                                                          "(the first admin is the owner)")
+    add.add_argument("--key", metavar="PUBKEY", help="the admin's SSH public key, 'ssh-ed25519 AAAA…'")
+    add.add_argument("--install", metavar="FILE",
+                     help="append the key's line to this authorized_keys file (atomically, mode 0600)")
+    alist = asub.add_parser("list", help="list the admins", description="List the admins and their roles.")
+    alist.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    role = asub.add_parser("set-role", help="change an admin's role", description="Change an admin's role.")
+    role.add_argument("name", metavar="NAME")
+    role.add_argument("role", metavar="ROLE", choices=models.ROLES)
+    remove = asub.add_parser("remove", help="remove an admin",
+                             description="Remove an admin: their key no longer opens Backroom. Delete their "
+                                         "line from authorized_keys too.")
+    remove.add_argument("name", metavar="NAME")
+
+
+def add_init_command(sub) -> None:
+    init = sub.add_parser("init", help="create the database (--shared: for a team of OS users)",
+                          description="Create the database. --shared GROUP makes a SQLite database and its "
+                                      "folder readable and writable by that OS group, as are the journal "
+                                      "files SQLite makes beside it.")
+    init.add_argument("--shared", metavar="GROUP", help="the OS group whose members run Backroom")
+
+
+def ssh_command(original: str) -> list[str]:
+    """The command an SSH client asked for, when a key's forced command runs
+    Backroom: only the commands of :data:`SSH_COMMANDS`, never --db or
+    --admin (the key's line fixes those) nor a file on the server."""
+    import shlex
+
+    try:
+        words = shlex.split(original)
+    except ValueError:
+        raise models.BackroomError("The command sent over SSH cannot be read") from None
+    if words and Path(words[0]).name == "backroom":
+        words = words[1:]
+    if not words:
+        return []
+    if any(w in ("--db", "--admin", "--install") or w.startswith(("--db=", "--admin=", "--install="))
+           for w in words):
+        raise models.BackroomError("Over SSH the database and the admin are fixed by the key; "
+                                   "--db, --admin and --install cannot be given")
+    if tuple(words[:2]) not in SSH_COMMANDS:
+        allowed = ", ".join(" ".join(c) for c in sorted(SSH_COMMANDS))
+        raise models.BackroomError(f"Over SSH only these commands run: {allowed} (or none, for the TUI)")
+    return words
+
+
+def name_admin(args: argparse.Namespace) -> None:
+    """Who this session is: --admin, else $BACKROOM_ADMIN, else the login
+    name when it is an admin's.  Refused in one line when the database has
+    admins and this is none of them."""
+    name = args.admin if args.admin is not None else os.environ.get("BACKROOM_ADMIN")
+    models.use_admin(name or None)
+    if not (args.command == "admins" and args.admins_command == "add"):
+        models.session_admin()  # a database with admins needs one of them
+
+
+def backroom_executable() -> list[str]:
+    """The absolute command that runs this Backroom (sshd's forced command
+    runs with a bare PATH)."""
+    import shutil
+
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "backroom" and argv0.exists():
+        return [str(argv0.absolute())]
+    found = shutil.which("backroom")
+    if found:
+        return [str(Path(found).absolute())]
+    return [sys.executable, "-m", "backroom"]
+
+
+def cmd_admins(args: argparse.Namespace, url: str) -> int:
+    if args.admins_command == "list":
+        rows = models.list_admins()
+        if args.json:
+            print(models.inert_json([{"name": r.name, "role": r.role, "key": models.key_fingerprint(r.ssh_key),
+                                      "added_at": r.added_at.isoformat(), "added_by": r.added_by}
+                                     for r in rows], indent=2))
+        elif not rows:
+            print("No admins: Backroom is one local user's, who may do everything.")
+        else:
+            table = [("NAME", "ROLE", "KEY", "ADDED", "BY")] + [
+                (r.name, r.role, models.key_fingerprint(r.ssh_key) or "-", f"{r.added_at:%Y-%m-%d}",
+                 models.clean_line(r.added_by)) for r in rows]
+            widths = [max(len(row[i]) for row in table) for i in range(5)]
+            for row in table:
+                print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        return 0
+    if args.admins_command == "set-role":
+        row = models.set_admin_role(args.name, args.role)
+        print(f"{row.name} is now {row.role}.")
+        return 0
+    if args.admins_command == "remove":
+        models.remove_admin(args.name)
+        print(f"Removed {models.check_name(args.name)}: remove their line from authorized_keys too.")
+        return 0
+    if args.install and not args.key:
+        raise models.BackroomError("--install needs --key: the line it installs is for that key")
+    line = None
+
+    def install(row) -> None:
+        nonlocal line
+        if row.ssh_key:
+            command = [*backroom_executable(), "--db", url, "--admin", row.name]
+            line = models.authorized_keys_line(command, row.ssh_key, row.name)
+            if args.install:
+                install_authorized_key(args.install, line, row.ssh_key)
+
+    row = models.add_admin(args.name, args.role, ssh_key=args.key, before_commit=install)
+    print(f"Added {row.name}, {row.role}.", file=sys.stderr if line and not args.install else sys.stdout)
+    if line and args.install:
+        print(f"Their key runs Backroom as {row.name}: a line was added to {models.clean_line(args.install)}.")
+    elif line:
+        print(line)
+    return 0
+
+
+def install_authorized_key(path: str, line: str, key: str) -> None:
+    """Append ``line`` to the authorized_keys file ``path``, keeping its
+    lines: a new file in the same folder (mode 0600) replaces it once
+    written, so a failure leaves the old one whole."""
+    import tempfile
+
+    target = Path(path).expanduser().absolute()
+    old = target.read_bytes() if target.exists() else b""
+    blob = key.split()[1].encode()
+    if any(blob in existing.split() for existing in old.splitlines()):
+        raise models.BackroomError(f"That key is already in {models.clean_line(str(target))}: "
+                                   "remove its line first")
+    if old and not old.endswith(b"\n"):
+        old += b"\n"
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".authorized_keys.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o600)
+            if target.exists() and os.geteuid() == 0:  # root installing for the account that owns the file
+                st = target.stat()
+                os.fchown(f.fileno(), st.st_uid, st.st_gid)
+            f.write(old + line.encode() + b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_init(args: argparse.Namespace, url: str) -> int:
+    """Create the database; with --shared GROUP, make it and its folder the group's."""
+    if args.shared is None:
+        models.connect(url)
+        print(f"{models.redact_url(url)} is ready (schema version {models.SCHEMA_VERSION}).")
+        return 0
+    import grp
+
+    try:
+        gid = grp.getgrnam(args.shared).gr_gid
+    except KeyError:
+        raise models.BackroomError(f"There is no OS group named {models.clean_line(args.shared)!r}") from None
+    path = models.share_with_group(url, gid)
+    print(f"{models.clean_line(path)} is ready for the group {models.clean_line(args.shared)}: its members "
+          "can run Backroom on it (each as the admin of their login name, once there are admins).")
+    return 0
 
 
 def _say(message: str) -> None:

@@ -5,7 +5,7 @@ in the package ``datalayer`` beside it, one concern a module, each depending
 only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
-    audit, parsing → selection → access → groups → customers, passwords,
+    audit → admins, parsing → selection → access → groups → customers, passwords,
     orders, erasure, reviews → explain, rules, outbox → demo
 
 Everything that changes data goes through an operation re-exported here.  An
@@ -27,6 +27,25 @@ from .datalayer.access import (  # noqa: F401
     set_category_access,
     set_category_discount,
     set_category_restricted,
+)
+from .datalayer.admins import (  # noqa: F401
+    PERMISSIONS,
+    ROLES,
+    AdminRow,
+    add_admin,
+    authorized_keys_line,
+    key_fingerprint,
+    check_permission,
+    check_name,
+    list_admins,
+    may,
+    parse_ssh_key,
+    refusal,
+    remove_admin,
+    requires,
+    session_admin,
+    set_admin_role,
+    use_admin,
 )
 from .datalayer.audit import (  # noqa: F401
     audit,
@@ -102,6 +121,7 @@ from .datalayer.errors import (  # noqa: F401
     DateParseError,
     LockedError,
     NotFoundError,
+    PermissionDenied,
     SchemaError,
     ValidationError,
 )
@@ -214,16 +234,19 @@ from .datalayer.selection import (  # noqa: F401
 )
 from .datalayer.session import (  # noqa: F401
     connect,
+    share_with_group,
 )
 from .datalayer.tables import (  # noqa: F401
     ACCOUNT_TYPES,
     ADDRESS_KINDS,
+    ADMIN_ROLES,
     ALL_MODELS,
     CUSTOMER_STATUSES,
     LANGUAGES,
     MEMBERSHIP_SOURCES,
     REVIEW_STATUSES,
     Address,
+    Admin,
     AuditEntry,
     BaseModel,
     Category,

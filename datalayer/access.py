@@ -6,6 +6,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Any, Iterable
 
+from .admins import requires
 from .audit import audit
 from .connection import db
 from .errors import NotFoundError, ValidationError
@@ -38,6 +39,7 @@ def group_category_access(group_id: int) -> set[int]:
             .where(CategoryAccess.group == group_id).tuples()}
 
 
+@requires("groups")
 @retried
 def set_category_access(group_id: int, category_ids: Iterable[int], *, actor: str | None = None) -> set[int]:
     """Which restricted categories the group's members may see (its Access
@@ -65,6 +67,7 @@ def set_category_access(group_id: int, category_ids: Iterable[int], *, actor: st
     return wanted
 
 
+@requires("groups")
 @retried
 def set_category_restricted(category_id: int, restricted: bool, *, actor: str | None = None) -> Category:
     cid = as_id(category_id, "category_id", "A category's id")
@@ -86,6 +89,7 @@ def category_discounts(group_id: int) -> dict[int, Decimal]:
             .where(CategoryDiscount.group == group_id).tuples()}
 
 
+@requires("groups")
 @retried
 def set_category_discount(group_id: int, category_id: int, percent: Any, *, actor: str | None = None) -> None:
     """Set (or, with ``None`` or "", remove) a group's discount for one

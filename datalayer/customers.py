@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import peewee as pw
 
+from .admins import requires
 from .audit import audit, resolve_actor
 from .connection import db
 from .errors import ConflictError, ValidationError
@@ -153,6 +154,7 @@ def _customer_snapshot(c: Customer) -> dict[str, Any]:
                                        "version")}
 
 
+@requires("customers")
 @retried
 def create_customer(data: dict[str, Any], *, group_id: int | None = None, password: str | None = None,
                     billing: dict[str, Any] | None = None, registered_at: dt.datetime | None = None,
@@ -217,6 +219,7 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
     return c
 
 
+@requires("customers")
 @retried
 def update_customer(customer_id: int, changes: dict[str, Any], *, expected_version: int,
                     actor: str | None = None) -> Customer:
@@ -247,6 +250,7 @@ def update_customer(customer_id: int, changes: dict[str, Any], *, expected_versi
     return c
 
 
+@requires("customers")
 @retried
 def disable_customer(customer_id: int, *, actor: str | None = None) -> Customer:
     c = get_customer(customer_id)
@@ -384,6 +388,7 @@ def _bump_customer_version(c: Customer, expected_version: int) -> None:
             "Reload to see their changes, then apply yours again.")
 
 
+@requires("customers")
 @retried
 def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping: dict[str, Any] | None,
                    shipping_same_as_billing: bool, expected_version: int,
@@ -425,6 +430,7 @@ def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping
         return get_customer(c.id)
 
 
+@requires("customers")
 @retried
 def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
                       actor: str | None = None) -> Customer:
@@ -499,6 +505,7 @@ def assignable_groups(customer_id: int | None = None, *, include_locked: bool = 
             if g.id not in member and (include_locked or not g.is_system)]
 
 
+@requires("customers")
 @retried
 def join_group(customer_id: int, group_id: int, *, actor: str | None = None) -> CustomerWrite:
     """Add one customer to a group (see :func:`assign_customers`)."""
@@ -509,6 +516,7 @@ def join_group(customer_id: int, group_id: int, *, actor: str | None = None) -> 
     return CustomerWrite(c, c.version)
 
 
+@requires("customers")
 @retried
 def leave_group(customer_id: int, group_id: int, *, actor: str | None = None) -> CustomerWrite:
     """Remove one customer from a group (see :func:`unassign_customers`):
@@ -520,6 +528,7 @@ def leave_group(customer_id: int, group_id: int, *, actor: str | None = None) ->
     return CustomerWrite(c, c.version)
 
 
+@requires("customers")
 @retried
 def disable_account(customer_id: int, *, actor: str | None = None) -> CustomerWrite:
     """:func:`disable_customer`, saying which version it replaced."""
@@ -529,6 +538,7 @@ def disable_account(customer_id: int, *, actor: str | None = None) -> CustomerWr
     return CustomerWrite(c, before.version)
 
 
+@requires("customers")
 @retried
 def reset_account_password(customer_id: int, password: str | None = None, *,
                            actor: str | None = None) -> tuple[str, CustomerWrite]:

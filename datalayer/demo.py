@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import peewee as pw
 
+from .admins import requires
 from .audit import audit, current_actor
 from .connection import db, is_mysql, is_postgres, is_sqlite
 from .errors import ValidationError
@@ -203,6 +204,7 @@ def _indexes_deferred(enabled: bool) -> Iterator[None]:
     db.execute_sql("ANALYZE")
 
 
+@requires("admins")
 @retried
 def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = None,
                  progress: Callable[[int, int], None] | None = None, batch: int = 50_000,
@@ -245,6 +247,7 @@ def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = N
     return count
 
 
+@requires("admins")
 @retried
 def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], None] | None = None,
          today: dt.datetime | None = None, batch: int = 20_000, actor: str | None = None) -> dict[str, int]:

@@ -33,6 +33,7 @@ from typing import Any, Iterable
 
 import peewee as pw
 
+from .admins import requires
 from .audit import audit
 from .connection import db
 from .customers import ADDRESS_LIMITS, normalize_email
@@ -60,6 +61,7 @@ _PERSONAL_KEYS = frozenset(PERSONAL_FIELDS) | frozenset(ADDRESS_LIMITS) | {"emai
 _COMMON = ("city", "region", "country")
 
 
+@requires("erase")
 @retried
 def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = None) -> Customer:
     """Erase a customer's personal data (a data-protection request): see the

@@ -33,3 +33,7 @@ class SchemaError(BackroomError):
 
 class DateParseError(BackroomError, ValueError):
     pass
+
+
+class PermissionDenied(BackroomError):
+    """The session's admin may not do this: the message names the role it needs."""

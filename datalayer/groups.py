@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterable
 
 import peewee as pw
 
+from .admins import requires
 from .access import (
     _clean_percent,
     category_discounts,
@@ -153,6 +154,7 @@ def _group_snapshot(g: CustomerGroup) -> dict[str, Any]:
             "free_shipping": g.free_shipping, "hidden": g.hidden, "version": g.version}
 
 
+@requires("groups")
 @retried
 def create_group(data: dict[str, Any], *, members: Selection | None = None,
                  access: Iterable[int] | None = None, discounts: dict[int, Any] | None = None,
@@ -186,6 +188,7 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
     return g, added
 
 
+@requires("groups")
 @retried
 def update_group(group_id: int, changes: dict[str, Any], *, expected_version: int,
                  members: Selection | None = None, access: Iterable[int] | None = None,
@@ -307,6 +310,7 @@ def _set_grants(g: CustomerGroup, access: Iterable[int] | None, discounts: dict[
                 set_category_discount(g.id, cid, value, actor=actor)
 
 
+@requires("groups")
 @retried
 def delete_group(group_id: int, *, expected_version: int | None = None,
                  actor: str | None = None) -> int:
@@ -330,7 +334,7 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
         # Its members are fixed while the lock is held.
         members = Membership.select(Membership.customer).where(Membership.group == g.id)
         moved = _fall_back_to_general(g, members, general)
-        _notify(g, members, Membership.customer, "left", "manual")
+        _notify(g, members, Membership.customer, "left", "manual", actor)
         removed = Membership.delete().where(Membership.group == g.id).execute()
         CategoryAccess.delete().where(CategoryAccess.group == g.id).execute()
         g.delete_instance()
@@ -355,19 +359,21 @@ def _fall_back_to_general(g: CustomerGroup, among: pw.Node, general: CustomerGro
     return moved
 
 
-def _notify(g: CustomerGroup, query: pw.ModelSelect, customer: pw.Field, event: str, source: str) -> int:
+def _notify(g: CustomerGroup, query: pw.ModelSelect, customer: pw.Field, event: str, source: str,
+            actor: str | None = None) -> int:
     """Queue a notification for each customer ``query`` yields (in column
     ``customer``) that they joined or left ``g``.  Never for a hidden group
     (customers must not learn of it) nor for Guest."""
     if not _notifies(g):
         return 0
     rows = query.select(customer, pw.Value(g.id), pw.Value(g.name), pw.Value(event), pw.Value(source),
-                        pw.Value(utcnow()))
+                        pw.Value(utcnow()), pw.Value(resolve_actor(actor)))
     return (Notification.insert_from(rows, _NOTIFICATION_FIELDS).as_rowcount().execute())
 
 
 _NOTIFICATION_FIELDS = [Notification.customer, Notification.group, Notification.group_name,
-                        Notification.event, Notification.source, Notification.created_at]
+                        Notification.event, Notification.source, Notification.created_at,
+                        Notification.actor]
 
 _MEMBERSHIP_FIELDS = [Membership.customer, Membership.group, Membership.source, Membership.added_by,
                       Membership.added_at]
@@ -418,11 +424,11 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
         columns = ", ".join(f'"{f.column_name}"' for f in _NOTIFICATION_FIELDS)
         return db.execute_sql(
             f"WITH joined AS ({sql}), queued AS (INSERT INTO \"{Notification._meta.table_name}\" ({columns}) "
-            f"SELECT customer_id, %s, %s, %s, %s, %s FROM joined) SELECT COUNT(*) FROM joined",
-            [*params, g.id, g.name, "joined", source, utcnow()]).fetchone()[0]
+            f"SELECT customer_id, %s, %s, %s, %s, %s, %s FROM joined) SELECT COUNT(*) FROM joined",
+            [*params, g.id, g.name, "joined", source, utcnow(), resolve_actor(actor)]).fetchone()[0]
     if notify and is_mysql():
         with materialized(joining.select(Customer.id)) as ids:
-            _notify(g, ids.select(ids.id), ids.id, "joined", source)
+            _notify(g, ids.select(ids.id), ids.id, "joined", source, actor)
             rows = ids.select(ids.id, *values)
             added = (Membership.insert_from(rows, _MEMBERSHIP_FIELDS).on_conflict_ignore()
                      .as_rowcount().execute())
@@ -430,7 +436,7 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
                 raise Interfered(f"{ids.rows - added} of the customers joined {g.name!r} meanwhile")
             return added
     if notify:
-        _notify(g, joining, Customer.id, "joined", source)
+        _notify(g, joining, Customer.id, "joined", source, actor)
     return (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
             .on_conflict_ignore().as_rowcount().execute())
 
@@ -491,7 +497,7 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
         general_locked = falling_back()
         if general_locked:
             lock_groups(general_id=general.id)
-        _notify(g, leaving.select(leaving.id), leaving.id, "left", source)
+        _notify(g, leaving.select(leaving.id), leaving.id, "left", source, actor)
         if is_mysql():
             # MySQL runs a DELETE's IN (subquery) once per member of the
             # group (MariaDB before 11.1 too): join the table instead.
@@ -545,6 +551,7 @@ def _lock_for(group_id: int, sel: Selection) -> None:
         share_rows(Customer, sel.args[0])
 
 
+@requires("bulk")
 @retried
 def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Add a selection of customers to a group.  Returns how many joined."""
@@ -562,6 +569,7 @@ def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None)
     return added
 
 
+@requires("bulk")
 @retried
 def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = None) -> int:
     """Remove a selection of customers from a group.  Returns how many left."""

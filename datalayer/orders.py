@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 import peewee as pw
 
+from .admins import requires
 from .audit import audit, resolve_actor
 from .connection import db, is_sqlite
 from .errors import ValidationError
@@ -19,6 +20,7 @@ from .tables import Customer, Order, OrderLine, Product, RewardPointEntry, utcno
 from .transactions import retried
 
 
+@requires("customers")
 @retried
 def place_order(customer_id: int, lines: Sequence[tuple[int, int]], *, placed_at: dt.datetime | None = None,
                 actor: str | None = None) -> Order:
@@ -98,6 +100,7 @@ POINTS_MAX = 1_000_000
 """The largest adjustment of a customer's reward points, either way."""
 
 
+@requires("customers")
 @retried
 def adjust_reward_points(customer_id: int, delta: Any, reason: str, *,
                          actor: str | None = None) -> RewardPointEntry:

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import peewee as pw
 
+from .admins import requires
 from .audit import audit, resolve_actor
 from .connection import db
 from .customers import EMAIL_RE
@@ -37,6 +38,7 @@ class OutboxRow:
     source: str
     created_at: dt.datetime
     exported_at: dt.datetime | None
+    actor: str = ""  # who made the change that queued it
 
 
 _OUTBOX_MARK = "outbox_exported_through"
@@ -64,13 +66,14 @@ def outbox(*, include_exported: bool = False, after_id: int = 0, limit: int = 10
     after ``after_id`` (keyset paging)."""
     q = (Notification.select(Notification.id, Notification.customer, Customer.first_name, Customer.last_name,
                              Customer.email, Notification.group_name, Notification.event, Notification.source,
-                             Notification.created_at, Notification.exported_at)
+                             Notification.created_at, Notification.exported_at, Notification.actor)
          .join(Customer, on=(Notification.customer == Customer.id))
          .where(Notification.id > after_id))
     if not include_exported:
         q = q.where(_pending())
     q = q.order_by(Notification.id).limit(limit)
-    return [OutboxRow(r[0], r[1], f"{r[2]} {r[3]}".strip(), r[4], r[5], r[6], r[7], r[8], r[9]) for r in q.tuples()]
+    return [OutboxRow(r[0], r[1], f"{r[2]} {r[3]}".strip(), r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+            for r in q.tuples()]
 
 
 def outbox_count(*, include_exported: bool = False) -> int:
@@ -157,6 +160,7 @@ def _write_rows(handle: Any, fmt: str, rows: Iterator[list[OutboxRow]], sender: 
     return written
 
 
+@requires("export")
 @retried
 def export_outbox(path: str | os.PathLike, *, fmt: str = "csv", sender: str = "shop@example.com",
                   actor: str | None = None) -> int:

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import secrets
 
+from .admins import requires
 from .audit import audit
 from .connection import db
 from .errors import ValidationError
@@ -70,6 +71,7 @@ def _check_password(password: str) -> None:
         raise ValidationError({"password": "A password cannot contain control characters"})
 
 
+@requires("customers")
 @retried
 def reset_password(customer_id: int, password: str | None = None, *, actor: str | None = None) -> str:
     """Set a temporary password (generated when none is given) and return it,

@@ -9,6 +9,7 @@ from typing import Any
 
 import peewee as pw
 
+from .admins import requires
 from .audit import audit, resolve_actor
 from .connection import db, is_mysql, is_postgres
 from .customers import normalize_email
@@ -213,6 +214,7 @@ def review_history(review_id: int) -> list[ReviewEvent]:
                 .order_by(ReviewEvent.at, ReviewEvent.id))
 
 
+@requires("reviews")
 @retried
 def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
                      actor: str | None = None) -> int:

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import peewee as pw
 
+from .admins import requires
 from .audit import audit, resolve_actor
 from .connection import db
 from .customers import CustomerRow, customer_page
@@ -167,6 +168,7 @@ def get_rules(group_id: int) -> tuple[str, list[Rule]]:
                                     for k in ("field", "op", "value"))) for r in stored]
 
 
+@requires("rules")
 @retried
 def set_rules(group_id: int, match: str, rules: Sequence[dict[str, Any]], *, actor: str | None = None) -> list[Rule]:
     """Store a group's rules (an empty list removes them).  Nothing changes
@@ -273,6 +275,7 @@ def preview_rules(group_id: int, *, today: dt.date | None = None, sample: int = 
                        customer_page(leave_flt, sort="name", limit=sample))  # type: ignore[arg-type]
 
 
+@requires("rules")
 @retried
 def apply_rules(group_id: int | None = None, *, dry_run: bool = False, today: dt.date | None = None,
                 actor: str | None = None) -> list[RulePreview]:

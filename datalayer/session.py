@@ -24,3 +24,33 @@ def connect(url: str, *, upgrade: bool = True) -> pw.Database:
             database.close()
         raise BackroomError(f"Cannot open the database {redact_url(url)}: {describe_database_error(exc)}") from None
     return database
+
+
+def share_with_group(url: str, gid: int) -> str:
+    """Create (or open) the SQLite database at ``url`` for a team of OS users
+    in group ``gid``: its folder becomes the group's and setgid (files made
+    in it, like SQLite's -wal and -shm, belong to the group), the folder and
+    the files group-readable and writable.  SQLite gives a new -wal or -shm
+    file the database file's permissions whatever the umask of the process
+    that makes it, so they stay so.  Returns the
+    database file's path."""
+    import os
+    from pathlib import Path
+
+    if not url.startswith("sqlite:"):
+        raise BackroomError("--shared is for a SQLite file: a database server has accounts of its own")
+    path = Path(make_database(url).database)  # makes the folder and an empty file, mode 0600
+    if str(path) == ":memory:":
+        raise BackroomError("--shared needs a database file, not :memory:")
+    folder = path.parent
+    os.chown(folder, -1, gid)
+    os.chmod(folder, (folder.stat().st_mode & 0o7777) | 0o2070)
+    os.chown(path, -1, gid)
+    os.chmod(path, 0o660)
+    database = connect(url)
+    database.execute_sql("PRAGMA wal_checkpoint")
+    for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if f.exists():
+            os.chown(f, -1, gid)
+            os.chmod(f, 0o660)
+    return str(path)

@@ -250,6 +250,8 @@ class Notification(BaseModel):
     source = pw.CharField(max_length=8)  # manual | rule
     created_at = pw.DateTimeField(default=utcnow)
     exported_at = pw.DateTimeField(null=True)
+    # Who made the change that queued it (an admin's name, or the OS user).
+    actor = pw.CharField(max_length=64, default="")
 
 
 class AuditEntry(BaseModel):
@@ -271,8 +273,22 @@ class AuditEntry(BaseModel):
         return json.loads(self.after) if self.after else None
 
 
+ADMIN_ROLES = ("owner", "manager", "support", "moderator")
+
+
+class Admin(BaseModel):
+    """A named person who runs Backroom, and the role that says what they may do
+    (see ``datalayer/admins.py``).  No row at all: one local user, who may do everything."""
+
+    name = pw.CharField(max_length=64, unique=True)
+    role = pw.CharField(max_length=16)
+    ssh_key = pw.TextField(null=True)
+    added_at = pw.DateTimeField(default=utcnow)
+    added_by = pw.CharField(max_length=64, default="")
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaMeta, TaxClass, CustomerGroup, Customer, Address, Membership, Category,
     CategoryAccess, CategoryDiscount, GroupRuleSet, Product, Order, OrderLine, RewardPointEntry, Review,
-    ReviewEvent, Notification, AuditEntry,
+    ReviewEvent, Notification, AuditEntry, Admin,
 ]

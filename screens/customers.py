@@ -42,6 +42,7 @@ from backroom.tui.forms import (
     section,
 )
 from backroom.tui.safetext import SafeInput, line_text
+from backroom.tui.roles import RoleGated
 
 __all__ = ["CustomersScreen", "NewCustomerScreen", "CustomerScreen", "EraseModal", "GroupPickerModal",
            "PasswordShownModal", "ResetPasswordModal"]
@@ -58,9 +59,11 @@ SORTS: tuple[tuple[str, str], ...] = (
 # --------------------------------------------------------------------------
 
 
-class CustomersScreen(Screen, Background, WaitsForLists):
+class CustomersScreen(RoleGated, Screen, Background, WaitsForLists):
     """Every customer, as a window over the database: filter, sort, open.
     Keys typed for the list wait while it is being read (WaitsForLists)."""
+
+    ROLE_ACTIONS = {"add": "customers"}
 
     keys_ready = True
 

@@ -43,6 +43,7 @@ from backroom.tui.filters import DebouncedFilter
 from backroom.tui.keys import DropsEarlyKeys, WaitsForLists
 from backroom.tui.reviewtable import RatingChart, ReviewTable, stars
 from backroom.tui.safetext import SafeInput, block_text, safe_line
+from backroom.tui.roles import RoleGated
 
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
                  "created_from": "From", "created_to": "To", "text": "Find"}
@@ -242,10 +243,12 @@ class ReviewFilterBar(DebouncedFilter, Background):
 # --------------------------------------------------------------------------
 
 
-class ReviewsScreen(Screen, Background, WaitsForLists):
+class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
     """Moderate reviews: the queue, the highlighted review in full, the
     ratings.  Keys typed for the queue wait while it is being read
     (WaitsForLists)."""
+
+    ROLE_ACTIONS = {a: "reviews" for a in ("decide", "reject", "approve_ticked", "reject_ticked")}
 
     keys_ready = True
 

@@ -105,14 +105,14 @@ def connect_server(url: str, *, fresh: bool) -> None:
 def db_url(request, tmp_path) -> str:
     """A database URL with a fresh Backroom schema, the models bound to it."""
     url = request.param
-    models.set_actor(None)
+    models.use_admin(None)
     if url == "sqlite":
         url = f"sqlite:///{tmp_path / 'backroom.db'}"
         models.connect(url)
     else:
         connect_server(url, fresh=False)
     yield url
-    models.set_actor(None)
+    models.use_admin(None)
     if not models.db.is_closed():
         models.db.close()
 

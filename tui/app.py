@@ -26,6 +26,7 @@ from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from backroom import models
 from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupsScreen
 from backroom.screens.reviews import ReviewsScreen
@@ -78,14 +79,33 @@ class BackroomApp(App[None]):
                                       show=False),
          Binding("question_mark,f1", "keys", "Keys", tooltip="The keys of this screen", show=False)]
 
-    def __init__(self, db_label: str = "") -> None:
+    def __init__(self, db_label: str = "", admin: models.AdminRow | None = None) -> None:
         super().__init__()
         self.stylesheet.__class__ = _KeptStylesheet
-        self.sub_title = db_label
-        self.db_label = db_label  # which database: drafts are kept per database
+        # Who is at the keyboard (None: no admins configured, everything allowed).
+        self.admin = admin
+        # The admin first: a long database URL is cut short at the right.
+        self.sub_title = f"{admin.name} ({admin.role}) · {db_label}" if admin else db_label
+        # Drafts are kept per database, and per admin: admins sharing one OS account
+        # over SSH must not be offered each other's unsaved work.
+        self.db_label = f"{db_label} as {admin.name}" if admin else db_label
         self.key_queue = KeyQueue(self)
         self.crash: BaseException | None = None  # the first unexpected error, if one stopped the app
         self.crash_report: Path | None = None  # where its report was written
+
+    async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[override]
+        """Run an action; one the admin's role does not allow (not offered,
+        but its key pressed anyway) says which role it needs instead."""
+        if await super().run_action(action, default_namespace, namespaces):
+            return True
+        target, name, _ = self._parse_action(action, self if default_namespace is None else default_namespace,
+                                             namespaces)
+        why = getattr(target, "role_refusal", None)
+        message = why(name) if why is not None else None
+        if message:
+            self.notify(message, severity="warning", markup=False)
+            return True
+        return False
 
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected error anywhere in the app (a handler, a worker, a
@@ -127,7 +147,8 @@ class BackroomApp(App[None]):
                        markup=markup)
 
     def on_mount(self) -> None:
-        self.switch_mode("groups")
+        # A moderator's work is the reviews; everyone else starts on the groups.
+        self.switch_mode("reviews" if self.admin is not None and self.admin.role == "moderator" else "groups")
 
     async def on_event(self, event: events.Event) -> None:
         """Every key goes through the key queue: one at a time, in order,

@@ -43,6 +43,7 @@ from backroom.tui.drafts import KeepsDraft
 from backroom.tui.formatters import money
 from backroom.tui.forms import confirm_discard
 from backroom.tui.keys import HoldsKeys
+from backroom.tui.roles import RoleGated
 
 TAB_CLASSES: tuple[type[CustomerTab], ...] = (AccountTab, AddressesTab, GroupsTab, OrdersTab, RewardsTab,
                                               ReviewsTab)
@@ -57,12 +58,16 @@ TAB_ACTIONS = {
 }
 
 
-class CustomerScreen(KeepsDraft, Screen[None], Background, HoldsKeys):
+class CustomerScreen(RoleGated, KeepsDraft, Screen[None], Background, HoldsKeys):
     """One customer, on tabs.  Saves name the version the forms were loaded
     from, so another admin's change in between is refused, not overwritten.
     Keys typed before the customer, or the tab in front, is loaded wait for
     it (HoldsKeys).  The unsaved edits of the Account and Addresses tabs are
     kept as a draft (KeepsDraft)."""
+
+    ROLE_ACTIONS = {**{a: "customers" for a in ("save_account", "save_addresses", "adjust_points", "add_group",
+                                               "remove_group", "make_default", "reset_password", "disable")},
+                    "erase": "erase"}
 
     DRAFT_FORM = "customer"
 
@@ -216,6 +221,8 @@ class CustomerScreen(KeepsDraft, Screen[None], Background, HoldsKeys):
             event.pane.show(focus=False)  # e.g. clicked: load it, leave the focus be
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.role_refusal(action) is not None:  # not for this admin's role (RoleGated)
+            return False
         if action in TAB_ACTIONS:
             try:
                 return self.tabs.active == TAB_ACTIONS[action][0]

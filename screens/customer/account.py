@@ -68,7 +68,12 @@ class AccountTab(CustomerTab):
             yield Field("tax_exempt", Tick("Tax exempt", v["tax_exempt"], compact=True), error_name="Tax exempt")
             yield Row("Registered", Label(date_text(self.customer.registered_at), id="registered",
                                           classes="form-value", markup=False))
-            yield hint("Ctrl+S save · F6 reset password · F7 disable · F8 erase personal data")
+            admin = getattr(self.app, "admin", None)  # the keys this admin's role allows
+            keys = [text for text, permission in (("Ctrl+S save", "customers"), ("F6 reset password", "customers"),
+                                                  ("F7 disable", "customers"), ("F8 erase personal data", "erase"))
+                    if admin is None or models.may(admin.role, permission)]
+            if keys:
+                yield hint(" · ".join(keys))
 
     def ready(self) -> None:
         self.form = Form(self)

@@ -22,6 +22,7 @@ from backroom.tui.drafts import KeepsDraft
 from backroom.tui.formatters import percent, plain
 from backroom.tui.forms import Tick
 from backroom.tui.safetext import SafeInput
+from backroom.tui.roles import RoleGated
 
 
 def _discount_key(category_id: int) -> str:
@@ -182,10 +183,12 @@ class AccessEditor(Vertical, Background):
         self.run_job(lambda: models.set_category_restricted(cid, restricted), done, name="restricted")
 
 
-class AccessScreen(KeepsDraft, Screen[bool], LoadsInBackground):
+class AccessScreen(RoleGated, KeepsDraft, Screen[bool], LoadsInBackground):
     """Access only, for Guest: its ticks say what visitors who are not logged
     in may see (Guest's other settings stay locked).  Unsaved ticks are kept
     as a draft (KeepsDraft)."""
+
+    ROLE_ACTIONS = {"save": "groups", "toggle_restricted": "groups"}
 
     DRAFT_FORM = "access"
 
@@ -236,6 +239,8 @@ class AccessScreen(KeepsDraft, Screen[bool], LoadsInBackground):
         return self.query_one(AccessEditor)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.role_refusal(action) is not None:  # not for this admin's role (RoleGated)
+            return False
         if action == "save":
             return self.is_loaded or None  # not before there is something to save
         return True

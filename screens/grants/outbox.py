@@ -20,11 +20,14 @@ from backroom.tui.background import Background
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.formatters import date_text, plain
 from backroom.tui.safetext import SafeInput
+from backroom.tui.roles import RoleGated
 
 
-class OutboxScreen(Screen[None], Background):
+class OutboxScreen(RoleGated, Screen[None], Background):
     """Join/leave notifications waiting to be exported, a page at a time,
     and Export to a CSV file or an mbox."""
+
+    ROLE_ACTIONS = {"export": "export", "path": "export"}
 
     TITLE = "Outbox"
     PAGE = 50
@@ -99,6 +102,8 @@ class OutboxScreen(Screen[None], Background):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.role_refusal(action) is not None:  # not for this admin's role (RoleGated)
+            return False
         if action == "next_page":
             return self.has_next or None
         if action == "prev_page":

@@ -19,6 +19,7 @@ from backroom.tui.background import LoadsInBackground, error_message
 from backroom.tui.dialogs import ConfirmModal, count_to_type
 from backroom.tui.drafts import KeepsDraft
 from backroom.tui.safetext import SafeInput
+from backroom.tui.roles import RoleGated
 
 FIELD_NAMES = {
     "total_spent": "Total spent", "order_count": "Number of orders", "registered": "Registered",
@@ -95,9 +96,11 @@ class RuleRow(Vertical):
         self.query_one(".rule-value", Input).placeholder = self._placeholder(d["field"], d["op"])
 
 
-class RulesScreen(KeepsDraft, Screen[None], LoadsInBackground):
+class RulesScreen(RoleGated, KeepsDraft, Screen[None], LoadsInBackground):
     """A group's rules of automatic membership: edit, save, preview, apply.
     Unsaved rules are kept as a draft (KeepsDraft)."""
+
+    ROLE_ACTIONS = {a: "rules" for a in ("save", "apply", "add_rule", "remove_rule")}
 
     DRAFT_FORM = "rules"
 
@@ -159,6 +162,8 @@ class RulesScreen(KeepsDraft, Screen[None], LoadsInBackground):
         self.action_preview()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.role_refusal(action) is not None:  # not for this admin's role (RoleGated)
+            return False
         if action in ("save", "preview", "apply", "add_rule", "remove_rule"):
             return self.is_loaded or None  # nothing to edit, save or preview before the rules are in
         return True

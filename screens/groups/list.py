@@ -22,6 +22,7 @@ from backroom.tui.filters import DEBOUNCE_SECONDS
 from backroom.tui.formatters import percent, plain, yes_no
 from backroom.tui.safetext import SafeInput
 from backroom.tui.keys import WaitsForLists
+from backroom.tui.roles import RoleGated
 
 # Sort keys of models.list_groups, in column order, with their headings.
 GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -31,9 +32,12 @@ GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
 RIGHT_ALIGNED = {"members", "discount"}
 
 
-class GroupsScreen(Screen, GroupActions, WaitsForLists):
+class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
     """Every customer group, filterable and sortable.  Keys typed for the
     list wait while it is being read (WaitsForLists)."""
+
+    ROLE_ACTIONS = {"add": "groups", "edit": "groups", "delete": "groups", "access": "groups", "rules": "rules",
+                    "outbox": "export"}
 
     keys_ready = True
 
@@ -150,6 +154,8 @@ class GroupsScreen(Screen, GroupActions, WaitsForLists):
         self.query_one("#group-filter", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.role_refusal(action) is not None:  # not for this admin's role (RoleGated)
+            return False
         if action == "leave_find":  # Esc means something only in the Find box
             return self.focused is self.query_one("#group-filter", Input)
         return True

@@ -19,11 +19,14 @@ from backroom.tui.customertable import CustomerTable
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent, yes_no
 from backroom.tui.keys import WaitsForLists
+from backroom.tui.roles import RoleGated
 
 
-class GroupViewScreen(Screen, GroupActions, WaitsForLists):
+class GroupViewScreen(RoleGated, Screen, GroupActions, WaitsForLists):
     """A group's details and its members.  Keys typed for the members wait
     while they are being read (WaitsForLists)."""
+
+    ROLE_ACTIONS = {"edit": "groups", "delete": "groups", "access": "groups", "rules": "rules"}
 
     keys_ready = True
 
