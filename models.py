@@ -5,7 +5,7 @@ in the package ``datalayer`` beside it, one concern a module, each depending
 only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
-    audit, parsing → selection → access → groups → customers, passwords,
+    audit, parsing → selection → access → taxes → groups → customers, passwords,
     orders, erasure, reviews → explain, rules, outbox → demo
 
 Everything that changes data goes through an operation re-exported here.  An
@@ -165,6 +165,19 @@ from .datalayer.parsing import (  # noqa: F401
     money,
     parse_date,
     parse_money,
+)
+from .datalayer.taxes import (  # noqa: F401
+    TAX_NAME_MAX,
+    TaxClassRow,
+    add_tax_class,
+    default_tax_class_id,
+    delete_tax_class,
+    find_tax_class,
+    get_tax_class,
+    list_tax_classes,
+    rename_tax_class,
+    set_default_tax_class,
+    tax_class_delete_refused,
 )
 from .datalayer.text import (  # noqa: F401
     inert_block,

@@ -16,6 +16,7 @@ from backroom import models
 from backroom.screens.grants import ExplainScreen, OutboxScreen
 from backroom.screens.groups.actions import GroupActions
 from backroom.screens.groups.form import GroupFormScreen
+from backroom.screens.groups.taxes import TaxClassesScreen
 from backroom.screens.groups.view import GroupViewScreen
 from backroom.tui.areas import AreaBar
 from backroom.tui.filters import DEBOUNCE_SECONDS
@@ -55,6 +56,8 @@ class GroupsScreen(Screen, GroupActions, WaitsForLists):
         Binding("x", "explain", "Explain a price", show=False,
                 tooltip="What a customer or visitor sees and pays for a product, and why"),
         Binding("o", "outbox", "Outbox", show=False, tooltip="Join/leave notifications waiting to be exported"),
+        Binding("t", "tax_classes", "Tax classes", show=False,
+                tooltip="The tax classes groups are charged by, and the default new groups get"),
     ]
 
     def __init__(self) -> None:
@@ -201,6 +204,9 @@ class GroupsScreen(Screen, GroupActions, WaitsForLists):
 
     def action_outbox(self) -> None:
         self.app.push_screen(OutboxScreen())
+
+    def action_tax_classes(self) -> None:
+        self.app.push_screen(TaxClassesScreen())
 
     def after_edit(self, group_id: int | None) -> None:
         if group_id is not None:
