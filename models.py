@@ -5,7 +5,7 @@ in the package ``datalayer`` beside it, one concern a module, each depending
 only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
-    audit, parsing → selection → access → taxes → groups → customers, passwords,
+    audit, parsing → selection → access → taxes → groups → groupdelete, customers, passwords,
     orders, erasure, reviews → explain, rules, outbox → demo
 
 Everything that changes data goes through an operation re-exported here.  An
@@ -125,6 +125,11 @@ from .datalayer.groups import (  # noqa: F401
     tax_classes,
     unassign_customers,
     update_group,
+)
+from .datalayer.groupdelete import (  # noqa: F401
+    DELETE_MANY_MAX,
+    DeletedGroup,
+    delete_groups,
 )
 from .datalayer.lookup import (  # noqa: F401
     ID_MAX,
