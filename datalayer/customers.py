@@ -18,6 +18,7 @@ from .groups import (
     GroupRow,
     _check_assignable,
     _ensure_member,
+    _notifies,
     _unchanged,
     assign_customers,
     list_groups,
@@ -36,6 +37,7 @@ from .tables import (
     Customer,
     CustomerGroup,
     Membership,
+    Notification,
     utcnow,
 )
 from .transactions import lock_groups, read_snapshot, retried, share_group
@@ -66,6 +68,21 @@ CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "status", "accou
 """What :func:`create_customer` (the first four) and :func:`update_customer` take."""
 
 _TEXT_LIMITS = {"first_name": 100, "last_name": 100, "phone": 32}
+
+PHONE_RE = re.compile(r"^[0-9 +\-().]+$")
+PHONE_DIGITS = (5, 20)
+"""How many digits a phone number has, at least and at most (with the
+country code and an extension)."""
+
+
+def _phone_error(phone: str) -> str:
+    """Why ``phone`` (stripped, not blank) is no phone number; "" if it is one."""
+    if not PHONE_RE.fullmatch(phone):
+        return "Phone can hold only the digits 0-9, spaces and + - ( ) ."
+    digits = sum(ch.isdigit() for ch in phone)
+    if not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+        return f"Phone must have {PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} digits"
+    return ""
 _CHOICES = {"status": CUSTOMER_STATUSES, "account_type": ACCOUNT_TYPES, "language": LANGUAGES}
 
 
@@ -98,6 +115,10 @@ def _clean_customer_fields(data: Any, *, creating: bool, current: Customer | Non
             errors[name] = f"{label} must be at most {limit} characters"
         elif has_control_chars(value):
             errors[name] = f"{label} cannot contain control characters"
+        elif name == "phone" and value and (why := _phone_error(value)):
+            errors[name] = why
+        elif name == "last_name" and not value and current is not None and current.last_name.strip():
+            errors[name] = "Last name cannot be cleared"
         out[name] = value
     if creating and not out.get("first_name") and not out.get("last_name") and not (
             {"first_name", "last_name"} & set(errors)):
@@ -209,6 +230,10 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
             raise ValidationError(
                 {"email": f"{clean_line(fields['email'])} is already used by another customer"}) from None
         Membership.create(customer=c.id, group=group.id, added_by=resolve_actor(actor))
+        if group.code != "general" and _notifies(group):
+            # Created straight into a group: a join like any other (General is where every account starts).
+            Notification.create(customer=c.id, group=group.id, group_name=group.name, event="joined",
+                                source="manual")
         if address is not None:
             Address.create(customer=c.id, kind="billing", **address)
         audit("customer.create", "customer", c.id,

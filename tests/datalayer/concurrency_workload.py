@@ -160,7 +160,7 @@ def _do(kind: str, rng: random.Random, plan: Plan, ctx: dict[str, Any]) -> dict[
     hot = rng.randrange(1, plan.hot_customers + 1)
     if kind == "customer_edit":
         c = models.get_customer(hot)
-        models.update_customer(c.id, {"phone": f"+44 {rng.randrange(10 ** 9)}"}, expected_version=c.version)
+        models.update_customer(c.id, {"phone": f"+44 {rng.randrange(10 ** 9):09d}"}, expected_version=c.version)
         return {"customer": c.id}
     if kind == "group_edit":
         gid = rng.choice(groups)
