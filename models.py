@@ -60,6 +60,7 @@ from .datalayer.customers import (  # noqa: F401
     count_customers,
     create_customer,
     customer_groups,
+    customer_keys,
     customer_page,
     customer_query,
     disable_account,
@@ -209,6 +210,7 @@ from .datalayer.reviews import (  # noqa: F401
     review_history,
     review_page,
     review_position,
+    review_search_text,
     review_status_counts,
 )
 from .datalayer.rules import (  # noqa: F401

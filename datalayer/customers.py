@@ -26,6 +26,7 @@ from .groups import (
 )
 from .lookup import as_id, general_group, get_customer, get_group, possible_id
 from .parsing import DATE_MAX, DATE_MIN, clean_line, has_control_chars, money, quoted, typed_text
+from .text import fold
 from .passwords import _check_password, hash_password, reset_password
 from .selection import CustomerFilter, Selection, _IdsIn
 from .tables import (
@@ -150,14 +151,23 @@ def _clean_customer_fields(data: Any, *, creating: bool, current: Customer | Non
         raise ValidationError(errors)
     if "email" in out:
         out["email_key"] = normalize_email(out["email"])
+        out["email_fold"] = customer_keys("", "", out["email"], out["email_key"])[2]
     return out
+
+
+def customer_keys(first: str, last: str, email: str, email_key: str) -> tuple[str, str, str | None]:
+    """What a customer is found by (see CustomerFilter): the folded full
+    name and last name (``text.fold``: case and accents dropped), and the
+    folded email where it differs from ``email_key`` (else None)."""
+    folded_email = fold(email.strip())[:254]
+    return (fold(f"{first} {last}".strip())[:201], fold(last.strip())[:100],
+            None if folded_email == email_key else folded_email)
 
 
 def _with_name_keys(fields: dict[str, Any], current: Customer | None = None) -> dict[str, Any]:
     first = fields.get("first_name", current.first_name if current else "")
     last = fields.get("last_name", current.last_name if current else "")
-    fields["name_key"] = f"{first} {last}".strip().lower()
-    fields["last_key"] = last.lower()
+    fields["name_key"], fields["last_key"], _ = customer_keys(first, last, "", "")
     return fields
 
 

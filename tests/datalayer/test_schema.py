@@ -153,6 +153,8 @@ def _plan(query) -> str:
     (models.CustomerFilter(), "total_spent"),
     (models.CustomerFilter(), "orders"),
     (models.CustomerFilter(text="smi"), "registered"),
+    (models.CustomerFilter(text="NÚÑ"), "name"),  # folded, still through the indexes
+    (models.CustomerFilter(text="sm"), "name"),
     (models.CustomerFilter(status="disabled"), "registered"),
 ])
 def test_customer_pages_are_read_through_indexes(sqlite_url, flt, sort):
@@ -182,6 +184,6 @@ def test_upgrade_from_version_2_adds_the_moderation_and_outbox_tables(empty_db_u
     c = models.create_customer({"first_name": "Ada", "email": "ada@example.com"})
     assert models.schema_version() == 2
     models.migrate_schema()
-    assert models.schema_version() == models.SCHEMA_VERSION == 3
+    assert models.schema_version() == models.SCHEMA_VERSION
     g, _ = models.create_group({"code": "club", "name": "Club"}, members=models.Selection.ids([c.id]))
     assert [r.event for r in models.outbox()] == ["joined"]
