@@ -98,7 +98,67 @@ def build_parser() -> Parser:
     export.add_argument("--format", choices=("csv", "mbox"), default="csv", help="csv (default) or mbox")
     add_admin_commands(sub)
     add_init_command(sub)
+    add_tax_class_commands(sub)
     return parser
+
+
+def add_tax_class_commands(sub: argparse._SubParsersAction) -> None:
+    """``backroom tax-classes list|add|rename|delete|set-default``."""
+    tax = sub.add_parser("tax-classes", help="the tax classes groups are charged by",
+                         description="List, add, rename and delete tax classes, and choose the shop's "
+                                     "default: the class new groups get.")
+    tsub = tax.add_subparsers(dest="tax_command", metavar="command", parser_class=Parser, required=True)
+    tlist = tsub.add_parser("list", help="list the tax classes with how many groups use each",
+                            description="List every tax class, its rate, how many groups use it and "
+                                        "which is the default.")
+    tlist.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    tadd = tsub.add_parser("add", help="add a tax class", description="Add a tax class (names are unique, "
+                                                                       "whatever their case).")
+    tadd.add_argument("name", metavar="NAME")
+    tadd.add_argument("--rate", metavar="PERCENT", default=None, help="its rate, 0 to 100 (default 0)")
+    tadd.add_argument("--default", action="store_true", help="also make it the shop's default")
+    tren = tsub.add_parser("rename", help="rename a tax class", description="Give a tax class another name.")
+    tren.add_argument("name", metavar="NAME")
+    tren.add_argument("new_name", metavar="NEW_NAME")
+    tdel = tsub.add_parser("delete", help="delete a tax class no group uses",
+                           description="Delete a tax class. Refused while a group uses it or while it is "
+                                       "the default.")
+    tdel.add_argument("name", metavar="NAME")
+    tdef = tsub.add_parser("set-default", help="make a tax class the shop's default",
+                           description="New groups get the default tax class unless told otherwise.")
+    tdef.add_argument("name", metavar="NAME")
+
+
+def cmd_tax_classes(args: argparse.Namespace) -> int:
+    line = models.clean_line
+    if args.tax_command == "list":
+        rows = models.list_tax_classes()
+        if args.json:
+            print(models.inert_json([{"name": r.name, "rate_percent": str(r.rate_percent), "default": r.is_default,
+                                      "groups": r.group_count} for r in rows], indent=2))
+            return 0
+        table = [("NAME", "RATE", "GROUPS", "DEFAULT")] + [
+            (line(r.name), percent(r.rate_percent), f"{r.group_count:,}", "default" if r.is_default else "")
+            for r in rows]
+        widths = [max(len(row[i]) for row in table) for i in range(4)]
+        for row in table:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        return 0
+    if args.tax_command == "add":
+        t = models.add_tax_class(args.name, args.rate, make_default=args.default)
+        print(f"Added the tax class {line(t.name)}{' (the default)' if args.default else ''}.")
+    elif args.tax_command == "rename":
+        old = models.find_tax_class(args.name)
+        t = models.rename_tax_class(old.id, args.new_name)
+        print(f"Renamed {line(old.name)} to {line(t.name)}.")
+    elif args.tax_command == "delete":
+        t = models.find_tax_class(args.name)
+        models.delete_tax_class(t.id)
+        print(f"Deleted the tax class {line(t.name)}.")
+    else:
+        t = models.set_default_tax_class(models.find_tax_class(args.name).id)
+        print(f"{line(t.name)} is now the default tax class.")
+    return 0
 
 
 def _count(text: str) -> int:
@@ -245,6 +305,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_rules_apply(args)
     if args.command == "outbox":
         return cmd_outbox_export(args)
+    if args.command == "tax-classes":
+        return cmd_tax_classes(args)
     if args.command == "demo" and args.customers and not models.has_customers():
         models.seed(args.customers, rng_seed=1, progress=Progress("Making the demo database"))
     return cmd_tui(args, url)

@@ -5,7 +5,7 @@ in the package ``datalayer`` beside it, one concern a module, each depending
 only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
-    audit → admins, parsing → selection → access → groups → customers, passwords,
+    audit → admins, parsing → selection → access → taxes → groups → groupdelete, customers, passwords,
     orders, erasure, reviews → explain, rules, outbox → demo
 
 Everything that changes data goes through an operation re-exported here.  An
@@ -79,6 +79,7 @@ from .datalayer.customers import (  # noqa: F401
     count_customers,
     create_customer,
     customer_groups,
+    customer_keys,
     customer_page,
     customer_query,
     disable_account,
@@ -146,6 +147,11 @@ from .datalayer.groups import (  # noqa: F401
     unassign_customers,
     update_group,
 )
+from .datalayer.groupdelete import (  # noqa: F401
+    DELETE_MANY_MAX,
+    DeletedGroup,
+    delete_groups,
+)
 from .datalayer.lookup import (  # noqa: F401
     ID_MAX,
     general_group,
@@ -186,6 +192,19 @@ from .datalayer.parsing import (  # noqa: F401
     parse_date,
     parse_money,
 )
+from .datalayer.taxes import (  # noqa: F401
+    TAX_NAME_MAX,
+    TaxClassRow,
+    add_tax_class,
+    default_tax_class_id,
+    delete_tax_class,
+    find_tax_class,
+    get_tax_class,
+    list_tax_classes,
+    rename_tax_class,
+    set_default_tax_class,
+    tax_class_delete_refused,
+)
 from .datalayer.text import (  # noqa: F401
     inert_block,
     inert_json,
@@ -211,6 +230,7 @@ from .datalayer.reviews import (  # noqa: F401
     review_history,
     review_page,
     review_position,
+    review_search_text,
     review_status_counts,
 )
 from .datalayer.rules import (  # noqa: F401

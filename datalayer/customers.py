@@ -19,6 +19,7 @@ from .groups import (
     GroupRow,
     _check_assignable,
     _ensure_member,
+    _notifies,
     _unchanged,
     assign_customers,
     list_groups,
@@ -26,6 +27,7 @@ from .groups import (
 )
 from .lookup import as_id, general_group, get_customer, get_group, possible_id
 from .parsing import DATE_MAX, DATE_MIN, clean_line, has_control_chars, money, quoted, typed_text
+from .text import fold
 from .passwords import _check_password, hash_password, reset_password
 from .selection import CustomerFilter, Selection, _IdsIn
 from .tables import (
@@ -37,6 +39,7 @@ from .tables import (
     Customer,
     CustomerGroup,
     Membership,
+    Notification,
     utcnow,
 )
 from .transactions import lock_groups, read_snapshot, retried, share_group
@@ -67,6 +70,21 @@ CUSTOMER_FIELDS = ("first_name", "last_name", "email", "phone", "status", "accou
 """What :func:`create_customer` (the first four) and :func:`update_customer` take."""
 
 _TEXT_LIMITS = {"first_name": 100, "last_name": 100, "phone": 32}
+
+PHONE_RE = re.compile(r"^[0-9 +\-().]+$")
+PHONE_DIGITS = (5, 20)
+"""How many digits a phone number has, at least and at most (with the
+country code and an extension)."""
+
+
+def _phone_error(phone: str) -> str:
+    """Why ``phone`` (stripped, not blank) is no phone number; "" if it is one."""
+    if not PHONE_RE.fullmatch(phone):
+        return "Phone can hold only the digits 0-9, spaces and + - ( ) ."
+    digits = sum(ch.isdigit() for ch in phone)
+    if not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]:
+        return f"Phone must have {PHONE_DIGITS[0]} to {PHONE_DIGITS[1]} digits"
+    return ""
 _CHOICES = {"status": CUSTOMER_STATUSES, "account_type": ACCOUNT_TYPES, "language": LANGUAGES}
 
 
@@ -99,6 +117,10 @@ def _clean_customer_fields(data: Any, *, creating: bool, current: Customer | Non
             errors[name] = f"{label} must be at most {limit} characters"
         elif has_control_chars(value):
             errors[name] = f"{label} cannot contain control characters"
+        elif name == "phone" and value and (why := _phone_error(value)):
+            errors[name] = why
+        elif name == "last_name" and not value and current is not None and current.last_name.strip():
+            errors[name] = "Last name cannot be cleared"
         out[name] = value
     if creating and not out.get("first_name") and not out.get("last_name") and not (
             {"first_name", "last_name"} & set(errors)):
@@ -130,14 +152,23 @@ def _clean_customer_fields(data: Any, *, creating: bool, current: Customer | Non
         raise ValidationError(errors)
     if "email" in out:
         out["email_key"] = normalize_email(out["email"])
+        out["email_fold"] = customer_keys("", "", out["email"], out["email_key"])[2]
     return out
+
+
+def customer_keys(first: str, last: str, email: str, email_key: str) -> tuple[str, str, str | None]:
+    """What a customer is found by (see CustomerFilter): the folded full
+    name and last name (``text.fold``: case and accents dropped), and the
+    folded email where it differs from ``email_key`` (else None)."""
+    folded_email = fold(email.strip())[:254]
+    return (fold(f"{first} {last}".strip())[:201], fold(last.strip())[:100],
+            None if folded_email == email_key else folded_email)
 
 
 def _with_name_keys(fields: dict[str, Any], current: Customer | None = None) -> dict[str, Any]:
     first = fields.get("first_name", current.first_name if current else "")
     last = fields.get("last_name", current.last_name if current else "")
-    fields["name_key"] = f"{first} {last}".strip().lower()
-    fields["last_key"] = last.lower()
+    fields["name_key"], fields["last_key"], _ = customer_keys(first, last, "", "")
     return fields
 
 
@@ -211,6 +242,10 @@ def create_customer(data: dict[str, Any], *, group_id: int | None = None, passwo
             raise ValidationError(
                 {"email": f"{clean_line(fields['email'])} is already used by another customer"}) from None
         Membership.create(customer=c.id, group=group.id, added_by=resolve_actor(actor))
+        if group.code != "general" and _notifies(group):
+            # Created straight into a group: a join like any other (General is where every account starts).
+            Notification.create(customer=c.id, group=group.id, group_name=group.name, event="joined",
+                                source="manual", actor=resolve_actor(actor))
         if address is not None:
             Address.create(customer=c.id, kind="billing", **address)
         audit("customer.create", "customer", c.id,

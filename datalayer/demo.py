@@ -15,6 +15,7 @@ from .admins import requires
 from .audit import audit, current_actor
 from .connection import db, is_mysql, is_postgres, is_sqlite
 from .errors import ValidationError
+from .customers import customer_keys, normalize_email
 from .groups import _insert_members_from
 from .lookup import general_group
 from .tables import (
@@ -33,6 +34,7 @@ from .tables import (
     Review,
     utcnow,
 )
+from .reviews import review_search_text
 from .transactions import bulk, retried
 
 FIRST_NAMES = (
@@ -224,7 +226,8 @@ def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = N
             raise ValidationError({"reviews": "Seed customers and products first"})
         who = actor or current_actor()
         fields = [Review.product, Review.customer, Review.rating, Review.title, Review.body, Review.status,
-                  Review.created_at, Review.moderated_at, Review.moderated_by, Review.reject_reason]
+                  Review.created_at, Review.moderated_at, Review.moderated_by, Review.reject_reason,
+                  Review.search_text]
         rnd, done = rng.random, 0
         span = 3 * 365 * 86400
         while done < count:
@@ -235,10 +238,14 @@ def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = N
                 created = now - dt.timedelta(seconds=int(span * (count - done - j - rnd()) / count))
                 state = REVIEW_STATUSES[0] if rnd() < 0.34 else REVIEW_STATUSES[1 + (rnd() < 0.2)]
                 moderated = (created + dt.timedelta(hours=6)).isoformat(" ") if state != "pending" else None
-                rows.append((products[int(rnd() * len(products))], 1 + int(rnd() * max_customer),
-                             (1, 2, 3, 4, 4, 5, 5, 5)[int(rnd() * 8)], REVIEW_TITLES[int(rnd() * len(REVIEW_TITLES))],
-                             REVIEW_BODIES[int(rnd() * len(REVIEW_BODIES))], state, created.isoformat(" "),
-                             moderated, who if moderated else None, "Off-topic" if state == "rejected" else None))
+                # (Drawn in this order: the same seed gives the same reviews.)
+                product, customer = products[int(rnd() * len(products))], 1 + int(rnd() * max_customer)
+                rating = (1, 2, 3, 4, 4, 5, 5, 5)[int(rnd() * 8)]
+                title = REVIEW_TITLES[int(rnd() * len(REVIEW_TITLES))]
+                body = REVIEW_BODIES[int(rnd() * len(REVIEW_BODIES))]
+                rows.append((product, customer, rating, title, body, state, created.isoformat(" "),
+                             moderated, who if moderated else None, "Off-topic" if state == "rejected" else None,
+                             review_search_text(title, body)))
             _insert_rows(Review, fields, rows)
             done += n
             if progress:
@@ -281,7 +288,7 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
         actor_name = actor or current_actor()
         span = 6 * 365 * 86400
         cust_fields = [Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.email_key,
-                       Customer.name_key, Customer.last_key, Customer.phone, Customer.status,
+                       Customer.email_fold, Customer.name_key, Customer.last_key, Customer.phone, Customer.status,
                        Customer.account_type, Customer.tax_exempt, Customer.language, Customer.registered_at,
                        Customer.default_group, Customer.total_spent, Customer.order_count, Customer.version,
                        Customer.updated_at]
@@ -289,7 +296,7 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
         line_fields = [OrderLine.order, OrderLine.product, OrderLine.quantity, OrderLine.unit_price]
         review_fields = [Review.product, Review.customer, Review.rating, Review.title, Review.body,
                          Review.status, Review.created_at, Review.moderated_at, Review.moderated_by,
-                         Review.reject_reason]
+                         Review.reject_reason, Review.search_text]
         fn_, ln_ = FIRST_NAMES, LAST_NAMES
         n_first, n_last, n_products = len(fn_), len(ln_), len(products)
         rnd = rng.random
@@ -332,14 +339,17 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
                         state = rng.choice(REVIEW_STATUSES)
                         moderated = ((placed + dt.timedelta(days=1)).isoformat(" ")
                                      if state != "pending" else None)
-                        reviews.append((lines[-1][1], cid, rating, rng.choice(REVIEW_TITLES),
-                                        rng.choice(REVIEW_BODIES), state,
+                        title, body = rng.choice(REVIEW_TITLES), rng.choice(REVIEW_BODIES)
+                        reviews.append((lines[-1][1], cid, rating, title, body, state,
                                         (placed + dt.timedelta(hours=5)).isoformat(" "),
                                         moderated, actor_name if moderated else None,
-                                        "Off-topic" if state == "rejected" else None))
+                                        "Off-topic" if state == "rejected" else None,
+                                        review_search_text(title, body)))
                 name = f"{first} {last}"
                 group_id = wholesale.id if is_wholesale else general.id
-                cust.append((cid, first, last, email, email.lower(), name.lower(), last.lower(),
+                email_key = normalize_email(email)
+                name_key, last_key, email_fold = customer_keys(first, last, email, email_key)
+                cust.append((cid, first, last, email, email_key, email_fold, name_key, last_key,
                              f"+44 7{100000000 + int(rnd() * 899999999)}", status,
                              "business" if is_wholesale else "personal", is_wholesale,
                              LANGUAGES[int(rnd() * len(LANGUAGES))] if rnd() < 0.3 else "en",

@@ -49,6 +49,7 @@ from .tables import (
     RewardPointEntry,
     utcnow,
 )
+from .text import fold
 from .transactions import retried
 
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
@@ -76,12 +77,12 @@ def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = 
         anywhere = _Values(_personal_values(c, addresses, common=False), _search_keys(c))
         placeholder = f"erased-{c.id}@erased.invalid"
         Customer.update(first_name="Erased", last_name="customer", email=placeholder, email_key=placeholder,
-                        name_key="erased customer", last_key="customer", phone="", password_hash=None,
+                        email_fold=None, name_key="erased customer", last_key="customer", phone="", password_hash=None,
                         status="disabled", version=Customer.version + 1,
                         updated_at=utcnow()).where(Customer.id == c.id).execute()
         Address.delete().where(Address.customer == c.id).execute()
         Notification.delete().where(Notification.customer == c.id).execute()
-        Review.update(title="", body="").where(Review.customer == c.id).execute()
+        Review.update(title="", body="", search_text="").where(Review.customer == c.id).execute()
         theirs = Review.select(Review.id).where(Review.customer == c.id)
         _scrub_column(RewardPointEntry.reason, own, RewardPointEntry.customer == c.id)
         _scrub_column(RewardPointEntry.reason, anywhere)
@@ -104,7 +105,7 @@ def _personal_values(c: Customer, addresses: Iterable[Address], *, common: bool)
 
 def _search_keys(c: Customer) -> list[str]:
     """What a customer filter's text is matched against (see CustomerFilter)."""
-    return [k for k in (c.email_key, c.name_key, c.last_key) if k]
+    return [k for k in (c.email_key, c.email_fold, c.name_key, c.last_key) if k]
 
 
 class _Values:
@@ -126,7 +127,8 @@ class _Values:
     def found_by(self, filter_text: str) -> bool:
         """Whether a customer filter with this text found the customer."""
         t = " ".join(filter_text.lower().split())
-        return len(t) >= 3 and any(k.startswith(t) for k in self.search_keys)
+        f = fold(t)
+        return len(t) >= 3 and any(k.startswith(t) or k.startswith(f) for k in self.search_keys)
 
 
 def _scrub_column(field: pw.Field, values: _Values, where: pw.Expression | None = None) -> None:

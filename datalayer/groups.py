@@ -31,6 +31,7 @@ from .tables import (
     TaxClass,
     utcnow,
 )
+from .taxes import default_tax_class_id, hold_tax_class
 from .transactions import (
     Interfered,
     bulk,
@@ -172,7 +173,8 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
         if CustomerGroup.select().where(CustomerGroup.code == fields["code"]).exists():
             raise ValidationError({"code": f"Code {clean_line(fields['code'])!r} is already used by another group"})
         if "tax_class" not in fields:
-            fields["tax_class"] = TaxClass.select(TaxClass.id).order_by(TaxClass.id).scalar()
+            fields["tax_class"] = default_tax_class_id()
+        hold_tax_class(fields.get("tax_class"))
         try:
             with db.atomic():
                 g = CustomerGroup.create(**fields)
@@ -223,27 +225,43 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
                 not isinstance(changes["code"], str) or changes["code"].strip().lower() != g.code):
             raise ValidationError({"code": "A group's code cannot change after it is created"})
         changes = {k: v for k, v in changes.items() if k != "code"}
-        fields = _clean_group_fields(changes, creating=False, current=g)
+        fields = _changed_fields(g, _clean_group_fields(changes, creating=False, current=g))
         before = _group_snapshot(g)
-        fields.update(version=CustomerGroup.version + 1, updated_at=utcnow())
-        n = (CustomerGroup.update(**fields)
-             .where((CustomerGroup.id == g.id) & (CustomerGroup.version == version))
-             .execute())
-        if n != 1:
-            raise ConflictError(
-                f"Someone else changed the group {clean_line(g.name)!r} since you opened it. "
-                "Reload it to see their changes, then apply yours again.")
-        g = get_group(group_id)
+        conflict = ConflictError(
+            f"Someone else changed the group {clean_line(g.name)!r} since you opened it. "
+            "Reload it to see their changes, then apply yours again.")
+        if fields:
+            hold_tax_class(fields.get("tax_class"))
+            fields.update(version=CustomerGroup.version + 1, updated_at=utcnow())
+            n = (CustomerGroup.update(**fields)
+                 .where((CustomerGroup.id == g.id) & (CustomerGroup.version == version))
+                 .execute())
+            if n != 1:
+                raise conflict
+            g = get_group(group_id)
+        elif g.version != version:
+            raise conflict
         added = removed = 0
         if members is not None:
             added, removed = _set_members(g, members, actor=actor)
+            if (added or removed) and not fields:  # a change of members alone is a new version too
+                CustomerGroup.update(version=CustomerGroup.version + 1, updated_at=utcnow()).where(
+                    CustomerGroup.id == g.id).execute()
+                g = get_group(group_id)
         after = _group_snapshot(g)
-        audit("group.update", "group", g.id, before=before, after=after, actor=actor)
+        if fields:  # nothing changed, nothing recorded: the version stays as it was
+            audit("group.update", "group", g.id, before=before, after=after, actor=actor)
         if members is not None and (added or removed):
             audit("group.members", "group", g.id, after={"added": added, "removed": removed,
                                                           "selection": members.describe()}, actor=actor)
         _set_grants(g, clean_access, clean_discounts, actor=actor)
     return g, added, removed
+
+
+def _changed_fields(g: CustomerGroup, fields: dict[str, Any]) -> dict[str, Any]:
+    """Of the cleaned ``fields``, those whose value differs from the stored one."""
+    stored = {"tax_class": g.tax_class_id, "discount_percent": Decimal(g.discount_percent)}
+    return {k: v for k, v in fields.items() if v != (stored[k] if k in stored else getattr(g, k))}
 
 
 _BUSY_GROUP = ("Another admin is changing this group's members right now. Reload it in a moment to see their "

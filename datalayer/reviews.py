@@ -27,6 +27,7 @@ from .tables import (
     ReviewEvent,
     utcnow,
 )
+from .text import fold
 from .transactions import bulk, is_small, materialized, read_snapshot, retried
 
 
@@ -37,10 +38,15 @@ def _verified_purchase() -> pw.Node:
         .where((Order.customer == Review.customer) & (OrderLine.product == Review.product)))
 
 
+def review_search_text(title: str, body: str) -> str:
+    """What text search looks in (:attr:`Review.search_text`): the title and body folded."""
+    return fold(f"{title}\n{body}")
+
+
 @dataclasses.dataclass(frozen=True)
 class ReviewFilter:
     """What a moderator narrows the queue by.  ``text`` is found anywhere in
-    the title or body, ignoring case."""
+    the title or body, ignoring case and accents."""
 
     status: str | None = None
     rating: int | None = None
@@ -67,9 +73,13 @@ class ReviewFilter:
             conds.append(Review.created_at >= _day_start(self.created_from))
         if self.created_to:
             conds.append(Review.created_at < _day_start(self.created_to) + dt.timedelta(days=1))
-        text = self.text.strip()
+        text = fold(self.text.strip())
         if text:
-            conds.append(Review.title.contains(text) | Review.body.contains(text))
+            # Case and accents ignored: the folded words, or (a review another
+            # program wrote, not folded yet) its own words.
+            # (NULL-safe both ways: inside a NOT, NULL would drop the row.)
+            conds.append((Review.search_text.is_null(False) & Review.search_text.contains(text)) | (
+                Review.search_text.is_null() & (Review.title.contains(text) | Review.body.contains(text))))
         return functools.reduce(lambda a, b: a & b, conds) if conds else None
 
     def describe(self) -> dict[str, Any]:

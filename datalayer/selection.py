@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import unicodedata
 from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
@@ -14,6 +15,7 @@ from .connection import db, is_postgres, is_sqlite
 from .errors import DateParseError, ValidationError
 from .lookup import as_id, possible_id
 from .parsing import _label, clean_line, has_control_chars, parse_date, parse_money, typed_text
+from .text import fold
 from .tables import (
     CUSTOMER_STATUSES,
     BaseModel,
@@ -53,7 +55,7 @@ class CustomerFilter:
     """What an admin narrows a customer list by.  Every field is optional.
 
     ``text`` matches customers whose first name, last name, full name or
-    email starts with it, ignoring case.
+    email starts with it, ignoring case and accents.
     """
 
     text: str = ""
@@ -69,11 +71,16 @@ class CustomerFilter:
 
     def expression(self) -> pw.Expression | None:
         conds: list[pw.Expression] = []
-        text = " ".join(self.text.lower().split())
+        text = " ".join(unicodedata.normalize("NFC", self.text).lower().split())
         if text:
+            # Case and accents ignored ("nunez" finds Núñez): the name keys
+            # are folded, and so is the email where that differs from its key.
+            folded = fold(text)
             conds.append(_like_prefix(Customer.email_key, text)
-                         | _like_prefix(Customer.name_key, text)
-                         | _like_prefix(Customer.last_key, text))
+                         # (NULL-safe: inside a NOT, NULL would drop the row.)
+                         | (Customer.email_fold.is_null(False) & _like_prefix(Customer.email_fold, folded))
+                         | _like_prefix(Customer.name_key, folded)
+                         | _like_prefix(Customer.last_key, folded))
         if self.status:
             conds.append(Customer.status == self.status)
         if self.group_id is not None:

@@ -60,7 +60,10 @@ class Customer(BaseModel):
     email = pw.CharField(max_length=254)
     # Lower-cased email: the unique key, and what searches run on.
     email_key = pw.CharField(max_length=254, unique=True)
-    # Lower-cased "first last" and "last", for prefix search through indexes.
+    # The email folded (text.fold: case and accents dropped) when that differs
+    # from email_key, else NULL: what an accent-blind search finds it by.
+    email_fold = pw.CharField(max_length=254, null=True, index=True)
+    # Folded "first last" and "last", for prefix search through indexes.
     name_key = pw.CharField(max_length=201, index=True)
     last_key = pw.CharField(max_length=100)
     phone = pw.CharField(max_length=32, default="")
@@ -217,6 +220,9 @@ class Review(BaseModel):
     moderated_at = pw.DateTimeField(null=True)
     moderated_by = pw.CharField(max_length=64, null=True)
     reject_reason = pw.CharField(max_length=500, null=True)
+    # Title and body folded (text.fold), what text search looks in; NULL for
+    # a review another program wrote since: its own words are searched.
+    search_text = pw.TextField(null=True)
 
     class Meta:
         indexes = (

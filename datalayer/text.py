@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 # C0, DEL and C1.
 CONTROL = "\\x00-\\x1f\\x7f-\\x9f"
@@ -97,3 +98,14 @@ def inert_json(value: object, **dumps_options: object) -> str:
 
 
 _UNSAFE_JSON_RE = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{INVISIBLE}]")
+
+
+def fold(value: str) -> str:
+    """``value`` as text search compares it: case and accents dropped, in
+    every script ("Núñez" and "NUNEZ" are "nunez", "NÃO" and "não" are
+    "nao", "Straße" is "strasse").  Case folded, decomposed (NFKD), its
+    combining marks removed, composed again (NFC)."""
+    if value.isascii():  # most text: nothing to decompose, and casefold() is lower() there
+        return value.lower()
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))

@@ -18,7 +18,8 @@ Fields
       ``#field-<field id>``; the error line, ``#err-<field id>``, is mounted
       with the field's first error (widgets cost time: most never show one).
     - An error reads "<error_name>: <message>"; ``error_name`` defaults to the
-      label.  A checkbox names itself, so its row's label is usually empty
+      label.  It goes as soon as the field's value changes (it was about the
+      value saved, which the admin is fixing).  A checkbox names itself, so its row's label is usually empty
       and its ``error_name`` given.  Once cleared, an error takes no room:
       the field is one row again.
     - ``label=None``: no label at all, not even an empty column: the input
@@ -168,6 +169,22 @@ class Field(Widget):
 
     def clear_error(self) -> None:
         self.set_error("")
+
+    # An error shown is about the value that was saved: once the admin
+    # changes the value, it no longer says anything true, so it goes (the
+    # next save checks the new value).
+    def on_input_changed(self) -> None:
+        self._edited()
+
+    def on_select_changed(self) -> None:
+        self._edited()
+
+    def on_checkbox_changed(self) -> None:
+        self._edited()
+
+    def _edited(self) -> None:
+        if self._error is not None and self._error.has_class("-shown"):
+            self.clear_error()
 
 
 def key_name(key: str) -> str:

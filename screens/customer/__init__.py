@@ -155,16 +155,31 @@ class CustomerScreen(RoleGated, KeepsDraft, Screen[None], Background, HoldsKeys)
         for tab in self.query(CustomerTab).results(CustomerTab):
             tab.set_customer(c, self.version)
 
-    def summary(self) -> Text:
+    def summary(self, width: int | None = None) -> Text:
+        """Name, email, status, orders and amount spent on one line of
+        ``width`` cells (the summary's own width by default): what does not
+        fit is cut from the name and email, never the orders and amount."""
         c = self.customer
         assert c is not None
+        if width is None:
+            width = self.query_one("#customer-summary", Static).content_size.width or self.app.size.width - 2
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(models.clean_line(c.full_name or "(no name)"), style="bold")
-        text.append(f"  {models.clean_line(c.email)}  ")
-        text.append(c.status.upper() if c.status != "active" else "active",
-                    style="bold reverse" if c.status != "active" else "")
-        text.append(f"  · {c.order_count:,} orders · spent {money(models.money(c.total_spent))}")
+        text.append(f"  {models.clean_line(c.email)}")
+        status = Text("  ")
+        status.append(c.status.upper() if c.status != "active" else "active",
+                      style="bold reverse" if c.status != "active" else "")
+        orders = f"{c.order_count:,} order{'s' if c.order_count != 1 else ''}"
+        status.append(f"  · {orders} · spent {money(models.money(c.total_spent))}")
+        room = width - status.cell_len
+        if text.cell_len > room:
+            text.truncate(max(room, 1), overflow="ellipsis")
+        text.append_text(status)
         return text
+
+    def on_resize(self) -> None:
+        if self.customer is not None:  # the summary is cut to the width
+            self.query_one("#customer-summary", Static).update(self.summary())
 
     def reload(self) -> None:
         """Everything read again, edits dropped; each tab loads when shown."""

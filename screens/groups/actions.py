@@ -25,6 +25,20 @@ def delete_question(row: models.GroupRow) -> Text:
     return text
 
 
+def delete_many_question(rows: list[models.GroupRow]) -> Text:
+    """Deleting the ticked groups: each by name and code with its member count."""
+    text = Text(f"Delete these {len(rows)} groups?\n\n")
+    for r in rows:
+        text.append("  ")
+        text.append(safe_line(r.name), style="bold")
+        members = f"{r.member_count:,} member{'s' if r.member_count != 1 else ''}"
+        text.append(f" ({safe_line(r.code)}): {members}\n")
+    total = sum(r.member_count for r in rows)
+    text.append(f"\n{total:,} membership{'s' if total != 1 else ''} go with them; customers whose default group "
+                "one is move to General. All of them or none. This cannot be undone.")
+    return text
+
+
 class GroupActions(Background):
     """Edit, Delete, Access and Rules as the list and the View screen both
     offer them; what a group allows is the data layer's to say."""
@@ -66,6 +80,48 @@ class GroupActions(Background):
 
         # The keys typed meanwhile are dropped by the question: they were not typed for it.
         self.run_job(lambda: models.group_row(gid), ask, name="delete", hold_keys=True)
+
+    def delete_groups(self, rows: list[models.GroupRow]) -> None:
+        """Ask, with the groups as they are now (their members counted
+        afresh), and delete them together once their number is typed.
+        Guest and General are refused before anything is asked."""
+        screen: Any = self
+        for row in rows:
+            if self._refuse(models.group_permissions(row).delete_refused, "Cannot delete"):
+                return
+        ids = {r.id for r in rows}
+
+        def fresh_rows() -> list[models.GroupRow]:
+            return [r for r in models.list_groups(sort="name") if r.id in ids]
+
+        def ask(fresh: list[models.GroupRow]) -> None:
+            if len(fresh) != len(ids):
+                gone = len(ids) - len(fresh)
+                screen.notify(f"{gone} of the ticked groups {'is' if gone == 1 else 'are'} gone: look at the "
+                              "list again.", title="Not deleted", severity="warning", markup=False)
+                screen.load()
+                return
+            for row in fresh:
+                if self._refuse(models.group_permissions(row).delete_refused, "Cannot delete"):
+                    return
+            versions = {r.id: r.version for r in fresh}
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_job(lambda: models.delete_groups(list(versions), expected_versions=versions),
+                                 self.deleted_many, name="delete")
+
+            screen.app.push_screen(ConfirmModal(f"Delete {len(fresh)} groups", delete_many_question(fresh),
+                                                yes="Delete", no="Keep", typed=str(len(fresh))), answered)
+
+        # The keys typed meanwhile are dropped by the question: they were not typed for it.
+        self.run_job(fresh_rows, ask, name="delete", hold_keys=True)
+
+    def deleted_many(self, done: list[models.DeletedGroup]) -> None:
+        screen: Any = self
+        removed = sum(d.memberships_removed for d in done)
+        screen.notify(f"Deleted {len(done)} groups: {removed:,} memberships removed.", title="Groups deleted",
+                      markup=False)
 
     def deleted(self, row: models.GroupRow, removed: int) -> None:
         screen: Any = self

@@ -49,6 +49,7 @@ class FormData:
 
     group: models.CustomerGroup | None  # None: adding one
     tax_classes: list[models.TaxClass]
+    default_tax_class_id: int | None
     group_codes: list[str]
     grants: Grants
 
@@ -57,6 +58,7 @@ def read_form(group_id: int | None) -> FormData:
     """The form's data (reads the database: call it in a worker)."""
     return FormData(group=models.get_group(group_id) if group_id is not None else None,
                     tax_classes=models.tax_classes(),
+                    default_tax_class_id=models.default_tax_class_id(),
                     group_codes=[r.code for r in models.list_groups(with_counts=False, sort="code")],
                     grants=read_grants(group_id))
 
@@ -144,8 +146,8 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
                 self.form.set_value(key, value)
             if g.tax_class_id is not None:
                 tax.value = g.tax_class_id
-        elif taxes:
-            tax.value = taxes[0][1]
+        elif form.default_tax_class_id is not None:  # the shop's default, not the first by name
+            tax.value = form.default_tax_class_id
         self.query_one("#member-filter", FilterBar).set_groups(form.group_codes)
         await self.access_editor.show(form.grants)
         self.form.mark_clean()
@@ -289,6 +291,9 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         if self.saving or not self.is_loaded:
             return
         group, members = self.group, self.table.selection
+        if group is not None and not self.is_dirty():
+            self.notify("No changes to save.", title="No changes", markup=False)
+            return
         if group is None or not self.table.changed:
             self.save()
             return
@@ -330,13 +335,15 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         group, version = self.group, self.version
         self.show_errors({})
 
-        def job() -> tuple[int, int]:
+        def job() -> tuple[int, int, bool]:
             if group is None:
                 g, added = models.create_group(data, members=members, access=access_arg, discounts=discounts_arg)
-                return g.id, models.group_member_count(g.id)
+                return g.id, models.group_member_count(g.id), True
             g, _added, _removed = models.update_group(group.id, data, expected_version=version, members=members,
                                                       access=access_arg, discounts=discounts_arg)
-            return g.id, models.group_member_count(g.id)
+            # The same version: what was typed came to what was stored (e.g. "10" for 10.00).
+            changed = g.version != version or access_arg is not None or bool(discounts_arg)
+            return g.id, models.group_member_count(g.id), changed
 
         self._set_saving(True)
         self.run_job(job, self.saved, name="save", failed=self.save_failed)
@@ -349,11 +356,14 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         status.set_class(saving, "-busy")
         self.refresh_bindings()
 
-    def saved(self, result: tuple[int, int]) -> None:
-        group_id, members = result
+    def saved(self, result: tuple[int, int, bool]) -> None:
+        group_id, members, changed = result
         self._set_saving(False)
-        self.notify(f"Saved with {members:,} member{'s' if members != 1 else ''}.", title="Group saved",
-                    markup=False)
+        if changed:
+            self.notify(f"Saved with {members:,} member{'s' if members != 1 else ''}.", title="Group saved",
+                        markup=False)
+        else:
+            self.notify("No changes: nothing was saved.", title="No changes", markup=False)
         self.drop_draft()
         self.dismiss(group_id)
 

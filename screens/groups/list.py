@@ -16,6 +16,7 @@ from backroom import models
 from backroom.screens.grants import ExplainScreen, OutboxScreen
 from backroom.screens.groups.actions import GroupActions
 from backroom.screens.groups.form import GroupFormScreen
+from backroom.screens.groups.taxes import TaxClassesScreen
 from backroom.screens.groups.view import GroupViewScreen
 from backroom.tui.areas import AreaBar
 from backroom.tui.filters import DEBOUNCE_SECONDS
@@ -37,7 +38,7 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
     list wait while it is being read (WaitsForLists)."""
 
     ROLE_ACTIONS = {"add": "groups", "edit": "groups", "delete": "groups", "access": "groups", "rules": "rules",
-                    "outbox": "export"}
+                    "outbox": "export", "tick": "groups", "untick_all": "groups"}
 
     keys_ready = True
 
@@ -46,7 +47,10 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         Binding("a", "add", "Add", tooltip="Add a customer group"),
         Binding("e", "edit", "Edit", tooltip="Edit the highlighted group"),
         Binding("v", "view", "View", tooltip="View the highlighted group and its members"),
-        Binding("d,delete", "delete", "Delete", tooltip="Delete the highlighted group"),
+        Binding("d,delete", "delete", "Delete", tooltip="Delete the highlighted group, or the ticked ones"),
+        Binding("space", "tick", "Tick", show=False, tooltip="Tick or untick the highlighted group "
+                "(d then deletes the ticked groups together)"),
+        Binding("n", "untick_all", "Untick all", show=False, tooltip="Untick every ticked group"),
         Binding("s", "sort", "Sort", tooltip="Sort by the next column"),
         Binding("r", "reverse", "Reverse", tooltip="Flip the sort direction"),
         Binding("slash", "find", "Find", tooltip="Filter the groups by code or name"),
@@ -59,6 +63,8 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         Binding("x", "explain", "Explain a price", show=False,
                 tooltip="What a customer or visitor sees and pays for a product, and why"),
         Binding("o", "outbox", "Outbox", show=False, tooltip="Join/leave notifications waiting to be exported"),
+        Binding("t", "tax_classes", "Tax classes", show=False,
+                tooltip="The tax classes groups are charged by, and the default new groups get"),
     ]
 
     def __init__(self) -> None:
@@ -66,6 +72,7 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         self.sort = "name"
         self.descending = False
         self.rows: list[models.GroupRow] = []
+        self.ticked: set[int] = set()
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -103,12 +110,16 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         table = self.query_one("#groups", DataTable)
         current = self.current()
         self.rows = rows
+        self.ticked &= {r.id for r in rows}  # gone, or filtered out: no longer ticked
         table.clear(columns=True)
+        if self.ticked:  # a column of ticks only while there are some: the list keeps its width
+            table.add_column("", key="tick", width=1)
         for key, heading in GROUP_COLUMNS:
             label = heading + ((" ▼" if self.descending else " ▲") if key == self.sort else "")
             table.add_column(Text(label, justify="right" if key in RIGHT_ALIGNED else "left"), key=key)
         for r in rows:
-            table.add_row(plain(r.code), plain(r.name), Text(f"{r.member_count:,}", justify="right"),
+            cells = [] if not self.ticked else [self._tick_mark(r.id)]
+            table.add_row(*cells, plain(r.code), plain(r.name), Text(f"{r.member_count:,}", justify="right"),
                           plain(r.tax_class), Text(percent(r.discount_percent), justify="right"),
                           yes_no(r.free_shipping), yes_no(r.hidden), "locked" if r.is_system else "",
                           key=str(r.id))
@@ -116,10 +127,21 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
             for i, r in enumerate(rows):
                 if r.id == current.id:
                     table.move_cursor(row=i)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        n = len(self.rows)
+        if self.ticked:
+            self.query_one("#groups-status", Label).update(
+                f"{len(self.ticked)} of {n} ticked · d deletes them · n unticks")
+            return
         sort_name = dict(GROUP_COLUMNS)[self.sort].lower()
         direction = "descending" if self.descending else "ascending"
         self.query_one("#groups-status", Label).update(
-            f"{len(rows)} group{'s' if len(rows) != 1 else ''} · sorted by {sort_name}, {direction}")
+            f"{n} group{'s' if n != 1 else ''} · sorted by {sort_name}, {direction}")
+
+    def _tick_mark(self, group_id: int) -> str:
+        return "✓" if group_id in self.ticked else ""
 
     def current(self) -> models.GroupRow | None:
         table = self.query_one("#groups", DataTable)
@@ -191,8 +213,35 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
             self.app.push_screen(GroupViewScreen(row.id))
 
     def action_delete(self) -> None:
-        if row := self._need_row():
+        ticked = [r for r in self.rows if r.id in self.ticked]
+        if len(ticked) > 1:
+            self.delete_groups(ticked)
+        elif ticked:
+            self.delete_group(ticked[0])
+        elif row := self._need_row():
             self.delete_group(row)
+
+    def action_tick(self) -> None:
+        row = self._need_row()
+        if row is None:
+            return
+        if row.id not in self.ticked and self._refuse(models.group_permissions(row).delete_refused,
+                                                      "Cannot tick"):
+            return  # only groups that can be deleted are ticked
+        had_ticks = bool(self.ticked)
+        self.ticked ^= {row.id}
+        table = self.query_one("#groups", DataTable)
+        if had_ticks != bool(self.ticked):
+            self.show(self.rows)  # the column of ticks comes or goes
+        else:
+            table.update_cell(str(row.id), "tick", self._tick_mark(row.id))
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)  # on to the next, as in the customers' tables
+        self._show_status()
+
+    def action_untick_all(self) -> None:
+        self.ticked.clear()
+        self.show(self.rows)
 
     def action_access(self) -> None:
         if row := self._need_row():
@@ -208,11 +257,19 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
     def action_outbox(self) -> None:
         self.app.push_screen(OutboxScreen())
 
+    def action_tax_classes(self) -> None:
+        self.app.push_screen(TaxClassesScreen())
+
     def after_edit(self, group_id: int | None) -> None:
         if group_id is not None:
             self.app.push_screen(GroupViewScreen(group_id))
 
     def deleted(self, row: models.GroupRow, removed: int) -> None:
         super().deleted(row, removed)
+        self.load()
+
+    def deleted_many(self, done: list[models.DeletedGroup]) -> None:
+        super().deleted_many(done)
+        self.ticked.clear()
         self.load()
 

@@ -72,7 +72,7 @@ def test_shipping_same_as_billing_then_independent(customer):
 
 
 def test_address_save_refuses_a_stale_version(customer):
-    models.update_customer(customer.id, {"phone": "1"}, expected_version=customer.version)
+    models.update_customer(customer.id, {"phone": "555 0101"}, expected_version=customer.version)
     with pytest.raises(models.ConflictError):
         models.save_addresses(customer.id, billing={"city": "Paris"}, shipping=None,
                               shipping_same_as_billing=True, expected_version=customer.version)

@@ -246,8 +246,8 @@ def test_email_uniqueness_is_enforced_by_the_database_too(database):
 
 def test_update_and_disable_customer(database):
     c = models.create_customer({"first_name": "Ada", "last_name": "L", "email": "ada@example.com"})
-    c = models.update_customer(c.id, {"last_name": "Lovelace", "phone": "+44 1"}, expected_version=c.version)
-    assert (c.last_name, c.name_key, c.phone) == ("Lovelace", "ada lovelace", "+44 1")
+    c = models.update_customer(c.id, {"last_name": "Lovelace", "phone": "+44 20 7946 0001"}, expected_version=c.version)
+    assert (c.last_name, c.name_key, c.phone) == ("Lovelace", "ada lovelace", "+44 20 7946 0001")
     c = models.disable_customer(c.id)
     assert c.status == "disabled"
     assert audit_count("customer.update") == 2
@@ -255,10 +255,10 @@ def test_update_and_disable_customer(database):
 
 def test_customer_concurrent_edit_is_refused(database):
     c = models.create_customer({"first_name": "Ada", "email": "ada@example.com"})
-    models.update_customer(c.id, {"phone": "1"}, expected_version=c.version)
+    models.update_customer(c.id, {"phone": "555 0101"}, expected_version=c.version)
     with pytest.raises(models.ConflictError):
-        models.update_customer(c.id, {"phone": "2"}, expected_version=c.version)
-    assert models.get_customer(c.id).phone == "1"
+        models.update_customer(c.id, {"phone": "555 0102"}, expected_version=c.version)
+    assert models.get_customer(c.id).phone == "555 0101"
 
 
 # -- search, filter, paging --------------------------------------------------
@@ -473,7 +473,7 @@ def test_every_mutation_is_audited(database):
     p = models.Product.create(sku="T1", name="Tea", category=cat, price=Decimal("3"))
     start = audit_count()
     c = models.create_customer({"first_name": "A", "email": "a@example.com"})
-    c = models.update_customer(c.id, {"phone": "1"}, expected_version=c.version)
+    c = models.update_customer(c.id, {"phone": "555 0101"}, expected_version=c.version)
     models.place_order(c.id, [(p.id, 1)])
     g, _ = models.create_group({"code": "g", "name": "G"})
     models.assign_customers(g.id, Selection.ids([c.id]))

@@ -81,11 +81,11 @@ async def test_the_account_tab_writes_back_only_what_was_edited(tmp_path):
         phone = screen.query_one("#phone", SafeInput)
         screen.set_focus(phone)
         await clear_input(pilot)
-        await type_text(pilot, "+44 1")
+        await type_text(pilot, "+44 20 7946 0001")
         await pilot.press("ctrl+s")
         await settle(pilot)
         saved = models.Customer.get_by_id(ada.id)
-        assert (saved.first_name, saved.phone) == (HOSTILE_NAME, "+44 1")
+        assert (saved.first_name, saved.phone) == (HOSTILE_NAME, "+44 20 7946 0001")
         assert "Account saved." in str(screen.query_one("#form-status").render())
         assert not screen.is_dirty()
 

@@ -90,7 +90,7 @@ async def test_reload_discards_edits_after_asking(tmp_path):
         screen = await open_customer(pilot, "ada@example.com")
         await clear_input(pilot)
         await type_text(pilot, "Augusta")
-        models.update_customer(ada.id, {"phone": "111"}, expected_version=ada.version, actor="other")
+        models.update_customer(ada.id, {"phone": "555 0111"}, expected_version=ada.version, actor="other")
         await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
@@ -98,7 +98,7 @@ async def test_reload_discards_edits_after_asking(tmp_path):
         await settle(pilot)
         assert app.screen is screen
         assert screen.query_one("#first_name", Input).value == "Ada"
-        assert screen.query_one("#phone", Input).value == "111"  # someone else's change, read again
+        assert screen.query_one("#phone", Input).value == "555 0111"  # someone else's change, read again
         assert screen.focused.id == "first_name"
         # Saved against the version read again: no conflict.
         screen.query_one("#last_name", Input).focus()
@@ -107,7 +107,7 @@ async def test_reload_discards_edits_after_asking(tmp_path):
         await pilot.press("ctrl+s")
         await settle(pilot)
     c = models.get_customer(ada.id)
-    assert (c.first_name, c.last_name, c.phone) == ("Ada", "King", "111")
+    assert (c.first_name, c.last_name, c.phone) == ("Ada", "King", "555 0111")
 
 
 async def test_own_writes_move_the_version_on_but_not_someone_elses(tmp_path):
@@ -125,10 +125,10 @@ async def test_own_writes_move_the_version_on_but_not_someone_elses(tmp_path):
         await settle(pilot)
         screen.query_one("#phone", Input).focus()
         await clear_input(pilot)
-        await type_text(pilot, "222")
+        await type_text(pilot, "555 0222")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert models.get_customer(ada.id).phone == "222"
+        assert models.get_customer(ada.id).phone == "555 0222"
         version = models.get_customer(ada.id).version
         models.update_customer(ada.id, {"last_name": "King"}, expected_version=version, actor="other")
         await pilot.press("f7")
@@ -137,12 +137,12 @@ async def test_own_writes_move_the_version_on_but_not_someone_elses(tmp_path):
         await settle(pilot)
         assert "DISABLED" in str(screen.query_one("#customer-summary", Static).render())
         await clear_input(pilot)
-        await type_text(pilot, "333")
+        await type_text(pilot, "555 0333")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "Someone else changed" in str(screen.query_one("#form-status", Label).render())
     c = models.get_customer(ada.id)
-    assert (c.phone, c.last_name, c.status) == ("222", "King", "disabled")
+    assert (c.phone, c.last_name, c.status) == ("555 0222", "King", "disabled")
 
 
 async def test_status_lines_show_names_literally(tmp_path):
@@ -153,7 +153,7 @@ async def test_status_lines_show_names_literally(tmp_path):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_customer(pilot, "ada@example.com")
-        models.update_customer(ada.id, {"phone": "111"}, expected_version=ada.version, actor="other")
+        models.update_customer(ada.id, {"phone": "555 0111"}, expected_version=ada.version, actor="other")
         await type_text(pilot, "x")
         await pilot.press("ctrl+s")
         await settle(pilot)

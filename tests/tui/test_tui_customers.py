@@ -241,17 +241,21 @@ async def test_create_shows_pasted_control_characters_escaped_and_refuses_overlo
         await settle(pilot)
         assert isinstance(app.screen, NewCustomerScreen)
         assert "at most 100 characters" in error_text(form, "last_name")
-        assert not form.query("#err-first_name.-shown") and not form.query("#err-phone.-shown")
+        assert not form.query("#err-first_name.-shown")
+        assert "only the digits" in error_text(form, "phone")  # its escaped copy is no phone number
         assert counts() == before
 
         form.set_focus(form.query_one("#last_name", Input))
         await clear_input(pilot)
         await type_text(pilot, "Mallory")
+        form.set_focus(form.query_one("#phone", Input))
+        await clear_input(pilot)
+        await type_text(pilot, "555 0100")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, NewCustomerScreen)
     made = models.Customer.get(models.Customer.email == "evil@example.com")
-    assert (made.first_name, made.phone) == ("Evil\\x1b[31mName", "555\\x07")
+    assert (made.first_name, made.phone) == ("Evil\\x1b[31mName", "555 0100")
 
 
 # -- account ----------------------------------------------------------------------
@@ -273,12 +277,12 @@ async def test_edit_account_then_conflict_keeps_the_form(tmp_path):
         # Another admin saves meanwhile.
         models.update_customer(ada.id, {"last_name": "King"}, expected_version=ada.version + 1, actor="other")
         await clear_input(pilot)
-        await type_text(pilot, "999")
+        await type_text(pilot, "020 9999")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert any("Someone else changed" in n for n in notifications(app))
         assert "Someone else changed" in str(screen.query_one("#form-status", Label).render())
-        assert screen.query_one("#phone", Input).value == "999"  # the form is kept
+        assert screen.query_one("#phone", Input).value == "020 9999"  # the form is kept
         assert isinstance(app.screen, CustomerScreen)
     c = models.get_customer(ada.id)
     assert (c.phone, c.last_name) == ("020 1234", "King")
