@@ -5,7 +5,7 @@ in the package ``datalayer`` beside it, one concern a module, each depending
 only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
-    audit → admins, parsing → selection → access → taxes → groups → groupdelete, customers, passwords,
+    audit → admins, parsing → selection → access → taxes, grouppolicy → groups → groupdelete, customers, passwords,
     orders, erasure, reviews → explain, rules, outbox → demo
 
 Everything that changes data goes through an operation re-exported here.  An
@@ -131,16 +131,15 @@ from .datalayer.explain import (  # noqa: F401
     customer_facing_groups,
     explain,
 )
+from .datalayer.grouppolicy import GroupPermissions, group_permissions  # noqa: F401
 from .datalayer.groups import (  # noqa: F401
     CODE_RE,
     GROUP_FIELDS,
-    GroupPermissions,
     GroupRow,
     assign_customers,
     create_group,
     delete_group,
     group_member_count,
-    group_permissions,
     group_row,
     list_groups,
     tax_classes,

@@ -25,7 +25,7 @@ from .groups import (
     list_groups,
     unassign_customers,
 )
-from .lookup import as_id, general_group, get_customer, get_group, possible_id
+from .lookup import as_id, as_version, general_group, get_customer, get_group, possible_id
 from .parsing import DATE_MAX, DATE_MIN, clean_line, has_control_chars, money, quoted, typed_text
 from .text import fold
 from .passwords import _check_password, hash_password, reset_password
@@ -261,7 +261,7 @@ def update_customer(customer_id: int, changes: dict[str, Any], *, expected_versi
     """Change a customer's account fields, refusing a concurrent edit.  A
     field handed back with its stored value, unchanged, is accepted whatever
     it holds (see :func:`_unchanged`); only new values are checked."""
-    version = as_id(expected_version, "expected_version", "The version")
+    version = as_version(expected_version)
     actor = resolve_actor(actor)
     if not isinstance(changes, dict):
         raise ValidationError({"customer": "A customer's changes must be given as a mapping of field to value"})
@@ -435,7 +435,7 @@ def save_addresses(customer_id: int, *, billing: dict[str, Any] | None, shipping
     unchanged, whatever it holds; only new values are checked."""
     if not isinstance(shipping_same_as_billing, bool):
         raise ValidationError({"shipping_same_as_billing": "Shipping same as billing must be true or false"})
-    version = as_id(expected_version, "expected_version", "The version")
+    version = as_version(expected_version)
     actor = resolve_actor(actor)
     with db.atomic():
         c = get_customer(customer_id)
@@ -471,7 +471,7 @@ def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
                       actor: str | None = None) -> Customer:
     """Make ``group_id`` the customer's default group (joining it if needed)."""
     group_id = as_id(group_id, "group_id", "A group's id")
-    version = as_id(expected_version, "expected_version", "The version")
+    version = as_version(expected_version)
     actor = resolve_actor(actor)
     with db.atomic():
         # Locks before the customer's row.  General's members' lock: who may

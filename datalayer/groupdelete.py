@@ -12,8 +12,9 @@ from .admins import requires
 from .audit import audit, resolve_actor
 from .connection import db, is_mysql, is_postgres
 from .errors import ConflictError, LockedError, NotFoundError, ValidationError
-from .groups import _NOTIFICATION_FIELDS, _expected_version, _group_snapshot, _insert_members_from, group_permissions
-from .lookup import as_id, general_group, possible_id
+from .grouppolicy import group_permissions
+from .groups import _NOTIFICATION_FIELDS, _group_snapshot, _insert_members_from
+from .lookup import as_id, as_version, general_group, possible_id
 from .parsing import clean_line
 from .tables import CategoryAccess, Customer, CustomerGroup, Membership, Notification, utcnow
 from .transactions import Interfered, bulk, lock_groups, materialized, retried
@@ -49,7 +50,7 @@ def _clean_versions(versions: Any, ids: list[int]) -> dict[int, int] | None:
         return None
     if not isinstance(versions, dict):
         raise ValidationError({"expected_versions": "The versions must be given by group id"})
-    out = {as_id(k, "expected_versions", "A group's id"): _expected_version(v) for k, v in versions.items()}
+    out = {as_id(k, "expected_versions", "A group's id"): as_version(v) for k, v in versions.items()}
     if set(out) - set(ids):
         raise ValidationError({"expected_versions": "A version was given for a group not being deleted"})
     return out

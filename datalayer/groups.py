@@ -19,7 +19,7 @@ from .access import (
 from .audit import audit, resolve_actor
 from .connection import db, is_mysql, is_postgres
 from .errors import ConflictError, LockedError, ValidationError
-from .lookup import _check_unlocked, as_id, general_group, get_group, possible_id
+from .lookup import _check_unlocked, as_id, as_version, general_group, get_group, possible_id
 from .parsing import clean_line, has_control_chars, typed_text
 from .selection import Selection
 from .tables import (
@@ -205,7 +205,7 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
     if not isinstance(changes, dict):
         raise ValidationError({"group": "A group's changes must be given as a mapping of field to value"})
     group_id = as_id(group_id, "group_id", "A group's id")
-    version = _expected_version(expected_version)
+    version = as_version(expected_version)
     clean_discounts = _clean_category_discounts(discounts)
     clean_access = _clean_access(access)
     _check_selection(members)
@@ -310,11 +310,6 @@ def _check_selection(members: Any) -> None:
         raise ValidationError({"members": "The members must be a selection of customers"})
 
 
-def _expected_version(value: Any) -> int:
-    """The version a save names (see "Concurrent edits")."""
-    return as_id(value, "expected_version", "The version")
-
-
 def _set_grants(g: CustomerGroup, access: Iterable[int] | None, discounts: dict[int, Decimal | None] | None,
                 *, actor: str | None) -> None:
     """A group's Access ticks and per-category discounts (inside the caller's
@@ -335,7 +330,7 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
     """Delete a group and its memberships.  Customers whose default group it
     was fall back to General.  Returns how many memberships were removed."""
     group_id = as_id(group_id, "group_id", "A group's id")
-    version = None if expected_version is None else _expected_version(expected_version)
+    version = None if expected_version is None else as_version(expected_version)
     actor = resolve_actor(actor)
     bulk()
     with db.atomic():
@@ -659,44 +654,3 @@ def group_row(group_id: int) -> GroupRow:
                     discount_percent=Decimal(g.discount_percent), free_shipping=g.free_shipping,
                     hidden=g.hidden, is_system=g.is_system, version=g.version,
                     member_count=group_member_count(g.id))
-
-
-@dataclasses.dataclass(frozen=True)
-class GroupPermissions:
-    """What an admin may do with a group.  Each ``*_refused`` is "" when they
-    may, else why not, in a sentence for them; the operations refuse the same
-    things (with :class:`LockedError`)."""
-
-    edit_refused: str = ""  # its fields and members
-    delete_refused: str = ""
-    rules_refused: str = ""
-    # The group stands for the visitors who are not logged in (Guest): its
-    # Access ticks, which say what visitors may see, are all that may change.
-    visitors: bool = False
-
-    @property
-    def can_edit(self) -> bool:
-        return not self.edit_refused
-
-    @property
-    def can_delete(self) -> bool:
-        return not self.delete_refused
-
-    @property
-    def can_have_rules(self) -> bool:
-        return not self.rules_refused
-
-
-def group_permissions(group: GroupRow | CustomerGroup) -> GroupPermissions:
-    """What may be done with ``group`` (a row of :func:`list_groups` or
-    :func:`group_row`, or a group) and why not.  Reads nothing."""
-    name = clean_line(group.name)
-    if group.is_system:
-        locked = f"{name} is a system group: it can be viewed but not edited or deleted."
-        return GroupPermissions(edit_refused=locked, delete_refused=locked,
-                                rules_refused=f"{name} is a system group: it takes no rules.",
-                                visitors=group.code == "guest")
-    if group.code == "general":
-        return GroupPermissions(
-            delete_refused="General is the default group for new customers: it cannot be deleted.")
-    return GroupPermissions()

@@ -26,6 +26,15 @@ def as_id(value: Any, field: str, what: str = "An id") -> int:
     raise ValidationError({field: f"{what} must be a whole number, not {inert_line(repr(value))[:40]}"})
 
 
+def as_version(value: Any) -> int:
+    """The version a save names (see "Concurrent edits"), checked as an id
+    is.  One no record can have (0, negative, past :data:`ID_MAX`) becomes
+    -1, which matches no row: the save is refused as a conflict, and the
+    query cannot overflow the engine's integer."""
+    version = as_id(value, "expected_version", "The version")
+    return version if possible_id(version) else -1
+
+
 def possible_id(value: int) -> bool:
     """Whether a record could have this id (else a query with it could
     overflow the engine's integer)."""

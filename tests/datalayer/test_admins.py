@@ -40,7 +40,7 @@ OPERATIONS = {
     "apply rules": lambda s: models.apply_rules(s["club"]),
     "assign many": lambda s: models.assign_customers(s["club"], models.Selection.all()),
     "create customer": lambda s: models.create_customer({"first_name": "Cy", "email": "cy@example.com"}),
-    "edit customer": lambda s: models.update_customer(s["ada"], {"phone": "+44 1"},
+    "edit customer": lambda s: models.update_customer(s["ada"], {"phone": "+44 20 7946 0001"},
                                                       expected_version=models.get_customer(s["ada"]).version),
     "reset password": lambda s: models.reset_password(s["ada"]),
     "join a group": lambda s: models.join_group(s["ada"], s["club"]),
