@@ -93,6 +93,8 @@ def build_parser() -> Parser:
                              description="Write the queued notifications to FILE and mark them exported.")
     export.add_argument("file", metavar="FILE")
     export.add_argument("--format", choices=("csv", "mbox"), default="csv", help="csv (default) or mbox")
+    add_init_command(sub)
+    add_transfer_commands(sub)
     return parser
 
 
@@ -195,6 +197,66 @@ def cmd_outbox_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- import and export ---------------------------------------------------------
+
+def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
+    """``import customers FILE`` and ``export customers|members FILE``."""
+    imp = sub.add_parser("import", help="import customers from a CSV file (Shopify, Magento, PrestaShop…)",
+                         description="Import a file other platforms export, or any CSV with --map. "
+                                     "Check it first with --dry-run.")
+    isub = imp.add_subparsers(dest="import_what", metavar="what", parser_class=Parser, required=True)
+    cust = isub.add_parser(
+        "customers", help="customers, with their billing address and groups",
+        description="Import customers. The format is recognised from the header (Shopify, its older "
+                    "layout, Magento 2, PrestaShop, WooCommerce's customers report, Backroom's own). "
+                    "Every valid row is imported in one transaction; rejected rows go to "
+                    "FILE.rejects.csv beside the file, with their line and problems. Customers are "
+                    "matched by the file's customer id, else by email: importing a file again "
+                    "changes nothing.")
+    cust.add_argument("file", metavar="FILE")
+    cust.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
+    cust.add_argument("--format", choices=models.IMPORT_FORMATS, help="the file's format (default: from its header)")
+    cust.add_argument("--map", metavar="'COLUMN=FIELD,…'",
+                      help="import columns as these fields (COLUMN= leaves a column out); fields: "
+                           + ", ".join(models.CUSTOMER_IMPORT_FIELDS))
+    cust.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1 "
+                                                          "(default: UTF-8, or UTF-16 by its BOM)")
+    cust.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
+    cust.add_argument("--create-groups", action="store_true", help="create the groups the file names "
+                                                                    "that do not exist (else: rows rejected)")
+    cust.add_argument("--quiet", action="store_true", help="queue no join notifications for the groups joined")
+    cust.add_argument("--create", action="store_true", help="create the database if it does not exist")
+
+    exp = sub.add_parser("export", help="export customers or a group's members to a CSV file",
+                         description="Write customers to FILE (mode 0600, written whole or not at all).")
+    esub = exp.add_subparsers(dest="export_what", metavar="what", parser_class=Parser, required=True)
+    for what, text in (("customers", "every customer, or a group's with --group"),
+                       ("members", "a group's members, with who added them and when")):
+        e = esub.add_parser(what, help=text, description=f"Export {text}.")
+        e.add_argument("file", metavar="FILE")
+        e.add_argument("--format", choices=models.EXPORT_FORMATS, default="backroom",
+                       help="backroom (default; re-imports to the same data) or shopify")
+        e.add_argument("--group", metavar="CODE", required=what == "members", help="only this group's members")
+        e.add_argument("--bom", action="store_true", help="start with a byte-order mark (for spreadsheets)")
+
+
+def run_transfer(args: argparse.Namespace, url: str) -> int:
+    if args.command == "export":
+        n = models.export_customers(args.file, fmt=args.format, group=args.group,
+                                    members=args.export_what == "members", bom=args.bom,
+                                    progress=Progress("Exporting"))
+        print(f"Exported {n:,} customers to {models.inert_line(args.file)}")
+        return 0
+    report = models.import_customers(
+        args.file, dry_run=args.dry_run, fmt=args.format, mapping=args.map, encoding=args.encoding,
+        all_or_nothing=args.all_or_nothing, create_groups=args.create_groups, quiet=args.quiet,
+        progress=Progress("Checking" if args.dry_run else "Importing"))
+    for line in models.import_report_lines(report):
+        print(line)
+    print(models.describe_import(report))
+    return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -220,10 +282,37 @@ def cmd_tui(args: argparse.Namespace, url: str) -> int:
     return app.return_code or 0
 
 
+CREATING_COMMANDS = ("demo", "seed", "init")
+"""Commands that make the database they are given if it does not exist yet
+(and ``import --create``); every other command refuses a missing one."""
+
+
+def creates_database(args: argparse.Namespace) -> bool:
+    return args.command in CREATING_COMMANDS or bool(getattr(args, "create", False))
+
+
+def add_init_command(sub: argparse._SubParsersAction) -> None:
+    sub.add_parser("init", help="create the database (or upgrade it) and say where it is",
+                   description="Create an empty Backroom database at --db (or $BACKROOM_DB, or the "
+                               "default path), or bring an existing one to the current schema.")
+
+
+def cmd_init(args: argparse.Namespace, url: str, existed: bool) -> int:
+    where = models.redact_url(url)
+    state = "is ready" if existed else "was created"
+    print(f"The database {models.inert_line(where)} {state} (schema version {models.schema_version()}).")
+    return 0
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     url = database_url(args)
-    models.connect(url)
+    existed = models.database_exists(url)
+    models.connect(url, create=creates_database(args))
+    if args.command == "init":
+        return cmd_init(args, url, existed)
+    if args.command in ("import", "export"):
+        return run_transfer(args, url)
     if args.command == "seed":
         return cmd_seed(args)
     if args.command == "groups":

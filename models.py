@@ -6,7 +6,7 @@ only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
     audit, parsing → selection → access → groups → customers, passwords,
-    orders, erasure, reviews → explain, rules, outbox → demo
+    orders, erasure, reviews → explain, rules, outbox → demo, imports/, exports
 
 Everything that changes data goes through an operation re-exported here.  An
 operation validates its input, runs in one transaction and writes an audit
@@ -105,6 +105,10 @@ from .datalayer.errors import (  # noqa: F401
     SchemaError,
     ValidationError,
 )
+from .datalayer.exports import (  # noqa: F401
+    EXPORT_FORMATS,
+    export_customers,
+)
 from .datalayer.explain import (  # noqa: F401
     Explanation,
     customer_facing_groups,
@@ -125,6 +129,24 @@ from .datalayer.groups import (  # noqa: F401
     tax_classes,
     unassign_customers,
     update_group,
+)
+from .datalayer.imports.customers import (  # noqa: F401
+    ImportCancelled,
+    ImportPreview,
+    ImportReport,
+    RowProblem,
+    describe as describe_import,
+    import_customers,
+    preview_customer_file,
+    rejects_path_for,
+    report_lines as import_report_lines,
+)
+from .datalayer.imports.formats import (  # noqa: F401
+    CUSTOMER_IMPORT_FIELDS,
+    FORMAT_NAMES as IMPORT_FORMATS,
+)
+from .datalayer.imports.sniff import (  # noqa: F401
+    FileProblem,
 )
 from .datalayer.lookup import (  # noqa: F401
     ID_MAX,
@@ -213,7 +235,9 @@ from .datalayer.selection import (  # noqa: F401
     which_selected,
 )
 from .datalayer.session import (  # noqa: F401
+    NoDatabaseError,
     connect,
+    database_exists,
 )
 from .datalayer.tables import (  # noqa: F401
     ACCOUNT_TYPES,

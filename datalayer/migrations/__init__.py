@@ -18,10 +18,10 @@ from ..defaults import ensure_defaults
 from ..errors import SchemaError
 from ..tables import ALL_MODELS
 from ..text import inert_line
-from . import v2, v3
+from . import v2, v3, v4_imports
 from .base import SchemaMeta, table_exists
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The schema this code writes.  See :data:`MIGRATIONS` for the steps up to it."""
 
 
@@ -47,7 +47,7 @@ def _set_schema_version(version: int) -> None:
         SchemaMeta.create(key="schema_version", value=str(version))
 
 
-MIGRATIONS: dict[int, Callable[[], None]] = {2: v2.upgrade, 3: v3.upgrade}
+MIGRATIONS: dict[int, Callable[[], None]] = {2: v2.upgrade, 3: v3.upgrade, 4: v4_imports.upgrade}
 """Step ``n`` upgrades a database from version ``n - 1`` to ``n``."""
 
 

@@ -182,6 +182,6 @@ def test_upgrade_from_version_2_adds_the_moderation_and_outbox_tables(empty_db_u
     c = models.create_customer({"first_name": "Ada", "email": "ada@example.com"})
     assert models.schema_version() == 2
     models.migrate_schema()
-    assert models.schema_version() == models.SCHEMA_VERSION == 3
+    assert models.schema_version() == models.SCHEMA_VERSION
     g, _ = models.create_group({"code": "club", "name": "Club"}, members=models.Selection.ids([c.id]))
     assert [r.event for r in models.outbox()] == ["joined"]

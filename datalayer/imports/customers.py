@@ -1,0 +1,607 @@
+"""Importing customers from a CSV file: the dry run and the apply, streamed.
+
+The file is read one record at a time (:mod:`.sniff`), each row checked
+(:mod:`.rows`) and the valid ones handled in batches of :data:`BATCH` with
+a few set-based statements each: one query finds the customers the batch
+matches (by the source system's id, else by email whatever its case), one
+statement inserts the new ones, others their memberships, addresses,
+notifications and audit entries; a changed customer is one UPDATE.  Memory
+stays flat whatever the file's size: what is kept across batches is one
+64-bit hash per id and email seen, to refuse the same customer twice.
+
+A dry run reads and writes nothing but its report.  An apply is one
+transaction: every valid row is imported and the rejected ones written to
+``<file>.rejects.csv`` beside the input (mode 0600, with the line and the
+problems), or, with ``all_or_nothing``, nothing at all if any row is bad.
+A cancelled or failed import leaves nothing behind.
+
+On an existing customer a blank cell keeps the stored value (an import
+never erases), groups are only joined (never left), and a row whose values
+all equal the stored ones counts as unchanged: importing the same file
+twice says "0 new, 0 changed, N unchanged".
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import peewee as pw
+
+from ..audit import resolve_actor
+from ..connection import db
+from ..errors import BackroomError
+from ..groups import _notifies, create_group
+from ..lookup import general_group
+from ..tables import Address, AuditEntry, Customer, CustomerGroup, Membership, Notification, utcnow
+from ..text import inert_line
+from ..transactions import bulk, lock_groups, retried
+from .formats import ADDRESS_FIELDS, CustomerFormat, detect_format, format_named, parse_map, resolve_mapping
+from .rows import ImportedCustomer, clean_row
+from .sniff import CsvSource, FileProblem
+
+BATCH = 2_000
+PROBLEMS_KEPT = 1_000
+"""Problems the report lists (the rejects file holds every rejected row)."""
+
+_STORED = (Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.email_key,
+           Customer.phone, Customer.status, Customer.account_type, Customer.tax_exempt, Customer.language,
+           Customer.registered_at, Customer.default_group, Customer.external_id, Customer.version)
+_COMPARED = ("first_name", "last_name", "email", "phone", "status", "account_type", "tax_exempt", "language",
+             "registered_at", "external_id")
+_NEW_FIELDS = [Customer.first_name, Customer.last_name, Customer.email, Customer.email_key, Customer.name_key,
+               Customer.last_key, Customer.phone, Customer.status, Customer.account_type, Customer.tax_exempt,
+               Customer.language, Customer.registered_at, Customer.default_group, Customer.external_id,
+               Customer.version, Customer.updated_at]
+
+
+class ImportCancelled(BackroomError):
+    """The admin cancelled the import: nothing was imported."""
+
+
+@dataclasses.dataclass
+class RowProblem:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+@dataclasses.dataclass
+class ImportPreview:
+    """What a file is before anything is read past its header."""
+    path: str
+    encoding: str
+    delimiter: str
+    header: list[str]
+    format: str | None
+    format_label: str
+    mapping: list[tuple[str, str]]
+    """(column, field) for each imported column, in the file's order"""
+    ignored: list[str]
+    """columns left out"""
+
+
+@dataclasses.dataclass
+class ImportReport:
+    preview: ImportPreview
+    dry_run: bool
+    rows: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    joined: int = 0
+    problems: list[RowProblem] = dataclasses.field(default_factory=list)
+    groups_created: list[str] = dataclasses.field(default_factory=list)
+    unknown_groups: dict[str, int] = dataclasses.field(default_factory=dict)
+    rejects_path: str | None = None
+    applied: bool = False
+
+    def summary(self) -> str:
+        return (f"{self.new:,} new, {self.changed:,} changed, {self.unchanged:,} unchanged, "
+                f"{self.rejected:,} rejected")
+
+
+def _open(path: str | os.PathLike, encoding: str | None, fmt: str | None,
+          mapping: str | dict[str, str] | None) -> tuple[CsvSource, CustomerFormat | None, dict[int, str],
+                                                          ImportPreview]:
+    overrides = parse_map(mapping) if isinstance(mapping, str) else dict(mapping or {})
+    src = CsvSource(path, encoding=encoding)
+    try:
+        chosen = format_named(fmt) if fmt else detect_format(src.header)
+        if chosen is None and not overrides:
+            raise FileProblem(
+                f"The header of {inert_line(src.path.name)} matches no customer format Backroom knows "
+                "(Shopify, Magento 2, PrestaShop, WooCommerce, Backroom): name its columns with "
+                "--map 'column=field,…'")
+        cols = resolve_mapping(src.header, chosen, overrides)
+    except BaseException:
+        src.close()
+        raise
+    label = chosen.label if chosen else "custom mapping"
+    if chosen and overrides:
+        label += " (with --map)"
+    preview = ImportPreview(
+        str(src.path), src.encoding, src.delimiter, src.header, chosen.name if chosen else None, label,
+        [(src.header[i], f) for i, f in sorted(cols.items())],
+        [h for i, h in enumerate(src.header) if i not in cols])
+    return src, chosen, cols, preview
+
+
+def preview_customer_file(path: str | os.PathLike, *, fmt: str | None = None,
+                          mapping: str | dict[str, str] | None = None, encoding: str | None = None) -> ImportPreview:
+    """The detected encoding, delimiter, format and column mapping of a file."""
+    src, _, _, preview = _open(path, encoding, fmt, mapping)
+    src.close()
+    return preview
+
+
+def rejects_path_for(path: str | os.PathLike) -> Path:
+    p = Path(path)
+    return p.with_name(f"{p.stem}.rejects.csv")
+
+
+@retried
+def import_customers(path: str | os.PathLike, *, dry_run: bool = False, fmt: str | None = None,
+                     mapping: str | dict[str, str] | None = None, encoding: str | None = None,
+                     all_or_nothing: bool = False, create_groups: bool = False, quiet: bool = False,
+                     progress: Callable[[int, int], None] | None = None,
+                     cancelled: Callable[[], bool] | None = None, actor: str | None = None) -> ImportReport:
+    """Import (or, with ``dry_run``, check) the customers in the CSV file at
+    ``path``; see the module's docstring.  ``progress(bytes_read, size)`` is
+    called as it goes; ``cancelled()`` returning True stops it, nothing
+    imported (:class:`ImportCancelled`)."""
+    actor = resolve_actor(actor)
+    src, chosen, cols, preview = _open(path, encoding, fmt, mapping)
+    report = ImportReport(preview, dry_run)
+    with src:
+        if dry_run:
+            _Run(src, chosen, cols, report, write=False, create_groups=create_groups, quiet=quiet,
+                 actor=actor, progress=progress, cancelled=cancelled).run()
+            return report
+        bulk()
+        rejects = _Rejects(rejects_path_for(path), src.header)
+        try:
+            with db.atomic() as txn:
+                _Run(src, chosen, cols, report, write=True, create_groups=create_groups, quiet=quiet,
+                     actor=actor, progress=progress, cancelled=cancelled, rejects=rejects).run()
+                if all_or_nothing and report.rejected:
+                    txn.rollback()
+                else:
+                    _audit_summary(report, actor)
+                    report.applied = True
+            if report.applied and report.rejected:
+                report.rejects_path = rejects.keep()
+        finally:
+            rejects.discard()
+    if not report.applied:
+        report.new = report.changed = report.unchanged = report.joined = 0
+        report.groups_created = []
+    return report
+
+
+class _Rejects:
+    """The rejects file, made when the first row is rejected: a temporary
+    file (0600) beside the input, renamed to ``<file>.rejects.csv`` once the
+    import is committed, deleted otherwise.  Its rows are the file's own,
+    after the line they were on and their problems."""
+
+    def __init__(self, target: Path, header: list[str]):
+        self.target, self.header = target, header
+        self.tmp: Path | None = None
+        self.handle: Any = None
+        self.writer: Any = None
+
+    def writerow(self, row: list[Any]) -> None:
+        if self.writer is None:
+            fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".partial")
+            self.tmp = Path(name)
+            self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+            self.writer = csv.writer(self.handle)
+            self.writer.writerow(["line", "problems", *self.header])
+        self.writer.writerow(row)
+
+    def keep(self) -> str:
+        assert self.tmp is not None and self.handle is not None
+        self.handle.close()
+        os.replace(self.tmp, self.target)
+        self.tmp = None
+        return str(self.target)
+
+    def discard(self) -> None:
+        if self.handle is not None and not self.handle.closed:
+            self.handle.close()
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
+
+
+def _audit_summary(report: ImportReport, actor: str) -> None:
+    AuditEntry.create(actor=actor, action="customers.import", entity="import", entity_id=None, after=json.dumps({
+        "file": Path(report.preview.path).name, "format": report.preview.format or "custom",
+        "rows": report.rows, "new": report.new, "changed": report.changed, "unchanged": report.unchanged,
+        "rejected": report.rejected, "joined": report.joined, "groups_created": report.groups_created,
+    }, sort_keys=True))
+
+
+def _slug(name: str) -> str:
+    code = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:32].strip("-")
+    return code or "group"
+
+
+def _audit_json(data: dict[str, Any]) -> str:
+    return json.dumps({k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.items()},
+                      sort_keys=True)
+
+
+class _Run:
+    """One pass over the file (see :func:`import_customers`)."""
+
+    def __init__(self, src: CsvSource, fmt: CustomerFormat | None, cols: dict[int, str], report: ImportReport,
+                 *, write: bool, create_groups: bool, quiet: bool, actor: str,
+                 progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool] | None,
+                 rejects: Any = None):
+        self.src, self.fmt, self.cols, self.report = src, fmt, cols, report
+        self.write, self.create_groups, self.quiet, self.actor = write, create_groups, quiet, actor
+        self.progress, self.cancelled, self.rejects = progress, cancelled, rejects
+        self.seen: set[int] = set()
+        self.groups: dict[str, CustomerGroup | None] = {}
+        self.locked: set[int] = set()
+        self.general = general_group()
+        self.now = utcnow()
+        self.file_name = src.path.name
+
+    # -- the pass ----------------------------------------------------------
+
+    def run(self) -> None:
+        width = len(self.src.header)
+        sep = self.fmt.list_separator if self.fmt else ","
+        values = self.fmt.group_values if self.fmt else {}
+        batch: list[tuple[ImportedCustomer, list[str]]] = []
+        for record in self.src.records():
+            self.report.rows += 1
+            row = clean_row(record.line, record.cells, self.cols, width, separator=sep, group_values=values,
+                            unterminated=record.unterminated)
+            if isinstance(row, list):
+                self._reject(record.line, record.cells, row)
+                continue
+            duplicate = self._duplicate(row)
+            if duplicate:
+                self._reject(record.line, record.cells, [duplicate])
+                continue
+            batch.append((row, record.cells))
+            if len(batch) >= BATCH:
+                self._batch(batch)
+                batch = []
+        if batch:
+            self._batch(batch)
+        self.report.problems.sort(key=lambda p: p.line)
+        self._tick(final=True)
+
+    def _tick(self, final: bool = False) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise ImportCancelled("The import was cancelled: nothing was imported.")
+        if self.progress is not None:
+            self.progress(self.src.size if final else min(self.src.position(), self.src.size), self.src.size)
+
+    def _duplicate(self, row: ImportedCustomer) -> tuple[str, str] | None:
+        found = None
+        keys = []
+        if row.external_id:
+            keys.append(("external_id", hash(("x", row.external_id)), "the same customer id as an earlier row"))
+        if row.email_key:
+            keys.append(("email", hash(("e", row.email_key)), "the same email as an earlier row (case ignored)"))
+        if not keys:
+            keys.append(("phone", hash(("p", row.fields.get("phone"))),
+                         "the same phone as an earlier row with neither id nor email"))
+        for field, key, message in keys:
+            if key in self.seen and found is None:
+                found = (field, message)
+        if found is None:
+            self.seen.update(k for _, k, _ in keys)
+        return found
+
+    def _reject(self, line: int, cells: list[str], problems: Iterable[tuple[str, str]]) -> None:
+        problems = list(problems)
+        self.report.rejected += 1
+        for field, message in problems:
+            if len(self.report.problems) < PROBLEMS_KEPT:
+                self.report.problems.append(RowProblem(line, field, message))
+        if self.rejects is not None:
+            self.rejects.writerow([line, "; ".join(f"{f}: {m}" for f, m in problems), *cells])
+
+    # -- groups ------------------------------------------------------------
+
+    def _group(self, name: str) -> CustomerGroup | None | str:
+        """The group a file names (by code, else by name, case ignored), or
+        a problem (text)."""
+        key = name.lower()
+        if key not in self.groups:
+            by_code = CustomerGroup.get_or_none(pw.fn.LOWER(CustomerGroup.code) == key)
+            found = by_code or (CustomerGroup.select().where(pw.fn.LOWER(CustomerGroup.name) == key)
+                                .order_by(CustomerGroup.id).first())
+            if found is None and self.create_groups:
+                found = self._create_group(name)
+            self.groups[key] = found
+        g = self.groups[key]
+        if g is None:
+            self.report.unknown_groups[name] = self.report.unknown_groups.get(name, 0) + 1
+            return f"no group has the code or name {inert_line(name)!r} (--create-groups creates it)"
+        if g.is_system:
+            return f"{inert_line(g.name)} is a system group: customers cannot be assigned to it"
+        return g
+
+    def _create_group(self, name: str) -> CustomerGroup:
+        base = _slug(name)
+        code, n = base, 1
+        while CustomerGroup.select().where(CustomerGroup.code == code).exists() or any(
+                g is not None and g.code == code for g in self.groups.values()):
+            n += 1
+            code = f"{base[:32 - len(str(n)) - 1]}-{n}"
+        self.report.groups_created.append(code)
+        if not self.write:
+            return CustomerGroup(id=-len(self.report.groups_created), code=code, name=name, hidden=False,
+                                 is_system=False)
+        group, _ = create_group({"code": code, "name": name}, actor=self.actor)
+        return group
+
+    def _row_groups(self, row: ImportedCustomer) -> tuple[list[CustomerGroup], CustomerGroup | None, list[tuple[str, str]]]:
+        problems: list[tuple[str, str]] = []
+        groups: list[CustomerGroup] = []
+        for name in row.groups:
+            g = self._group(name)
+            if isinstance(g, str):
+                problems.append(("groups", g))
+            elif g is not None and g.id not in {x.id for x in groups}:
+                groups.append(g)
+        default = None
+        if row.default_group:
+            g = self._group(row.default_group)
+            if isinstance(g, str):
+                problems.append(("default_group", g))
+            else:
+                default = g
+                if g is not None and g.id not in {x.id for x in groups}:
+                    groups.append(g)
+        return groups, default, problems
+
+    # -- a batch -----------------------------------------------------------
+
+    def _batch(self, batch: list[tuple[ImportedCustomer, list[str]]]) -> None:
+        self._tick()
+        exts = [r.external_id for r, _ in batch if r.external_id]
+        emails = [r.email_key for r, _ in batch if r.email_key]
+        cond = None
+        if exts:
+            cond = Customer.external_id.in_(exts)
+        if emails:
+            cond = Customer.email_key.in_(emails) if cond is None else cond | Customer.email_key.in_(emails)
+        stored: list[dict[str, Any]] = list(Customer.select(*_STORED).where(cond).dicts()) if cond is not None else []
+        by_ext = {s["external_id"]: s for s in stored if s["external_id"]}
+        by_email = {s["email_key"]: s for s in stored if s["email_key"]}
+        # A row with neither id nor email is the customer without an email
+        # who has its phone (the lowest id if several): phone has no index,
+        # so this reads the table, once a batch, only for such rows.
+        phones = [str(r.fields["phone"]) for r, _ in batch if not r.external_id and not r.email_key]
+        by_phone: dict[str, dict[str, Any]] = {}
+        if phones:
+            for s in (Customer.select(*_STORED).where(Customer.phone.in_(phones) & Customer.email_key.is_null())
+                      .order_by(Customer.id.desc()).dicts()):
+                by_phone[s["phone"]] = s
+                stored.append(s)
+        ids = [s["id"] for s in stored]
+        members: dict[int, set[int]] = {}
+        billing: dict[int, dict[str, str]] = {}
+        if ids:
+            for cid, gid in Membership.select(Membership.customer, Membership.group).where(
+                    Membership.customer.in_(ids)).tuples():
+                members.setdefault(cid, set()).add(gid)
+            for a in Address.select().where(Address.customer.in_(ids) & (Address.kind == "billing")).dicts():
+                billing[a["customer"]] = {k: a[k] for k in ADDRESS_FIELDS}
+        new: list[tuple[ImportedCustomer, list[CustomerGroup], CustomerGroup]] = []
+        updates: list[tuple[dict[str, Any], dict[str, Any], ImportedCustomer]] = []
+        joins: list[tuple[int, CustomerGroup]] = []
+        addresses: list[tuple[int, dict[str, str]]] = []
+        for row, cells in batch:
+            match, problem = self._match(row, by_ext, by_email)
+            if match is None and problem is None and not row.external_id and not row.email_key:
+                match = by_phone.get(str(row.fields["phone"]))
+            groups, default, problems = self._row_groups(row)
+            if problem:
+                problems.insert(0, problem)
+            if problems:
+                self._reject(row.line, cells, problems)
+                continue
+            if match is None:
+                new.append((row, groups, default or self.general))
+                continue
+            changes = self._changes(row, match, default)
+            cid = match["id"]
+            missing = [g for g in groups if g.id not in members.get(cid, set())]
+            if default is not None and default.id != match["default_group"] and default not in missing \
+                    and default.id not in members.get(cid, set()):
+                missing.append(default)
+            new_billing = None
+            if row.billing is not None and row.billing != billing.get(cid):
+                stored_billing = billing.get(cid)
+                merged = {k: row.billing[k] or (stored_billing or {}).get(k, "") for k in ADDRESS_FIELDS}
+                if merged != stored_billing:
+                    new_billing = merged
+            if not changes and not missing and new_billing is None:
+                self.report.unchanged += 1
+                continue
+            self.report.changed += 1
+            if changes:
+                updates.append((match, changes, row))
+            joins += [(cid, g) for g in missing]
+            if new_billing is not None:
+                addresses.append((cid, new_billing))
+        self.report.new += len(new)
+        self.report.joined += len(joins) + sum(len([g for g in gs if g.id != d.id]) for _, gs, d in new)
+        if self.write:
+            self._write(new, updates, joins, addresses)
+
+    def _match(self, row: ImportedCustomer, by_ext: dict[str, dict], by_email: dict[str, dict]
+               ) -> tuple[dict[str, Any] | None, tuple[str, str] | None]:
+        owner = by_email.get(row.email_key) if row.email_key else None
+        if row.external_id and row.external_id in by_ext:
+            match = by_ext[row.external_id]
+            if owner is not None and owner["id"] != match["id"]:
+                return None, ("email", "already the email of another customer")
+            return match, None
+        if owner is not None and row.external_id and owner["external_id"]:
+            return None, ("email", "already the email of a customer imported with another id "
+                                   f"({inert_line(owner['external_id'])!r})")
+        return owner, None
+
+    def _changes(self, row: ImportedCustomer, stored: dict[str, Any], default: CustomerGroup | None) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        for name in _COMPARED:
+            if name not in row.fields:
+                continue
+            value = row.fields[name]
+            if value in ("", None) and name != "tax_exempt":
+                continue  # a blank cell keeps what is stored
+            if value != stored[name]:
+                changes[name] = value
+        if "email" in changes:
+            changes["email_key"] = row.email_key
+        if "first_name" in changes or "last_name" in changes:
+            first = changes.get("first_name", stored["first_name"])
+            last = changes.get("last_name", stored["last_name"])
+            changes["name_key"] = f"{first} {last}".strip().lower()
+            changes["last_key"] = last.lower()
+        if default is not None and default.id != stored["default_group"]:
+            changes["default_group"] = default.id
+        return changes
+
+    # -- writing -----------------------------------------------------------
+
+    def _lock(self, groups: Iterable[CustomerGroup]) -> None:
+        wanted = {g.id for g in groups} - self.locked
+        if wanted:
+            general = self.general.id if self.general.id in wanted else None
+            lock_groups(*wanted, general_id=general)
+            self.locked |= wanted
+
+    def _write(self, new: list[tuple[ImportedCustomer, list[CustomerGroup], CustomerGroup]],
+               updates: list[tuple[dict[str, Any], dict[str, Any], ImportedCustomer]],
+               joins: list[tuple[int, CustomerGroup]], addresses: list[tuple[int, dict[str, str]]]) -> None:
+        self._lock([g for _, gs, d in new for g in (*gs, d)] + [g for _, g in joins])
+        now = self.now
+        audits: list[tuple] = []
+        if new:
+            ids = self._insert_new([r for r, _, _ in new], [d for _, _, d in new])
+            for (row, groups, default), cid in zip(new, ids):
+                joins += [(cid, g) for g in groups if g.id != default.id]
+                if row.billing is not None:
+                    addresses.append((cid, row.billing))
+                after = {k: v for k, v in row.fields.items() if k != "email_key"}
+                after.update(default_group_id=default.id, line=row.line, file=self.file_name)
+                audits.append((now, self.actor, "customer.import", "customer", str(cid), None, _audit_json(after)))
+            Membership.insert_many([(cid, d.id, "manual", self.actor, now) for (_, _, d), cid in zip(new, ids)],
+                                   fields=[Membership.customer, Membership.group, Membership.source,
+                                           Membership.added_by, Membership.added_at]).execute()
+        for stored, changes, row in updates:
+            (Customer.update(**changes, version=Customer.version + 1, updated_at=now)
+             .where(Customer.id == stored["id"]).execute())
+            before = {k: stored[k] for k in changes if k not in ("email_key", "name_key", "last_key")}
+            after = {k: v for k, v in changes.items() if k not in ("email_key", "name_key", "last_key")}
+            after.update(line=row.line, file=self.file_name)
+            audits.append((now, self.actor, "customer.import", "customer", str(stored["id"]), _audit_json(before),
+                           _audit_json(after)))
+        if joins:
+            Membership.insert_many([(cid, g.id, "manual", self.actor, now) for cid, g in joins],
+                                   fields=[Membership.customer, Membership.group, Membership.source,
+                                           Membership.added_by, Membership.added_at]).on_conflict_ignore().execute()
+            if not self.quiet:
+                notes = [(cid, g.id, g.name, "joined", "manual", now) for cid, g in joins if _notifies(g)]
+                if notes:
+                    Notification.insert_many(notes, fields=[
+                        Notification.customer, Notification.group, Notification.group_name, Notification.event,
+                        Notification.source, Notification.created_at]).execute()
+        if addresses:
+            Address.delete().where(Address.customer.in_([cid for cid, _ in addresses])
+                                   & (Address.kind == "billing")).execute()
+            Address.insert_many([(cid, "billing", *(a[k] for k in ADDRESS_FIELDS)) for cid, a in addresses],
+                                fields=[Address.customer, Address.kind,
+                                        *(getattr(Address, k) for k in ADDRESS_FIELDS)]).execute()
+        if audits:
+            AuditEntry.insert_many(audits, fields=[AuditEntry.at, AuditEntry.actor, AuditEntry.action,
+                                                   AuditEntry.entity, AuditEntry.entity_id, AuditEntry.before,
+                                                   AuditEntry.after]).execute()
+
+    def _insert_new(self, rows: list[ImportedCustomer], defaults: list[CustomerGroup]) -> list[int]:
+        """Insert the new customers; their ids, in order.  Those with an id
+        or an email are inserted in one statement and read back by it; one
+        with neither (a phone only) is inserted alone, for its id."""
+        now = self.now
+        values = []
+        for row, default in zip(rows, defaults):
+            f = row.fields
+            first, last = str(f.get("first_name", "")), str(f.get("last_name", ""))
+            values.append((first, last, f.get("email", "") or "", row.email_key, f"{first} {last}".strip().lower(),
+                           last.lower(), f.get("phone", "") or "", f.get("status", "active"),
+                           f.get("account_type", "personal"), bool(f.get("tax_exempt", False)),
+                           f.get("language", "en"), f.get("registered_at") or now, default.id,
+                           row.external_id, 1, now))
+        keyed = [(i, v) for i, v in enumerate(values) if rows[i].external_id or rows[i].email_key]
+        ids: list[int | None] = [None] * len(rows)
+        for i, v in enumerate(values):
+            if not (rows[i].external_id or rows[i].email_key):
+                ids[i] = Customer.insert(dict(zip(_NEW_FIELDS, v))).execute()
+        if keyed:
+            Customer.insert_many([v for _, v in keyed], fields=_NEW_FIELDS).execute()
+            exts = [rows[i].external_id for i, _ in keyed if rows[i].external_id]
+            emails = [rows[i].email_key for i, _ in keyed if not rows[i].external_id]
+            found_ext: dict[str, int] = {}
+            found_email: dict[str, int] = {}
+            if exts:
+                found_ext = dict(Customer.select(Customer.external_id, Customer.id)
+                                 .where(Customer.external_id.in_(exts)).tuples())
+            if emails:
+                found_email = dict(Customer.select(Customer.email_key, Customer.id)
+                                   .where(Customer.email_key.in_(emails)).tuples())
+            for i, _ in keyed:
+                r = rows[i]
+                ids[i] = found_ext[r.external_id] if r.external_id else found_email[r.email_key]
+        return [int(i) for i in ids if i is not None]
+
+
+def report_lines(report: ImportReport) -> Iterable[str]:
+    """The report as lines of text (for the command line), inert."""
+    p = report.preview
+    yield f"{p.path}: {p.format_label}, {p.encoding}, {'tab' if p.delimiter == chr(9) else repr(p.delimiter)}-separated"
+    for column, field in p.mapping:
+        yield f"  {inert_line(column)} -> {field}"
+    if p.ignored:
+        yield "  left out: " + ", ".join(inert_line(c) for c in p.ignored)
+    for problem in report.problems:
+        yield inert_line(str(problem))
+    if report.rejected > len(report.problems):
+        yield f"… and more: {report.rejected:,} rows rejected in all"
+    for name, n in sorted(report.unknown_groups.items()):
+        yield f"unknown group {inert_line(name)!r} in {n:,} rows (--create-groups creates it)"
+
+
+def describe(report: ImportReport) -> str:
+    """The last line: what was (or would be) done."""
+    verb = "would be imported" if report.dry_run else ("imported" if report.applied else "nothing imported")
+    text = f"{report.rows:,} rows: {report.summary()} ({verb})"
+    if report.groups_created:
+        text += f"; groups {'to create' if report.dry_run else 'created'}: {', '.join(report.groups_created)}"
+    if report.rejects_path:
+        text += f"; rejected rows in {inert_line(report.rejects_path)}"
+    if not report.dry_run and not report.applied:
+        text += ": some rows are bad and --all-or-nothing was given"
+    return text
+
