@@ -254,6 +254,7 @@ class _Run:
         self.write, self.create_groups, self.quiet, self.actor = write, create_groups, quiet, actor
         self.progress, self.cancelled, self.rejects = progress, cancelled, rejects
         self.seen: set[int] = set()
+        self.pending: list[tuple[int, str, list[str]]] = []
         self.groups: dict[str, CustomerGroup | None] = {}
         self.locked: set[int] = set()
         self.general = general_group()
@@ -281,9 +282,11 @@ class _Run:
             batch.append((row, record.cells))
             if len(batch) >= BATCH:
                 self._batch(batch)
+                self._flush()
                 batch = []
         if batch:
             self._batch(batch)
+        self._flush()
         self.report.problems.sort(key=lambda p: p.line)
         self._tick(final=True)
 
@@ -317,7 +320,13 @@ class _Run:
             if len(self.report.problems) < PROBLEMS_KEPT:
                 self.report.problems.append(RowProblem(line, field, message))
         if self.rejects is not None:
-            self.rejects.writerow([line, "; ".join(f"{f}: {m}" for f, m in problems), *cells])
+            self.pending.append((line, "; ".join(f"{f}: {m}" for f, m in problems), cells))
+
+    def _flush(self) -> None:
+        """Write the batch's rejected rows, in the file's order."""
+        for line, text, cells in sorted(self.pending, key=lambda r: r[0]):
+            self.rejects.writerow([line, text, *cells])
+        self.pending = []
 
     # -- groups ------------------------------------------------------------
 
