@@ -352,3 +352,15 @@ def test_export_shopify_members_and_bom(db_url, tmp_path):
     with pytest.raises(models.NotFoundError):
         models.export_customers(tmp_path / "none.csv", group="nope")
     assert not (tmp_path / "none.csv").exists()
+
+
+def test_an_imported_customer_is_erased_everywhere_even_with_only_a_phone(db_url, tmp_path):
+    models.import_customers(write(tmp_path, "p.csv", "external_id,first_name,last_name,phone,email\n"
+                                                     "P1,Quentin,Zyxwv,+1 555 0199,\n"), fmt="backroom")
+    c = models.Customer.get(models.Customer.external_id == "P1")
+    with pytest.raises(models.ValidationError, match="phone exactly"):
+        models.erase_customer(c.id, "")
+    models.erase_customer(c.id, "+1 555 0199")
+    for entry in models.AuditEntry.select():
+        text = f"{entry.before} {entry.after}"
+        assert "Zyxwv" not in text and "0199" not in text and "Quentin" not in text
