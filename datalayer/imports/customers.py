@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable
 import peewee as pw
 
 from ..audit import resolve_actor
-from ..connection import db
+from ..connection import db, is_mysql, is_postgres
 from ..errors import BackroomError
 from ..groups import _notifies, create_group
 from ..lookup import general_group
@@ -54,12 +54,14 @@ PROBLEMS_KEPT = 1_000
 _STORED = (Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.email_key,
            Customer.phone, Customer.status, Customer.account_type, Customer.tax_exempt, Customer.language,
            Customer.registered_at, Customer.default_group, Customer.external_id, Customer.version)
+_MEMBER_FIELDS = [Membership.customer, Membership.group, Membership.source, Membership.added_by,
+                  Membership.added_at]
 _COMPARED = ("first_name", "last_name", "email", "phone", "status", "account_type", "tax_exempt", "language",
              "registered_at", "external_id")
 _NEW_FIELDS = [Customer.first_name, Customer.last_name, Customer.email, Customer.email_key, Customer.name_key,
                Customer.last_key, Customer.phone, Customer.status, Customer.account_type, Customer.tax_exempt,
                Customer.language, Customer.registered_at, Customer.default_group, Customer.external_id,
-               Customer.version, Customer.updated_at]
+               Customer.version, Customer.updated_at, Customer.total_spent, Customer.order_count]
 
 
 class ImportCancelled(BackroomError):
@@ -243,6 +245,63 @@ def _audit_json(data: dict[str, Any]) -> str:
                       sort_keys=True)
 
 
+def _insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple], *, ignore: bool = False) -> None:
+    """Insert ``rows`` (tuples in the order of ``fields``): one prepared
+    statement run for every row on SQLite and MySQL (PyMySQL sends them as
+    one multi-row INSERT), Peewee's multi-row INSERT on PostgreSQL; building
+    Peewee's query for thousands of rows costs more than running it.
+    ``ignore`` skips rows whose key exists."""
+    if not rows:
+        return
+    stamps = [i for i, f in enumerate(fields) if isinstance(f, pw.DateTimeField)]
+    if stamps:
+        rows = [list(r) for r in rows]
+        for r in rows:
+            for i in stamps:
+                if isinstance(r[i], dt.datetime):
+                    r[i] = r[i].isoformat(" ")
+    if is_postgres():
+        for i in range(0, len(rows), 1000):
+            q = model.insert_many(rows[i:i + 1000], fields=fields)
+            (q.on_conflict_ignore() if ignore else q).execute()
+        return
+    quote = "`" if is_mysql() else '"'
+    mark = "%s" if is_mysql() else "?"
+    cols = ", ".join(f"{quote}{f.column_name}{quote}" for f in fields)
+    verb = ("INSERT IGNORE" if is_mysql() else "INSERT OR IGNORE") if ignore else "INSERT"
+    sql = (f"{verb} INTO {quote}{model._meta.table_name}{quote} ({cols}) "
+           f"VALUES ({', '.join(mark for _ in fields)})")
+    with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
+        db.obj.cursor().executemany(sql, rows)
+
+
+_STORED_NAMES = [f.name for f in _STORED]
+
+
+def _stored(query: pw.ModelSelect) -> list[dict[str, Any]]:
+    """Customers as dicts of their stored values, read straight from the
+    driver (Peewee's conversion of every value costs more than the query):
+    SQLite's text times become datetimes, its 0/1 flags booleans."""
+    rows = []
+    for r in db.execute_sql(*query.sql()).fetchall():
+        row = dict(zip(_STORED_NAMES, r))
+        stamp = row["registered_at"]
+        if isinstance(stamp, str):
+            row["registered_at"] = dt.datetime.fromisoformat(stamp)
+        row["tax_exempt"] = bool(row["tax_exempt"])
+        rows.append(row)
+    return rows
+
+
+def sql_in(field: pw.Field, values: list[Any]) -> pw.Node:
+    """``field IN (values)`` with the values passed as they are: Peewee
+    builds a node per value otherwise, which costs more than the query."""
+    if not values:
+        return pw.SQL("1 = 0")
+    marks = ", ".join(db.obj.param for _ in values)
+    return pw.NodeList((field, pw.SQL(f"IN ({marks})", list(values))))
+
+
 class _Run:
     """One pass over the file (see :func:`import_customers`)."""
 
@@ -391,10 +450,10 @@ class _Run:
         emails = [r.email_key for r, _ in batch if r.email_key]
         cond = None
         if exts:
-            cond = Customer.external_id.in_(exts)
+            cond = sql_in(Customer.external_id, exts)
         if emails:
-            cond = Customer.email_key.in_(emails) if cond is None else cond | Customer.email_key.in_(emails)
-        stored: list[dict[str, Any]] = list(Customer.select(*_STORED).where(cond).dicts()) if cond is not None else []
+            cond = sql_in(Customer.email_key, emails) if cond is None else cond | sql_in(Customer.email_key, emails)
+        stored = _stored(Customer.select(*_STORED).where(cond)) if cond is not None else []
         by_ext = {s["external_id"]: s for s in stored if s["external_id"]}
         by_email = {s["email_key"]: s for s in stored if s["email_key"]}
         # A row with neither id nor email is the customer without an email
@@ -403,19 +462,21 @@ class _Run:
         phones = [str(r.fields["phone"]) for r, _ in batch if not r.external_id and not r.email_key]
         by_phone: dict[str, dict[str, Any]] = {}
         if phones:
-            for s in (Customer.select(*_STORED).where(Customer.phone.in_(phones) & Customer.email_key.is_null())
-                      .order_by(Customer.id.desc()).dicts()):
+            for s in _stored(Customer.select(*_STORED).where(Customer.phone.in_(phones) & Customer.email_key.is_null())
+                             .order_by(Customer.id.desc())):
                 by_phone[s["phone"]] = s
                 stored.append(s)
         ids = [s["id"] for s in stored]
         members: dict[int, set[int]] = {}
         billing: dict[int, dict[str, str]] = {}
         if ids:
-            for cid, gid in Membership.select(Membership.customer, Membership.group).where(
-                    Membership.customer.in_(ids)).tuples():
+            q = Membership.select(Membership.customer, Membership.group).where(sql_in(Membership.customer, ids))
+            for cid, gid in db.execute_sql(*q.sql()).fetchall():
                 members.setdefault(cid, set()).add(gid)
-            for a in Address.select().where(Address.customer.in_(ids) & (Address.kind == "billing")).dicts():
-                billing[a["customer"]] = {k: a[k] for k in ADDRESS_FIELDS}
+            q = (Address.select(Address.customer, *(getattr(Address, k) for k in ADDRESS_FIELDS))
+                 .where(sql_in(Address.customer, ids) & (Address.kind == "billing")))
+            for a in db.execute_sql(*q.sql()).fetchall():
+                billing[a[0]] = dict(zip(ADDRESS_FIELDS, a[1:]))
         new: list[tuple[ImportedCustomer, list[CustomerGroup], CustomerGroup]] = []
         updates: list[tuple[dict[str, Any], dict[str, Any], ImportedCustomer]] = []
         joins: list[tuple[int, CustomerGroup]] = []
@@ -517,9 +578,8 @@ class _Run:
                 after = {k: v for k, v in row.fields.items() if k != "email_key"}
                 after.update(default_group_id=default.id, line=row.line, file=self.file_name)
                 audits.append((now, self.actor, "customer.import", "customer", str(cid), None, _audit_json(after)))
-            Membership.insert_many([(cid, d.id, "manual", self.actor, now) for (_, _, d), cid in zip(new, ids)],
-                                   fields=[Membership.customer, Membership.group, Membership.source,
-                                           Membership.added_by, Membership.added_at]).execute()
+            _insert_rows(Membership, _MEMBER_FIELDS,
+                         [(cid, d.id, "manual", self.actor, now) for (_, _, d), cid in zip(new, ids)])
         for stored, changes, row in updates:
             (Customer.update(**changes, version=Customer.version + 1, updated_at=now)
              .where(Customer.id == stored["id"]).execute())
@@ -529,25 +589,19 @@ class _Run:
             audits.append((now, self.actor, "customer.import", "customer", str(stored["id"]), _audit_json(before),
                            _audit_json(after)))
         if joins:
-            Membership.insert_many([(cid, g.id, "manual", self.actor, now) for cid, g in joins],
-                                   fields=[Membership.customer, Membership.group, Membership.source,
-                                           Membership.added_by, Membership.added_at]).on_conflict_ignore().execute()
+            _insert_rows(Membership, _MEMBER_FIELDS, [(cid, g.id, "manual", self.actor, now) for cid, g in joins],
+                         ignore=True)
             if not self.quiet:
                 notes = [(cid, g.id, g.name, "joined", "manual", now) for cid, g in joins if _notifies(g)]
-                if notes:
-                    Notification.insert_many(notes, fields=[
-                        Notification.customer, Notification.group, Notification.group_name, Notification.event,
-                        Notification.source, Notification.created_at]).execute()
+                _insert_rows(Notification, [Notification.customer, Notification.group, Notification.group_name,
+                                            Notification.event, Notification.source, Notification.created_at], notes)
         if addresses:
             Address.delete().where(Address.customer.in_([cid for cid, _ in addresses])
                                    & (Address.kind == "billing")).execute()
-            Address.insert_many([(cid, "billing", *(a[k] for k in ADDRESS_FIELDS)) for cid, a in addresses],
-                                fields=[Address.customer, Address.kind,
-                                        *(getattr(Address, k) for k in ADDRESS_FIELDS)]).execute()
-        if audits:
-            AuditEntry.insert_many(audits, fields=[AuditEntry.at, AuditEntry.actor, AuditEntry.action,
-                                                   AuditEntry.entity, AuditEntry.entity_id, AuditEntry.before,
-                                                   AuditEntry.after]).execute()
+            _insert_rows(Address, [Address.customer, Address.kind, *(getattr(Address, k) for k in ADDRESS_FIELDS)],
+                         [(cid, "billing", *(a[k] for k in ADDRESS_FIELDS)) for cid, a in addresses])
+        _insert_rows(AuditEntry, [AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.entity,
+                                  AuditEntry.entity_id, AuditEntry.before, AuditEntry.after], audits)
 
     def _insert_new(self, rows: list[ImportedCustomer], defaults: list[CustomerGroup]) -> list[int]:
         """Insert the new customers; their ids, in order.  Those with an id
@@ -562,24 +616,24 @@ class _Run:
                            last.lower(), f.get("phone", "") or "", f.get("status", "active"),
                            f.get("account_type", "personal"), bool(f.get("tax_exempt", False)),
                            f.get("language", "en"), f.get("registered_at") or now, default.id,
-                           row.external_id, 1, now))
+                           row.external_id, 1, now, 0, 0))
         keyed = [(i, v) for i, v in enumerate(values) if rows[i].external_id or rows[i].email_key]
         ids: list[int | None] = [None] * len(rows)
         for i, v in enumerate(values):
             if not (rows[i].external_id or rows[i].email_key):
                 ids[i] = Customer.insert(dict(zip(_NEW_FIELDS, v))).execute()
         if keyed:
-            Customer.insert_many([v for _, v in keyed], fields=_NEW_FIELDS).execute()
+            _insert_rows(Customer, _NEW_FIELDS, [v for _, v in keyed])
             exts = [rows[i].external_id for i, _ in keyed if rows[i].external_id]
             emails = [rows[i].email_key for i, _ in keyed if not rows[i].external_id]
             found_ext: dict[str, int] = {}
             found_email: dict[str, int] = {}
             if exts:
                 found_ext = dict(Customer.select(Customer.external_id, Customer.id)
-                                 .where(Customer.external_id.in_(exts)).tuples())
+                                 .where(sql_in(Customer.external_id, exts)).tuples())
             if emails:
                 found_email = dict(Customer.select(Customer.email_key, Customer.id)
-                                   .where(Customer.email_key.in_(emails)).tuples())
+                                   .where(sql_in(Customer.email_key, emails)).tuples())
             for i, _ in keyed:
                 r = rows[i]
                 ids[i] = found_ext[r.external_id] if r.external_id else found_email[r.email_key]

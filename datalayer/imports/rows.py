@@ -97,15 +97,22 @@ def clean_row(line: int, cells: list[str], mapping: dict[int, str], width: int, 
     if len(cells) != width:
         return [("line", f"{len(cells)} cells where the header has {width} columns"
                          + (" (a truncated line?)" if len(cells) < width else ""))]
-    raw = {field: _unquoted(cells[i].strip()) for i, field in mapping.items()}
+    raw = {field: cells[i].strip() for i, field in mapping.items()}
+    for field, value in raw.items():
+        if value[:1] == "'":
+            raw[field] = _unquoted(value)
+    # One look for a control character in the whole row, then per field only if there is one.
+    controls = has_control_chars("".join(raw.values()))
     fields: dict[str, object] = {}
     for name, limit in TEXT_LIMITS.items():
         if name not in raw:
             continue
-        value = unicodedata.normalize("NFC", raw[name])
+        value = raw[name]
+        if not value.isascii():
+            value = unicodedata.normalize("NFC", value)
         if len(value) > limit:
             problems.append((name, f"longer than {limit} characters ({len(value):,})"))
-        elif has_control_chars(value):
+        elif controls and has_control_chars(value):
             problems.append((name, "holds a control character"))
         else:
             fields[name] = value
@@ -175,7 +182,7 @@ def clean_row(line: int, cells: list[str], mapping: dict[int, str], width: int, 
                     continue
             if len(v) > ADDRESS_LIMITS[k]:
                 problems.append((f"billing_{k}", f"longer than {ADDRESS_LIMITS[k]} characters ({len(v):,})"))
-            elif has_control_chars(v):
+            elif controls and has_control_chars(v):
                 problems.append((f"billing_{k}", "holds a control character"))
             billing[k] = v
         if not any(billing.values()):

@@ -364,3 +364,14 @@ def test_an_imported_customer_is_erased_everywhere_even_with_only_a_phone(db_url
     for entry in models.AuditEntry.select():
         text = f"{entry.before} {entry.after}"
         assert "Zyxwv" not in text and "0199" not in text and "Quentin" not in text
+
+
+def test_control_characters_and_formula_quotes(db_url, tmp_path):
+    text = ("email,first_name,last_name,phone\n"
+            "a@example.com,\x1b[2JAnn,Lee,\n"
+            "b@example.com,Bo,\u202eeviL,\n"
+            "c@example.com,'=SUM(A1),'-Dash,'+44 1\n")
+    report = models.import_customers(write(tmp_path, "c.csv", text), fmt="backroom")
+    assert problems(report) == [(2, "first_name", "holds a control character"),
+                                (3, "last_name", "holds a control character")]
+    assert customers() == [(None, "=SUM(A1)", "-Dash", "c@example.com", "+44 1", False, "general", ["general"])]
