@@ -71,6 +71,8 @@ class CustomersScreen(Screen, Background, WaitsForLists):
         Binding("r", "reverse", "Reverse", tooltip="Flip the sort direction"),
         Binding("slash", "find", "Find", tooltip="Filter the customers"),
         Binding("f5", "refresh", "Refresh", show=False, tooltip="Fetch the customers again"),
+        Binding("i", "import_customers", "Import customers", show=False,
+                tooltip="Import customers from a Shopify, Magento, PrestaShop, WooCommerce or Backroom file"),
     ]
 
     def __init__(self) -> None:
@@ -144,6 +146,11 @@ class CustomersScreen(Screen, Background, WaitsForLists):
 
     def action_refresh(self) -> None:
         self.table.refresh_rows()
+
+    def action_import_customers(self) -> None:
+        from backroom.screens.transfer import ImportScreen  # opened rarely: loaded when first asked for
+
+        self.app.push_screen(ImportScreen(), lambda _: self.action_refresh())
 
     def action_add(self) -> None:
         def created(customer_id: int | None) -> None:
