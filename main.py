@@ -238,9 +238,26 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
                        help="backroom (default; re-imports to the same data) or shopify")
         e.add_argument("--group", metavar="CODE", required=what == "members", help="only this group's members")
         e.add_argument("--bom", action="store_true", help="start with a byte-order mark (for spreadsheets)")
+    r = esub.add_parser("reviews", help="reviews, with their product and customer",
+                        description="Export reviews (oldest first), filtered as on the Reviews screen.")
+    r.add_argument("file", metavar="FILE")
+    for option, meta, text in (("--status", "STATUS", "pending, approved or rejected"),
+                               ("--rating", "N", "stars, 1 to 5"), ("--product", "SKU", "one product's"),
+                               ("--customer", "EMAIL", "one customer's"),
+                               ("--from", "DATE", "written on or after (2024-03-01, 'last 90 days')"),
+                               ("--to", "DATE", "written on or before"), ("--text", "WORDS", "title or body holds")):
+        r.add_argument(option, metavar=meta, default="", help=text)
+    r.add_argument("--bom", action="store_true", help="start with a byte-order mark (for spreadsheets)")
 
 
 def run_transfer(args: argparse.Namespace, url: str) -> int:
+    if args.command == "export" and args.export_what == "reviews":
+        flt = models.build_review_filter(status=args.status, rating=args.rating, product=args.product,
+                                         customer=args.customer, created_from=getattr(args, "from"),
+                                         created_to=args.to, text=args.text)
+        n = models.export_reviews(args.file, flt=flt, bom=args.bom)
+        print(f"Exported {n:,} reviews to {models.inert_line(args.file)}")
+        return 0
     if args.command == "export":
         n = models.export_customers(args.file, fmt=args.format, group=args.group,
                                     members=args.export_what == "members", bom=args.bom,

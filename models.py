@@ -107,7 +107,9 @@ from .datalayer.errors import (  # noqa: F401
 )
 from .datalayer.exports import (  # noqa: F401
     EXPORT_FORMATS,
+    REVIEW_COLUMNS,
     export_customers,
+    export_reviews,
 )
 from .datalayer.explain import (  # noqa: F401
     Explanation,

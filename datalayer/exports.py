@@ -1,4 +1,4 @@
-"""Exporting customers and a group's members to CSV, streamed page by page.
+"""Exporting customers, a group's members and reviews to CSV, streamed page by page.
 
 Files are written as the outbox's are: created readable by the owner only
 (0600) under a temporary name in the target's folder and renamed once
@@ -28,7 +28,9 @@ from .imports.customers import sql_in
 from .imports.formats import ADDRESS_FIELDS, BACKROOM_COLUMNS, SHOPIFY_COLUMNS
 from .lookup import get_group_by_code
 from .outbox import csv_cell
-from .tables import Address, Customer, CustomerGroup, Membership
+from .reviews import ReviewFilter
+from .tables import Address, Customer, CustomerGroup, Membership, Product, Review
+from .text import inert_block
 from .transactions import read_snapshot
 
 EXPORT_FORMATS = ("backroom", "shopify")
@@ -186,3 +188,60 @@ def _write(path: str | os.PathLike, fmt: str, header: list[str], group: str | No
             if progress:
                 progress(written, total)
     return written
+
+
+# -- reviews -------------------------------------------------------------------
+
+REVIEW_COLUMNS = ("review_id", "product_sku", "product_name", "customer_email", "customer_external_id",
+                  "customer_name", "rating", "title", "body", "status", "created_at", "moderated_at",
+                  "moderated_by", "reject_reason")
+
+
+def _block_cell(value: Any) -> str:
+    """A multi-line cell (a review's body): line breaks kept, every other
+    control character escaped, a formula's start made text."""
+    text = inert_block(value)
+    return "'" + text if text.lstrip(" ").startswith(("=", "+", "-", "@")) else text
+
+
+def export_reviews(path: str | os.PathLike, *, flt: ReviewFilter | None = None, bom: bool = False,
+                   actor: str | None = None) -> int:
+    """Write the reviews (those ``flt`` finds, oldest first) to ``path``,
+    with their product and customer; the body keeps its line breaks.
+    Returns how many were written."""
+    actor = resolve_actor(actor)
+    written = _write_reviews(path, flt, bom)
+    with db.atomic():
+        audit("reviews.export", "export", None, after={
+            "count": written, "filter": flt.describe() if flt else {}, "file": Path(path).name}, actor=actor)
+    return written
+
+
+@read_snapshot()
+def _write_reviews(path: str | os.PathLike, flt: ReviewFilter | None, bom: bool) -> int:
+    expr = flt.expression() if flt else None
+    written, after = 0, 0
+    with atomic_file(path, bom=bom) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REVIEW_COLUMNS)
+        while True:
+            q = (Review.select(Review.id, Product.sku, Product.name, Customer.email, Customer.external_id,
+                               Customer.first_name, Customer.last_name, Review.rating, Review.title, Review.body,
+                               Review.status, Review.created_at, Review.moderated_at, Review.moderated_by,
+                               Review.reject_reason)
+                 .join(Product, on=(Review.product == Product.id))
+                 .switch(Review).join(Customer, on=(Review.customer == Customer.id))
+                 .where(Review.id > after))
+            if expr is not None:
+                q = q.where(expr)
+            page = _raw(q.order_by(Review.id).limit(PAGE))
+            if not page:
+                return written
+            for (rid, sku, pname, email, ext, first, last, rating, title, body, status, created, moderated,
+                 moderator, reason) in page:
+                writer.writerow([rid, _cell(sku), _cell(pname), _cell(email), _cell(ext or ""),
+                                 _cell(f"{first} {last}".strip()), rating, _cell(title), _block_cell(body),
+                                 status, _stamp(created), _stamp(moderated), _cell(moderator),
+                                 _block_cell(reason)])
+            written += len(page)
+            after = page[-1][0]

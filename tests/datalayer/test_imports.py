@@ -375,3 +375,24 @@ def test_control_characters_and_formula_quotes(db_url, tmp_path):
     assert problems(report) == [(2, "first_name", "holds a control character"),
                                 (3, "last_name", "holds a control character")]
     assert customers() == [(None, "=SUM(A1)", "-Dash", "c@example.com", "+44 1", False, "general", ["general"])]
+
+
+def test_export_reviews_keeps_bodies_whole_and_safe(db_url, tmp_path):
+    import csv
+    models.seed(20, rng_seed=2)
+    review = models.Review.select().order_by(models.Review.id).first()
+    models.Review.update(title="=cmd|' /C calc'!A0", body="Line one\nLine two\x1b[2J").where(
+        models.Review.id == review.id).execute()
+    out = tmp_path / "reviews.csv"
+    n = models.export_reviews(out, flt=models.build_review_filter(status=review.status))
+    assert n == models.count_reviews(models.build_review_filter(status=review.status))
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == list(models.REVIEW_COLUMNS) and len(rows) == n
+    first = rows[0]
+    assert first["review_id"] == str(review.id)
+    assert first["title"] == "'=cmd|' /C calc'!A0"
+    assert first["body"] == "Line one\nLine two\\x1b[2J"
+    assert {r["status"] for r in rows} == {review.status}
+    assert models.AuditEntry.get(models.AuditEntry.action == "reviews.export").after_data()["count"] == n
