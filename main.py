@@ -227,6 +227,18 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
     cust.add_argument("--quiet", action="store_true", help="queue no join notifications for the groups joined")
     cust.add_argument("--create", action="store_true", help="create the database if it does not exist")
 
+    rev = isub.add_parser(
+        "reviews", help="reviews, as `export reviews` writes them",
+        description="Import reviews: each names its product by SKU and its customer by id or email (both "
+                    "must exist). The same product, customer and date is the same review: importing a "
+                    "file again changes nothing.")
+    rev.add_argument("file", metavar="FILE")
+    rev.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
+    rev.add_argument("--map", metavar="'COLUMN=FIELD,…'",
+                     help="import columns as these fields; fields: " + ", ".join(models.REVIEW_IMPORT_FIELDS))
+    rev.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
+    rev.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
+
     exp = sub.add_parser("export", help="export customers or a group's members to a CSV file",
                          description="Write customers to FILE (mode 0600, written whole or not at all).")
     esub = exp.add_subparsers(dest="export_what", metavar="what", parser_class=Parser, required=True)
@@ -264,6 +276,15 @@ def run_transfer(args: argparse.Namespace, url: str) -> int:
                                     progress=Progress("Exporting"))
         print(f"Exported {n:,} customers to {models.inert_line(args.file)}")
         return 0
+    if args.import_what == "reviews":
+        mapping = dict(part.rsplit("=", 1) for part in (args.map or "").split(",") if "=" in part)
+        report = models.import_reviews(args.file, dry_run=args.dry_run, mapping=mapping, encoding=args.encoding,
+                                       all_or_nothing=args.all_or_nothing,
+                                       progress=Progress("Checking" if args.dry_run else "Importing"))
+        for line in models.import_report_lines(report):
+            print(line)
+        print(models.describe_import(report))
+        return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
     report = models.import_customers(
         args.file, dry_run=args.dry_run, fmt=args.format, mapping=args.map, encoding=args.encoding,
         all_or_nothing=args.all_or_nothing, create_groups=args.create_groups, quiet=args.quiet,

@@ -147,6 +147,10 @@ from .datalayer.imports.formats import (  # noqa: F401
     CUSTOMER_IMPORT_FIELDS,
     FORMAT_NAMES as IMPORT_FORMATS,
 )
+from .datalayer.imports.reviews import (  # noqa: F401
+    REVIEW_IMPORT_FIELDS,
+    import_reviews,
+)
 from .datalayer.imports.sniff import (  # noqa: F401
     FileProblem,
 )

@@ -396,3 +396,39 @@ def test_export_reviews_keeps_bodies_whole_and_safe(db_url, tmp_path):
     assert first["body"] == "Line one\nLine two\\x1b[2J"
     assert {r["status"] for r in rows} == {review.status}
     assert models.AuditEntry.get(models.AuditEntry.action == "reviews.export").after_data()["count"] == n
+
+
+def test_reviews_round_trip_and_reimport(db_url, tmp_path):
+    models.seed(30, rng_seed=4)
+    models.import_customers(write(tmp_path, "c.csv", "external_id,email,first_name\nX9,x9@example.com,Xena\n"),
+                            fmt="backroom")
+    product = models.Product.select().order_by(models.Product.id).first()
+    extra = write(tmp_path, "extra.csv",
+                  "product_sku,customer_external_id,customer_email,rating,title,body,status,created_at,"
+                  "moderated_at,moderated_by,reject_reason\n"
+                  f'{product.sku},X9,,4,Good,"Two\nlines",approved,2024-05-06 07:08:09,2024-05-07 00:00:00,mod,\n'
+                  f"{product.sku},,nobody@example.com,5,Who,x,pending,2024-05-06,,,\n"
+                  "NOPE,X9,,6,Bad,x,maybe,2024-05-06,,,\n")
+    dry = models.import_reviews(extra, dry_run=True)
+    assert problems(dry) == [(4, "customer_email", "no customer has this email or id"),
+                             (5, "rating", "'6' is not a rating from 1 to 5"),
+                             (5, "status", "'maybe' is not one of pending, approved, rejected")]
+    assert counts(dry) == (3, 1, 0, 0, 2)
+    report = models.import_reviews(extra)
+    assert report.summary() == "1 new, 0 changed, 0 unchanged, 2 rejected"
+    xena = models.Customer.get(models.Customer.external_id == "X9")
+    review = models.Review.get(models.Review.customer == xena.id)
+    assert (review.rating, review.title, review.body, review.status, review.moderated_by) == (
+        4, "Good", "Two\nlines", "approved", "mod")
+    assert [e.status for e in models.review_history(review.id)] == ["approved"]
+    first = tmp_path / "r1.csv"
+    n = models.export_reviews(first)
+    again = models.import_reviews(first)
+    assert again.summary() == f"0 new, 0 changed, {n:,} unchanged, 0 rejected"
+    models.ReviewEvent.delete().execute()
+    models.Review.delete().execute()
+    assert models.import_reviews(first).summary() == f"{n:,} new, 0 changed, 0 unchanged, 0 rejected"
+    second = tmp_path / "r2.csv"
+    models.export_reviews(second)
+    strip_ids = [line.split(",", 1)[1] for line in second.read_text(encoding="utf-8").splitlines()]
+    assert strip_ids == [line.split(",", 1)[1] for line in first.read_text(encoding="utf-8").splitlines()]
