@@ -277,7 +277,7 @@ def run_transfer(args: argparse.Namespace, url: str) -> int:
         print(f"Exported {n:,} customers to {models.inert_line(args.file)}")
         return 0
     if args.import_what == "reviews":
-        mapping = dict(part.rsplit("=", 1) for part in (args.map or "").split(",") if "=" in part)
+        mapping = models.parse_import_map(args.map or "", models.REVIEW_IMPORT_FIELDS)
         report = models.import_reviews(args.file, dry_run=args.dry_run, mapping=mapping, encoding=args.encoding,
                                        all_or_nothing=args.all_or_nothing,
                                        progress=Progress("Checking" if args.dry_run else "Importing"))

@@ -146,6 +146,7 @@ from .datalayer.imports.customers import (  # noqa: F401
 from .datalayer.imports.formats import (  # noqa: F401
     CUSTOMER_IMPORT_FIELDS,
     FORMAT_NAMES as IMPORT_FORMATS,
+    parse_map as parse_import_map,
 )
 from .datalayer.imports.reviews import (  # noqa: F401
     REVIEW_IMPORT_FIELDS,

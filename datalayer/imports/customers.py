@@ -353,7 +353,7 @@ class _Run:
         if self.cancelled is not None and self.cancelled():
             raise ImportCancelled("The import was cancelled: nothing was imported.")
         if self.progress is not None:
-            self.progress(self.src.size if final else min(self.src.position(), self.src.size), self.src.size)
+            self.progress(self.src.size if final else min(self.src.position(), self.src.size - 1), self.src.size)
 
     def _duplicate(self, row: ImportedCustomer) -> tuple[str, str] | None:
         found = None

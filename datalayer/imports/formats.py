@@ -128,20 +128,28 @@ def detect_format(header: list[str]) -> CustomerFormat | None:
     return max(fits, key=lambda f: len(keys & set(f.columns)))
 
 
-def parse_map(text: str) -> dict[str, str]:
+def parse_map(text: str, fields: tuple[str, ...] = CUSTOMER_IMPORT_FIELDS) -> dict[str, str]:
     """``'source column=field,…'`` -> {header key: field} (an empty field
-    leaves the column out)."""
+    leaves the column out; a column's name may hold commas)."""
     out: dict[str, str] = {}
-    for part in text.split(","):
+    parts: list[str] = []
+    for piece in text.split(","):
+        # A column's name may hold commas ("Groups (x,y,z...)"): a piece
+        # before the "=" belongs to the part it began.
+        if parts and "=" not in parts[-1]:
+            parts[-1] += "," + piece
+        else:
+            parts.append(piece)
+    for part in parts:
         if not part.strip():
             continue
         column, sep, field = part.rpartition("=")
         if not sep or not column.strip():
             raise ValidationError({"map": f"{inert_line(part.strip())!r} is not 'column=field'"})
         field = field.strip()
-        if field and field not in CUSTOMER_IMPORT_FIELDS:
+        if field and field not in fields:
             raise ValidationError({"map": f"{inert_line(field)!r} is not a field a column can be imported as: "
-                                          f"one of {', '.join(CUSTOMER_IMPORT_FIELDS)}"})
+                                          f"one of {', '.join(fields)}"})
         out[header_key(column)] = field
     return out
 

@@ -191,7 +191,7 @@ class _ReviewRun:
         if self.cancelled is not None and self.cancelled():
             raise ImportCancelled("The import was cancelled: nothing was imported.")
         if self.progress:
-            self.progress(min(self.src.position(), self.src.size), self.src.size)
+            self.progress(min(self.src.position(), self.src.size - 1), self.src.size)
         skus = sorted({r["product_sku"] for r, _ in batch})
         products = dict(Product.select(Product.sku, Product.id).where(sql_in(Product.sku, skus)).tuples())
         exts = sorted({r["customer_external_id"] for r, _ in batch if r.get("customer_external_id")})

@@ -346,3 +346,37 @@ def test_an_empty_server_style_database_is_refused(capsys, tmp_path):
     assert path.exists()
     code, _, err = run(capsys, "--db", f"sqlite:///{path}", "groups", "list")
     assert_one_line(code, err, "holds no Backroom data")
+
+
+def test_import_and_export_on_the_command_line(capsys, url, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("Email;First Name;Last Name;Groups (x,y,z...);Default group ID\n"
+                      "ada@example.com;Ada;Lovelace;3;3\n"
+                      "bad;Bo;B;3;3\n", encoding="utf-8")
+    code, out, err = run(capsys, "--db", url, "import", "customers", str(source), "--dry-run",
+                         "--map", "Email=email,First Name=first_name,Last Name=last_name,"
+                                  "Groups (x,y,z...)=groups,Default group ID=")
+    assert code == 1  # a row is bad
+    assert out.splitlines()[-2:] == ["line 3: email: 'bad' is not an email address",
+                                     "2 rows: 1 new, 0 changed, 0 unchanged, 1 rejected (would be imported)"]
+    code, out, err = run(capsys, "--db", url, "import", "customers", str(source), "--format", "prestashop")
+    assert code == 1 and out.splitlines()[-1] == (
+        f"2 rows: 1 new, 0 changed, 0 unchanged, 1 rejected (imported); rejected rows in {tmp_path / 'in.rejects.csv'}")
+    code, out, err = run(capsys, "--db", url, "export", "customers", str(tmp_path / "out.csv"))
+    assert code == 0 and out == f"Exported 1 customers to {tmp_path / 'out.csv'}\n"
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["import", "customers", "missing.csv"], "No file missing.csv"),
+    (["import", "customers", "in.csv", "--map", "nope"], "'nope' is not 'column=field'"),
+    (["import", "customers", "in.csv", "--encoding", "klingon"], "'klingon' is not an encoding"),
+    (["import", "customers", "in.csv"], "matches no customer format"),
+    (["export", "members", "out.csv", "--group", "nope"], "nope"),
+    (["export", "reviews", "out.csv", "--status", "lost"], "Status must be one of"),
+])
+def test_import_and_export_errors_are_one_line(capsys, url, tmp_path, monkeypatch, argv, needle):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_text("Mail,Name\nx@example.com,X\n")
+    code, out, err = run(capsys, "--db", url, *argv)
+    assert_one_line(code, err, needle)
+    assert needle in err and not (tmp_path / "out.csv").exists()
