@@ -132,16 +132,19 @@ from .datalayer.groups import (  # noqa: F401
     unassign_customers,
     update_group,
 )
-from .datalayer.imports.customers import (  # noqa: F401
+from .datalayer.imports.common import (  # noqa: F401
     ImportCancelled,
     ImportPreview,
     ImportReport,
     RowProblem,
+    Seen,
     describe as describe_import,
-    import_customers,
-    preview_customer_file,
     rejects_path_for,
     report_lines as import_report_lines,
+)
+from .datalayer.imports.customers import (  # noqa: F401
+    import_customers,
+    preview_customer_file,
 )
 from .datalayer.imports.formats import (  # noqa: F401
     CUSTOMER_IMPORT_FIELDS,

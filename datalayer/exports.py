@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterator
 from .audit import audit, resolve_actor
 from .connection import db
 from .errors import ValidationError
-from .imports.customers import sql_in
+from .imports.common import sql_in
 from .imports.formats import ADDRESS_FIELDS, BACKROOM_COLUMNS, SHOPIFY_COLUMNS
 from .lookup import get_group_by_code
 from .outbox import csv_cell

@@ -23,33 +23,40 @@ twice says "0 new, 0 changed, N unchanged".
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import datetime as dt
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import peewee as pw
 
 from ..audit import resolve_actor
-from ..connection import db, is_mysql, is_postgres
-from ..errors import BackroomError
+from ..connection import db
 from ..groups import _notifies, create_group
 from ..lookup import general_group
 from ..tables import Address, AuditEntry, Customer, CustomerGroup, Membership, Notification, utcnow
 from ..text import inert_line
 from ..transactions import bulk, lock_groups, retried
+from .common import (
+    PROBLEMS_KEPT,
+    ImportCancelled,
+    ImportPreview,
+    ImportReport,
+    Rejects,
+    RowProblem,
+    Seen,
+    audit_json,
+    insert_rows,
+    rejects_path_for,
+    sql_in,
+)
 from .formats import ADDRESS_FIELDS, CustomerFormat, detect_format, format_named, parse_map, resolve_mapping
 from .rows import ImportedCustomer, clean_row
 from .sniff import CsvSource, FileProblem
 
 BATCH = 2_000
-PROBLEMS_KEPT = 1_000
-"""Problems the report lists (the rejects file holds every rejected row)."""
 
 _STORED = (Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.email_key,
            Customer.phone, Customer.status, Customer.account_type, Customer.tax_exempt, Customer.language,
@@ -62,56 +69,6 @@ _NEW_FIELDS = [Customer.first_name, Customer.last_name, Customer.email, Customer
                Customer.last_key, Customer.phone, Customer.status, Customer.account_type, Customer.tax_exempt,
                Customer.language, Customer.registered_at, Customer.default_group, Customer.external_id,
                Customer.version, Customer.updated_at, Customer.total_spent, Customer.order_count]
-
-
-class ImportCancelled(BackroomError):
-    """The admin cancelled the import: nothing was imported."""
-
-
-@dataclasses.dataclass
-class RowProblem:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.message}"
-
-
-@dataclasses.dataclass
-class ImportPreview:
-    """What a file is before anything is read past its header."""
-    path: str
-    encoding: str
-    delimiter: str
-    header: list[str]
-    format: str | None
-    format_label: str
-    mapping: list[tuple[str, str]]
-    """(column, field) for each imported column, in the file's order"""
-    ignored: list[str]
-    """columns left out"""
-
-
-@dataclasses.dataclass
-class ImportReport:
-    preview: ImportPreview
-    dry_run: bool
-    rows: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    joined: int = 0
-    problems: list[RowProblem] = dataclasses.field(default_factory=list)
-    groups_created: list[str] = dataclasses.field(default_factory=list)
-    unknown_groups: dict[str, int] = dataclasses.field(default_factory=dict)
-    rejects_path: str | None = None
-    applied: bool = False
-
-    def summary(self) -> str:
-        return (f"{self.new:,} new, {self.changed:,} changed, {self.unchanged:,} unchanged, "
-                f"{self.rejected:,} rejected")
 
 
 def _open(path: str | os.PathLike, encoding: str | None, fmt: str | None,
@@ -148,11 +105,6 @@ def preview_customer_file(path: str | os.PathLike, *, fmt: str | None = None,
     return preview
 
 
-def rejects_path_for(path: str | os.PathLike) -> Path:
-    p = Path(path)
-    return p.with_name(f"{p.stem}.rejects.csv")
-
-
 @retried
 def import_customers(path: str | os.PathLike, *, dry_run: bool = False, fmt: str | None = None,
                      mapping: str | dict[str, str] | None = None, encoding: str | None = None,
@@ -172,7 +124,7 @@ def import_customers(path: str | os.PathLike, *, dry_run: bool = False, fmt: str
                  actor=actor, progress=progress, cancelled=cancelled).run()
             return report
         bulk()
-        rejects = _Rejects(rejects_path_for(path), src.header)
+        rejects = Rejects(rejects_path_for(path), src.header)
         try:
             with db.atomic() as txn:
                 _Run(src, chosen, cols, report, write=True, create_groups=create_groups, quiet=quiet,
@@ -192,41 +144,6 @@ def import_customers(path: str | os.PathLike, *, dry_run: bool = False, fmt: str
     return report
 
 
-class _Rejects:
-    """The rejects file, made when the first row is rejected: a temporary
-    file (0600) beside the input, renamed to ``<file>.rejects.csv`` once the
-    import is committed, deleted otherwise.  Its rows are the file's own,
-    after the line they were on and their problems."""
-
-    def __init__(self, target: Path, header: list[str]):
-        self.target, self.header = target, header
-        self.tmp: Path | None = None
-        self.handle: Any = None
-        self.writer: Any = None
-
-    def writerow(self, row: list[Any]) -> None:
-        if self.writer is None:
-            fd, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".partial")
-            self.tmp = Path(name)
-            self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
-            self.writer = csv.writer(self.handle)
-            self.writer.writerow(["line", "problems", *self.header])
-        self.writer.writerow(row)
-
-    def keep(self) -> str:
-        assert self.tmp is not None and self.handle is not None
-        self.handle.close()
-        os.replace(self.tmp, self.target)
-        self.tmp = None
-        return str(self.target)
-
-    def discard(self) -> None:
-        if self.handle is not None and not self.handle.closed:
-            self.handle.close()
-        if self.tmp is not None:
-            self.tmp.unlink(missing_ok=True)
-
-
 def _audit_summary(report: ImportReport, actor: str) -> None:
     AuditEntry.create(actor=actor, action="customers.import", entity="import", entity_id=None, after=json.dumps({
         "file": Path(report.preview.path).name, "format": report.preview.format or "custom",
@@ -238,41 +155,6 @@ def _audit_summary(report: ImportReport, actor: str) -> None:
 def _slug(name: str) -> str:
     code = re.sub(r"[^a-z0-9_-]+", "-", name.lower()).strip("-")[:32].strip("-")
     return code or "group"
-
-
-def _audit_json(data: dict[str, Any]) -> str:
-    return json.dumps({k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.items()},
-                      sort_keys=True)
-
-
-def _insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple], *, ignore: bool = False) -> None:
-    """Insert ``rows`` (tuples in the order of ``fields``): one prepared
-    statement run for every row on SQLite and MySQL (PyMySQL sends them as
-    one multi-row INSERT), Peewee's multi-row INSERT on PostgreSQL; building
-    Peewee's query for thousands of rows costs more than running it.
-    ``ignore`` skips rows whose key exists."""
-    if not rows:
-        return
-    stamps = [i for i, f in enumerate(fields) if isinstance(f, pw.DateTimeField)]
-    if stamps:
-        rows = [list(r) for r in rows]
-        for r in rows:
-            for i in stamps:
-                if isinstance(r[i], dt.datetime):
-                    r[i] = r[i].isoformat(" ")
-    if is_postgres():
-        for i in range(0, len(rows), 1000):
-            q = model.insert_many(rows[i:i + 1000], fields=fields)
-            (q.on_conflict_ignore() if ignore else q).execute()
-        return
-    quote = "`" if is_mysql() else '"'
-    mark = "%s" if is_mysql() else "?"
-    cols = ", ".join(f"{quote}{f.column_name}{quote}" for f in fields)
-    verb = ("INSERT IGNORE" if is_mysql() else "INSERT OR IGNORE") if ignore else "INSERT"
-    sql = (f"{verb} INTO {quote}{model._meta.table_name}{quote} ({cols}) "
-           f"VALUES ({', '.join(mark for _ in fields)})")
-    with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
-        db.obj.cursor().executemany(sql, rows)
 
 
 _STORED_NAMES = [f.name for f in _STORED]
@@ -293,15 +175,6 @@ def _stored(query: pw.ModelSelect) -> list[dict[str, Any]]:
     return rows
 
 
-def sql_in(field: pw.Field, values: list[Any]) -> pw.Node:
-    """``field IN (values)`` with the values passed as they are: Peewee
-    builds a node per value otherwise, which costs more than the query."""
-    if not values:
-        return pw.SQL("1 = 0")
-    marks = ", ".join(db.obj.param for _ in values)
-    return pw.NodeList((field, pw.SQL(f"IN ({marks})", list(values))))
-
-
 class _Run:
     """One pass over the file (see :func:`import_customers`)."""
 
@@ -312,7 +185,7 @@ class _Run:
         self.src, self.fmt, self.cols, self.report = src, fmt, cols, report
         self.write, self.create_groups, self.quiet, self.actor = write, create_groups, quiet, actor
         self.progress, self.cancelled, self.rejects = progress, cancelled, rejects
-        self.seen: set[int] = set()
+        self.seen = Seen()
         self.pending: list[tuple[int, str, list[str]]] = []
         self.groups: dict[str, CustomerGroup | None] = {}
         self.locked: set[int] = set()
@@ -369,7 +242,8 @@ class _Run:
             if key in self.seen and found is None:
                 found = (field, message)
         if found is None:
-            self.seen.update(k for _, k, _ in keys)
+            for _, k, _ in keys:
+                self.seen.add(k)
         return found
 
     def _reject(self, line: int, cells: list[str], problems: Iterable[tuple[str, str]]) -> None:
@@ -577,8 +451,8 @@ class _Run:
                     addresses.append((cid, row.billing))
                 after = {k: v for k, v in row.fields.items() if k != "email_key"}
                 after.update(default_group_id=default.id, line=row.line, file=self.file_name)
-                audits.append((now, self.actor, "customer.import", "customer", str(cid), None, _audit_json(after)))
-            _insert_rows(Membership, _MEMBER_FIELDS,
+                audits.append((now, self.actor, "customer.import", "customer", str(cid), None, audit_json(after)))
+            insert_rows(Membership, _MEMBER_FIELDS,
                          [(cid, d.id, "manual", self.actor, now) for (_, _, d), cid in zip(new, ids)])
         for stored, changes, row in updates:
             (Customer.update(**changes, version=Customer.version + 1, updated_at=now)
@@ -586,21 +460,21 @@ class _Run:
             before = {k: stored[k] for k in changes if k not in ("email_key", "name_key", "last_key")}
             after = {k: v for k, v in changes.items() if k not in ("email_key", "name_key", "last_key")}
             after.update(line=row.line, file=self.file_name)
-            audits.append((now, self.actor, "customer.import", "customer", str(stored["id"]), _audit_json(before),
-                           _audit_json(after)))
+            audits.append((now, self.actor, "customer.import", "customer", str(stored["id"]), audit_json(before),
+                           audit_json(after)))
         if joins:
-            _insert_rows(Membership, _MEMBER_FIELDS, [(cid, g.id, "manual", self.actor, now) for cid, g in joins],
+            insert_rows(Membership, _MEMBER_FIELDS, [(cid, g.id, "manual", self.actor, now) for cid, g in joins],
                          ignore=True)
             if not self.quiet:
                 notes = [(cid, g.id, g.name, "joined", "manual", now) for cid, g in joins if _notifies(g)]
-                _insert_rows(Notification, [Notification.customer, Notification.group, Notification.group_name,
+                insert_rows(Notification, [Notification.customer, Notification.group, Notification.group_name,
                                             Notification.event, Notification.source, Notification.created_at], notes)
         if addresses:
             Address.delete().where(Address.customer.in_([cid for cid, _ in addresses])
                                    & (Address.kind == "billing")).execute()
-            _insert_rows(Address, [Address.customer, Address.kind, *(getattr(Address, k) for k in ADDRESS_FIELDS)],
+            insert_rows(Address, [Address.customer, Address.kind, *(getattr(Address, k) for k in ADDRESS_FIELDS)],
                          [(cid, "billing", *(a[k] for k in ADDRESS_FIELDS)) for cid, a in addresses])
-        _insert_rows(AuditEntry, [AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.entity,
+        insert_rows(AuditEntry, [AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.entity,
                                   AuditEntry.entity_id, AuditEntry.before, AuditEntry.after], audits)
 
     def _insert_new(self, rows: list[ImportedCustomer], defaults: list[CustomerGroup]) -> list[int]:
@@ -623,7 +497,7 @@ class _Run:
             if not (rows[i].external_id or rows[i].email_key):
                 ids[i] = Customer.insert(dict(zip(_NEW_FIELDS, v))).execute()
         if keyed:
-            _insert_rows(Customer, _NEW_FIELDS, [v for _, v in keyed])
+            insert_rows(Customer, _NEW_FIELDS, [v for _, v in keyed])
             exts = [rows[i].external_id for i, _ in keyed if rows[i].external_id]
             emails = [rows[i].email_key for i, _ in keyed if not rows[i].external_id]
             found_ext: dict[str, int] = {}
@@ -638,33 +512,3 @@ class _Run:
                 r = rows[i]
                 ids[i] = found_ext[r.external_id] if r.external_id else found_email[r.email_key]
         return [int(i) for i in ids if i is not None]
-
-
-def report_lines(report: ImportReport) -> Iterable[str]:
-    """The report as lines of text (for the command line), inert."""
-    p = report.preview
-    yield f"{p.path}: {p.format_label}, {p.encoding}, {'tab' if p.delimiter == chr(9) else repr(p.delimiter)}-separated"
-    for column, field in p.mapping:
-        yield f"  {inert_line(column)} -> {field}"
-    if p.ignored:
-        yield "  left out: " + ", ".join(inert_line(c) for c in p.ignored)
-    for problem in report.problems:
-        yield inert_line(str(problem))
-    if report.rejected > len(report.problems):
-        yield f"… and more: {report.rejected:,} rows rejected in all"
-    for name, n in sorted(report.unknown_groups.items()):
-        yield f"unknown group {inert_line(name)!r} in {n:,} rows (--create-groups creates it)"
-
-
-def describe(report: ImportReport) -> str:
-    """The last line: what was (or would be) done."""
-    verb = "would be imported" if report.dry_run else ("imported" if report.applied else "nothing imported")
-    text = f"{report.rows:,} rows: {report.summary()} ({verb})"
-    if report.groups_created:
-        text += f"; groups {'to create' if report.dry_run else 'created'}: {', '.join(report.groups_created)}"
-    if report.rejects_path:
-        text += f"; rejected rows in {inert_line(report.rejects_path)}"
-    if not report.dry_run and not report.applied:
-        text += ": some rows are bad and --all-or-nothing was given"
-    return text
-

@@ -23,18 +23,19 @@ from ..connection import db
 from ..parsing import DATE_MAX, DATE_MIN, has_control_chars, quoted
 from ..tables import REVIEW_STATUSES, AuditEntry, Customer, Product, Review, ReviewEvent, utcnow
 from ..transactions import bulk, retried
-from .customers import (
-    BATCH,
+from .common import (
     ImportCancelled,
     ImportPreview,
     ImportReport,
+    Rejects,
     RowProblem,
-    _audit_json,
-    _insert_rows,
-    _Rejects,
+    Seen,
+    audit_json,
+    insert_rows,
     rejects_path_for,
     sql_in,
 )
+from .customers import BATCH
 from .formats import header_key
 from .rows import parse_timestamp
 from .sniff import CsvSource, FileProblem
@@ -124,14 +125,14 @@ def import_reviews(path: str | os.PathLike, *, dry_run: bool = False, mapping: d
             run.run()
             return report
         bulk()
-        run.rejects = _Rejects(rejects_path_for(path), src.header)
+        run.rejects = Rejects(rejects_path_for(path), src.header)
         try:
             with db.atomic() as txn:
                 run.run()
                 if all_or_nothing and report.rejected:
                     txn.rollback()
                 else:
-                    AuditEntry.create(actor=actor, action="reviews.import", entity="import", after=_audit_json({
+                    AuditEntry.create(actor=actor, action="reviews.import", entity="import", after=audit_json({
                         "file": src.path.name, "rows": report.rows, "new": report.new, "changed": report.changed,
                         "unchanged": report.unchanged, "rejected": report.rejected}))
                     report.applied = True
@@ -151,7 +152,7 @@ class _ReviewRun:
         self.progress, self.cancelled = progress, cancelled
         self.rejects: Any = None
         self.pending: list[list[Any]] = []
-        self.seen: set[int] = set()
+        self.seen = Seen()
         self.now = utcnow()
 
     def run(self) -> None:
@@ -254,7 +255,7 @@ class _ReviewRun:
                 reject_reason=(row.get("reject_reason") or None) if row["status"] == "rejected" else None,
             ).execute()
             if moderated:
-                _insert_rows(ReviewEvent, [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason,
+                insert_rows(ReviewEvent, [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason,
                                            ReviewEvent.at, ReviewEvent.actor],
                              [(review_id, row["status"], row.get("reject_reason") or None,
                                row["moderated_at"] or self.now, row.get("moderated_by") or self.actor)])
@@ -264,4 +265,4 @@ class _ReviewRun:
                 ReviewEvent.create(review=found["id"], status=diff["status"], reason=row.get("reject_reason") or None,
                                    at=self.now, actor=self.actor)
             AuditEntry.create(actor=self.actor, action="review.import", entity="review", entity_id=str(found["id"]),
-                              before=_audit_json({k: found[k] for k in diff}), after=_audit_json(diff))
+                              before=audit_json({k: found[k] for k in diff}), after=audit_json(diff))

@@ -432,3 +432,14 @@ def test_reviews_round_trip_and_reimport(db_url, tmp_path):
     models.export_reviews(second)
     strip_ids = [line.split(",", 1)[1] for line in second.read_text(encoding="utf-8").splitlines()]
     assert strip_ids == [line.split(",", 1)[1] for line in first.read_text(encoding="utf-8").splitlines()]
+
+
+def test_the_set_of_keys_seen_grows_and_never_forgets():
+    seen = models.Seen(bits=3)
+    keys = [("e", f"customer.{i}@example.com") for i in range(5_000)] + [0, ("x", "")]
+    for k in keys:
+        assert k not in seen
+        seen.add(k)
+        seen.add(k)
+    assert len(seen) == len(keys) and all(k in seen for k in keys)
+    assert ("e", "someone.else@example.com") not in seen
