@@ -250,6 +250,15 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
                        help="backroom (default; re-imports to the same data) or shopify")
         e.add_argument("--group", metavar="CODE", required=what == "members", help="only this group's members")
         e.add_argument("--bom", action="store_true", help="start with a byte-order mark (for spreadsheets)")
+        for option, meta, text in (("--text", "WORDS", "name or email starts with"),
+                                   ("--status", "STATUS", "active or disabled"),
+                                   ("--registered-from", "DATE", "registered on or after (2024-01-01, "
+                                                                 "'last 90 days')"),
+                                   ("--registered-to", "DATE", "registered on or before"),
+                                   ("--spent-min", "AMOUNT", "total spent at least"),
+                                   ("--spent-max", "AMOUNT", "total spent at most")):
+            e.add_argument(option, metavar=meta, default="", help=f"only customers whose {text}"
+                           if option in ("--text", "--status") else f"only customers {text}")
     r = esub.add_parser("reviews", help="reviews, with their product and customer",
                         description="Export reviews (oldest first), filtered as on the Reviews screen.")
     r.add_argument("file", metavar="FILE")
@@ -271,8 +280,11 @@ def run_transfer(args: argparse.Namespace, url: str) -> int:
         print(f"Exported {n:,} reviews to {models.inert_line(args.file)}")
         return 0
     if args.command == "export":
+        flt = models.build_filter(text=args.text, status=args.status, registered_from=args.registered_from,
+                                  registered_to=args.registered_to, spent_min=args.spent_min,
+                                  spent_max=args.spent_max)
         n = models.export_customers(args.file, fmt=args.format, group=args.group,
-                                    members=args.export_what == "members", bom=args.bom,
+                                    members=args.export_what == "members", flt=flt, bom=args.bom,
                                     progress=Progress("Exporting"))
         print(f"Exported {n:,} customers to {models.inert_line(args.file)}")
         return 0

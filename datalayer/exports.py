@@ -29,6 +29,7 @@ from .imports.formats import ADDRESS_FIELDS, BACKROOM_COLUMNS, SHOPIFY_COLUMNS
 from .lookup import get_group_by_code
 from .outbox import csv_cell
 from .reviews import ReviewFilter
+from .selection import CustomerFilter
 from .tables import Address, Customer, CustomerGroup, Membership, Product, Review
 from .text import inert_block
 from .transactions import read_snapshot
@@ -89,9 +90,10 @@ def _raw(query: Any) -> list[tuple]:
     return db.execute_sql(*query.sql()).fetchall()
 
 
-def _pages(group_id: int | None) -> Iterator[list[dict[str, Any]]]:
-    """Customers (of ``group_id`` if given) by id, a page at a time, with
-    their group codes, default group and billing address."""
+def _pages(group_id: int | None, flt: CustomerFilter | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Customers (of ``group_id`` if given, that ``flt`` finds) by id, a page
+    at a time, with their group codes, default group and billing address."""
+    expr = flt.expression() if flt else None
     codes = dict(CustomerGroup.select(CustomerGroup.id, CustomerGroup.code).tuples())
     fields = [getattr(Customer, c) for c in _COLUMNS]
     after = 0
@@ -99,6 +101,8 @@ def _pages(group_id: int | None) -> Iterator[list[dict[str, Any]]]:
         q = Customer.select(*fields).where(Customer.id > after)
         if group_id is not None:
             q = q.where(Customer.id.in_(Membership.select(Membership.customer).where(Membership.group == group_id)))
+        if expr is not None:
+            q = q.where(expr)
         page = [dict(zip(_COLUMNS, r)) for r in _raw(q.order_by(Customer.id).limit(PAGE))]
         if not page:
             return
@@ -143,10 +147,11 @@ def _money(value: Any) -> str:
 
 
 def export_customers(path: str | os.PathLike, *, fmt: str = "backroom", group: str | None = None,
-                     members: bool = False, bom: bool = False, actor: str | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> int:
-    """Write the customers (of the group with code ``group``, if given) to
-    ``path`` in ``fmt`` (``backroom`` or ``shopify``); ``members`` adds the
+                     members: bool = False, flt: CustomerFilter | None = None, bom: bool = False,
+                     actor: str | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+    """Write the customers (of the group with code ``group``, if given, and
+    that the filter ``flt`` finds, as on the Customers screen) to ``path``
+    in ``fmt`` (``backroom`` or ``shopify``); ``members`` adds the
     membership's columns (who added them, when, by hand or by rule) and
     needs ``group``.  Returns how many were written."""
     if fmt not in EXPORT_FORMATS:
@@ -155,29 +160,35 @@ def export_customers(path: str | os.PathLike, *, fmt: str = "backroom", group: s
         raise ValidationError({"group": "Name the group whose members to export (--group CODE)"})
     actor = resolve_actor(actor)
     group_id = get_group_by_code(group).id if group else None
-    total = (Customer.select().where(Customer.id.in_(Membership.select(Membership.customer)
-                                                     .where(Membership.group == group_id))).count()
-             if group_id is not None else Customer.select().count()) if progress else 0
+    total = 0
+    if progress:
+        q = Customer.select()
+        if group_id is not None:
+            q = q.where(Customer.id.in_(Membership.select(Membership.customer).where(Membership.group == group_id)))
+        if flt is not None and flt.expression() is not None:
+            q = q.where(flt.expression())
+        total = q.count()
     header = list(BACKROOM_COLUMNS if fmt == "backroom" else SHOPIFY_COLUMNS)
     if members:
         header += MEMBER_COLUMNS
-    written = _write(path, fmt, header, group, group_id, members, bom, progress, total)
+    written = _write(path, fmt, header, group, group_id, members, flt, bom, progress, total)
     with db.atomic():
         audit("customers.export", "export", None, after={
-            "count": written, "format": fmt, "group": group, "members": members, "file": Path(path).name},
-            actor=actor)
+            "count": written, "format": fmt, "group": group, "members": members, "file": Path(path).name,
+            "filter": flt.describe() if flt else {}}, actor=actor)
     return written
 
 
 @read_snapshot()
 def _write(path: str | os.PathLike, fmt: str, header: list[str], group: str | None, group_id: int | None,
-           members: bool, bom: bool, progress: Callable[[int, int], None] | None, total: int) -> int:
+           members: bool, flt: CustomerFilter | None, bom: bool, progress: Callable[[int, int], None] | None,
+           total: int) -> int:
     row_of = _backroom_row if fmt == "backroom" else _shopify_row
     written = 0
     with atomic_file(path, bom=bom) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        for page in _pages(group_id):
+        for page in _pages(group_id, flt):
             for c in page:
                 row = row_of(c)
                 if members:

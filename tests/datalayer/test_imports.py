@@ -443,3 +443,13 @@ def test_the_set_of_keys_seen_grows_and_never_forgets():
         seen.add(k)
     assert len(seen) == len(keys) and all(k in seen for k in keys)
     assert ("e", "someone.else@example.com") not in seen
+
+
+def test_export_the_customers_a_filter_finds(db_url, tmp_path):
+    models.import_customers(awkward_shopify(tmp_path))
+    out = tmp_path / "ana.csv"
+    assert models.export_customers(out, flt=models.build_filter(text="ana")) == 1
+    assert out.read_text(encoding="utf-8").splitlines()[1].startswith("102,Ana,Smith,Ana.Smith@Example.com,")
+    assert models.export_customers(out, group="wholesale", flt=models.build_filter(text="ana")) == 0
+    assert models.AuditEntry.select().where(models.AuditEntry.action == "customers.export").order_by(
+        models.AuditEntry.id.desc()).first().after_data()["filter"]["text"] == "ana"
