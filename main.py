@@ -209,10 +209,10 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
         "customers", help="customers, with their billing address and groups",
         description="Import customers. The format is recognised from the header (Shopify, its older "
                     "layout, Magento 2, PrestaShop, WooCommerce's customers report, Backroom's own). "
-                    "Every valid row is imported in one transaction; rejected rows go to "
-                    "FILE.rejects.csv beside the file, with their line and problems. Customers are "
-                    "matched by the file's customer id, else by email: importing a file again "
-                    "changes nothing.")
+                    "Every valid row is imported in one transaction; rejected rows go to a "
+                    "rejects file beside it (shop.csv: shop.rejects.csv), with their line and "
+                    "problems. Customers are matched by the file's customer id, else by email: "
+                    "importing a file again changes nothing.")
     cust.add_argument("file", metavar="FILE")
     cust.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
     cust.add_argument("--format", choices=models.IMPORT_FORMATS, help="the file's format (default: from its header)")

@@ -40,7 +40,10 @@ def test_version(capsys):
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["seed", "--help"], ["groups", "--help"],
-                                  ["groups", "list", "--help"], ["demo", "--help"]])
+                                  ["groups", "list", "--help"], ["demo", "--help"], ["init", "--help"],
+                                  ["import", "customers", "--help"], ["import", "reviews", "--help"],
+                                  ["export", "customers", "--help"], ["export", "members", "--help"],
+                                  ["export", "reviews", "--help"]])
 def test_help_everywhere(capsys, argv):
     code, out, _ = run(capsys, *argv)
     assert code == 0 and "usage: backroom" in out
