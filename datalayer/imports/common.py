@@ -220,7 +220,7 @@ class Seen:
 def report_lines(report: ImportReport) -> Iterable[str]:
     """The report as lines of text (for the command line), inert."""
     p = report.preview
-    yield f"{p.path}: {p.format_label}, {p.encoding}, {'tab' if p.delimiter == chr(9) else repr(p.delimiter)}-separated"
+    yield f"{inert_line(p.path)}: {p.format_label}, {p.encoding}, {'tab' if p.delimiter == chr(9) else repr(p.delimiter)}-separated"
     for column, field in p.mapping:
         yield f"  {inert_line(column)} -> {field}"
     if p.ignored:

@@ -453,3 +453,11 @@ def test_export_the_customers_a_filter_finds(db_url, tmp_path):
     assert models.export_customers(out, group="wholesale", flt=models.build_filter(text="ana")) == 0
     assert models.AuditEntry.select().where(models.AuditEntry.action == "customers.export").order_by(
         models.AuditEntry.id.desc()).first().after_data()["filter"]["text"] == "ana"
+
+
+def test_the_report_is_inert_whatever_the_file_holds(db_url, tmp_path):
+    path = write(tmp_path, "evil\x1b]0;x\x07.csv", "email,\x1b[2Jnote\u202e\nz@example.com,x\n")
+    report = models.import_customers(path, fmt="backroom", dry_run=True)
+    text = "\n".join([*models.import_report_lines(report), models.describe_import(report)])
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "\\x1b[2Jnote\\u202e" in text
