@@ -239,6 +239,19 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
     rev.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
     rev.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
 
+    orders = isub.add_parser(
+        "orders", help="orders, from Shopify's order export or Backroom's",
+        description="Import orders (one row per item line): each keeps its number, status, date, total "
+                    "and its lines' prices; its customer must exist. A product whose SKU does not exist "
+                    "is created in the category Imported. Cancelled and refunded orders count toward no "
+                    "customer's total spent. Importing a file again changes nothing.")
+    orders.add_argument("file", metavar="FILE")
+    orders.add_argument("--dry-run", action="store_true", help="check every order and report; write nothing")
+    orders.add_argument("--format", choices=("shopify-orders", "backroom-orders"),
+                        help="the file's format (default: from its header)")
+    orders.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
+    orders.add_argument("--all-or-nothing", action="store_true", help="import nothing if any order is bad")
+
     exp = sub.add_parser("export", help="export customers or a group's members to a CSV file",
                          description="Write customers to FILE (mode 0600, written whole or not at all).")
     esub = exp.add_subparsers(dest="export_what", metavar="what", parser_class=Parser, required=True)
@@ -288,6 +301,14 @@ def run_transfer(args: argparse.Namespace, url: str) -> int:
                                     progress=Progress("Exporting"))
         print(f"Exported {n:,} customers to {models.inert_line(args.file)}")
         return 0
+    if args.import_what == "orders":
+        report = models.import_orders(args.file, dry_run=args.dry_run, fmt=args.format, encoding=args.encoding,
+                                      all_or_nothing=args.all_or_nothing,
+                                      progress=Progress("Checking" if args.dry_run else "Importing"))
+        for line in models.import_report_lines(report):
+            print(line)
+        print(models.describe_import(report).replace(" rows:", " orders:", 1))
+        return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
     if args.import_what == "reviews":
         mapping = models.parse_import_map(args.map or "", models.REVIEW_IMPORT_FIELDS)
         report = models.import_reviews(args.file, dry_run=args.dry_run, mapping=mapping, encoding=args.encoding,

@@ -49,6 +49,10 @@ from .datalayer.connection import (  # noqa: F401
     redact_url,
     release_connection,
 )
+from .datalayer.catalogue import (  # noqa: F401
+    create_category,
+    create_product,
+)
 from .datalayer.customers import (  # noqa: F401
     ADDRESS_LIMITS,
     CUSTOMER_FIELDS,
@@ -150,6 +154,10 @@ from .datalayer.imports.formats import (  # noqa: F401
     CUSTOMER_IMPORT_FIELDS,
     FORMAT_NAMES as IMPORT_FORMATS,
     parse_map as parse_import_map,
+)
+from .datalayer.imports.orders import (  # noqa: F401
+    ORDER_STATUSES,
+    import_orders,
 )
 from .datalayer.imports.reviews import (  # noqa: F401
     REVIEW_IMPORT_FIELDS,

@@ -383,3 +383,15 @@ def test_import_and_export_errors_are_one_line(capsys, url, tmp_path, monkeypatc
     code, out, err = run(capsys, "--db", url, *argv)
     assert_one_line(code, err, needle)
     assert needle in err and not (tmp_path / "out.csv").exists()
+
+
+def test_import_orders_on_the_command_line(capsys, url, tmp_path):
+    customers = tmp_path / "c.csv"
+    customers.write_text("email,first_name\nada@example.com,Ada\n")
+    assert run(capsys, "--db", url, "import", "customers", str(customers))[0] == 0
+    orders = tmp_path / "o.csv"
+    orders.write_text("order_number,customer_email,status,total,sku,quantity,unit_price\n"
+                      "A1,ada@example.com,complete,9.00,S1,3,3.00\n")
+    code, out, err = run(capsys, "--db", url, "import", "orders", str(orders))
+    assert code == 0, err
+    assert out.splitlines()[-1] == "1 orders: 1 new, 0 changed, 0 unchanged, 0 rejected (imported)"
