@@ -388,7 +388,7 @@ def test_import_and_export_errors_are_one_line(capsys, url, tmp_path, monkeypatc
 def test_import_orders_on_the_command_line(capsys, url, tmp_path):
     customers = tmp_path / "c.csv"
     customers.write_text("email,first_name\nada@example.com,Ada\n")
-    assert run(capsys, "--db", url, "import", "customers", str(customers))[0] == 0
+    assert run(capsys, "--db", url, "import", "customers", str(customers), "--format", "backroom")[0] == 0
     orders = tmp_path / "o.csv"
     orders.write_text("order_number,customer_email,status,total,sku,quantity,unit_price\n"
                       "A1,ada@example.com,complete,9.00,S1,3,3.00\n")
