@@ -9,6 +9,8 @@ one in a hundred with a phone and no email), then measures:
 - the import into an empty database (``models.import_customers``);
 - importing the same file again (``0 new, 0 changed, N unchanged``);
 - exporting every customer in Backroom's format;
+- importing as many orders (one per customer, 1-2 item lines, every fifth a
+  total without lines), then the same file again;
 - the process's peak memory (max RSS) and the file's size.
 
 Prints a table, then (last) one JSON line with every figure.
@@ -52,6 +54,23 @@ def write_file(path: Path, size: int) -> None:
                         "no", "wholesale" if i % 10 == 0 else ""])
 
 
+def write_orders(path: Path, size: int) -> None:
+    """One order per customer (every tenth refunded, every fifth without lines), 1-2 lines of 20 SKUs."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["order_number", "customer_external_id", "customer_email", "placed_at", "status", "total",
+                    "sku", "product_name", "quantity", "unit_price"])
+        for i in range(1, size + 1):
+            status = "refunded" if i % 10 == 0 else "complete"
+            day = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d} 10:00:00"
+            if i % 5 == 0:
+                w.writerow([f"B{i}", str(7_000_000 + i), "", day, status, "19.90", "", "", "", ""])
+                continue
+            w.writerow([f"B{i}", str(7_000_000 + i), "", day, status, "25.00", f"SKU-{i % 20}", f"Item {i % 20}",
+                        "2", "7.50"])
+            w.writerow([f"B{i}", "", "", "", "", "", f"SKU-{(i + 7) % 20}", f"Item {(i + 7) % 20}", "1", "10.00"])
+
+
 def timed_cpu(fn):
     """Wall seconds, CPU seconds of this process (the machine may be busy with
     other work: CPU time says what the import itself cost), and the result."""
@@ -78,6 +97,14 @@ def measure(size: int, workdir: Path, keep: bool) -> dict:
     assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
     out["export_s"], out["export_cpu_s"], written = timed_cpu(lambda: models.export_customers(out_file))
     assert written == size
+    orders = workdir / f"bench-orders-{size}.csv"
+    write_orders(orders, size)
+    out["orders_s"], out["orders_cpu_s"], report = timed_cpu(lambda: models.import_orders(orders))
+    assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
+    out["orders_again_s"], _, report = timed_cpu(lambda: models.import_orders(orders))
+    assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
+    if not keep:
+        orders.unlink()
     out["export_mb"] = round(out_file.stat().st_size / 2 ** 20, 1)
     models.db.close()
     out["db_mb"] = db_mb(path)
@@ -101,6 +128,9 @@ COLUMNS = [
     ("export_s", "export s", "{:.2f}"),
     ("export_cpu_s", "  CPU s", "{:.2f}"),
     ("export_mb", "export MB", "{:.1f}"),
+    ("orders_s", "import orders s", "{:.2f}"),
+    ("orders_cpu_s", "  CPU s", "{:.2f}"),
+    ("orders_again_s", "same orders again s", "{:.2f}"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
     ("db_mb", "db MB", "{:.0f}"),
 ]
