@@ -1,7 +1,8 @@
 """Import customers from a file: the detected format and column mapping,
 the dry run's report (every bad row: its line, field and problem), then
 the import itself with a progress bar, which Esc cancels (nothing is
-imported then).  Opened from the Customers list (``i``, or the palette)."""
+imported then).  Opened from the Customers list (``i``, or the palette),
+as is the export of the customers its filter finds (``e``)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, ProgressBar, Static
 
 from backroom import models
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, error_message
-from backroom.tui.dialogs import ConfirmModal, count_to_type
+from backroom.tui.dialogs import ConfirmModal, InputDialog, count_to_type
 from backroom.tui.safetext import SafeInput
 
 REPORT_LINES = 200
@@ -219,3 +220,63 @@ class ImportScreen(Screen[None], Background):
             self.query_one("#import-path", Input).focus()
             return
         self.dismiss(None)
+
+
+class ExportModal(InputDialog):
+    """Ask for the file to export to; dismisses with its path (``~``
+    expanded), or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Export nothing")]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(f"Export {self.what}", classes="dialog-title", markup=False)
+            yield Label("To the file (Backroom's CSV, mode 0600):", markup=False)
+            yield SafeInput(placeholder="e.g. ~/customers.csv", id="export-path")
+            yield Label("", id="export-error", classes="error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export (enter)", id="export", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def action_submit(self) -> None:
+        typed = self.query_one("#export-path", Input).value.strip()
+        error = self.query_one("#export-error", Label)
+        if not typed:
+            error.update("Type the file to export to.")
+            error.add_class("-shown")
+            return
+        path = os.path.expanduser(typed)
+        if Path(path).is_dir():
+            error.update("That is a folder: type a file name.")
+            error.add_class("-shown")
+            return
+        self.dismiss(path)
+
+
+def export_customers(screen: Background, flt: models.CustomerFilter, what: str) -> None:
+    """Ask for a file, then export the customers ``flt`` finds to it in a
+    worker (asking before replacing a file), and say how many."""
+    node = screen  # a Screen
+
+    def export(path: str) -> None:
+        def done(n: int) -> None:
+            node.notify(f"Exported {n:,} customer{'s' if n != 1 else ''} to {models.inert_line(path)}.",
+                        title="Customers exported", markup=False)
+
+        node.run_job(lambda: models.export_customers(path, flt=flt), done, name="export-customers")
+
+    def chosen(path: str | None) -> None:
+        if not path:
+            return
+        if Path(path).exists():
+            node.app.push_screen(ConfirmModal("Replace file?", Text(f"{models.inert_line(path)} exists. Replace it?"),
+                                              yes="Replace", no="Keep"),
+                                 lambda yes: export(path) if yes else None)
+            return
+        export(path)
+
+    node.app.push_screen(ExportModal(what), chosen)

@@ -151,3 +151,24 @@ def test_import_screen_after_the_check(shop_file, snap_compare, size):
         await pilot.press("enter")
 
     take_snapshot(snap_compare, size, "f2", "i", check)
+
+
+async def test_export_the_customers_the_filter_finds(shop_file):
+    ada = models.create_customer({"first_name": "Zyxwa", "last_name": "Export", "email": "zyxwa@example.com"})
+    target = shop_file.parent / "out.csv"
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "f2", "slash", "zyxw")
+        await settle(pilot)
+        await burst(pilot, "escape", "e")
+        assert type(app.screen).__name__ == "ExportModal"
+        await burst(pilot, "out.csv", "enter")
+        assert any("Exported 1 customer to" in n for n in notifications(app))
+        # A second export asks before replacing the file.
+        await burst(pilot, "e", "out.csv", "enter")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("escape")
+        await settle(pilot)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2 and lines[1].startswith(f",Zyxwa,Export,{ada.email},")
