@@ -99,6 +99,7 @@ def build_parser() -> Parser:
     add_admin_commands(sub)
     add_init_command(sub)
     add_tax_class_commands(sub)
+    add_transfer_commands(sub)
     return parser
 
 
@@ -260,6 +261,137 @@ def cmd_outbox_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- import and export ---------------------------------------------------------
+
+def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
+    """``import customers FILE`` and ``export customers|members FILE``."""
+    imp = sub.add_parser("import", help="import customers from a CSV file (Shopify, Magento, PrestaShop…)",
+                         description="Import a file other platforms export, or any CSV with --map. "
+                                     "Check it first with --dry-run.")
+    isub = imp.add_subparsers(dest="import_what", metavar="what", parser_class=Parser, required=True)
+    cust = isub.add_parser(
+        "customers", help="customers, with their billing address and groups",
+        description="Import customers. The format is recognised from the header (Shopify, its older "
+                    "layout, Magento 2, PrestaShop, WooCommerce's customers report, Backroom's own). "
+                    "Every valid row is imported in one transaction; rejected rows go to a "
+                    "rejects file beside it (shop.csv: shop.rejects.csv), with their line and "
+                    "problems. Customers are matched by the file's customer id, else by email: "
+                    "importing a file again changes nothing.")
+    cust.add_argument("file", metavar="FILE")
+    cust.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
+    cust.add_argument("--format", choices=models.IMPORT_FORMATS, help="the file's format (default: from its header)")
+    cust.add_argument("--map", metavar="'COLUMN=FIELD,…'",
+                      help="import columns as these fields (COLUMN= leaves a column out); fields: "
+                           + ", ".join(models.CUSTOMER_IMPORT_FIELDS))
+    cust.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1 "
+                                                          "(default: UTF-8, or UTF-16 by its BOM)")
+    cust.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
+    cust.add_argument("--create-groups", action="store_true", help="create the groups the file names "
+                                                                    "that do not exist (else: rows rejected)")
+    cust.add_argument("--quiet", action="store_true", help="queue no join notifications for the groups joined")
+    cust.add_argument("--create", action="store_true", help="create the database if it does not exist")
+
+    rev = isub.add_parser(
+        "reviews", help="reviews, as `export reviews` writes them",
+        description="Import reviews: each names its product by SKU and its customer by id or email (both "
+                    "must exist). The same product, customer and date is the same review: importing a "
+                    "file again changes nothing.")
+    rev.add_argument("file", metavar="FILE")
+    rev.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
+    rev.add_argument("--map", metavar="'COLUMN=FIELD,…'",
+                     help="import columns as these fields; fields: " + ", ".join(models.REVIEW_IMPORT_FIELDS))
+    rev.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
+    rev.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
+
+    orders = isub.add_parser(
+        "orders", help="orders, from Shopify's order export or Backroom's",
+        description="Import orders (one row per item line): each keeps its number, status, date, total "
+                    "and its lines' prices; its customer must exist. A product whose SKU does not exist "
+                    "is created in the category Imported. Cancelled and refunded orders count toward no "
+                    "customer's total spent. Importing a file again changes nothing.")
+    orders.add_argument("file", metavar="FILE")
+    orders.add_argument("--dry-run", action="store_true", help="check every order and report; write nothing")
+    orders.add_argument("--format", choices=("shopify-orders", "backroom-orders"),
+                        help="the file's format (default: from its header)")
+    orders.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
+    orders.add_argument("--all-or-nothing", action="store_true", help="import nothing if any order is bad")
+
+    exp = sub.add_parser("export", help="export customers or a group's members to a CSV file",
+                         description="Write customers to FILE (mode 0600, written whole or not at all).")
+    esub = exp.add_subparsers(dest="export_what", metavar="what", parser_class=Parser, required=True)
+    for what, text in (("customers", "every customer, or a group's with --group"),
+                       ("members", "a group's members, with who added them and when")):
+        e = esub.add_parser(what, help=text, description=f"Export {text}.")
+        e.add_argument("file", metavar="FILE")
+        e.add_argument("--format", choices=models.EXPORT_FORMATS, default="backroom",
+                       help="backroom (default; re-imports to the same data) or shopify")
+        e.add_argument("--group", metavar="CODE", required=what == "members", help="only this group's members")
+        e.add_argument("--bom", action="store_true", help="start with a byte-order mark (for spreadsheets)")
+        for option, meta, text in (("--text", "WORDS", "name or email starts with"),
+                                   ("--status", "STATUS", "active or disabled"),
+                                   ("--registered-from", "DATE", "registered on or after (2024-01-01, "
+                                                                 "'last 90 days')"),
+                                   ("--registered-to", "DATE", "registered on or before"),
+                                   ("--spent-min", "AMOUNT", "total spent at least"),
+                                   ("--spent-max", "AMOUNT", "total spent at most")):
+            e.add_argument(option, metavar=meta, default="", help=f"only customers whose {text}"
+                           if option in ("--text", "--status") else f"only customers {text}")
+    r = esub.add_parser("reviews", help="reviews, with their product and customer",
+                        description="Export reviews (oldest first), filtered as on the Reviews screen.")
+    r.add_argument("file", metavar="FILE")
+    for option, meta, text in (("--status", "STATUS", "pending, approved or rejected"),
+                               ("--rating", "N", "stars, 1 to 5"), ("--product", "SKU", "one product's"),
+                               ("--customer", "EMAIL", "one customer's"),
+                               ("--from", "DATE", "written on or after (2024-03-01, 'last 90 days')"),
+                               ("--to", "DATE", "written on or before"), ("--text", "WORDS", "title or body holds")):
+        r.add_argument(option, metavar=meta, default="", help=text)
+    r.add_argument("--bom", action="store_true", help="start with a byte-order mark (for spreadsheets)")
+
+
+def run_transfer(args: argparse.Namespace, url: str) -> int:
+    if args.command == "export" and args.export_what == "reviews":
+        flt = models.build_review_filter(status=args.status, rating=args.rating, product=args.product,
+                                         customer=args.customer, created_from=getattr(args, "from"),
+                                         created_to=args.to, text=args.text)
+        n = models.export_reviews(args.file, flt=flt, bom=args.bom)
+        print(f"Exported {n:,} reviews to {models.inert_line(args.file)}")
+        return 0
+    if args.command == "export":
+        flt = models.build_filter(text=args.text, status=args.status, registered_from=args.registered_from,
+                                  registered_to=args.registered_to, spent_min=args.spent_min,
+                                  spent_max=args.spent_max)
+        n = models.export_customers(args.file, fmt=args.format, group=args.group,
+                                    members=args.export_what == "members", flt=flt, bom=args.bom,
+                                    progress=Progress("Exporting"))
+        print(f"Exported {n:,} customers to {models.inert_line(args.file)}")
+        return 0
+    if args.import_what == "orders":
+        report = models.import_orders(args.file, dry_run=args.dry_run, fmt=args.format, encoding=args.encoding,
+                                      all_or_nothing=args.all_or_nothing,
+                                      progress=Progress("Checking" if args.dry_run else "Importing"))
+        for line in models.import_report_lines(report):
+            print(line)
+        print(models.describe_import(report).replace(" rows:", " orders:", 1))
+        return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
+    if args.import_what == "reviews":
+        mapping = models.parse_import_map(args.map or "", models.REVIEW_IMPORT_FIELDS)
+        report = models.import_reviews(args.file, dry_run=args.dry_run, mapping=mapping, encoding=args.encoding,
+                                       all_or_nothing=args.all_or_nothing,
+                                       progress=Progress("Checking" if args.dry_run else "Importing"))
+        for line in models.import_report_lines(report):
+            print(line)
+        print(models.describe_import(report))
+        return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
+    report = models.import_customers(
+        args.file, dry_run=args.dry_run, fmt=args.format, mapping=args.map, encoding=args.encoding,
+        all_or_nothing=args.all_or_nothing, create_groups=args.create_groups, quiet=args.quiet,
+        progress=Progress("Checking" if args.dry_run else "Importing"))
+    for line in models.import_report_lines(report):
+        print(line)
+    print(models.describe_import(report))
+    return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
+
+
 def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
@@ -285,18 +417,30 @@ def cmd_tui(args: argparse.Namespace, url: str) -> int:
     return app.return_code or 0
 
 
+CREATING_COMMANDS = ("demo", "seed", "init")
+"""Commands that make the database they are given if it does not exist yet
+(and ``import --create``); every other command refuses a missing one."""
+
+
+def creates_database(args: argparse.Namespace) -> bool:
+    return args.command in CREATING_COMMANDS or bool(getattr(args, "create", False))
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.command is None and os.environ.get("SSH_ORIGINAL_COMMAND", "").strip():
         args = build_parser().parse_args(argv + ssh_command(os.environ["SSH_ORIGINAL_COMMAND"]))
     url = database_url(args)
+    existed = models.database_exists(url)
+    models.connect(url, create=creates_database(args))
     if args.command == "init":
-        return cmd_init(args, url)
-    models.connect(url)
+        return cmd_init(args, url, existed)
     name_admin(args)
     if args.command == "admins":
         return cmd_admins(args, url)
+    if args.command in ("import", "export"):
+        return run_transfer(args, url)
     if args.command == "seed":
         return cmd_seed(args)
     if args.command == "groups":
@@ -345,8 +489,10 @@ def add_admin_commands(sub) -> None:
 
 
 def add_init_command(sub) -> None:
-    init = sub.add_parser("init", help="create the database (--shared: for a team of OS users)",
-                          description="Create the database. --shared GROUP makes a SQLite database and its "
+    init = sub.add_parser("init", help="create the database, or upgrade it (--shared: for a team of OS users)",
+                          description="Create an empty Backroom database at --db (or $BACKROOM_DB, or the "
+                                      "default path), or bring an existing one to the current schema. "
+                                      "--shared GROUP makes a SQLite database and its "
                                       "folder readable and writable by that OS group, as are the journal "
                                       "files SQLite makes beside it.")
     init.add_argument("--shared", metavar="GROUP", help="the OS group whose members run Backroom")
@@ -476,11 +622,12 @@ def install_authorized_key(path: str, line: str, key: str) -> None:
         raise
 
 
-def cmd_init(args: argparse.Namespace, url: str) -> int:
-    """Create the database; with --shared GROUP, make it and its folder the group's."""
+def cmd_init(args: argparse.Namespace, url: str, existed: bool) -> int:
+    """Create (or upgrade) the database; with --shared GROUP, make it and its folder the group's."""
     if args.shared is None:
-        models.connect(url)
-        print(f"{models.redact_url(url)} is ready (schema version {models.SCHEMA_VERSION}).")
+        state = "is ready" if existed else "was created"
+        print(f"The database {models.inert_line(models.redact_url(url))} {state} "
+              f"(schema version {models.schema_version()}).")
         return 0
     import grp
 

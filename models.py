@@ -6,7 +6,7 @@ only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
     audit → admins, parsing → selection → access → taxes, grouppolicy → groups → groupdelete, customers, passwords,
-    orders, erasure, reviews → explain, rules, outbox → demo
+    orders, erasure, reviews → explain, rules, outbox → demo, imports/, exports
 
 Everything that changes data goes through an operation re-exported here.  An
 operation validates its input, runs in one transaction and writes an audit
@@ -68,6 +68,10 @@ from .datalayer.connection import (  # noqa: F401
     redact_url,
     release_connection,
 )
+from .datalayer.catalogue import (  # noqa: F401
+    create_category,
+    create_product,
+)
 from .datalayer.customers import (  # noqa: F401
     ADDRESS_LIMITS,
     CUSTOMER_FIELDS,
@@ -126,6 +130,12 @@ from .datalayer.errors import (  # noqa: F401
     SchemaError,
     ValidationError,
 )
+from .datalayer.exports import (  # noqa: F401
+    EXPORT_FORMATS,
+    REVIEW_COLUMNS,
+    export_customers,
+    export_reviews,
+)
 from .datalayer.explain import (  # noqa: F401
     Explanation,
     customer_facing_groups,
@@ -150,6 +160,36 @@ from .datalayer.groupdelete import (  # noqa: F401
     DELETE_MANY_MAX,
     DeletedGroup,
     delete_groups,
+)
+from .datalayer.imports.common import (  # noqa: F401
+    ImportCancelled,
+    ImportPreview,
+    ImportReport,
+    RowProblem,
+    Seen,
+    describe as describe_import,
+    rejects_path_for,
+    report_lines as import_report_lines,
+)
+from .datalayer.imports.customers import (  # noqa: F401
+    import_customers,
+    preview_customer_file,
+)
+from .datalayer.imports.formats import (  # noqa: F401
+    CUSTOMER_IMPORT_FIELDS,
+    FORMAT_NAMES as IMPORT_FORMATS,
+    parse_map as parse_import_map,
+)
+from .datalayer.imports.orders import (  # noqa: F401
+    ORDER_STATUSES,
+    import_orders,
+)
+from .datalayer.imports.reviews import (  # noqa: F401
+    REVIEW_IMPORT_FIELDS,
+    import_reviews,
+)
+from .datalayer.imports.sniff import (  # noqa: F401
+    FileProblem,
 )
 from .datalayer.lookup import (  # noqa: F401
     ID_MAX,
@@ -252,7 +292,9 @@ from .datalayer.selection import (  # noqa: F401
     which_selected,
 )
 from .datalayer.session import (  # noqa: F401
+    NoDatabaseError,
     connect,
+    database_exists,
     share_with_group,
 )
 from .datalayer.tables import (  # noqa: F401

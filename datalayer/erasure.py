@@ -70,8 +70,12 @@ def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = 
     customer's email, typed again."""
     with db.atomic():
         c = get_customer(customer_id)
-        if not isinstance(confirm_email, str) or normalize_email(confirm_email) != c.email_key:
-            raise ValidationError({"confirm_email": "Type the customer's email exactly to confirm the erasure"})
+        # A customer without an email (imported with a phone only) is confirmed by their phone.
+        expected = c.email_key if c.email_key is not None else normalize_email(c.phone or "")
+        if not isinstance(confirm_email, str) or not expected or normalize_email(confirm_email) != expected:
+            raise ValidationError({"confirm_email": "Type the customer's email exactly to confirm the erasure"
+                                   if c.email_key is not None else
+                                   "Type the customer's phone exactly to confirm the erasure"})
         addresses = list(Address.select().where(Address.customer == c.id))
         own = _Values(_personal_values(c, addresses, common=True), _search_keys(c))
         anywhere = _Values(_personal_values(c, addresses, common=False), _search_keys(c))

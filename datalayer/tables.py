@@ -57,13 +57,20 @@ LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv")
 class Customer(BaseModel):
     first_name = pw.CharField(max_length=100)
     last_name = pw.CharField(max_length=100)
+    # A customer has an email or a phone (or both): one without an email
+    # keeps "" here and NULL in email_key (a unique index takes many NULLs).
     email = pw.CharField(max_length=254)
     # Lower-cased email: the unique key, and what searches run on.
+<<<<<<< HEAD
     email_key = pw.CharField(max_length=254, unique=True)
     # The email folded (text.fold: case and accents dropped) when that differs
     # from email_key, else NULL: what an accent-blind search finds it by.
     email_fold = pw.CharField(max_length=254, null=True, index=True)
     # Folded "first last" and "last", for prefix search through indexes.
+=======
+    email_key = pw.CharField(max_length=254, unique=True, null=True)
+    # Lower-cased "first last" and "last", for prefix search through indexes.
+>>>>>>> io
     name_key = pw.CharField(max_length=201, index=True)
     last_key = pw.CharField(max_length=100)
     phone = pw.CharField(max_length=32, default="")
@@ -80,6 +87,9 @@ class Customer(BaseModel):
     order_count = pw.IntegerField(default=0)
     version = pw.IntegerField(default=1)
     updated_at = pw.DateTimeField(default=utcnow)
+    # The customer's id in the system they were imported from (a Shopify
+    # "Customer ID", a Magento entity id…): re-imports match on it.
+    external_id = pw.CharField(max_length=64, null=True, unique=True)
 
     class Meta:
         indexes = (

@@ -74,6 +74,10 @@ class CustomersScreen(RoleGated, Screen, Background, WaitsForLists):
         Binding("r", "reverse", "Reverse", tooltip="Flip the sort direction"),
         Binding("slash", "find", "Find", tooltip="Filter the customers"),
         Binding("f5", "refresh", "Refresh", show=False, tooltip="Fetch the customers again"),
+        Binding("i", "import_customers", "Import customers", show=False,
+                tooltip="Import customers from a Shopify, Magento, PrestaShop, WooCommerce or Backroom file"),
+        Binding("e", "export_customers", "Export customers", show=False,
+                tooltip="Write the customers the filter finds to a CSV file"),
     ]
 
     def __init__(self) -> None:
@@ -147,6 +151,18 @@ class CustomersScreen(RoleGated, Screen, Background, WaitsForLists):
 
     def action_refresh(self) -> None:
         self.table.refresh_rows()
+
+    def action_import_customers(self) -> None:
+        from backroom.screens.transfer import ImportScreen  # opened rarely: loaded when first asked for
+
+        self.app.push_screen(ImportScreen(), lambda _: self.action_refresh())
+
+    def action_export_customers(self) -> None:
+        from backroom.screens.transfer import export_customers
+
+        flt = self.table.customer_filter
+        export_customers(self, flt, "the customers the filter finds" if flt.expression() is not None
+                         else "every customer")
 
     def action_add(self) -> None:
         def created(customer_id: int | None) -> None:

@@ -19,7 +19,10 @@ from backroom.datalayer import connection
 def url(tmp_path, monkeypatch):
     monkeypatch.delenv("BACKROOM_DB", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return f"sqlite:///{tmp_path / 'cli.db'}"
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    models.connect(url)  # made on purpose: commands other than init, demo and seed refuse a missing one
+    models.db.close()
+    return url
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
@@ -37,7 +40,10 @@ def test_version(capsys):
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["seed", "--help"], ["groups", "--help"],
-                                  ["groups", "list", "--help"], ["demo", "--help"]])
+                                  ["groups", "list", "--help"], ["demo", "--help"], ["init", "--help"],
+                                  ["import", "customers", "--help"], ["import", "reviews", "--help"],
+                                  ["export", "customers", "--help"], ["export", "members", "--help"],
+                                  ["export", "reviews", "--help"]])
 def test_help_everywhere(capsys, argv):
     code, out, _ = run(capsys, *argv)
     assert code == 0 and "usage: backroom" in out
@@ -107,6 +113,9 @@ def test_password_is_not_shown_in_errors(capsys):
 def test_console_script_runs_without_traceback(tmp_path):
     """The installed entry point, in a real process."""
     env = {**os.environ, "BACKROOM_DB": f"sqlite:///{tmp_path / 'x.db'}"}
+    proc = subprocess.run([sys.executable, "-m", "backroom", "init"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=60)
+    assert proc.returncode == 0, proc.stderr
     proc = subprocess.run([sys.executable, "-m", "backroom", "groups", "list", "--json"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -282,3 +291,107 @@ def test_rules_apply_on_a_bad_stored_rule_is_one_line(capsys, url):
     models.db.close()
     code, _, err = run(capsys, "--db", url, "rules", "apply")
     assert_one_line(code, err, "cannot be read")
+
+
+# -- the database is named on purpose ------------------------------------------
+
+@pytest.mark.parametrize("argv", [["groups", "list"], ["rules", "apply"], ["rules", "apply", "--dry-run"],
+                                  ["outbox", "export", "out.csv"], ["export", "customers", "out.csv"],
+                                  ["import", "customers", "in.csv", "--dry-run"], []])
+def test_a_missing_database_is_an_error_and_is_not_made(capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_text("email\na@example.com\n")
+    missing = tmp_path / "typo" / "shop.db"
+    code, out, err = run(capsys, "--db", f"sqlite:///{missing}", *argv)
+    assert_one_line(code, err, "No database at")
+    assert f"No database at {missing}: check the path (sqlite:////absolute/path.db has four slashes), " \
+           "or `backroom init` creates one" in err
+    assert out == "" and not missing.exists() and not missing.parent.exists()
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_init_creates_the_database_once(capsys, tmp_path):
+    path = tmp_path / "new" / "shop.db"
+    code, out, err = run(capsys, "--db", f"sqlite:///{path}", "init")
+    assert code == 0, err
+    assert out == f"The database sqlite:///{path} was created (schema version {models.SCHEMA_VERSION}).\n"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    code, out, err = run(capsys, "--db", f"sqlite:///{path}", "init")
+    assert code == 0 and "is ready" in out
+    code, out, _ = run(capsys, "--db", f"sqlite:///{path}", "groups", "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 3
+
+
+def test_relative_and_absolute_sqlite_urls(capsys, tmp_path, monkeypatch):
+    """Three slashes: a path relative to the current folder; four: an absolute one."""
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "--db", "sqlite:///rel.db", "init")[0] == 0
+    assert (tmp_path / "rel.db").exists()
+    assert run(capsys, "--db", f"sqlite:///{tmp_path}/abs.db", "init")[0] == 0
+    assert (tmp_path / "abs.db").exists() and str(tmp_path).startswith("/")
+
+
+def test_import_create_makes_the_database(capsys, tmp_path):
+    (tmp_path / "in.csv").write_text("email,first_name\na@example.com,Ada\n")
+    path = tmp_path / "shop.db"
+    code, out, err = run(capsys, "--db", f"sqlite:///{path}", "import", "customers", str(tmp_path / "in.csv"),
+                         "--format", "backroom", "--create")
+    assert code == 0, err
+    assert out.splitlines()[-1] == "1 rows: 1 new, 0 changed, 0 unchanged, 0 rejected (imported)"
+    models.db.close()
+
+
+def test_an_empty_server_style_database_is_refused(capsys, tmp_path):
+    """A SQLite file with no Backroom tables (as an empty server database) is not silently set up."""
+    import sqlite3
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()
+    assert path.exists()
+    code, _, err = run(capsys, "--db", f"sqlite:///{path}", "groups", "list")
+    assert_one_line(code, err, "holds no Backroom data")
+
+
+def test_import_and_export_on_the_command_line(capsys, url, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("Email;First Name;Last Name;Groups (x,y,z...);Default group ID\n"
+                      "ada@example.com;Ada;Lovelace;3;3\n"
+                      "bad;Bo;B;3;3\n", encoding="utf-8")
+    code, out, err = run(capsys, "--db", url, "import", "customers", str(source), "--dry-run",
+                         "--map", "Email=email,First Name=first_name,Last Name=last_name,"
+                                  "Groups (x,y,z...)=groups,Default group ID=")
+    assert code == 1  # a row is bad
+    assert out.splitlines()[-2:] == ["line 3: email: 'bad' is not an email address",
+                                     "2 rows: 1 new, 0 changed, 0 unchanged, 1 rejected (would be imported)"]
+    code, out, err = run(capsys, "--db", url, "import", "customers", str(source), "--format", "prestashop")
+    assert code == 1 and out.splitlines()[-1] == (
+        f"2 rows: 1 new, 0 changed, 0 unchanged, 1 rejected (imported); rejected rows in {tmp_path / 'in.rejects.csv'}")
+    code, out, err = run(capsys, "--db", url, "export", "customers", str(tmp_path / "out.csv"))
+    assert code == 0 and out == f"Exported 1 customers to {tmp_path / 'out.csv'}\n"
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["import", "customers", "missing.csv"], "No file missing.csv"),
+    (["import", "customers", "in.csv", "--map", "nope"], "'nope' is not 'column=field'"),
+    (["import", "customers", "in.csv", "--encoding", "klingon"], "'klingon' is not an encoding"),
+    (["import", "customers", "in.csv"], "matches no customer format"),
+    (["export", "members", "out.csv", "--group", "nope"], "nope"),
+    (["export", "reviews", "out.csv", "--status", "lost"], "Status must be one of"),
+])
+def test_import_and_export_errors_are_one_line(capsys, url, tmp_path, monkeypatch, argv, needle):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.csv").write_text("Mail,Name\nx@example.com,X\n")
+    code, out, err = run(capsys, "--db", url, *argv)
+    assert_one_line(code, err, needle)
+    assert needle in err and not (tmp_path / "out.csv").exists()
+
+
+def test_import_orders_on_the_command_line(capsys, url, tmp_path):
+    customers = tmp_path / "c.csv"
+    customers.write_text("email,first_name\nada@example.com,Ada\n")
+    assert run(capsys, "--db", url, "import", "customers", str(customers), "--format", "backroom")[0] == 0
+    orders = tmp_path / "o.csv"
+    orders.write_text("order_number,customer_email,status,total,sku,quantity,unit_price\n"
+                      "A1,ada@example.com,complete,9.00,S1,3,3.00\n")
+    code, out, err = run(capsys, "--db", url, "import", "orders", str(orders))
+    assert code == 0, err
+    assert out.splitlines()[-1] == "1 orders: 1 new, 0 changed, 0 unchanged, 0 rejected (imported)"

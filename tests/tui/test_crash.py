@@ -191,6 +191,7 @@ def test_the_command_line_exits_non_zero_and_names_the_report(tmp_path, state_di
         raise OSError(f"boom {SECRET}")
 
     monkeypatch.setattr(BackroomApp, "run", run)
+    assert cli.main(["--db", f"sqlite:///{tmp_path / 'x.db'}", "init"]) == 0
     status = cli.main(["--db", f"sqlite:///{tmp_path / 'x.db'}"])
     err = capsys.readouterr().err
     assert status == cli.EXIT_CRASH == 70
@@ -204,6 +205,7 @@ def test_the_command_line_exits_non_zero_and_names_the_report(tmp_path, state_di
 
 def test_the_command_line_exits_with_the_apps_status(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(BackroomApp, "run", lambda self, **kwargs: None)
+    assert cli.main(["--db", f"sqlite:///{tmp_path / 'x.db'}", "init"]) == 0
     assert cli.main(["--db", f"sqlite:///{tmp_path / 'x.db'}"]) == 0
     assert capsys.readouterr().err == ""
     models.db.close()

@@ -1,0 +1,164 @@
+"""Import benchmark: customers from a Shopify export into SQLite, and back out.
+
+For each size (10k and 100k customers by default; add 1000000 with
+--sizes) a fresh process writes a Shopify customer export of that many
+customers with a billing address each (every tenth in the Wholesale group,
+one in a hundred with a phone and no email), then measures:
+
+- the dry run (every row read and checked against an empty database);
+- the import into an empty database (``models.import_customers``);
+- importing the same file again (``0 new, 0 changed, N unchanged``);
+- exporting every customer in Backroom's format;
+- importing as many orders (one per customer, 1-2 item lines, every fifth a
+  total without lines), then the same file again;
+- the process's peak memory (max RSS) and the file's size.
+
+Prints a table, then (last) one JSON line with every figure.
+
+    python bench/bench_import.py [--sizes 10000,100000,1000000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import db_mb, peak_rss_mb, per_size, print_table, remove_db, timed
+
+from backroom import models  # noqa: E402
+from backroom.datalayer.imports.formats import SHOPIFY_COLUMNS  # noqa: E402
+
+FIRST = ("Zoë", "Liam", "Olivia", "Noah", "Søren", "José", "Aiko", "Ngozi", "Björn", "Siobhán")
+LAST = ("García", "Smith", "Müller", "Nakamura", "O'Brien", "Dubois", "Kowalski", "Rossi", "Okafor", "Lee")
+CITIES = (("Oslo", "NO", "0150"), ("Lyon", "FR", "69001"), ("Austin", "US", "73301"), ("Leeds", "GB", "LS1 4AP"))
+
+
+def write_file(path: Path, size: int) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(SHOPIFY_COLUMNS)
+        for i in range(1, size + 1):
+            city, country, zip_ = CITIES[i % len(CITIES)]
+            phone_only = i % 100 == 0
+            w.writerow([str(7_000_000 + i), FIRST[i % 10], LAST[(i // 10) % 10],
+                        "" if phone_only else f"customer.{i}@example.com", "no", "",
+                        f"{i} Long Street", "Flat 1" if i % 3 else "", city, "", country, zip_, "",
+                        f"+1 555 {i:07d}" if phone_only or i % 4 == 0 else "", "no", "12.50", "1", "",
+                        "no", "wholesale" if i % 10 == 0 else ""])
+
+
+def write_orders(path: Path, size: int) -> None:
+    """One order per customer (every tenth refunded, every fifth without lines), 1-2 lines of 20 SKUs."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        w = csv.writer(handle)
+        w.writerow(["order_number", "customer_external_id", "customer_email", "placed_at", "status", "total",
+                    "sku", "product_name", "quantity", "unit_price"])
+        for i in range(1, size + 1):
+            status = "refunded" if i % 10 == 0 else "complete"
+            day = f"2024-{1 + i % 12:02d}-{1 + i % 28:02d} 10:00:00"
+            if i % 5 == 0:
+                w.writerow([f"B{i}", str(7_000_000 + i), "", day, status, "19.90", "", "", "", ""])
+                continue
+            w.writerow([f"B{i}", str(7_000_000 + i), "", day, status, "25.00", f"SKU-{i % 20}", f"Item {i % 20}",
+                        "2", "7.50"])
+            w.writerow([f"B{i}", "", "", "", "", "", f"SKU-{(i + 7) % 20}", f"Item {(i + 7) % 20}", "1", "10.00"])
+
+
+def timed_cpu(fn):
+    """Wall seconds, CPU seconds of this process (the machine may be busy with
+    other work: CPU time says what the import itself cost), and the result."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def measure(size: int, workdir: Path, keep: bool) -> dict:
+    path = workdir / f"bench-import-{size}.db"
+    source = workdir / f"bench-import-{size}.csv"
+    out_file = workdir / f"bench-export-{size}.csv"
+    remove_db(path)
+    write_file(source, size)
+    models.connect(f"sqlite:///{path}")
+    models.set_actor("bench")
+    out: dict = {"customers": size, "file_mb": round(source.stat().st_size / 2 ** 20, 1)}
+    out["dry_run_s"], report = timed(lambda: models.import_customers(source, dry_run=True))
+    assert report.new == size and report.rejected == 0, report.summary()
+    out["import_s"], out["import_cpu_s"], report = timed_cpu(lambda: models.import_customers(source))
+    assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
+    out["rows_per_s"] = round(size / out["import_s"])
+    out["reimport_s"], out["reimport_cpu_s"], report = timed_cpu(lambda: models.import_customers(source))
+    assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
+    out["export_s"], out["export_cpu_s"], written = timed_cpu(lambda: models.export_customers(out_file))
+    assert written == size
+    orders = workdir / f"bench-orders-{size}.csv"
+    write_orders(orders, size)
+    out["orders_s"], out["orders_cpu_s"], report = timed_cpu(lambda: models.import_orders(orders))
+    assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
+    out["orders_again_s"], _, report = timed_cpu(lambda: models.import_orders(orders))
+    assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
+    if not keep:
+        orders.unlink()
+    out["export_mb"] = round(out_file.stat().st_size / 2 ** 20, 1)
+    models.db.close()
+    out["db_mb"] = db_mb(path)
+    out["peak_rss_mb"] = peak_rss_mb()
+    if not keep:
+        remove_db(path)
+        source.unlink()
+        out_file.unlink()
+    return out
+
+
+COLUMNS = [
+    ("customers", "customers", "{:,}"),
+    ("file_mb", "Shopify file MB", "{:.1f}"),
+    ("dry_run_s", "dry run s", "{:.2f}"),
+    ("import_s", "import s", "{:.2f}"),
+    ("import_cpu_s", "  CPU s", "{:.2f}"),
+    ("rows_per_s", "  rows/s", "{:,}"),
+    ("reimport_s", "same file again s", "{:.2f}"),
+    ("reimport_cpu_s", "  CPU s", "{:.2f}"),
+    ("export_s", "export s", "{:.2f}"),
+    ("export_cpu_s", "  CPU s", "{:.2f}"),
+    ("export_mb", "export MB", "{:.1f}"),
+    ("orders_s", "import orders s", "{:.2f}"),
+    ("orders_cpu_s", "  CPU s", "{:.2f}"),
+    ("orders_again_s", "same orders again s", "{:.2f}"),
+    ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
+    ("db_mb", "db MB", "{:.0f}"),
+]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--keep", metavar="DIR", help="keep the files in this folder (default: a temporary "
+                                                  "folder, emptied as it goes)")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--dir", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    workdir = Path(args.keep or args.dir or tempfile.mkdtemp(prefix="backroom-bench-import-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    if args.one:
+        print(json.dumps(measure(args.one, workdir, keep=bool(args.keep))))
+        return 0
+    results = per_size(__file__, [int(s) for s in args.sizes.split(",")],
+                       ["--dir", str(workdir)] + (["--keep", args.keep] if args.keep else []))
+    print(f"Backroom import/export on SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores")
+    print_table(COLUMNS, results)
+    print(json.dumps({"bench": "import", "results": results}))
+    if not args.keep:
+        workdir.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+"""Importing orders: Shopify's order export or Backroom's own, one row per
+line item, the order's own columns on its first row; streamed and in
+batches, with the customers' import's report, rejects file, dry run and
+all-or-nothing (:mod:`.common`).
+
+An order keeps the number it had (Shopify's ``#1001``), its status, when
+it was placed, its total (an order may have no item lines: a total is
+enough) and each line's price as it was then.  Its customer must exist
+(by the id they were imported with, else by email).  A product named by
+a SKU that does not exist is created (an audited operation) in the
+category "Imported", at the line's price.  An order whose number exists
+is the same order: its status and total are updated if they differ, its
+lines left as they are; importing a file again changes nothing.
+Cancelled and refunded orders count toward no customer's total spent or
+order count, which are recomputed for every customer an import touches.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable, Iterator
+
+import peewee as pw
+
+from ..audit import resolve_actor
+from ..catalogue import create_category, create_product
+from ..connection import db
+from ..parsing import DATE_MAX, DATE_MIN, MONEY_MAX, has_control_chars, quoted
+from ..tables import AuditEntry, Category, Customer, Order, OrderLine, Product, utcnow
+from ..transactions import bulk, retried
+from .common import (
+    ImportCancelled,
+    ImportPreview,
+    ImportReport,
+    Rejects,
+    RowProblem,
+    audit_json,
+    insert_rows,
+    rejects_path_for,
+    sql_in,
+)
+from .formats import header_key
+from .rows import parse_timestamp
+from .sniff import CsvSource, FileProblem, Record
+
+ORDER_STATUSES = ("pending", "processing", "complete", "cancelled", "refunded")
+NOT_COUNTED = ("cancelled", "refunded")
+ORDER_FIELDS = ("order_number", "customer_external_id", "customer_email", "placed_at", "status", "total",
+                "sku", "product_name", "quantity", "unit_price")
+BATCH_ORDERS = 1_000
+
+FORMATS = {
+    "backroom-orders": ({f: f for f in ORDER_FIELDS}, {"order_number", "status", "total", "sku", "quantity"}),
+    "shopify-orders": ({"name": "order_number", "email": "customer_email", "created at": "placed_at",
+                        "financial status": "status", "total": "total", "lineitem sku": "sku",
+                        "lineitem name": "product_name", "lineitem quantity": "quantity",
+                        "lineitem price": "unit_price", "cancelled at": "cancelled_at"},
+                       {"name", "email", "financial status", "lineitem quantity", "lineitem name"}),
+}
+_SHOPIFY_STATUS = {"paid": "complete", "partially_paid": "processing", "pending": "pending",
+                   "authorized": "processing", "partially_refunded": "complete", "refunded": "refunded",
+                   "voided": "cancelled"}
+
+
+def _money(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", "")) if text.strip() else Decimal(0)
+    except InvalidOperation:
+        return None
+    if value < 0 or value > MONEY_MAX or value != value.quantize(Decimal("0.01")):
+        return None
+    return value
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")[:64] or "item"
+
+
+class _Order:
+    def __init__(self, first: Record, head: dict[str, str]):
+        self.line = first.line
+        self.records = [first]
+        self.head = head
+        self.lines: list[tuple[str, str, int, Decimal]] = []
+        self.problems: list[tuple[int, str, str]] = []
+
+
+def _orders(src: CsvSource, cols: dict[int, str], fmt: str) -> Iterator[_Order]:
+    """The orders of the file, each with its rows, checked."""
+    width = len(src.header)
+    current: _Order | None = None
+    for record in src.records():
+        if record.unterminated or len(record.cells) != width:
+            bad = _Order(record, {})
+            bad.problems.append((record.line, "line", "the file ends inside a quoted cell (a truncated file?)"
+                                 if record.unterminated else
+                                 f"{len(record.cells)} cells where the header has {width} columns"))
+            if current is not None:
+                yield current
+                current = None
+            yield bad
+            continue
+        raw = {f: record.cells[i].strip() for i, f in cols.items()}
+        number = raw.get("order_number", "")
+        if current is not None and number == current.head.get("order_number"):
+            current.records.append(record)
+        else:
+            if current is not None:
+                yield current
+            current = _Order(record, raw)
+            _check_head(current, fmt)
+        _check_line(current, record.line, raw)
+    if current is not None:
+        yield current
+
+
+def _check_head(order: _Order, fmt: str) -> None:
+    h, line = order.head, order.line
+    problems = order.problems
+    number = h.get("order_number", "")
+    if not number:
+        problems.append((line, "order_number", "an order needs its number"))
+    elif len(number) > 32 or has_control_chars(number):
+        problems.append((line, "order_number", f"{quoted(number)} cannot be an order number"))
+    if not h.get("customer_email") and not h.get("customer_external_id"):
+        problems.append((line, "customer_email", "an order needs its customer's email or id"))
+    status = h.get("status", "").lower() or "complete"
+    if fmt == "shopify-orders":
+        status = "cancelled" if h.get("cancelled_at") else _SHOPIFY_STATUS.get(status, status)
+    if status not in ORDER_STATUSES:
+        problems.append((line, "status", f"{quoted(h.get('status', ''))} is not one of {', '.join(ORDER_STATUSES)}"))
+    h["status"] = status
+    total = _money(h.get("total", ""))
+    if total is None:
+        problems.append((line, "total", f"{quoted(h.get('total', ''))} is not an amount"))
+    h["total_value"] = total  # type: ignore[assignment]
+    stamp = parse_timestamp(h.get("placed_at", "")) if h.get("placed_at") else None
+    if h.get("placed_at") and (stamp is None or not DATE_MIN <= stamp.date() <= DATE_MAX):
+        problems.append((line, "placed_at", f"{quoted(h['placed_at'])} is not a date (2024-03-01 10:20:30)"))
+    h["placed_value"] = stamp  # type: ignore[assignment]
+
+
+def _check_line(order: _Order, line: int, raw: dict[str, str]) -> None:
+    sku, name, qty, price = (raw.get(k, "") for k in ("sku", "product_name", "quantity", "unit_price"))
+    if not (sku or name or qty):
+        return  # an order without item lines: its total is enough
+    sku = sku or _slug(name)
+    problems = order.problems
+    if len(sku) > 64 or has_control_chars(sku):
+        problems.append((line, "sku", f"{quoted(sku)} cannot be a SKU"))
+    if len(name) > 200 or has_control_chars(name):
+        problems.append((line, "product_name", "longer than 200 characters or holds a control character"))
+    if not (qty.isascii() and qty.isdigit() and 1 <= int(qty) <= 100_000):
+        problems.append((line, "quantity", f"{quoted(qty)} is not a quantity from 1 to 100,000"))
+        return
+    amount = _money(price)
+    if amount is None:
+        problems.append((line, "unit_price", f"{quoted(price)} is not an amount"))
+        return
+    order.lines.append((sku, name or sku, int(qty), amount))
+
+
+def _mapping(header: list[str], fmt: str | None) -> tuple[str, dict[int, str]]:
+    keys = [header_key(h) for h in header]
+    for name, (columns, signature) in FORMATS.items():
+        if (fmt is None and signature <= set(keys)) or fmt == name:
+            return name, {i: columns[k] for i, k in enumerate(keys) if k in columns}
+    if fmt is not None:
+        raise FileProblem(f"{fmt!r} is not an order format: one of {', '.join(FORMATS)}")
+    raise FileProblem("The header matches no order format Backroom knows (Shopify's order export, Backroom's)")
+
+
+@retried
+def import_orders(path: str | os.PathLike, *, dry_run: bool = False, fmt: str | None = None,
+                  encoding: str | None = None, all_or_nothing: bool = False,
+                  progress: Callable[[int, int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None, actor: str | None = None) -> ImportReport:
+    """Import (or check, ``dry_run``) the orders in the CSV file at ``path``."""
+    actor = resolve_actor(actor)
+    with CsvSource(path, encoding=encoding) as src:
+        name, cols = _mapping(src.header, fmt)
+        preview = ImportPreview(str(src.path), src.encoding, src.delimiter, src.header, name,
+                                "Shopify orders" if name == "shopify-orders" else "Backroom orders",
+                                [(src.header[i], f) for i, f in sorted(cols.items())],
+                                [h for i, h in enumerate(src.header) if i not in cols])
+        report = ImportReport(preview, dry_run)
+        run = _OrderRun(src, cols, name, report, actor, not dry_run, progress, cancelled)
+        if dry_run:
+            run.run()
+            return report
+        bulk()
+        run.rejects = Rejects(rejects_path_for(path), src.header)
+        try:
+            with db.atomic() as txn:
+                run.run()
+                if all_or_nothing and report.rejected:
+                    txn.rollback()
+                else:
+                    AuditEntry.create(actor=actor, action="orders.import", entity="import", after=audit_json({
+                        "file": src.path.name, "orders": report.rows, "new": report.new,
+                        "changed": report.changed, "unchanged": report.unchanged, "rejected": report.rejected}))
+                    report.applied = True
+            if report.applied and report.rejected:
+                report.rejects_path = run.rejects.keep()
+        finally:
+            run.rejects.discard()
+    if not report.applied:
+        report.new = report.changed = report.unchanged = 0
+    return report
+
+
+class _OrderRun:
+    def __init__(self, src: CsvSource, cols: dict[int, str], fmt: str, report: ImportReport, actor: str,
+                 write: bool, progress: Callable[[int, int], None] | None, cancelled: Callable[[], bool] | None):
+        self.src, self.cols, self.fmt, self.report, self.actor, self.write = src, cols, fmt, report, actor, write
+        self.progress, self.cancelled = progress, cancelled
+        self.rejects: Any = None
+        self.category: int | None = None
+        self.now = utcnow()
+
+    def run(self) -> None:
+        batch: list[_Order] = []
+        seen: set[str] = set()
+        for order in _orders(self.src, self.cols, self.fmt):
+            self.report.rows += 1  # an order, not a row
+            number = order.head.get("order_number", "")
+            if number in seen and not order.problems:
+                order.problems.append((order.line, "order_number", "the same order as earlier rows, "
+                                                                   "not next to them"))
+            seen.add(number)
+            if order.problems:
+                self._reject(order)
+                continue
+            batch.append(order)
+            if len(batch) >= BATCH_ORDERS:
+                self._batch(batch)
+                batch = []
+        if batch:
+            self._batch(batch)
+        self.report.problems.sort(key=lambda p: p.line)
+        if self.progress:
+            self.progress(self.src.size, self.src.size)
+
+    def _reject(self, order: _Order) -> None:
+        self.report.rejected += 1
+        if len(self.report.problems) < 1000:
+            self.report.problems += [RowProblem(*p) for p in order.problems]
+        if self.rejects is not None:
+            text = "; ".join(f"line {n}: {f}: {m}" for n, f, m in order.problems)
+            for record in order.records:
+                self.rejects.writerow([record.line, text, *record.cells])
+
+    def _batch(self, batch: list[_Order]) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise ImportCancelled("The import was cancelled: nothing was imported.")
+        if self.progress:
+            self.progress(min(self.src.position(), self.src.size - 1), self.src.size)
+        exts = sorted({o.head["customer_external_id"] for o in batch if o.head.get("customer_external_id")})
+        emails = sorted({o.head["customer_email"].lower() for o in batch if o.head.get("customer_email")})
+        by_ext = dict(Customer.select(Customer.external_id, Customer.id)
+                      .where(sql_in(Customer.external_id, exts)).tuples()) if exts else {}
+        by_email = dict(Customer.select(Customer.email_key, Customer.id)
+                        .where(sql_in(Customer.email_key, emails)).tuples()) if emails else {}
+        numbers = [o.head["order_number"] for o in batch]
+        existing = {r[0]: r for r in Order.select(Order.number, Order.id, Order.customer, Order.status, Order.total)
+                    .where(sql_in(Order.number, numbers)).tuples()}
+        skus = sorted({sku for o in batch for sku, *_ in o.lines})
+        products = dict(Product.select(Product.sku, Product.id).where(sql_in(Product.sku, skus)).tuples())
+        new: list[tuple[_Order, int]] = []
+        changed: list[tuple[_Order, tuple]] = []
+        touched: set[int] = set()
+        for order in batch:
+            h = order.head
+            cid = by_ext.get(h.get("customer_external_id") or "") or by_email.get((h.get("customer_email") or "").lower())
+            if cid is None:
+                order.problems.append((order.line, "customer_email", "no customer has this email or id"))
+                self._reject(order)
+                continue
+            found = existing.get(h["order_number"])
+            if found is None:
+                new.append((order, cid))
+                touched.add(cid)
+            elif found[2] != cid:
+                order.problems.append((order.line, "order_number", "already the number of another customer's order"))
+                self._reject(order)
+            elif (found[3], Decimal(found[4])) != (h["status"], h["total_value"]):
+                changed.append((order, found))
+                touched.add(cid)
+            else:
+                self.report.unchanged += 1
+        self.report.new += len(new)
+        self.report.changed += len(changed)
+        if self.write:
+            self._write(new, changed, products, touched)
+
+    def _product_ids(self, new: list[tuple[_Order, int]], products: dict[str, int]) -> dict[str, int]:
+        for order, _ in new:
+            for sku, name, _qty, price in order.lines:
+                if sku not in products:
+                    if self.category is None:
+                        found = Category.get_or_none(Category.slug == "imported")
+                        self.category = found.id if found else create_category(
+                            "Imported", "imported", actor=self.actor).id
+                    products[sku] = create_product(sku, name, self.category, str(price), actor=self.actor).id
+        return products
+
+    def _write(self, new: list[tuple[_Order, int]], changed: list[tuple[_Order, tuple]], products: dict[str, int],
+               touched: set[int]) -> None:
+        products = self._product_ids(new, products)
+        insert_rows(Order, [Order.customer, Order.number, Order.placed_at, Order.status, Order.total],
+                    [(cid, o.head["order_number"], o.head["placed_value"] or self.now, o.head["status"],
+                      o.head["total_value"]) for o, cid in new])
+        if new:
+            ids = dict(Order.select(Order.number, Order.id)
+                       .where(sql_in(Order.number, [o.head["order_number"] for o, _ in new])).tuples())
+            insert_rows(OrderLine, [OrderLine.order, OrderLine.product, OrderLine.quantity, OrderLine.unit_price],
+                        [(ids[o.head["order_number"]], products[sku], qty, price)
+                         for o, _ in new for sku, _name, qty, price in o.lines])
+            insert_rows(AuditEntry, [AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.entity,
+                                     AuditEntry.entity_id, AuditEntry.after],
+                        [(self.now, self.actor, "order.import", "order", str(ids[o.head["order_number"]]),
+                          audit_json({"customer_id": cid, "number": o.head["order_number"], "status": o.head["status"],
+                                      "total": str(o.head["total_value"]), "lines": len(o.lines)}))
+                         for o, cid in new])
+        for order, found in changed:
+            Order.update(status=order.head["status"], total=order.head["total_value"]).where(
+                Order.id == found[1]).execute()
+            AuditEntry.create(actor=self.actor, action="order.import", entity="order", entity_id=str(found[1]),
+                              before=audit_json({"status": found[3], "total": str(found[4])}),
+                              after=audit_json({"status": order.head["status"],
+                                                "total": str(order.head["total_value"])}))
+        if touched:
+            _recount(sorted(touched))
+
+
+def _recount(customer_ids: list[int]) -> None:
+    """Total spent and order count of these customers, from their orders
+    (cancelled and refunded ones left out): one statement."""
+    counted = (Order.customer == Customer.id) & Order.status.not_in(NOT_COUNTED)
+    spent = Order.select(pw.fn.COALESCE(pw.fn.SUM(Order.total), 0)).where(counted)
+    count = Order.select(pw.fn.COUNT(Order.id)).where(counted)
+    (Customer.update(total_spent=spent, order_count=count)
+     .where(sql_in(Customer.id, customer_ids)).execute())
+

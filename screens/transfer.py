@@ -1,0 +1,282 @@
+"""Import customers from a file: the detected format and column mapping,
+the dry run's report (every bad row: its line, field and problem), then
+the import itself with a progress bar, which Esc cancels (nothing is
+imported then).  Opened from the Customers list (``i``, or the palette),
+as is the export of the customers its filter finds (``e``)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, ProgressBar, Static
+
+from backroom import models
+from backroom.tui.areas import AreaBar
+from backroom.tui.background import Background, error_message
+from backroom.tui.dialogs import ConfirmModal, InputDialog, count_to_type
+from backroom.tui.safetext import SafeInput
+
+REPORT_LINES = 200
+"""Problems listed on screen (the rejects file holds every rejected row)."""
+
+
+def report_text(report: models.ImportReport) -> str:
+    """The report as shown: what the file is, its bad rows (line, field,
+    problem), then its columns and what each is imported as.  Inert: every
+    line comes from ``models.import_report_lines``."""
+    lines = list(models.import_report_lines(report))
+    p = report.preview
+    columns = len(p.mapping) + (1 if p.ignored else 0)
+    head, mapping, problems = lines[:1], lines[1:1 + columns], lines[1 + columns:]
+    if len(problems) > REPORT_LINES:
+        problems = problems[:REPORT_LINES] + [f"… {len(problems) - REPORT_LINES:,} more"]
+    return "\n".join(head + problems + ["", "Columns:"] + mapping)
+
+
+class ImportScreen(Screen[None], Background):
+    """Type a file's path and Enter: the file is checked (a dry run) and its
+    report shown; Ctrl+S imports it, asking first."""
+
+    TITLE = "Import customers"
+    BINDINGS = [
+        Binding("escape", "back", "Back", tooltip="Back to the customers (while importing: cancel the import)"),
+        Binding("ctrl+r", "check", "Check file", tooltip="Read the file and report every bad row; write nothing"),
+        Binding("ctrl+s", "apply", "Import", tooltip="Import the valid rows of the checked file (asks first)"),
+        Binding("ctrl+l", "path", "File", show=False, tooltip="Type the path of the file to import"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.checked: models.ImportReport | None = None
+        self.checked_with: tuple[str, bool, bool, bool] | None = None
+        self.running: str | None = None  # "check" | "import"
+        self.cancel = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AreaBar()
+        with Horizontal(classes="import-file"):
+            yield Label("File", classes="import-label")
+            yield SafeInput(placeholder="a CSV file, e.g. ~/customers_export.csv", id="import-path", compact=True)
+        with Horizontal(classes="import-options"):
+            yield Checkbox("Create missing groups", id="create-groups", compact=True)
+            yield Checkbox("No join notifications", id="quiet", compact=True)
+            yield Checkbox("All or nothing", id="all-or-nothing", compact=True)
+        yield Label("Type the file's path and press Enter to check it: nothing is imported until Ctrl+S.",
+                    id="import-status", classes="status", markup=False)
+        yield ProgressBar(id="import-progress", show_eta=False)
+        with VerticalScroll(id="import-report-box"):
+            yield Static("", id="import-report", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#import-progress", ProgressBar).display = False
+        self.query_one("#import-path", Input).focus()
+
+    # -- state -------------------------------------------------------------
+
+    def options(self) -> tuple[str, bool, bool, bool]:
+        return (os.path.expanduser(self.query_one("#import-path", Input).value.strip()),
+                self.query_one("#create-groups", Checkbox).value, self.query_one("#quiet", Checkbox).value,
+                self.query_one("#all-or-nothing", Checkbox).value)
+
+    def status(self, text: str) -> None:
+        self.query_one("#import-status", Label).update(text)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("check", "apply"):
+            return self.running is None or None
+        return True
+
+    def _progress(self, done: int, total: int) -> None:
+        """From the worker: move the bar (on the event loop)."""
+        def move() -> None:
+            self.query_one("#import-progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+        try:
+            self.app.call_from_thread(move)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _start(self, what: str, label: str) -> None:
+        self.running = what
+        self.cancel.clear()
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.update(total=None, progress=0)
+        bar.display = True
+        self.status(label)
+        self.refresh_bindings()
+
+    def _stop(self) -> None:
+        self.running = None
+        self.query_one("#import-progress", ProgressBar).display = False
+        self.refresh_bindings()
+
+    # -- check -------------------------------------------------------------
+
+    def action_path(self) -> None:
+        self.query_one("#import-path", Input).focus()
+
+    @on(Input.Submitted, "#import-path")
+    def path_submitted(self) -> None:
+        self.action_check()
+
+    def action_check(self) -> None:
+        if self.running:
+            return
+        opts = self.options()
+        path, create_groups, quiet, _ = opts
+        if not path:
+            self.notify("Type the path of the file to import first.", severity="warning")
+            self.action_path()
+            return
+        self._start("check", "Checking the file…")
+
+        def job() -> models.ImportReport:
+            return models.import_customers(path, dry_run=True, create_groups=create_groups, quiet=quiet,
+                                           progress=self._progress, cancelled=self.cancel.is_set)
+
+        def done(report: models.ImportReport) -> None:
+            self._stop()
+            self.checked, self.checked_with = report, opts
+            self.query_one("#import-report", Static).update(report_text(report))
+            self.status(f"{models.describe_import(report)}. "
+                        + ("Ctrl+S imports the valid rows." if report.new or report.changed else ""))
+
+        def failed(exc: BaseException) -> None:
+            self._stop()
+            self.checked = self.checked_with = None
+            self.query_one("#import-report", Static).update("")
+            self.status(error_message(exc))
+
+        self.run_job(job, done, name="import-check", failed=failed)
+
+    # -- import ------------------------------------------------------------
+
+    def action_apply(self) -> None:
+        if self.running:
+            return
+        report = self.checked
+        if report is None or self.checked_with != self.options():
+            self.notify("Check the file first (Enter in the file box, or Ctrl+R): the import does what the "
+                        "check reported.", severity="warning")
+            return
+        path, create_groups, quiet, all_or_nothing = self.checked_with
+        n = report.new + report.changed
+        if not n:
+            self.notify("Nothing to import: every valid row is already as the file says.", severity="warning")
+            return
+        question = Text(f"Import {Path(path).name}? ")
+        question.append(f"{report.new:,} new and {report.changed:,} changed customers", style="bold")
+        if report.rejected:
+            question.append(f"; {report.rejected:,} bad rows "
+                            + ("stop the import: nothing will be imported." if all_or_nothing
+                               else "are left out, written to a rejects file beside it."))
+        self.app.push_screen(ConfirmModal("Import customers", question, yes="Import", no="Cancel",
+                                          typed=count_to_type(n)),
+                             lambda yes: self._import(path, create_groups, quiet, all_or_nothing) if yes else None)
+
+    def _import(self, path: str, create_groups: bool, quiet: bool, all_or_nothing: bool) -> None:
+        self._start("import", "Importing… (Esc cancels: nothing is imported then)")
+
+        def job() -> models.ImportReport:
+            return models.import_customers(path, create_groups=create_groups, quiet=quiet,
+                                           all_or_nothing=all_or_nothing, progress=self._progress,
+                                           cancelled=self.cancel.is_set)
+
+        def done(report: models.ImportReport) -> None:
+            self._stop()
+            self.checked = self.checked_with = None
+            self.query_one("#import-report", Static).update(report_text(report))
+            self.status(models.describe_import(report))
+            if report.applied:
+                self.notify(models.describe_import(report), title="Customers imported", markup=False)
+
+        def failed(exc: BaseException) -> None:
+            self._stop()
+            self.checked = self.checked_with = None
+            self.status(error_message(exc))
+            if not isinstance(exc, models.ImportCancelled):
+                self.job_failed(exc)
+
+        self.run_job(job, done, name="import-apply", failed=failed)
+
+    def action_back(self) -> None:
+        """Esc: while checking or importing, cancel; from a box, to the
+        report; else back to the customers."""
+        if self.running:
+            self.cancel.set()
+            self.status("Cancelling…")
+            return
+        if isinstance(self.focused, (Input, Checkbox)) and self.focused.id != "import-path":
+            self.query_one("#import-path", Input).focus()
+            return
+        self.dismiss(None)
+
+
+class ExportModal(InputDialog):
+    """Ask for the file to export to; dismisses with its path (``~``
+    expanded), or None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Export nothing")]
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(f"Export {self.what}", classes="dialog-title", markup=False)
+            yield Label("To the file (Backroom's CSV, mode 0600):", markup=False)
+            yield SafeInput(placeholder="e.g. ~/customers.csv", id="export-path")
+            yield Label("", id="export-error", classes="error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Export (enter)", id="export", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def action_submit(self) -> None:
+        typed = self.query_one("#export-path", Input).value.strip()
+        error = self.query_one("#export-error", Label)
+        if not typed:
+            error.update("Type the file to export to.")
+            error.add_class("-shown")
+            return
+        path = os.path.expanduser(typed)
+        if Path(path).is_dir():
+            error.update("That is a folder: type a file name.")
+            error.add_class("-shown")
+            return
+        self.dismiss(path)
+
+
+def export_customers(screen: Background, flt: models.CustomerFilter, what: str) -> None:
+    """Ask for a file, then export the customers ``flt`` finds to it in a
+    worker (asking before replacing a file), and say how many."""
+    node = screen  # a Screen
+
+    def export(path: str) -> None:
+        def done(n: int) -> None:
+            node.notify(f"Exported {n:,} customer{'s' if n != 1 else ''} to {models.inert_line(path)}.",
+                        title="Customers exported", markup=False)
+
+        node.run_job(lambda: models.export_customers(path, flt=flt), done, name="export-customers")
+
+    def chosen(path: str | None) -> None:
+        if not path:
+            return
+        if Path(path).exists():
+            node.app.push_screen(ConfirmModal("Replace file?", Text(f"{models.inert_line(path)} exists. Replace it?"),
+                                              yes="Replace", no="Keep"),
+                                 lambda yes: export(path) if yes else None)
+            return
+        export(path)
+
+    node.app.push_screen(ExportModal(what), chosen)

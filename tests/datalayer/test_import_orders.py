@@ -1,0 +1,118 @@
+"""Importing orders (Shopify's order export, Backroom's own), and creating
+products and categories through operations; on every engine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from backroom import models
+
+SHOPIFY = ("Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,"
+           "Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,"
+           "Lineitem quantity,Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Cancelled at\n")
+
+
+def shopify_rows(*rows):
+    out = []
+    for number, email, status, total, created, qty, name, price, sku, cancelled in rows:
+        out.append(f"{number},{email},{status},,,,no,EUR,{total},0,0,{total},,0,,{created},{qty},{name},{price},,"
+                   f"{sku},{cancelled}")
+    return SHOPIFY + "\n".join(out) + "\n"
+
+
+@pytest.fixture
+def shop(db_url, tmp_path):
+    models.import_customers(_write(tmp_path, "c.csv", "external_id,email,first_name\n"
+                                                      "C1,ada@example.com,Ada\nC2,bob@example.com,Bob\n"),
+                            fmt="backroom")
+    return tmp_path
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def customer(email):
+    return models.Customer.get(models.Customer.email_key == email)
+
+
+def test_shopify_orders_with_lines_history_prices_and_statuses(shop):
+    text = shopify_rows(
+        ("#1001", "ada@example.com", "paid", "30.00", "2024-01-02 10:00:00 +0100", "2", "Mug", "10.00", "MUG-1", ""),
+        ("#1001", "", "", "", "", "1", "Beans", "10.00", "BEAN-1", ""),
+        ("#1002", "ADA@example.com", "refunded", "12.50", "2024-02-03 10:00:00", "1", "Mug", "12.50", "MUG-1", ""),
+        ("#1003", "bob@example.com", "paid", "5.00", "2024-03-04", "", "", "", "", ""),
+        ("#1004", "bob@example.com", "paid", "7.00", "2024-03-05", "1", "Tea", "7.00", "", "2024-03-06"),
+        ("#1005", "nobody@example.com", "paid", "1.00", "2024-03-05", "1", "Tea", "1.00", "TEA", ""),
+        ("#1006", "bob@example.com", "paid", "lots", "2024-03-05", "0", "Tea", "1.00", "TEA", ""),
+    )
+    path = _write(shop, "orders_export.csv", text)
+    dry = models.import_orders(path, dry_run=True)
+    assert dry.preview.format == "shopify-orders"
+    assert [(p.line, p.field, p.message) for p in dry.problems] == [
+        (7, "customer_email", "no customer has this email or id"),
+        (8, "total", "'lots' is not an amount"),
+        (8, "quantity", "'0' is not a quantity from 1 to 100,000"),
+    ]
+    assert (dry.rows, dry.new, dry.rejected) == (6, 4, 2)
+    assert models.Order.select().count() == 0 and models.Product.select().count() == 0
+    report = models.import_orders(path)
+    assert report.summary() == "4 new, 0 changed, 0 unchanged, 2 rejected"
+    ada, bob = customer("ada@example.com"), customer("bob@example.com")
+    # #1002 was refunded and #1004 cancelled: they count toward nothing.
+    assert (ada.total_spent, ada.order_count) == (Decimal("30.00"), 1)
+    assert (bob.total_spent, bob.order_count) == (Decimal("5.00"), 1)
+    first = models.Order.get(models.Order.number == "#1001")
+    assert (first.status, first.total, str(first.placed_at)) == ("complete", Decimal("30.00"), "2024-01-02 09:00:00")
+    lines = sorted((line.product.sku, line.quantity, line.unit_price) for line in first.lines)
+    assert lines == [("BEAN-1", 1, Decimal("10.00")), ("MUG-1", 2, Decimal("10.00"))]
+    assert models.Order.get(models.Order.number == "#1003").lines.count() == 0  # a total without lines
+    assert models.Order.get(models.Order.number == "#1004").status == "cancelled"
+    assert {p.sku for p in models.Product.select()} == {"MUG-1", "BEAN-1", "tea"}
+    assert models.Category.get(models.Category.slug == "imported").name == "Imported"
+    assert models.AuditEntry.select().where(models.AuditEntry.action == "product.create").count() == 3
+    assert models.AuditEntry.select().where(models.AuditEntry.action == "order.import").count() == 4
+    again = models.import_orders(path)
+    assert again.summary() == "0 new, 0 changed, 4 unchanged, 2 rejected"
+    assert models.customer_orders(ada.id)[0].number == "#1002"
+
+
+def test_a_changed_status_recounts_the_customer(shop):
+    path = _write(shop, "a.csv", "order_number,customer_email,placed_at,status,total,sku,product_name,quantity,"
+                                 "unit_price\nB1,ada@example.com,2024-01-01,complete,20.00,,,,\n")
+    assert models.import_orders(path).summary() == "1 new, 0 changed, 0 unchanged, 0 rejected"
+    assert customer("ada@example.com").total_spent == Decimal("20.00")
+    path.write_text(path.read_text().replace("complete", "refunded"))
+    assert models.import_orders(path).summary() == "0 new, 1 changed, 0 unchanged, 0 rejected"
+    ada = customer("ada@example.com")
+    assert (ada.total_spent, ada.order_count) == (Decimal("0.00"), 0)
+
+
+def test_all_or_nothing_and_another_customers_number(shop):
+    models.import_orders(_write(shop, "a.csv", "order_number,customer_email,status,total,sku,quantity\n"
+                                               "N1,ada@example.com,complete,1.00,,\n"))
+    path = _write(shop, "b.csv", "order_number,customer_email,status,total,sku,quantity\n"
+                                 "N2,bob@example.com,complete,2.00,,\nN1,bob@example.com,complete,1.00,,\n")
+    report = models.import_orders(path, all_or_nothing=True)
+    assert [(p.line, p.message) for p in report.problems] == [(3, "already the number of another customer's order")]
+    assert not report.applied and models.Order.select().count() == 1
+
+
+def test_catalogue_operations_check_and_audit(db_url):
+    with pytest.raises(models.ValidationError, match="slug"):
+        models.create_category("X", "Not A Slug")
+    cat = models.create_category("Teas", "teas")
+    with pytest.raises(models.ValidationError, match="already used"):
+        models.create_category("Teas again", "teas")
+    p = models.create_product("T-1", "Green", cat.id, "4.50")
+    assert (p.sku, p.price) == ("T-1", Decimal("4.50"))
+    with pytest.raises(models.ValidationError, match="already used"):
+        models.create_product("T-1", "Green", cat.id, "1")
+    with pytest.raises(models.ValidationError, match="not an amount"):
+        models.create_product("T-2", "Green", cat.id, "free")
+    actions = [a.action for a in models.AuditEntry.select().order_by(models.AuditEntry.id)]
+    assert actions[-2:] == ["category.create", "product.create"]
