@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from .admins import requires
 from .audit import audit
 from .connection import db
 from .errors import ValidationError
@@ -31,6 +32,7 @@ def _text(data: dict[str, Any], name: str, limit: int, errors: dict[str, str]) -
     return value
 
 
+@requires("import")
 @retried
 def create_category(name: str, slug: str, *, restricted: bool = False, actor: str | None = None) -> Category:
     """A category; its slug (``a-z``, ``0-9``, ``-``, ``_``, up to 64) is unique."""
@@ -50,6 +52,7 @@ def create_category(name: str, slug: str, *, restricted: bool = False, actor: st
     return c
 
 
+@requires("import")
 @retried
 def create_product(sku: str, name: str, category_id: int, price: Any, *, actor: str | None = None) -> Product:
     """A product in a category; its SKU (up to 64 characters) is unique."""

@@ -156,13 +156,14 @@ def _clean_customer_fields(data: Any, *, creating: bool, current: Customer | Non
     return out
 
 
-def customer_keys(first: str, last: str, email: str, email_key: str) -> tuple[str, str, str | None]:
+def customer_keys(first: str, last: str, email: str, email_key: str | None) -> tuple[str, str, str | None]:
     """What a customer is found by (see CustomerFilter): the folded full
     name and last name (``text.fold``: case and accents dropped), and the
-    folded email where it differs from ``email_key`` (else None)."""
+    folded email where it differs from ``email_key`` (else None; None too
+    for a customer with no email, found by phone)."""
     folded_email = fold(email.strip())[:254]
     return (fold(f"{first} {last}".strip())[:201], fold(last.strip())[:100],
-            None if folded_email == email_key else folded_email)
+            None if folded_email in ("", email_key) else folded_email)
 
 
 def _with_name_keys(fields: dict[str, Any], current: Customer | None = None) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .admins import requires
 from .audit import audit, resolve_actor
 from .connection import db
 from .errors import ValidationError
@@ -146,6 +147,7 @@ def _money(value: Any) -> str:
     return f"{Decimal(str(value)):.2f}"
 
 
+@requires("export")
 def export_customers(path: str | os.PathLike, *, fmt: str = "backroom", group: str | None = None,
                      members: bool = False, flt: CustomerFilter | None = None, bom: bool = False,
                      actor: str | None = None, progress: Callable[[int, int], None] | None = None) -> int:
@@ -215,6 +217,7 @@ def _block_cell(value: Any) -> str:
     return "'" + text if text.lstrip(" ").startswith(("=", "+", "-", "@")) else text
 
 
+@requires("export")
 def export_reviews(path: str | os.PathLike, *, flt: ReviewFilter | None = None, bom: bool = False,
                    actor: str | None = None) -> int:
     """Write the reviews (those ``flt`` finds, oldest first) to ``path``,

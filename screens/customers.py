@@ -63,7 +63,7 @@ class CustomersScreen(RoleGated, Screen, Background, WaitsForLists):
     """Every customer, as a window over the database: filter, sort, open.
     Keys typed for the list wait while it is being read (WaitsForLists)."""
 
-    ROLE_ACTIONS = {"add": "customers"}
+    ROLE_ACTIONS = {"add": "customers", "import_customers": "import", "export_customers": "export"}
 
     keys_ready = True
 

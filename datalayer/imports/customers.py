@@ -32,8 +32,10 @@ from typing import Any, Callable, Iterable
 
 import peewee as pw
 
+from ..admins import requires
 from ..audit import resolve_actor
 from ..connection import db
+from ..customers import customer_keys
 from ..groups import _notifies, create_group
 from ..lookup import general_group
 from ..tables import Address, AuditEntry, Customer, CustomerGroup, Membership, Notification, utcnow
@@ -68,7 +70,8 @@ _COMPARED = ("first_name", "last_name", "email", "phone", "status", "account_typ
 _NEW_FIELDS = [Customer.first_name, Customer.last_name, Customer.email, Customer.email_key, Customer.name_key,
                Customer.last_key, Customer.phone, Customer.status, Customer.account_type, Customer.tax_exempt,
                Customer.language, Customer.registered_at, Customer.default_group, Customer.external_id,
-               Customer.version, Customer.updated_at, Customer.total_spent, Customer.order_count]
+               Customer.version, Customer.updated_at, Customer.total_spent, Customer.order_count,
+               Customer.email_fold]
 
 
 def _open(path: str | os.PathLike, encoding: str | None, fmt: str | None,
@@ -105,6 +108,7 @@ def preview_customer_file(path: str | os.PathLike, *, fmt: str | None = None,
     return preview
 
 
+@requires("import")
 @retried
 def import_customers(path: str | os.PathLike, *, dry_run: bool = False, fmt: str | None = None,
                      mapping: str | dict[str, str] | None = None, encoding: str | None = None,
@@ -419,11 +423,11 @@ class _Run:
                 changes[name] = value
         if "email" in changes:
             changes["email_key"] = row.email_key
+            changes["email_fold"] = customer_keys("", "", changes["email"], row.email_key)[2]
         if "first_name" in changes or "last_name" in changes:
             first = changes.get("first_name", stored["first_name"])
             last = changes.get("last_name", stored["last_name"])
-            changes["name_key"] = f"{first} {last}".strip().lower()
-            changes["last_key"] = last.lower()
+            changes["name_key"], changes["last_key"], _ = customer_keys(first, last, "", None)
         if default is not None and default.id != stored["default_group"]:
             changes["default_group"] = default.id
         return changes
@@ -485,12 +489,13 @@ class _Run:
         values = []
         for row, default in zip(rows, defaults):
             f = row.fields
-            first, last = str(f.get("first_name", "")), str(f.get("last_name", ""))
-            values.append((first, last, f.get("email", "") or "", row.email_key, f"{first} {last}".strip().lower(),
-                           last.lower(), f.get("phone", "") or "", f.get("status", "active"),
+            first, last, email = str(f.get("first_name", "")), str(f.get("last_name", "")), f.get("email", "") or ""
+            name_key, last_key, email_fold = customer_keys(first, last, email, row.email_key)
+            values.append((first, last, email, row.email_key, name_key,
+                           last_key, f.get("phone", "") or "", f.get("status", "active"),
                            f.get("account_type", "personal"), bool(f.get("tax_exempt", False)),
                            f.get("language", "en"), f.get("registered_at") or now, default.id,
-                           row.external_id, 1, now, 0, 0))
+                           row.external_id, 1, now, 0, 0, email_fold))
         keyed = [(i, v) for i, v in enumerate(values) if rows[i].external_id or rows[i].email_key]
         ids: list[int | None] = [None] * len(rows)
         for i, v in enumerate(values):

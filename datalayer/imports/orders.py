@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 
 import peewee as pw
 
+from ..admins import requires
 from ..audit import resolve_actor
 from ..catalogue import create_category, create_product
 from ..connection import db
@@ -172,6 +173,7 @@ def _mapping(header: list[str], fmt: str | None) -> tuple[str, dict[int, str]]:
     raise FileProblem("The header matches no order format Backroom knows (Shopify's order export, Backroom's)")
 
 
+@requires("import")
 @retried
 def import_orders(path: str | os.PathLike, *, dry_run: bool = False, fmt: str | None = None,
                   encoding: str | None = None, all_or_nothing: bool = False,

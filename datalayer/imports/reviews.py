@@ -18,6 +18,7 @@ import os
 import unicodedata
 from typing import Any, Callable
 
+from ..admins import requires
 from ..audit import resolve_actor
 from ..connection import db
 from ..parsing import DATE_MAX, DATE_MIN, has_control_chars, quoted
@@ -107,6 +108,7 @@ def _clean(line: int, cells: list[str], mapping: dict[int, str], width: int,
     return problems or out
 
 
+@requires("import")
 @retried
 def import_reviews(path: str | os.PathLike, *, dry_run: bool = False, mapping: dict[str, str] | None = None,
                    encoding: str | None = None, all_or_nothing: bool = False,
