@@ -61,16 +61,11 @@ class Customer(BaseModel):
     # keeps "" here and NULL in email_key (a unique index takes many NULLs).
     email = pw.CharField(max_length=254)
     # Lower-cased email: the unique key, and what searches run on.
-<<<<<<< HEAD
-    email_key = pw.CharField(max_length=254, unique=True)
+    email_key = pw.CharField(max_length=254, unique=True, null=True)
     # The email folded (text.fold: case and accents dropped) when that differs
     # from email_key, else NULL: what an accent-blind search finds it by.
     email_fold = pw.CharField(max_length=254, null=True, index=True)
     # Folded "first last" and "last", for prefix search through indexes.
-=======
-    email_key = pw.CharField(max_length=254, unique=True, null=True)
-    # Lower-cased "first last" and "last", for prefix search through indexes.
->>>>>>> io
     name_key = pw.CharField(max_length=201, index=True)
     last_key = pw.CharField(max_length=100)
     phone = pw.CharField(max_length=32, default="")
