@@ -65,6 +65,7 @@ _STORED = (Customer.id, Customer.first_name, Customer.last_name, Customer.email,
            Customer.registered_at, Customer.default_group, Customer.external_id, Customer.version)
 _MEMBER_FIELDS = [Membership.customer, Membership.group, Membership.source, Membership.added_by,
                   Membership.added_at]
+_SEARCH_KEYS = ("email_key", "email_fold", "name_key", "last_key")  # derived: not in audit entries
 _COMPARED = ("first_name", "last_name", "email", "phone", "status", "account_type", "tax_exempt", "language",
              "registered_at", "external_id")
 _NEW_FIELDS = [Customer.first_name, Customer.last_name, Customer.email, Customer.email_key, Customer.name_key,
@@ -461,8 +462,8 @@ class _Run:
         for stored, changes, row in updates:
             (Customer.update(**changes, version=Customer.version + 1, updated_at=now)
              .where(Customer.id == stored["id"]).execute())
-            before = {k: stored[k] for k in changes if k not in ("email_key", "name_key", "last_key")}
-            after = {k: v for k, v in changes.items() if k not in ("email_key", "name_key", "last_key")}
+            before = {k: stored[k] for k in changes if k not in _SEARCH_KEYS}
+            after = {k: v for k, v in changes.items() if k not in _SEARCH_KEYS}
             after.update(line=row.line, file=self.file_name)
             audits.append((now, self.actor, "customer.import", "customer", str(stored["id"]), audit_json(before),
                            audit_json(after)))
@@ -470,9 +471,10 @@ class _Run:
             insert_rows(Membership, _MEMBER_FIELDS, [(cid, g.id, "manual", self.actor, now) for cid, g in joins],
                          ignore=True)
             if not self.quiet:
-                notes = [(cid, g.id, g.name, "joined", "manual", now) for cid, g in joins if _notifies(g)]
+                notes = [(cid, g.id, g.name, "joined", "manual", now, self.actor) for cid, g in joins if _notifies(g)]
                 insert_rows(Notification, [Notification.customer, Notification.group, Notification.group_name,
-                                            Notification.event, Notification.source, Notification.created_at], notes)
+                                            Notification.event, Notification.source, Notification.created_at,
+                                            Notification.actor], notes)
         if addresses:
             Address.delete().where(Address.customer.in_([cid for cid, _ in addresses])
                                    & (Address.kind == "billing")).execute()

@@ -24,7 +24,10 @@ def url(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setattr(getpass, "getuser", lambda: "local-user")
-    yield f"sqlite:///{tmp_path / 'cli.db'}"
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    models.connect(url)  # made on purpose: commands other than init, demo and seed refuse a missing one
+    models.db.close()
+    yield url
     models.use_admin(None)
 
 

@@ -461,3 +461,23 @@ def test_the_report_is_inert_whatever_the_file_holds(db_url, tmp_path):
     text = "\n".join([*models.import_report_lines(report), models.describe_import(report)])
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "\\x1b[2Jnote\\u202e" in text
+
+
+def test_imported_customers_are_found_whatever_the_case_and_accents(db_url, tmp_path):
+    path = write(tmp_path, "accents.csv", "\r\n".join([
+        SHOPIFY_HEADER,
+        shopify_row("201", "María", "Núñez", "María@Exämple.com"),
+        shopify_row("202", "", "", "", phone="+33 6 12 34 56 78"),
+    ]) + "\r\n")
+    models.import_customers(path)
+
+    def found(text):
+        return {c.first_name for c in models.customer_page(models.build_filter(text=text), sort="name", limit=50)}
+
+    assert found("nunez") == found("NÚÑEZ") == found("maria nu") == found("maria@exa") == {"María"}
+    phone_only = models.Customer.get(models.Customer.external_id == "202")
+    assert phone_only.email_key is None and phone_only.email_fold is None
+    # Changed by a second import: the keys follow the new name.
+    path.write_text("\r\n".join([SHOPIFY_HEADER, shopify_row("201", "Zoë", "Løvås", "")]) + "\r\n")
+    models.import_customers(path)
+    assert found("ZOE") == {"Zoë"} and found("nunez") == set()

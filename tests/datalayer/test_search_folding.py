@@ -82,7 +82,7 @@ def test_reviews_are_found_whatever_the_case_and_accents(reviews, text, keys):
 
 
 def test_the_upgrade_folds_what_an_older_version_wrote(database):
-    from backroom.datalayer.migrations import _set_schema_version
+    from backroom.datalayer.migrations import _set_schema_version, v5_search
 
     cat = models.Category.create(name="Tea", slug="tea")
     p = models.Product.create(sku="T1", name="Tea", category=cat, price=1)
@@ -98,7 +98,8 @@ def test_the_upgrade_folds_what_an_older_version_wrote(database):
         db.execute_sql("DROP INDEX customer_email_fold")
     db.execute_sql("ALTER TABLE customer DROP COLUMN email_fold")
     db.execute_sql("ALTER TABLE review DROP COLUMN search_text")
-    _set_schema_version(models.SCHEMA_VERSION - 1)
+    step = next(v for v, f in models.MIGRATIONS.items() if f is v5_search.upgrade)
+    _set_schema_version(step - 1)  # as it was before the search step (the steps after it run again)
     assert models.migrate_schema() == models.SCHEMA_VERSION
     assert "customer_email_fold" in {ix.name for ix in db.get_indexes("customer")}
     got = models.get_customer(c.id)

@@ -115,7 +115,10 @@ def test_unknown_ids_are_not_found(database):
 @pytest.fixture
 def url(tmp_path, monkeypatch):
     monkeypatch.delenv("BACKROOM_DB", raising=False)
-    return f"sqlite:///{tmp_path / 'cli.db'}"
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    models.connect(url)  # made on purpose: commands other than init, demo and seed refuse a missing one
+    models.db.close()
+    return url
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
