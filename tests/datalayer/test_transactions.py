@@ -207,6 +207,42 @@ def test_a_page_and_its_count_read_one_snapshot(database):
     assert models.count_customers() == 4
 
 
+def test_a_list_window_reads_its_rows_and_its_count_in_one_snapshot(database):
+    """The windowed list's fetch (tui.window.read_block, what its worker
+    runs): a block placed from the end of the list is counted and read in
+    one snapshot, so while another admin adds a customer between the count
+    and the read, the block is still the last rows as counted — not shifted
+    by the newcomer — and an older count handed to it is not trusted."""
+    from backroom.tui.window import read_block
+
+    customers = make_customers(30)
+    ids = [c.id for c in customers]
+    added: list[int] = []
+
+    def read(offset, limit, backwards):
+        return models.customer_page(sort="registered", descending=backwards, offset=offset, limit=limit)
+
+    def count_then_someone_joins():
+        n = models.count_customers()
+        t = in_thread(lambda: added.append(models.create_customer(
+            {"first_name": "Late", "email": f"late{len(added)}@example.com"}).id))
+        t.join(15)
+        assert t.error is None
+        return n
+
+    ticks = Selection.ids([ids[-1], ids[0]])
+    window, ticked, n, target = read_block(read, count_then_someone_joins, -1, 10, None, ticks, "customers")
+    assert (n, target, window.offset, window.at_end) == (30, 29, 20, True)
+    assert [r.id for r in window.rows] == ids[20:]
+    assert ticked == {ids[-1]}
+
+    # Past the middle with a stale count (40): counted again, in the snapshot.
+    window, _, n, target = read_block(read, count_then_someone_joins, 25, 10, 40, None, "customers")
+    assert (n, target, window.offset, window.at_end) == (31, 25, 20, False)
+    assert [r.id for r in window.rows] == ids[20:]
+    assert models.count_customers() == 32
+
+
 def test_a_group_edit_is_not_stuck_behind_a_change_of_its_members(database):
     """While another admin's bulk change of a group's members holds the
     group (for 10 s here), a one-field edit of the group is refused at once
