@@ -276,6 +276,62 @@ def test_a_group_edit_is_not_stuck_behind_a_change_of_its_members(database):
     assert models.get_group(g.id).name == "VIP"
 
 
+def test_one_row_edits_are_not_stuck_behind_a_bulk_change_of_members(database, monkeypatch):
+    """While another admin saves a group's form with a bulk change of its
+    members (paused for 10 s here, halfway: its members added, not yet
+    committed), a customer it added is edited, one customer joins the group
+    and another leaves it, each at once on a server: the bulk change holds
+    neither the group's row (it writes it last) nor, on MySQL, the rows it
+    references or the members it keeps.  Then the bulk change commits, and every change is there,
+    each counted once in the version.  (On SQLite the edits wait for the
+    database's write lock, released after 0.5 s here.)"""
+    customers = make_customers(30)
+    ids = [c.id for c in customers]
+    g, _ = models.create_group({"code": "vip", "name": "VIP"})
+    models.assign_customers(g.id, Selection.ids(ids[-2:]))
+    version = models.get_group(g.id).version
+    holding, release = threading.Event(), threading.Event()
+    set_members = groups_module._set_members
+
+    def paused(*args, **kwargs):
+        out = set_members(*args, **kwargs)
+        holding.set()
+        release.wait(10)
+        return out
+
+    monkeypatch.setattr(groups_module, "_set_members", paused)
+    saved = []
+    t = in_thread(lambda: saved.append(models.update_group(
+        g.id, {"name": "Very important"}, expected_version=version,
+        members=(Selection.ids(ids[:20]) | Selection.members_of(g.id)) - Selection.ids([ids[-2]]))))
+    assert holding.wait(15)
+    if models.is_sqlite():
+        threading.Timer(0.5, release.set).start()
+    started = time.monotonic()
+    try:
+        c = models.get_customer(ids[0])
+        models.update_customer(c.id, {"phone": "+44 1"}, expected_version=c.version)
+        models.join_group(ids[25], g.id)
+        models.leave_group(ids[-1], g.id)
+        took = time.monotonic() - started
+    finally:
+        release.set()
+        t.join(15)
+    assert t.error is None and saved
+    assert took < 3
+    members = set(models.Membership.select(models.Membership.customer).where(
+        models.Membership.group == g.id).tuples())
+    assert members == {(i,) for i in ids[:20] + [ids[25]]}
+    after = models.get_group(g.id)
+    assert (after.name, after.version) == ("Very important", version + 3)
+    joined = models.Notification.select().where((models.Notification.group == g.id)
+                                                & (models.Notification.event == "joined")).count()
+    assert joined == 2 + 20 + 1
+    left = models.Notification.select().where((models.Notification.group == g.id)
+                                              & (models.Notification.event == "left")).count()
+    assert left == 2
+
+
 def test_the_members_lock_lasts_as_long_as_the_transaction(database):
     """A bulk change waits for another transaction holding the group's
     members' lock, and gets it as soon as that one commits — or rolls back
