@@ -36,6 +36,7 @@ from .transactions import (
     hold_group,
     in_chunks,
     is_small,
+    lock_group_fields,
     lock_groups,
     lock_or_refuse,
     materialized,
@@ -43,7 +44,6 @@ from .transactions import (
     references_kept,
     retried,
     share_rows,
-    try_lock_group,
 )
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -214,11 +214,12 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
         if one_row:
             # Not behind another admin's change of its members: that change
             # bumps the version, so this edit would be refused after waiting.
-            if not try_lock_group(group_id):
+            if not lock_group_fields(group_id, wait=False):
                 raise ConflictError(_BUSY_GROUP)
             lock_or_refuse(CustomerGroup, group_id, _BUSY_GROUP)
         else:
             lock_groups(group_id)
+            lock_group_fields(group_id)
         g = get_group(group_id)
         _check_unlocked(g)
         if "code" in changes and not _unchanged(changes["code"], g.code) and (
@@ -233,8 +234,7 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
             raise conflict
         added = removed = 0
         if members is not None and not one_row:
-            # The row last: customers joining or leaving alone (+1 to the version each) do not wait for
-            # this change, and stay as if after it; the members' lock keeps out any other edit.
+            # The row last: lone joins and leaves (+1 version each) need not wait (see lock_group_fields).
             g.name, g.hidden = fields.get("name", g.name), fields.get("hidden", g.hidden)  # for notifications
             added, removed = _set_members(g, members, actor=actor)
             where = CustomerGroup.id == g.id

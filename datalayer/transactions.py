@@ -203,19 +203,30 @@ def _pg_key(group_id: int) -> int:
     return (int(group_id) + 2 ** 31) % 2 ** 32 - 2 ** 31
 
 
-def try_lock_group(group_id: int) -> bool:
-    """Take the members' lock of ``group_id`` (:func:`lock_groups`) if it is
-    free, without waiting; False if a bulk change of its members holds it.
-    A one-row edit of the group's fields takes it, so that a bulk change,
-    which no longer holds the group's row while it works, sees no edit of
-    the fields meanwhile, and the edit is refused at once rather than after
-    that change (which adds to the version: the edit would be refused
-    then).  SQLite: always True (the write transaction holds the database)."""
+_FIELDS_LOCK = 0x6272_6667  # PostgreSQL advisory lock class: "brfg", a group's fields
+
+
+def lock_group_fields(group_id: int, *, wait: bool = True) -> bool:
+    """Take, until the transaction ends, the lock that guards the fields of
+    group ``group_id`` while a save of the group's form with a bulk change
+    of its members runs: that save writes the group's row last (customers
+    joining or leaving alone meanwhile do not wait for it), so a one-row
+    edit of the fields meanwhile, which would be lost, must not come in
+    between.  The save waits for it (``wait``; a one-row edit holds it for
+    milliseconds); a one-row edit only tries it and, False, is refused at
+    once — the save would refuse it after the wait anyway.  Bulk changes of
+    the members alone (assign, unassign) do not take it.  SQLite: always
+    True (the write transaction holds the database)."""
     if is_postgres():
-        return bool(db.execute_sql("SELECT pg_try_advisory_xact_lock(%s, %s)",
-                                   (_MEMBERS_LOCK, _pg_key(group_id))).fetchone()[0])
+        fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        got = db.execute_sql(f"SELECT {fn}(%s, %s)", (_FIELDS_LOCK, _pg_key(group_id))).fetchone()[0]
+        return got is None or bool(got)  # pg_advisory_xact_lock returns void (None)
     if is_mysql():
-        return db.obj.named_lock(f"backroom.members.{int(group_id)}", 0)
+        if db.obj.named_lock(f"backroom.fields.{int(group_id)}", NAMED_LOCK_WAIT_S if wait else 0):
+            return True
+        if wait:
+            raise Interfered(f"the fields' lock of group {group_id} was not had within {NAMED_LOCK_WAIT_S:g} s")
+        return False
     return True
 
 
