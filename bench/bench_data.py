@@ -1,14 +1,17 @@
-"""Data-layer benchmark: seeding, bulk assignment and page fetches on SQLite.
+"""Data-layer benchmark: seeding, bulk assignment and page fetches, on SQLite, PostgreSQL or MariaDB.
 
 For each size (10k, 100k and 1M customers by default) a fresh process seeds a
-new SQLite database and measures:
+new database — a SQLite file, or with ``--db URL`` of a PostgreSQL or
+MySQL/MariaDB server a database created on that server for the run (named
+``backroom_bench_data_<size>``, dropped after it unless ``--keep``) — and
+measures:
 
 - seeding time;
 - assigning every customer matching a filter to a group through
   ``models.assign_customers`` (set-based: the memberships and a notification
   per customer joining, in the outbox), the same to a hidden group (which
   queues no notifications), and the membership INSERT ... SELECT run through
-  the raw sqlite3 module for comparison;
+  the raw driver (sqlite3, psycopg2, PyMySQL) for comparison;
 - fetching a 50-row page, without a filter, with a text filter, with a
   status + registered-date filter, and deep in the list (offset = half);
 - counting the customers matching a filter;
@@ -16,7 +19,11 @@ new SQLite database and measures:
 
 Prints a table, then (last) one JSON line with every figure.
 
-    python bench/bench_data.py [--sizes 10000,100000,1000000] [--keep DIR]
+    python bench/bench_data.py [--sizes 10000,100000,1000000] [--keep DIR] [--db URL]
+
+``--db`` names the server (``postgresql://postgres@127.0.0.1:5432/postgres``,
+``mysql://root@127.0.0.1:3306/mysql``: the database in it is only where to
+connect to create the run's own); ``sqlite:`` or nothing means SQLite files.
 """
 
 from __future__ import annotations
@@ -34,16 +41,52 @@ import peewee as pw
 
 from common import db_mb, peak_rss_mb, per_size, print_table, remove_db, timed
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "datalayer"))
+
+import concurrency_workload as work  # noqa: E402
+
 from backroom import models  # noqa: E402
 from backroom.models import CustomerFilter, Selection  # noqa: E402
 
 TODAY = dt.datetime(2026, 11, 1)
 
 
-def measure(size: int, workdir: Path) -> dict:
+def is_server(url: str | None) -> bool:
+    return bool(url) and not url.startswith("sqlite")
+
+
+def server_db_mb() -> float:
+    """Size of the connected server database (tables and indexes), in MB."""
+    if models.is_postgres():
+        size = models.db.execute_sql("SELECT pg_database_size(current_database())").fetchone()[0]
+    else:
+        size = models.db.execute_sql(
+            "SELECT SUM(data_length + index_length) FROM information_schema.tables "
+            "WHERE table_schema = DATABASE()").fetchone()[0]
+    return round(float(size) / 2 ** 20, 1)
+
+
+def measure(size: int, workdir: Path, server: str | None = None) -> dict:
     path = workdir / f"bench-{size}.db"
-    remove_db(path)
-    url = f"sqlite:///{path}"
+    name = f"backroom_bench_data_{size}"
+    if server:
+        url = work.create_scratch_database(server, name)
+    else:
+        remove_db(path)
+        url = f"sqlite:///{path}"
+    try:
+        return _measure(size, url, path)
+    finally:
+        if not models.db.is_closed():
+            models.db.close()
+        if server and not KEEP:
+            work.drop_scratch_database(server, name)
+
+
+KEEP = False
+
+
+def _measure(size: int, url: str, path: Path) -> dict:
     models.connect(url)
     models.set_actor("bench")
     out: dict = {"customers": size}
@@ -64,17 +107,29 @@ def measure(size: int, workdir: Path) -> dict:
         [models.Membership.customer, models.Membership.group, models.Membership.source,
          models.Membership.added_by, models.Membership.added_at]))
     sql, params = query.sql()
-    models.db.close()
-    raw = sqlite3.connect(path)
+    if models.is_sqlite():
+        models.db.close()
+        raw = sqlite3.connect(path)
 
-    def run_raw():
-        with raw:
-            return raw.execute(sql, params).rowcount
+        def run_raw():
+            with raw:
+                return raw.execute(sql, params).rowcount
 
-    out["assign_raw_sqlite3_s"], raw_added = timed(run_raw)
-    raw.close()
+        out["assign_raw_sqlite3_s"], raw_added = timed(run_raw)
+        raw.close()
+        models.connect(url)
+    else:
+        conn = models.db.connection()  # the driver's own connection, its own transaction
+
+        def run_raw():
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                n = cur.rowcount
+            conn.commit()
+            return n
+
+        out["assign_raw_driver_s"], raw_added = timed(run_raw)
     assert raw_added == added, (raw_added, added)
-    models.connect(url)
 
     # A hidden group queues no notifications: the membership statement
     # alone, comparable with the raw sqlite3 figure above.
@@ -97,8 +152,8 @@ def measure(size: int, workdir: Path) -> dict:
         lambda: models.customer_page(sort="registered", offset=size // 2, limit=50), 5)
     out["count_text_filter_s"], out["count_text_filter"] = timed(lambda: models.count_customers(text), 5)
     out["count_all_s"], _ = timed(models.count_customers, 5)
+    out["db_mb"] = db_mb(path) if models.is_sqlite() else server_db_mb()
     models.db.close()
-    out["db_mb"] = db_mb(path)
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
@@ -109,6 +164,7 @@ COLUMNS = [
     ("assign_s", "assign all matching s", "{:.3f}"),
     ("assign_hidden_s", "same, no outbox s", "{:.3f}"),
     ("assign_raw_sqlite3_s", "same, raw sqlite3 s", "{:.3f}"),
+    ("assign_raw_driver_s", "same, raw driver s", "{:.3f}"),
     ("unassign_s", "unassign s", "{:.3f}"),
     ("page_s", "page ms", "ms"),
     ("page_text_filter_s", "page text ms", "ms"),
@@ -122,19 +178,37 @@ COLUMNS = [
 ]
 
 
+def engine_version(server: str | None) -> str:
+    if not server:
+        return f"SQLite {sqlite3.sqlite_version}"
+    db = work._admin_connection(server)
+    try:
+        version = db.execute_sql("SELECT version()").fetchone()[0]
+    finally:
+        db.close()
+    return version.split(",")[0] if "PostgreSQL" in version else f"MySQL/MariaDB {version}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--keep", metavar="DIR", help="put the databases here (default: a temporary folder)")
+    ap.add_argument("--db", metavar="URL", help="a PostgreSQL or MySQL/MariaDB server to run on (default: SQLite)")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--dir", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    workdir = Path(args.keep or tempfile.mkdtemp(prefix="backroom-bench-"))
+    global KEEP
+    KEEP = bool(args.keep)
+    server = args.db if is_server(args.db) else None
+    workdir = Path(args.dir or args.keep or tempfile.mkdtemp(prefix="backroom-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     if args.one:
-        print(json.dumps(measure(args.one, workdir)))
+        print(json.dumps(measure(args.one, workdir, server)))
         return 0
-    results = per_size(__file__, [int(s) for s in args.sizes.split(",")], ["--keep", str(workdir)])
-    print(f"Backroom data layer on SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
+    extra = ["--dir", str(workdir)] + (["--keep", str(workdir)] if args.keep else []) + (
+        ["--db", server] if server else [])
+    results = per_size(__file__, [int(s) for s in args.sizes.split(",")], extra)
+    print(f"Backroom data layer on {engine_version(server)}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores")
     print_table(COLUMNS, results)
     print(json.dumps({"bench": "data", "results": results}))

@@ -1,7 +1,10 @@
 """TUI benchmark: the customers table as an admin meets it, at 10k/100k/1M.
 
 For each size a SQLite database is seeded once (kept in ``--dir`` so later
-runs reuse it), then a *fresh* process runs Backroom headless
+runs reuse it) — or, with ``--db URL`` naming a PostgreSQL or MySQL/MariaDB
+server, a database of its own on that server (``backroom_bench_tui_<size>``,
+kept and reused while ``--dir`` remembers it was seeded) — then a *fresh*
+process runs Backroom headless
 (``App.run_test``) at 120×40 and, pressing keys as an admin would, measures:
 
 - ``add_form_s``: ``a`` on the Groups list until the Add group form is up
@@ -21,7 +24,7 @@ runs reuse it), then a *fresh* process runs Backroom headless
 
 Prints a table, then (last) one JSON line with every figure.
 
-    python bench/bench_tui.py [--sizes 10000,100000,1000000] [--dir DIR]
+    python bench/bench_tui.py [--sizes 10000,100000,1000000] [--dir DIR] [--db URL]
 """
 
 from __future__ import annotations
@@ -41,21 +44,40 @@ from typing import Any, Callable
 
 from common import peak_rss_mb, per_size, print_table, remove_db
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "datalayer"))
+
+import concurrency_workload as work  # noqa: E402
+
 TODAY = dt.datetime(2026, 11, 1)
 SIZE = (120, 40)
 TIMEOUT = 120.0
 PAUSE = 0.3  # between filter keystrokes: an admin typing a name, not a paste
 
 
-def seed(path: Path, size: int) -> None:
-    """Seed ``path`` with ``size`` customers unless a finished seed is there."""
+def server_url(server: str, size: int) -> str:
+    """The URL of the run's own database on ``server``."""
+    from urllib.parse import urlparse, urlunparse
+
+    return urlunparse(urlparse(server)._replace(path=f"/backroom_bench_tui_{size}"))
+
+
+def seed(path: Path, size: int, server: str | None = None) -> None:
+    """Seed ``path`` (or the run's database on ``server``) with ``size``
+    customers unless a finished seed is there."""
     from backroom import models
 
     done = Path(f"{path}.done")
-    if path.exists() and done.exists():
-        return
-    remove_db(path)
-    models.connect(f"sqlite:///{path}")
+    if server:
+        done = path.parent / f"bench-tui-{work.engine_of(server)}-{size}.done"
+        if done.exists():
+            return
+        url = work.create_scratch_database(server, f"backroom_bench_tui_{size}")
+    else:
+        if path.exists() and done.exists():
+            return
+        remove_db(path)
+        url = f"sqlite:///{path}"
+    models.connect(url)
     models.set_actor("bench")
     models.seed(size, rng_seed=1, today=TODAY)
     models.db.close()
@@ -169,10 +191,24 @@ async def drive(size: int) -> dict:
     return out
 
 
-def child(path: Path, size: int) -> dict:
+def forget_bench_group(url: str) -> None:
+    """Delete the group a run saved (the server's database is reused, not copied)."""
     from backroom import models
 
-    models.connect(f"sqlite:///{path}")
+    models.connect(url, upgrade=False)
+    models.set_actor("bench")
+    try:
+        models.delete_group(models.get_group_by_code("bench").id)
+    except models.NotFoundError:
+        pass
+    finally:
+        models.db.close()
+
+
+def child(path: Path, size: int, server: str | None = None) -> dict:
+    from backroom import models
+
+    models.connect(server_url(server, size) if server else f"sqlite:///{path}")
     models.set_actor("bench")
     out = asyncio.run(drive(size))
     out["customers"] = size
@@ -197,15 +233,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--dir", help="keep the seeded databases here and reuse them")
+    parser.add_argument("--db", metavar="URL", help="a PostgreSQL or MySQL/MariaDB server to run on (default: SQLite)")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--seed-only", nargs=2, metavar=("DB", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    server = args.db if args.db and not args.db.startswith("sqlite") else None
     if args.seed_only:
-        seed(Path(args.seed_only[0]), int(args.seed_only[1]))
+        seed(Path(args.seed_only[0]), int(args.seed_only[1]), server)
         return
     workdir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="backroom-bench-tui-"))
     if args.one:
-        print(json.dumps(child(workdir / f"run-{args.one}.db", args.one)))
+        print(json.dumps(child(workdir / f"run-{args.one}.db", args.one, server)))
         return
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -214,7 +252,14 @@ def main() -> None:
         path = workdir / f"bench-tui-{size}.db"
         print(f"… {size:,} customers: seeding (if needed)", file=sys.stderr, flush=True)
         # Seeding in a process of its own: its memory is not the UI's.
-        subprocess.run([sys.executable, __file__, "--seed-only", str(path), str(size)], check=True)
+        subprocess.run([sys.executable, __file__, "--seed-only", str(path), str(size)]
+                       + (["--db", server] if server else []), check=True)
+        if server:  # the UI run saves a group: deleted again, before and after
+            forget_bench_group(server_url(server, size))
+            print(f"… {size:,} customers: driving the TUI", file=sys.stderr, flush=True)
+            results += per_size(__file__, [size], ["--dir", str(workdir), "--db", server], env={"NO_COLOR": "1"})
+            forget_bench_group(server_url(server, size))
+            continue
         # The UI run changes the database (a new group): run on a copy.
         run_path = workdir / f"run-{size}.db"
         remove_db(run_path)
@@ -224,7 +269,8 @@ def main() -> None:
         remove_db(run_path)
     import sqlite3
 
-    print(f"Backroom TUI on SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
+    engine = work.engine_of(server) if server else f"SQLite {sqlite3.sqlite_version}"
+    print(f"Backroom TUI on {engine}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores, terminal {SIZE[0]}x{SIZE[1]}")
     print_table(COLUMNS, results)
     print(json.dumps({"bench": "tui", "results": results}))

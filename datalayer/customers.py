@@ -42,7 +42,7 @@ from .tables import (
     Notification,
     utcnow,
 )
-from .transactions import lock_groups, read_snapshot, retried, share_group
+from .transactions import read_snapshot, retried, share_group
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -475,14 +475,11 @@ def set_default_group(customer_id: int, group_id: int, *, expected_version: int,
     version = as_version(expected_version)
     actor = resolve_actor(actor)
     with db.atomic():
-        # Locks before the customer's row.  General's members' lock: who may
-        # leave General depends on default groups.  Another group's row,
-        # shared: not deleted meanwhile; a bulk change of its members is not
-        # waited for (see _ensure_member).
-        if group_id == general_group().id:
-            lock_groups(group_id)
-        else:
-            share_group(group_id)
+        # The group's row, shared, before the customer's: not deleted
+        # meanwhile; a bulk change of its members is not waited for (see
+        # _ensure_member), not even one taking customers out of General (it
+        # runs again if one of them made General their default meanwhile).
+        share_group(group_id)
         c = get_customer(customer_id)
         g = get_group(group_id)
         _check_assignable(g)

@@ -35,13 +35,16 @@ from .taxes import default_tax_class_id, hold_tax_class
 from .transactions import (
     Interfered,
     bulk,
+    hold_group,
+    in_chunks,
     is_small,
+    lock_group_fields,
     lock_groups,
     lock_or_refuse,
     materialized,
     read_snapshot,
+    references_kept,
     retried,
-    share_group,
     share_rows,
 )
 
@@ -216,9 +219,12 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
         if one_row:
             # Not behind another admin's change of its members: that change
             # bumps the version, so this edit would be refused after waiting.
+            if not lock_group_fields(group_id, wait=False):
+                raise ConflictError(_BUSY_GROUP)
             lock_or_refuse(CustomerGroup, group_id, _BUSY_GROUP)
         else:
             lock_groups(group_id)
+            lock_group_fields(group_id)
         g = get_group(group_id)
         _check_unlocked(g)
         if "code" in changes and not _unchanged(changes["code"], g.code) and (
@@ -227,27 +233,26 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
         changes = {k: v for k, v in changes.items() if k != "code"}
         fields = _changed_fields(g, _clean_group_fields(changes, creating=False, current=g))
         before = _group_snapshot(g)
-        conflict = ConflictError(
-            f"Someone else changed the group {clean_line(g.name)!r} since you opened it. "
-            "Reload it to see their changes, then apply yours again.")
+        conflict = ConflictError(f"Someone else changed the group {clean_line(g.name)!r} since you opened it. "
+                                 "Reload it to see their changes, then apply yours again.")
+        if g.version != version:
+            raise conflict
         if fields:
             hold_tax_class(fields.get("tax_class"))
-            fields.update(version=CustomerGroup.version + 1, updated_at=utcnow())
-            n = (CustomerGroup.update(**fields)
-                 .where((CustomerGroup.id == g.id) & (CustomerGroup.version == version))
-                 .execute())
-            if n != 1:
-                raise conflict
-            g = get_group(group_id)
-        elif g.version != version:
-            raise conflict
         added = removed = 0
         if members is not None:
+            # The row last: lone joins and leaves (+1 version each) need not wait (see lock_group_fields).
+            g.name, g.hidden = fields.get("name", g.name), fields.get("hidden", g.hidden)  # for notifications
             added, removed = _set_members(g, members, actor=actor)
-            if (added or removed) and not fields:  # a change of members alone is a new version too
-                CustomerGroup.update(version=CustomerGroup.version + 1, updated_at=utcnow()).where(
-                    CustomerGroup.id == g.id).execute()
-                g = get_group(group_id)
+        # A change of members alone is a new version too; nothing changed, the version stays as it was.
+        if fields or added or removed:
+            where = CustomerGroup.id == g.id
+            if one_row:  # (a bulk save checked it under the fields' lock; lone joins bump it meanwhile)
+                where &= CustomerGroup.version == version
+            if CustomerGroup.update(**fields, version=CustomerGroup.version + 1, updated_at=utcnow()).where(
+                    where).execute() != 1:
+                raise conflict
+            g = get_group(group_id)
         after = _group_snapshot(g)
         if fields:  # nothing changed, nothing recorded: the version stays as it was
             audit("group.update", "group", g.id, before=before, after=after, actor=actor)
@@ -381,7 +386,14 @@ def _notify(g: CustomerGroup, query: pw.ModelSelect, customer: pw.Field, event: 
         return 0
     rows = query.select(customer, pw.Value(g.id), pw.Value(g.name), pw.Value(event), pw.Value(source),
                         pw.Value(utcnow()), pw.Value(resolve_actor(actor)))
-    return (Notification.insert_from(rows, _NOTIFICATION_FIELDS).as_rowcount().execute())
+    with references_kept():
+        return Notification.insert_from(rows, _NOTIFICATION_FIELDS).as_rowcount().execute()
+
+
+def _notify_ids(g: CustomerGroup, ids: pw.Table, event: str, source: str, actor: str | None) -> int:
+    """:func:`_notify` each customer in the temporary table ``ids``, in chunks (:func:`in_chunks`)."""
+    return sum(_notify(g, ids.select(ids.id).where(chunk), ids.id, event, source, actor)
+               for chunk in in_chunks(ids))
 
 
 _NOTIFICATION_FIELDS = [Notification.customer, Notification.group, Notification.group_name,
@@ -441,17 +453,19 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
             [*params, g.id, g.name, "joined", source, utcnow(), resolve_actor(actor)]).fetchone()[0]
     if notify and is_mysql():
         with materialized(joining.select(Customer.id)) as ids:
-            _notify(g, ids.select(ids.id), ids.id, "joined", source, actor)
+            _notify_ids(g, ids, "joined", source, actor)
             rows = ids.select(ids.id, *values)
-            added = (Membership.insert_from(rows, _MEMBERSHIP_FIELDS).on_conflict_ignore()
-                     .as_rowcount().execute())
+            with references_kept():
+                added = (Membership.insert_from(rows, _MEMBERSHIP_FIELDS).on_conflict_ignore()
+                         .as_rowcount().execute())
             if added != ids.rows:  # someone joined alone meanwhile: their join, not this one's
                 raise Interfered(f"{ids.rows - added} of the customers joined {g.name!r} meanwhile")
             return added
     if notify:
         _notify(g, joining, Customer.id, "joined", source, actor)
-    return (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
-            .on_conflict_ignore().as_rowcount().execute())
+    with references_kept():
+        return (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
+                .on_conflict_ignore().as_rowcount().execute())
 
 
 def _check_assignable(g: CustomerGroup) -> None:
@@ -490,8 +504,9 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
     The fall-back comes after the DELETE and reads the customers' default
     group again: someone making ``g`` a customer's default meanwhile
     (:func:`_ensure_member`, without ``g``'s lock) either committed before
-    that read, and the customer falls back here, or holds the membership
-    row this DELETE removes, and adds it again once this commits."""
+    that read, and the customer falls back here (leaving General: the
+    change runs again without them), or holds the membership row this
+    DELETE removes, and adds it again once this commits."""
     general = general_group()
     cond = (Membership.group == g.id) & where
     if g.id == general.id:
@@ -500,29 +515,30 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
             (Customer.id == Membership.customer) & (Customer.default_group == general.id)))
 
     def falling_back() -> bool:  # anyone leaving their default group?
-        return g.id != general.id and Customer.select(Customer.id).where(
+        return Customer.select(Customer.id).where(
             (Customer.default_group == g.id) & Customer.id.in_(leaving.select(leaving.id))).exists()
 
     with materialized(Membership.select(Membership.customer).where(cond)) as leaving:
         # General's lock now, before any row is written: taken after row
         # locks, it could close a circle of waits that MySQL, whose named
         # locks and row locks have separate deadlock detectors, never sees.
-        general_locked = falling_back()
+        general_locked = g.id != general.id and falling_back()
         if general_locked:
             lock_groups(general_id=general.id)
-        _notify(g, leaving.select(leaving.id), leaving.id, "left", source, actor)
+        _notify_ids(g, leaving, "left", source, actor)
         if is_mysql():
-            # MySQL runs a DELETE's IN (subquery) once per member of the
-            # group (MariaDB before 11.1 too): join the table instead.
+            # A DELETE's IN (subquery) runs once per member (MariaDB < 11.1 too): join, from the ids to
+            # each key, else it may read and lock (until commit) every member, and single leaves wait.
             removed = db.execute_sql(
-                f"DELETE m FROM {Membership._meta.table_name} AS m JOIN {leaving.__name__} AS t "
-                f"ON t.id = m.customer_id WHERE m.group_id = %s", (g.id,)).rowcount
+                f"DELETE m FROM {leaving.__name__} AS t STRAIGHT_JOIN {Membership._meta.table_name} AS m "
+                f"FORCE INDEX (PRIMARY) ON m.customer_id = t.id AND m.group_id = %s",
+                (g.id,)).rowcount if leaving.rows else 0
         else:
             removed = (Membership.delete().where(
                 (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))).execute())
         if removed != leaving.rows:  # someone left alone meanwhile: their leave, not this one's
             raise Interfered(f"{leaving.rows - removed} of the customers left {g.name!r} meanwhile")
-        if falling_back():
+        if falling_back():  # for General: someone made it their default meanwhile, again without them
             if not general_locked:  # a default changed meanwhile: again, with General's lock
                 raise Interfered(f"a customer leaving {g.name!r} made it their default group meanwhile")
             # Whoever leaves their default group falls back to General.
@@ -551,7 +567,8 @@ def _lock_for(group_id: int, sel: Selection) -> None:
     handful of customers joining or leaving alone do not queue behind bulk
     changes: each row they add or remove is theirs alone (a bulk change
     that finds one of its rows changed meanwhile runs again), and the
-    group's row, shared, keeps the group from being deleted under them.
+    group's row, held (:func:`hold_group`), keeps the group from being
+    deleted under them and is ready for the version they add to it.
     Who may leave General depends on their default group: leaving it alone
     holds those customers' rows, shared, so their default cannot change
     meanwhile (a bulk change of General holds General's lock, which every
@@ -559,7 +576,7 @@ def _lock_for(group_id: int, sel: Selection) -> None:
     if not is_small(sel):
         lock_groups(group_id)
         return
-    share_group(group_id)
+    hold_group(group_id)
     if sel.op == "ids" and group_id == general_group().id:
         share_rows(Customer, sel.args[0])
 

@@ -189,11 +189,45 @@ def lock_groups(*group_ids: int, general_id: int | None = None) -> None:
         ids.append(int(general_id))
     for gid in ids:
         if is_postgres():
-            db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_MEMBERS_LOCK, gid))
+            db.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_MEMBERS_LOCK, _pg_key(gid)))
         elif not db.obj.named_lock(f"backroom.members.{gid}", NAMED_LOCK_WAIT_S):
             # Not had in time, maybe a circle of waits through a row lock that
             # MySQL cannot see: roll back (releasing what this holds) and retry.
             raise Interfered(f"the members' lock of group {gid} was not had within {NAMED_LOCK_WAIT_S:g} s")
+
+
+def _pg_key(group_id: int) -> int:
+    """A group id as the 32-bit key of an advisory lock (ids past 2**31, which
+    BIGINT keys allow, wrap round: two groups sharing a key only wait for
+    each other)."""
+    return (int(group_id) + 2 ** 31) % 2 ** 32 - 2 ** 31
+
+
+_FIELDS_LOCK = 0x6272_6667  # PostgreSQL advisory lock class: "brfg", a group's fields
+
+
+def lock_group_fields(group_id: int, *, wait: bool = True) -> bool:
+    """Take, until the transaction ends, the lock that guards the fields of
+    group ``group_id`` while a save of the group's form with a bulk change
+    of its members runs: that save writes the group's row last (customers
+    joining or leaving alone meanwhile do not wait for it), so a one-row
+    edit of the fields meanwhile, which would be lost, must not come in
+    between.  The save waits for it (``wait``; a one-row edit holds it for
+    milliseconds); a one-row edit only tries it and, False, is refused at
+    once — the save would refuse it after the wait anyway.  Bulk changes of
+    the members alone (assign, unassign) do not take it.  SQLite: always
+    True (the write transaction holds the database)."""
+    if is_postgres():
+        fn = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+        got = db.execute_sql(f"SELECT {fn}(%s, %s)", (_FIELDS_LOCK, _pg_key(group_id))).fetchone()[0]
+        return got is None or bool(got)  # pg_advisory_xact_lock returns void (None)
+    if is_mysql():
+        if db.obj.named_lock(f"backroom.fields.{int(group_id)}", NAMED_LOCK_WAIT_S if wait else 0):
+            return True
+        if wait:
+            raise Interfered(f"the fields' lock of group {group_id} was not had within {NAMED_LOCK_WAIT_S:g} s")
+        return False
+    return True
 
 
 def share_group(group_id: int) -> None:
@@ -204,6 +238,71 @@ def share_group(group_id: int) -> None:
     if is_postgres() or is_mysql():
         mode = "FOR KEY SHARE" if is_postgres() else "LOCK IN SHARE MODE"
         list(CustomerGroup.select(CustomerGroup.id).where(CustomerGroup.id == group_id).for_update(mode).tuples())
+
+
+def hold_group(group_id: int) -> None:
+    """Hold the group's row until the transaction ends, for a handful of
+    customers joining or leaving it alone: not deleted meanwhile, and ready
+    for the version the change adds to it.  PostgreSQL: ``FOR KEY SHARE``
+    (the version's ``UPDATE`` later takes ``FOR NO KEY UPDATE``, which
+    others' key-share does not block).  MySQL has only shared and exclusive
+    row locks: two joins that each held the row shared and then both wanted
+    it exclusive for the version would deadlock, so the row is taken
+    exclusive at once — joins of one group take turns, each a few
+    milliseconds, and a bulk change holds this row only for its own
+    version, at its end."""
+    if is_postgres():
+        share_group(group_id)
+    elif is_mysql():
+        list(CustomerGroup.select(CustomerGroup.id).where(CustomerGroup.id == group_id).for_update().tuples())
+
+
+@contextlib.contextmanager
+def references_kept() -> Iterator[None]:
+    """Run set-based inserts of memberships and notifications without
+    MySQL's foreign-key checks.  InnoDB checks each new row's references by
+    locking the customer's and the group's rows, shared, until the
+    transaction commits: a bulk change of 50,000 members held 50,000
+    customers' rows and the group's row for its whole length, and every
+    one-row edit of those (a customer's fields, a group's version after one
+    customer joined) waited for it.  The references hold without the check:
+    customers are never deleted (erasure blanks them), their ids come from
+    the customer table in the same transaction, and a group is deleted only
+    under its members' lock (:func:`lock_groups`) and an exclusive lock on
+    its row, while every insert here holds the one or the other's row
+    (:func:`hold_group`, :func:`share_group`).
+    Elsewhere, and on the other engines, the checks stay as they are."""
+    if not is_mysql():
+        yield
+        return
+    db.execute_sql("SET SESSION foreign_key_checks = 0")
+    try:
+        yield
+    finally:
+        db.execute_sql("SET SESSION foreign_key_checks = 1")
+
+
+NOTIFY_CHUNK_IDS = 5000
+"""On MySQL, notifications are inserted this many customer ids at a time."""
+
+
+def in_chunks(ids: pw.Table) -> Iterator[pw.Expression]:
+    """Conditions on a temporary table of ids (:func:`materialized`) that
+    cut it into ranges of at most :data:`NOTIFY_CHUNK_IDS` ids, for inserts
+    into a table with an auto-increment key on MySQL: with the default
+    ``innodb_autoinc_lock_mode`` (1), an ``INSERT … SELECT`` holds the
+    table's auto-increment lock until the statement ends, and every other
+    insert into that table — one customer joining a group queues one
+    notification — waits for it; in chunks it waits for one chunk, not for
+    50,000 rows.  Elsewhere, one condition: everything."""
+    if not is_mysql():
+        yield pw.SQL("1 = 1")
+        return
+    lo, hi = db.execute_sql(f"SELECT MIN(id), MAX(id) FROM {ids.__name__}").fetchone()
+    if lo is None:
+        return
+    for start in range(int(lo), int(hi) + 1, NOTIFY_CHUNK_IDS):
+        yield ids.id.between(start, start + NOTIFY_CHUNK_IDS - 1)
 
 
 def share_rows(model: type[pw.Model], ids: Any) -> None:

@@ -3,7 +3,9 @@
 :class:`WindowedTable` holds a few hundred rows around the cursor (a
 :class:`Window`), fetched in a worker as the cursor nears the cache's edges;
 past the middle of a long list it reads backwards from the end, so offsets
-stay small.  Only one screenful is in the DataTable.  Rows may be ticked; the
+stay small.  A block of rows and the count that places it are read in one
+snapshot (:func:`read_block`), so they agree while other admins write.  Only
+one screenful is in the DataTable.  Rows may be ticked; the
 ticks are a :class:`models.Selection` (ids, or "every match except").
 
 A subclass says what to read (:meth:`WindowedTable._reader`,
@@ -56,6 +58,34 @@ def read_window(read: Reader, offset: int, limit: int, total: int | None) -> Win
         return Window(offset, list(reversed(back)), at_end=stop >= total)
     rows = read(offset, limit, False)
     return Window(offset, rows, at_end=len(rows) < limit)
+
+
+Block = tuple[Window, set[int], "int | None", int]
+"""What :func:`read_block` returns: the rows, which of them are ticked, the
+count they were placed by (None: not counted) and the cursor's row."""
+
+
+def read_block(read: Reader, count: Callable[[], int], pos: int, size: int, total: int | None,
+               ticks: models.Selection | None, rows: str) -> Block:
+    """Read ``size`` rows around row ``pos`` (-1: the last rows), and which of
+    them are ticked, in one snapshot (``models.read_snapshot``) while others
+    write.  A block placed from the end of the list — the last row, or past
+    the middle, read backwards — is placed by a count read in that same
+    snapshot (``total``, an earlier count, is not trusted for it), so the
+    rows and the count agree: none shifted, none missing.  A block read from
+    the start needs no count (its end is where the rows run out); ``total``
+    then only clamps it."""
+    with models.read_snapshot():
+        n = total
+        if pos < 0 or (n is not None and pos > n // 2):
+            n = count()
+        target = max(0, n - 1) if n is not None and pos < 0 else pos
+        offset = max(0, target - size // 2)
+        if n is not None:
+            offset = max(0, min(offset, n - size))
+        window = read_window(read, offset, size, n)
+        ticked = models.which_selected(ticks, [r.id for r in window.rows], rows) if ticks else set()
+    return window, ticked, n, target
 
 
 @dataclasses.dataclass
@@ -188,23 +218,13 @@ class WindowedTable(DataTable, Background):
         ticks = self._tick_selection()
         rows = self.ROWS
 
-        def job() -> tuple[Window, set[int], int | None, int]:
-            n = total
-            target = pos
-            if target < 0:  # the last row: count first
-                n = count() if n is None else n
-                target = max(0, n - 1)
-            offset = max(0, target - size // 2)
-            if n is not None:
-                offset = max(0, min(offset, n - size))
-            window = read_window(read, offset, size, n)
-            ticked = models.which_selected(ticks, [r.id for r in window.rows], rows) if ticks else set()
-            return window, ticked, n, target
+        def job() -> Block:
+            return read_block(read, count, pos, size, total, ticks, rows)
 
-        def done(result: tuple[Window, set[int], int | None, int]) -> None:
-            window, ticked, n, target = result
+        def done(block: Block) -> None:
+            window, ticked, n, target = block
             self._fetched(window)
-            if self.total is None:
+            if (n is not None and n != total) or self.total is None:  # counted with these rows: the newer count
                 self.total = n if n is not None else (window.end if window.at_end else None)
             self._window = window
             self._ticked = ticked
