@@ -239,10 +239,7 @@ class WindowedTable(VirtualTable, Background):
             self._fetched(window)
             if self.total is None:
                 self.total = n if n is not None else (window.end if window.at_end else None)
-            self._window = window
-            self._ticked = ticked
-            self._lines.clear()
-            self.refresh()
+            self._show_window(window, ticked)
             self._move_to(target if pos < 0 else self._pos)
             if ticks is not None and self.ticks.selection != ticks:
                 self._refresh_ticks()  # ticked meanwhile: these ticks are stale
@@ -253,6 +250,23 @@ class WindowedTable(VirtualTable, Background):
             self.job_failed(exc)
 
         self.run_job(job, done, name=name, failed=failed)
+
+    def _show_window(self, window: Window, ticked: set[int]) -> None:
+        """Hold ``window`` from now on; draw again only the lines on screen
+        that it changes (rows read ahead leave the screen as it is)."""
+        before = {p: self._drawn(p) for p in range(self._top, self._top + self._page)}
+        self._window = window
+        self._ticked = ticked
+        kept = {k: v for k, v in self._lines.items() if k[0] in before}
+        self._lines = kept
+        for p, was in before.items():
+            if self._drawn(p) != was:
+                self.refresh_row(p)
+
+    def _drawn(self, pos: int) -> tuple[Any, bool] | None:
+        """What the line of row ``pos`` shows: the row and its tick."""
+        row = self._row_at(pos)
+        return None if row is None else (row, row.id in self._ticked)
 
     def _count_matching(self) -> None:
         self.run_job(self._counter(), self._matching_counted, name="count")
