@@ -26,9 +26,6 @@ from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
-from backroom.screens.customers import CustomersScreen
-from backroom.screens.groups import GroupsScreen
-from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.areas import AREAS
 from backroom.tui.crash import write_report
 from backroom.tui.dialogs import ConfirmModal, KeysScreen
@@ -36,6 +33,33 @@ from backroom.tui.keys import HoldsKeys, KeyHandled, KeyQueue, ScreenSettled
 from backroom.tui.safetext import safe_block, safe_line
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
+
+
+# The areas' screens are imported when first opened, so that starting
+# Backroom imports only what its first screen (the Groups list) needs; the
+# others are imported in a thread once that screen is up (see
+# BackroomApp._import_areas), before F2 or F4 is likely to be pressed.
+def _customers_screen() -> Screen:
+    from backroom.screens.customers import CustomersScreen
+
+    return CustomersScreen()
+
+
+def _groups_screen() -> Screen:
+    from backroom.screens.groups import GroupsScreen
+
+    return GroupsScreen()
+
+
+def _reviews_screen() -> Screen:
+    from backroom.screens.reviews import ReviewsScreen
+
+    return ReviewsScreen()
+
+
+def _import_areas() -> None:
+    import backroom.screens.customers  # noqa: F401
+    import backroom.screens.reviews  # noqa: F401
 
 
 def _own_actions(node: DOMNode) -> set[str]:
@@ -69,7 +93,7 @@ class BackroomApp(App[None]):
     TITLE = "Backroom"
     # Every stylesheet in styles/, app.tcss first, so a new screen only adds its own file.
     CSS_PATH = sorted(STYLES.glob("*.tcss"), key=lambda p: (p.name != "app.tcss", p.name))
-    MODES = {"customers": CustomersScreen, "groups": GroupsScreen, "reviews": ReviewsScreen}
+    MODES = {"customers": _customers_screen, "groups": _groups_screen, "reviews": _reviews_screen}
     BINDINGS = [
         Binding(key, f"area('{mode}')", title, tooltip=f"Open {title}", priority=True,
                 show=False)
@@ -128,6 +152,11 @@ class BackroomApp(App[None]):
 
     def on_mount(self) -> None:
         self.switch_mode("groups")
+        self.call_after_refresh(self._import_areas)
+
+    def _import_areas(self) -> None:
+        """Import the other areas' screens in a thread, the first screen drawn."""
+        self.run_worker(_import_areas, thread=True, group="imports", exit_on_error=False)
 
     async def on_event(self, event: events.Event) -> None:
         """Every key goes through the key queue: one at a time, in order,
