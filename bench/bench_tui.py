@@ -224,11 +224,15 @@ def _stats(values: list[float]) -> dict:
             "max": ordered[-1], "n": len(ordered)}
 
 
-def _keys(app: Any, key: str, times: int) -> dict:
-    """``key`` pressed ``times`` times, each once the last has been answered."""
+def _keys(app: Any, key: str, times: int, timeout: float = 60.0) -> dict:
+    """``key`` pressed ``times`` times, each once the last has been answered
+    (a key not answered in ``timeout`` seconds is reported as such)."""
     drawn, settled = [], []
     for _ in range(times):
-        d, s = app.key_latency(key)
+        try:
+            d, s = app.key_latency(key, timeout=timeout)
+        except TimeoutError:
+            return {"timeout": timeout}
         drawn.append(d)
         settled.append(s)
     return {"drawn": _stats(drawn), "settled": _stats(settled)}
@@ -312,7 +316,10 @@ def print_terminal(results: list[dict], size: int) -> None:
             try:
                 v = get(r)
             except KeyError:
-                v = None
+                v = "timeout" if any("timeout" in x for x in r.values() if isinstance(x, dict)) else None
+            if v == "timeout":
+                cells.append("timeout")
+                continue
             cells.append("-" if v is None else f"{v * 1000:.1f}" if fmt == "ms" else fmt.format(v))
         print(f"{label:<26}" + "".join(f"{c:>16}" for c in cells))
     print("targets: cursor move <= 16 ms median, <= 33 ms p95; launch <= 0.5 s; first rows <= 150 ms")
@@ -368,6 +375,7 @@ def main() -> None:
         path = workdir / f"bench-tui-{size}.db"
         print(f"… {size:,} customers: Backroom in a terminal", file=sys.stderr, flush=True)
         terminal.append(terminal_backroom(path, args.moves))
+        print(json.dumps(terminal[-1]), file=sys.stderr, flush=True)
         for kind in [a for a in args.anchors.split(",") if a and a != "none"]:
             if kind == "fastdatatable" and not have_fastdatatable():
                 print("textual-fastdatatable is not installed (pip install -e '.[bench]'): its anchor is left out",
@@ -376,6 +384,7 @@ def main() -> None:
             print(f"… {size:,} customers: {kind} in a terminal (loads every row first)", file=sys.stderr,
                   flush=True)
             terminal.append(terminal_anchor(kind, path, args.moves))
+            print(json.dumps(terminal[-1]), file=sys.stderr, flush=True)
         print_terminal(terminal, size)
     print(json.dumps({"bench": "tui", "results": results, "terminal": terminal}))
 

@@ -11,7 +11,7 @@ from textual.message import Message
 
 from backroom import models
 from backroom.tui.formatters import date_text, money, plain
-from backroom.tui.window import Column, Reader, Window, WindowedTable
+from backroom.tui.window import Column, Reader, WindowedTable
 
 
 class CustomerTable(WindowedTable):
@@ -93,7 +93,7 @@ class CustomerTable(WindowedTable):
         """Fetch the rows and the count again, keeping the cursor where it is
         (after an edit elsewhere changed what the rows show)."""
         self.total = None
-        self._window = Window()
+        self._forget_rows()
         self._fetch(self._pos)
         self._count_matching()
         self._post_status()

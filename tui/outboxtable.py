@@ -37,9 +37,9 @@ class OutboxTable(WindowedTable):
     def _set_columns(self) -> bool:
         width = max(40, self.scrollable_content_region.width or self.size.width or 80)
         page = max(1, (self.scrollable_content_region.height or self.size.height or 21) - 1)
-        fixed = 8 + 10 + 13  # id, queued, event
+        fixed = 6 + 10 + 13  # id, queued, event
         flex = max(30, width - fixed - 2 * 6)
-        name_w = max(10, flex * 30 // 100)
+        name_w = max(10, flex * 34 // 100)
         group_w = max(8, flex * 20 // 100)
         email_w = max(12, flex - name_w - group_w)
         widths = (name_w, email_w, group_w)
@@ -49,7 +49,7 @@ class OutboxTable(WindowedTable):
         if widths != self._widths:
             self._widths = widths
             self.set_columns([
-                Column("id", Text("Id", justify="right"), 8, "right"), Column("at", "Queued", 10),
+                Column("id", Text("Id", justify="right"), 6, "right"), Column("at", "Queued", 10),
                 Column("name", "Customer", name_w), Column("email", "Email", email_w),
                 Column("event", "Event", 13), Column("group", "Group", group_w),
             ])

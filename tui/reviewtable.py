@@ -96,7 +96,7 @@ class ReviewTable(WindowedTable):
         ``position`` (only the rows around it are fetched)."""
         self.review_filter = review_filter
         self.total = None
-        self._window = Window()
+        self._forget_rows()
         self._pos = max(0, position)
         self._top = max(0, self._pos - self._page // 2)
         self._shown_id = False

@@ -113,6 +113,7 @@ class WindowedTable(VirtualTable, Background):
         self._ticked: set[int] = set()
         self._page = page
         self._widths: tuple[int, ...] = ()
+        self._stale = False  # the lines drawn are of rows forgotten: all drawn again when rows arrive
         self._fetch_seq = 0  # the newest fetch started; older results are dropped
         self._in_flight: str | None = None  # the job name of the newest fetch while it runs
 
@@ -150,7 +151,7 @@ class WindowedTable(VirtualTable, Background):
     def reload(self) -> None:
         """Forget every fetched row and count, and fetch again."""
         self.total = None
-        self._window = Window()
+        self._forget_rows()
         self._pos = 0
         self._fetch(0)
         self._count_matching()
@@ -251,9 +252,21 @@ class WindowedTable(VirtualTable, Background):
 
         self.run_job(job, done, name=name, failed=failed)
 
+    def _forget_rows(self) -> None:
+        """The rows held are out of date (a new filter, an edit): they are
+        read again.  What is on screen stays until the new rows are in (no
+        flash of placeholders on each keystroke of a filter)."""
+        self._window = Window()
+        self._stale = True
+
     def _show_window(self, window: Window, ticked: set[int]) -> None:
         """Hold ``window`` from now on; draw again only the lines on screen
         that it changes (rows read ahead leave the screen as it is)."""
+        if self._stale:
+            self._stale = False
+            self._window, self._ticked = window, ticked
+            self.invalidate()
+            return
         before = {p: self._drawn(p) for p in range(self._top, self._top + self._page)}
         self._window = window
         self._ticked = ticked
