@@ -93,6 +93,7 @@ class VirtualTable(ScrollView):
         overflow-x: hidden;
         overflow-y: auto;
         scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;  /* the columns keep their widths whether the bar shows or not */
         &:focus {
             background-tint: $foreground 5%;
             & > .vtable--cursor {
