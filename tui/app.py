@@ -36,9 +36,9 @@ STYLES = Path(__file__).resolve().parent.parent / "styles"
 
 
 # The areas' screens are imported when first opened, so that starting
-# Backroom imports only what its first screen (the Groups list) needs; the
-# others are imported in a thread once that screen is up (see
-# BackroomApp._import_areas), before F2 or F4 is likely to be pressed.
+# Backroom imports only what its first screen (the Groups list) needs.
+# (Importing the others in a thread once it was drawn was tried: competing
+# for the interpreter, it delayed the first screen's rows and F2 alike.)
 def _customers_screen() -> Screen:
     from backroom.screens.customers import CustomersScreen
 
@@ -55,11 +55,6 @@ def _reviews_screen() -> Screen:
     from backroom.screens.reviews import ReviewsScreen
 
     return ReviewsScreen()
-
-
-def _import_areas() -> None:
-    import backroom.screens.customers  # noqa: F401
-    import backroom.screens.reviews  # noqa: F401
 
 
 def _own_actions(node: DOMNode) -> set[str]:
@@ -152,11 +147,6 @@ class BackroomApp(App[None]):
 
     def on_mount(self) -> None:
         self.switch_mode("groups")
-        self.call_after_refresh(self._import_areas)
-
-    def _import_areas(self) -> None:
-        """Import the other areas' screens in a thread, the first screen drawn."""
-        self.run_worker(_import_areas, thread=True, group="imports", exit_on_error=False)
 
     async def on_event(self, event: events.Event) -> None:
         """Every key goes through the key queue: one at a time, in order,
