@@ -219,6 +219,7 @@ from .datalayer.outbox import (  # noqa: F401
     export_outbox,
     outbox,
     outbox_count,
+    outbox_page,
     outbox_watermark,
 )
 from .datalayer.parsing import (  # noqa: F401

@@ -22,9 +22,31 @@ process runs Backroom headless
 - ``peak_rss_mb``: the UI process's peak resident memory (seeding ran in
   another process, so it does not count).
 
+Then, through a real terminal (a pseudo-terminal of 120×40 read by a
+terminal emulator, see ``terminal.py``), on the largest size: Backroom
+started as an admin starts it, and beside it, in the same run and on the
+same database, the anchors of ``anchor_tables.py`` — Textual's DataTable
+holding every customer, and textual-fastdatatable (``pip install -e
+'.[bench]'``; said so when it is not installed).  For each, per key:
+``drawn`` is the time from the key to the end of the first frame it
+caused, ``settled`` to the last byte of the answer (a status line drawn a
+frame later counts); median and 95th percentile over ``--moves`` keys:
+
+- ``launch_s``: start → the Groups list with its rows (Backroom) or the
+  table with every row loaded (anchors);
+- ``f2_s``: F2 → the Customers list's first rows;
+- ``down``: cursor down one row (from the top, so the first screenful
+  moves the cursor and the rest scrolls); ``pagedown``; ``end``/``home``;
+- ``reviews_j``: ``j`` in the Reviews queue (F4);
+- ``peak_rss_mb`` of the program (VmHWM).
+
 Prints a table, then (last) one JSON line with every figure.
 
     python bench/bench_tui.py [--sizes 10000,100000,1000000] [--dir DIR] [--db URL]
+                              [--moves 200] [--anchors datatable,fastdatatable] [--no-headless]
+
+With ``--db`` the headless figures are measured on that server; the
+terminal run is on SQLite only.
 """
 
 from __future__ import annotations
@@ -44,7 +66,8 @@ from typing import Any, Callable
 
 from common import peak_rss_mb, per_size, print_table, remove_db
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "datalayer"))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "datalayer"))
 
 import concurrency_workload as work  # noqa: E402
 
@@ -229,11 +252,127 @@ COLUMNS = [
 ]
 
 
+# --------------------------------------------------------------------------
+# Through a real terminal, beside the anchors
+# --------------------------------------------------------------------------
+
+def _stats(values: list[float]) -> dict:
+    ordered = sorted(values)
+    return {"median": statistics.median(ordered), "p95": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))],
+            "max": ordered[-1], "n": len(ordered)}
+
+
+def _keys(app: Any, key: str, times: int, timeout: float = 60.0) -> dict:
+    """``key`` pressed ``times`` times, each once the last has been answered
+    (a key not answered in ``timeout`` seconds is reported as such)."""
+    drawn, settled = [], []
+    for _ in range(times):
+        try:
+            d, s = app.key_latency(key, timeout=timeout)
+        except TimeoutError:
+            return {"timeout": timeout}
+        drawn.append(d)
+        settled.append(s)
+    return {"drawn": _stats(drawn), "settled": _stats(settled)}
+
+
+def terminal_backroom(path: Path, moves: int) -> dict:
+    from terminal import PtyApp, terminal_env
+
+    home = Path(tempfile.mkdtemp(prefix="backroom-bench-home-"))
+    env = terminal_env(HOME=str(home), XDG_STATE_HOME=str(home / "state"), XDG_DATA_HOME=str(home / "data"))
+    app = PtyApp([str(Path(sys.executable).with_name("backroom")), "--db", f"sqlite:///{path}"], env)
+    out: dict = {"app": "backroom"}
+    try:
+        out["launch_s"] = app.wait_for("sorted by") - app.started
+        app.settle()
+        sent = app.send("f2")
+        out["f2_s"] = app.wait_for(" matching · row 1 ") - sent
+        app.wait_for("sorted by name")
+        app.settle()
+        out["down"] = _keys(app, "down", moves)
+        out["pagedown"] = _keys(app, "pagedown", max(5, moves // 10))
+        out["end"] = _keys(app, "end", 1)
+        out["home"] = _keys(app, "home", 1)
+        assert " matching · row 1 · " in app.text(), app.text()
+        app.send("f4")
+        app.wait_for("ticked")
+        app.settle(0.5)
+        out["reviews_j"] = _keys(app, "j", max(10, moves // 2))
+        out["peak_rss_mb"] = app.peak_rss_mb()
+    finally:
+        app.close()
+    return out
+
+
+def terminal_anchor(kind: str, path: Path, moves: int) -> dict:
+    from terminal import PtyApp, terminal_env
+
+    app = PtyApp([sys.executable, str(HERE / "anchor_tables.py"), kind, str(path)], terminal_env())
+    out: dict = {"app": kind}
+    try:
+        out["launch_s"] = app.wait_for("ready", timeout=900) - app.started
+        app.settle()
+        out["down"] = _keys(app, "down", moves)
+        out["pagedown"] = _keys(app, "pagedown", max(5, moves // 10))
+        out["end"] = _keys(app, "end", 1)
+        out["home"] = _keys(app, "home", 1)
+        out["peak_rss_mb"] = app.peak_rss_mb()
+    finally:
+        app.close()
+    return out
+
+
+def have_fastdatatable() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("textual_fastdatatable") is not None
+
+
+TERMINAL_ROWS = [
+    ("launch → first screen s", lambda r: r.get("launch_s"), "{:.2f}"),
+    ("F2 → first rows ms", lambda r: r.get("f2_s"), "ms"),
+    ("down drawn median ms", lambda r: r["down"]["drawn"]["median"], "ms"),
+    ("down drawn p95 ms", lambda r: r["down"]["drawn"]["p95"], "ms"),
+    ("down settled median ms", lambda r: r["down"]["settled"]["median"], "ms"),
+    ("down settled p95 ms", lambda r: r["down"]["settled"]["p95"], "ms"),
+    ("pagedown settled med ms", lambda r: r["pagedown"]["settled"]["median"], "ms"),
+    ("end settled ms", lambda r: r["end"]["settled"]["median"], "ms"),
+    ("home settled ms", lambda r: r["home"]["settled"]["median"], "ms"),
+    ("reviews j settled med ms", lambda r: r.get("reviews_j", {}).get("settled", {}).get("median"), "ms"),
+    ("reviews j settled p95 ms", lambda r: r.get("reviews_j", {}).get("settled", {}).get("p95"), "ms"),
+    ("peak RSS MB", lambda r: r.get("peak_rss_mb"), "{:.0f}"),
+]
+
+
+def print_terminal(results: list[dict], size: int) -> None:
+    print(f"Through a terminal (pty {SIZE[0]}x{SIZE[1]}, xterm-256color), {size:,} customers, same run:")
+    print(f"{'':<26}" + "".join(f"{r['app']:>16}" for r in results))
+    for label, get, fmt in TERMINAL_ROWS:
+        cells = []
+        for r in results:
+            try:
+                v = get(r)
+            except KeyError:
+                v = "timeout" if any("timeout" in x for x in r.values() if isinstance(x, dict)) else None
+            if v == "timeout":
+                cells.append("timeout")
+                continue
+            cells.append("-" if v is None else f"{v * 1000:.1f}" if fmt == "ms" else fmt.format(v))
+        print(f"{label:<26}" + "".join(f"{c:>16}" for c in cells))
+    print("targets: cursor move <= 16 ms median, <= 33 ms p95; launch <= 0.5 s; first rows <= 150 ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--dir", help="keep the seeded databases here and reuse them")
     parser.add_argument("--db", metavar="URL", help="a PostgreSQL or MySQL/MariaDB server to run on (default: SQLite)")
+    parser.add_argument("--moves", type=int, default=200,
+                        help="keys per figure through the terminal (0: no terminal run)")
+    parser.add_argument("--anchors", default="datatable,fastdatatable",
+                        help="anchors to run beside Backroom in the terminal (or none)")
+    parser.add_argument("--no-headless", action="store_true", help="only the terminal run")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--seed-only", nargs=2, metavar=("DB", "SIZE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -247,13 +386,16 @@ def main() -> None:
         return
 
     workdir.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
     results = []
-    for size in [int(s) for s in args.sizes.split(",")]:
+    for size in sizes:
         path = workdir / f"bench-tui-{size}.db"
         print(f"… {size:,} customers: seeding (if needed)", file=sys.stderr, flush=True)
         # Seeding in a process of its own: its memory is not the UI's.
         subprocess.run([sys.executable, __file__, "--seed-only", str(path), str(size)]
                        + (["--db", server] if server else []), check=True)
+        if args.no_headless:
+            continue
         if server:  # the UI run saves a group: deleted again, before and after
             forget_bench_group(server_url(server, size))
             print(f"… {size:,} customers: driving the TUI", file=sys.stderr, flush=True)
@@ -272,8 +414,27 @@ def main() -> None:
     engine = work.engine_of(server) if server else f"SQLite {sqlite3.sqlite_version}"
     print(f"Backroom TUI on {engine}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores, terminal {SIZE[0]}x{SIZE[1]}")
-    print_table(COLUMNS, results)
-    print(json.dumps({"bench": "tui", "results": results}))
+    if results:
+        print_table(COLUMNS, results)
+
+    terminal: list[dict] = []
+    if args.moves and not server:  # (the terminal run reads a SQLite file)
+        size = max(sizes)
+        path = workdir / f"bench-tui-{size}.db"
+        print(f"… {size:,} customers: Backroom in a terminal", file=sys.stderr, flush=True)
+        terminal.append(terminal_backroom(path, args.moves))
+        print(json.dumps(terminal[-1]), file=sys.stderr, flush=True)
+        for kind in [a for a in args.anchors.split(",") if a and a != "none"]:
+            if kind == "fastdatatable" and not have_fastdatatable():
+                print("textual-fastdatatable is not installed (pip install -e '.[bench]'): its anchor is left out",
+                      file=sys.stderr)
+                continue
+            print(f"… {size:,} customers: {kind} in a terminal (loads every row first)", file=sys.stderr,
+                  flush=True)
+            terminal.append(terminal_anchor(kind, path, args.moves))
+            print(json.dumps(terminal[-1]), file=sys.stderr, flush=True)
+        print_terminal(terminal, size)
+    print(json.dumps({"bench": "tui", "results": results, "terminal": terminal}))
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from backroom.tui.forms import (
 )
 from backroom.tui.safetext import SafeInput, line_text
 from backroom.tui.roles import RoleGated
+from backroom.tui.statusline import show_status
 
 __all__ = ["CustomersScreen", "NewCustomerScreen", "CustomerScreen", "EraseModal", "GroupPickerModal",
            "PasswordShownModal", "ResetPasswordModal"]
@@ -129,8 +130,8 @@ class CustomersScreen(RoleGated, Screen, Background, WaitsForLists):
         table = event.table
         sort = dict(SORTS).get(table.sort, table.sort)
         direction = "descending" if table.descending else "ascending"
-        self.query_one("#customers-status", Label).update(
-            f"{table.status_text()} · sorted by {sort}, {direction}")
+        show_status(self.query_one("#customers-status", Label),
+                    f"{table.status_text()} · sorted by {sort}, {direction}")
 
     @on(CustomerTable.Opened)
     def open_customer(self, event: CustomerTable.Opened) -> None:

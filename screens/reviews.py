@@ -44,6 +44,7 @@ from backroom.tui.keys import DropsEarlyKeys, WaitsForLists
 from backroom.tui.reviewtable import RatingChart, ReviewTable, stars
 from backroom.tui.safetext import SafeInput, block_text, safe_line
 from backroom.tui.roles import RoleGated
+from backroom.tui.statusline import show_status
 
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
                  "created_from": "From", "created_to": "To", "text": "Find"}
@@ -422,7 +423,7 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
 
     @on(ReviewTable.Status, "#queue")
     def status(self, event: ReviewTable.Status) -> None:
-        self.query_one("#review-position", Label).update(event.table.status_text())
+        show_status(self.query_one("#review-position", Label), event.table.status_text())
 
     @on(ReviewFilterBar.Changed, "#review-filter")
     def filter_changed(self, event: ReviewFilterBar.Changed) -> None:

@@ -27,9 +27,6 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from backroom import models
-from backroom.screens.customers import CustomersScreen
-from backroom.screens.groups import GroupsScreen
-from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.areas import AREAS
 from backroom.tui.crash import write_report
 from backroom.tui.dialogs import ConfirmModal, KeysScreen
@@ -37,6 +34,28 @@ from backroom.tui.keys import HoldsKeys, KeyHandled, KeyQueue, ScreenSettled
 from backroom.tui.safetext import safe_block, safe_line
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
+
+
+# The areas' screens are imported when first opened, so that starting
+# Backroom imports only what its first screen (the Groups list) needs.
+# (Importing the others in a thread once it was drawn was tried: competing
+# for the interpreter, it delayed the first screen's rows and F2 alike.)
+def _customers_screen() -> Screen:
+    from backroom.screens.customers import CustomersScreen
+
+    return CustomersScreen()
+
+
+def _groups_screen() -> Screen:
+    from backroom.screens.groups import GroupsScreen
+
+    return GroupsScreen()
+
+
+def _reviews_screen() -> Screen:
+    from backroom.screens.reviews import ReviewsScreen
+
+    return ReviewsScreen()
 
 
 def _own_actions(node: DOMNode) -> set[str]:
@@ -70,7 +89,7 @@ class BackroomApp(App[None]):
     TITLE = "Backroom"
     # Every stylesheet in styles/, app.tcss first, so a new screen only adds its own file.
     CSS_PATH = sorted(STYLES.glob("*.tcss"), key=lambda p: (p.name != "app.tcss", p.name))
-    MODES = {"customers": CustomersScreen, "groups": GroupsScreen, "reviews": ReviewsScreen}
+    MODES = {"customers": _customers_screen, "groups": _groups_screen, "reviews": _reviews_screen}
     BINDINGS = [
         Binding(key, f"area('{mode}')", title, tooltip=f"Open {title}", priority=True,
                 show=False)

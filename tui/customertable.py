@@ -11,15 +11,15 @@ from textual.message import Message
 
 from backroom import models
 from backroom.tui.formatters import date_text, money, plain
-from backroom.tui.window import Reader, Window, WindowedTable
+from backroom.tui.window import Column, Reader, WindowedTable
 
 
 class CustomerTable(WindowedTable):
     """A window onto the customers matching :attr:`customer_filter`.
 
-    Only one screenful of rows is in the DataTable, drawn from a cache of a
-    few hundred rows around the cursor that is refilled in a worker as the
-    cursor nears its edges.  With ``selectable`` a tick column shows which
+    The table draws the lines on screen from a cache of a few hundred rows
+    around the cursor that is refilled in a worker as the cursor nears its
+    edges; its scrollbar spans every matching customer.  With ``selectable`` a tick column shows which
     rows are in :attr:`ticks`, and keys change the selection.
     """
 
@@ -93,7 +93,7 @@ class CustomerTable(WindowedTable):
         """Fetch the rows and the count again, keeping the cursor where it is
         (after an edit elsewhere changed what the rows show)."""
         self.total = None
-        self._window = Window()
+        self._forget_rows()
         self._fetch(self._pos)
         self._count_matching()
         self._post_status()
@@ -120,14 +120,11 @@ class CustomerTable(WindowedTable):
         self._page = page
         if widths != self._widths:
             self._widths = widths
-            self.clear(columns=True)
-            if self.selectable:
-                self.add_column(" ", width=tick, key="tick")
-            self.add_column("Name", width=name_w, key="name")
-            self.add_column("Email", width=email_w, key="email")
-            self.add_column("Registered", width=10, key="registered")
-            self.add_column("Groups", width=groups_w, key="groups")
-            self.add_column(Text("Spent", justify="right"), width=10, key="spent")
+            columns = [Column("tick", " ", tick)] if self.selectable else []
+            columns += [Column("name", "Name", name_w), Column("email", "Email", email_w),
+                        Column("registered", "Registered", 10), Column("groups", "Groups", groups_w),
+                        Column("spent", Text("Spent", justify="right"), 10, "right")]
+            self.set_columns(columns)
         return True
 
     # key, heading, width (0: shares what is left), sort key, right-aligned
@@ -173,11 +170,13 @@ class CustomerTable(WindowedTable):
         self._page = page
         if widths != self._widths:
             self._widths = widths
-            self.clear(columns=True)
+            columns = []
             for key, heading, w, sort, right in layout:
                 if sort and sort == self.sort:
                     heading += " ▼" if self.descending else " ▲"
-                self.add_column(Text(heading, justify="right" if right else "left"), width=w, key=key)
+                justify = "right" if right else "left"
+                columns.append(Column(key, Text(heading, justify=justify), w, justify))
+            self.set_columns(columns)
         return True
 
     # -- rows ----------------------------------------------------------------
@@ -195,7 +194,7 @@ class CustomerTable(WindowedTable):
 
     def _cells(self, row: models.CustomerRow) -> list[Any]:
         if self.full:
-            keys = [c.key.value for c in self.columns.values()]
+            keys = [c.key for c in self.columns]
             values = {
                 "name": plain(row.name), "email": plain(row.email), "status": plain(row.status),
                 "default": plain(row.default_group), "groups": plain(", ".join(row.groups)),

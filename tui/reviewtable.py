@@ -21,7 +21,7 @@ from textual.widget import Widget
 from backroom import models
 from backroom.tui.formatters import date_text
 from backroom.tui.safetext import line_text, safe_line
-from backroom.tui.window import Reader, Window, WindowedTable
+from backroom.tui.window import Column, Reader, Window, WindowedTable
 
 
 def stars(rating: int) -> str:
@@ -96,7 +96,7 @@ class ReviewTable(WindowedTable):
         ``position`` (only the rows around it are fetched)."""
         self.review_filter = review_filter
         self.total = None
-        self._window = Window()
+        self._forget_rows()
         self._pos = max(0, position)
         self._top = max(0, self._pos - self._page // 2)
         self._shown_id = False
@@ -171,15 +171,11 @@ class ReviewTable(WindowedTable):
         self._page = page
         if widths != self._widths:
             self._widths = widths
-            self.clear(columns=True)
-            self.add_column(Text(" "), width=3, key="tick")
-            self.add_column(Text("S"), width=1, key="status")
-            self.add_column(Text("Stars"), width=5, key="rating")
-            self.add_column(Text("Product"), width=product_w, key="product")
-            self.add_column(Text("Customer"), width=customer_w, key="customer")
-            self.add_column(Text("Date"), width=10, key="date")
-            self.add_column(Text("V"), width=1, key="verified")
-            self.add_column(Text("Review"), width=text_w, key="text")
+            self.set_columns([
+                Column("tick", " ", 3), Column("status", "S", 1), Column("rating", "Stars", 5),
+                Column("product", "Product", product_w), Column("customer", "Customer", customer_w),
+                Column("date", "Date", 10), Column("verified", "V", 1), Column("text", "Review", text_w),
+            ])
         return True
 
     # -- rows ----------------------------------------------------------------

@@ -1,12 +1,20 @@
-"""A DataTable that is a window onto a database query.
+"""A table that is a window onto a database query.
 
-:class:`WindowedTable` holds a few hundred rows around the cursor (a
-:class:`Window`), fetched in a worker as the cursor nears the cache's edges;
-past the middle of a long list it reads backwards from the end, so offsets
-stay small.  A block of rows and the count that places it are read in one
-snapshot (:func:`read_block`), so they agree while other admins write.  Only
-one screenful is in the DataTable.  Rows may be ticked; the
-ticks are a :class:`models.Selection` (ids, or "every match except").
+:class:`WindowedTable` is a :class:`~backroom.tui.virtualtable.VirtualTable`
+(drawn a line at a time, its scrollbar spanning the whole list) that holds
+a few hundred rows around the cursor (a :class:`Window`), fetched in a
+worker as the cursor nears the cache's edges; past the middle of a long list
+it reads backwards from the end, so offsets stay small.  Rows not fetched
+yet are placeholders until they arrive.  A block of rows and the count that
+places it are read in one snapshot (:func:`read_block`), so they agree while
+other admins write.  Rows may be ticked; the ticks are a
+:class:`models.Selection` (ids, or "every match except").
+
+Rows the screen needs (after a filter, a jump past the cache) are read by a
+job named ``rows``: screens that wait for lists (``tui.keys.WaitsForLists``)
+hold the keys typed meanwhile, so they act on the rows being read.  Rows read
+ahead of the cursor, while those on screen are there, are a ``prefetch``:
+keys do not wait for it.
 
 A subclass says what to read (:meth:`WindowedTable._reader`,
 :meth:`WindowedTable._counter`), how a row looks
@@ -20,13 +28,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Callable
 
-from rich.text import Text
-from textual.coordinate import Coordinate
 from textual.events import Resize
-from textual.widgets import DataTable
 
 from backroom import models
 from backroom.tui.background import Background
+from backroom.tui.virtualtable import Column, VirtualTable
+
+__all__ = ["Column", "Reader", "Ticks", "Window", "WindowedTable", "read_window"]
 
 # Reads ``limit`` rows from ``offset``, in the list's order or, when the
 # flag is true, in reverse order (counting the offset from the end).
@@ -118,7 +126,7 @@ class Ticks:
         self.removed.clear()
 
 
-class WindowedTable(DataTable, Background):
+class WindowedTable(VirtualTable, Background):
     """A window onto the rows of a query, with the cursor at :attr:`position`."""
 
     CACHE_MIN = 200
@@ -126,18 +134,18 @@ class WindowedTable(DataTable, Background):
 
     def __init__(self, *, selection: models.Selection | None = None, page: int, classes: str,
                  id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=True, classes=classes)
+        super().__init__(id=id, classes=classes)
         self.ticks = Ticks(selection or models.Selection.none())
         self.total: int | None = None
         self.selected_count: int | None = 0 if self.ticks.base.op == "none" else None
         self.changed = False  # has the admin changed the ticks?
         self._window = Window()
         self._ticked: set[int] = set()
-        self._pos = 0
-        self._top = 0
         self._page = page
-        self._drawing = False
         self._widths: tuple[int, ...] = ()
+        self._stale = False  # the lines drawn are of rows forgotten: all drawn again when rows arrive
+        self._fetch_seq = 0  # the newest fetch started; older results are dropped
+        self._in_flight: str | None = None  # the job name of the newest fetch while it runs
 
     # -- what a subclass fills in ---------------------------------------------
     def _reader(self) -> Reader:
@@ -170,18 +178,14 @@ class WindowedTable(DataTable, Background):
     def selection(self) -> models.Selection:
         return self.ticks.selection
 
-    @property
-    def position(self) -> int:
-        return self._pos
-
     def reload(self) -> None:
         """Forget every fetched row and count, and fetch again."""
         self.total = None
-        self._window = Window()
-        self._pos = self._top = 0
+        self._forget_rows()
+        self._pos = 0
         self._fetch(0)
         self._count_matching()
-        self._post_status()
+        self._move_to(0)
 
     def set_selection(self, selection: models.Selection) -> None:
         """Tick exactly ``selection`` (e.g. restored from a draft), as the admin would."""
@@ -198,49 +202,114 @@ class WindowedTable(DataTable, Background):
 
     # -- lifecycle -----------------------------------------------------------
     def on_mount(self) -> None:
+        super().on_mount()
         self._set_columns()
         self.reload()
         if self.selected_count is None:
             self._count_selected()
 
     def on_resize(self, event: Resize) -> None:
-        if self._set_columns():
-            self._move_to(self._pos)
+        self._set_columns()
+        super().on_resize(event)
+
+    # -- the rows the table draws -----------------------------------------------
+    def _row_total(self) -> int:
+        if self.total is not None:
+            return self.total
+        w = self._window
+        known = w.end if w.at_end else w.end + 1
+        return max(known, self._pos + 1, self._top + self._page)
+
+    def _row_at(self, pos: int) -> Any:
+        w = self._window
+        if w.offset <= pos < w.end:
+            return w.rows[pos - w.offset]
+        return None
+
+    def _last(self) -> int | None:
+        if self.total is not None:
+            return max(0, self.total - 1)
+        if self._window.at_end:
+            return max(0, self._window.end - 1)
+        return None
 
     # -- fetching ------------------------------------------------------------
     def _cache_size(self) -> int:
         return max(self.CACHE_MIN, 6 * self._page)
 
-    def _fetch(self, pos: int) -> None:
-        """Fetch a block of rows centred on ``pos`` (or ending the list for -1)."""
+    def _fetch(self, pos: int, *, needed: bool = True) -> None:
+        """Fetch a block of rows centred on ``pos`` (or ending the list for
+        -1); ``needed``: rows on screen wait for it (keys wait too)."""
         read, count, total = self._reader(), self._counter(), self.total
         size = self._cache_size()
         ticks = self._tick_selection()
         rows = self.ROWS
+        self._fetch_seq += 1
+        seq = self._fetch_seq
+        name = "rows" if needed else "prefetch"
+        self._in_flight = name
 
         def job() -> Block:
             return read_block(read, count, pos, size, total, ticks, rows)
 
         def done(block: Block) -> None:
+            if seq != self._fetch_seq:
+                return  # a newer fetch was started: this one is stale
+            self._in_flight = None
             window, ticked, n, target = block
             self._fetched(window)
             if (n is not None and n != total) or self.total is None:  # counted with these rows: the newer count
                 self.total = n if n is not None else (window.end if window.at_end else None)
-            self._window = window
-            self._ticked = ticked
+            self._show_window(window, ticked)
             self._move_to(target if pos < 0 else self._pos)
             if ticks is not None and self.ticks.selection != ticks:
                 self._refresh_ticks()  # ticked meanwhile: these ticks are stale
 
-        self.run_job(job, done, name="rows")
+        def failed(exc: BaseException) -> None:
+            if seq == self._fetch_seq:
+                self._in_flight = None
+            self.job_failed(exc)
+
+        self.run_job(job, done, name=name, failed=failed)
+
+    def _forget_rows(self) -> None:
+        """The rows held are out of date (a new filter, an edit): they are
+        read again.  What is on screen stays until the new rows are in (no
+        flash of placeholders on each keystroke of a filter)."""
+        self._window = Window()
+        self._stale = True
+
+    def _show_window(self, window: Window, ticked: set[int]) -> None:
+        """Hold ``window`` from now on; draw again only the lines on screen
+        that it changes (rows read ahead leave the screen as it is)."""
+        if self._stale:
+            self._stale = False
+            self._window, self._ticked = window, ticked
+            self.invalidate()
+            return
+        before = {p: self._drawn(p) for p in range(self._top, self._top + self._page)}
+        self._window = window
+        self._ticked = ticked
+        kept = {k: v for k, v in self._lines.items() if k[0] in before}
+        self._lines = kept
+        for p, was in before.items():
+            if self._drawn(p) != was:
+                self.refresh_row(p)
+
+    def _drawn(self, pos: int) -> tuple[Any, bool] | None:
+        """What the line of row ``pos`` shows: the row and its tick."""
+        row = self._row_at(pos)
+        return None if row is None else (row, row.id in self._ticked)
 
     def _count_matching(self) -> None:
         self.run_job(self._counter(), self._matching_counted, name="count")
 
     def _matching_counted(self, n: int) -> None:
         self.total = n
-        if self._pos >= n:
-            self._move_to(max(0, n - 1))
+        if self._pos >= n or self._top + self._page > n:
+            self._move_to(max(0, min(self._pos, n - 1)))
+        else:
+            self._update_virtual_size()
         self._post_status()
 
     def _count_selected(self) -> None:
@@ -270,83 +339,25 @@ class WindowedTable(DataTable, Background):
         self.run_job(job, done, name="ticks")
 
     # -- moving --------------------------------------------------------------
-    def _row_at(self, pos: int) -> Any:
-        w = self._window
-        if w.offset <= pos < w.end:
-            return w.rows[pos - w.offset]
-        return None
-
-    def _last(self) -> int | None:
-        if self.total is not None:
-            return max(0, self.total - 1)
-        if self._window.at_end:
-            return max(0, self._window.end - 1)
-        return None
-
-    def _move_to(self, pos: int) -> None:
-        """Put the cursor on row ``pos`` of the list, fetching rows if needed."""
-        last = self._last()
-        pos = max(0, pos if last is None else min(pos, last))
-        self._pos = pos
-        if pos < self._top:
-            self._top = pos
-        elif pos >= self._top + self._page:
-            self._top = pos - self._page + 1
-        if last is not None:
-            self._top = max(0, min(self._top, last - self._page + 1))
+    def _cursor_moved(self) -> None:
+        """Fetch the rows the screen lacks (or will soon), then say where the cursor is."""
         top, bottom = self._top, self._top + self._page
         w = self._window
         if not w.covers(top, bottom):
-            self._fetch(pos)
-        else:
+            if self._in_flight != "rows":  # (else fetched once that one is in)
+                self._fetch(self._pos)
+        elif self._in_flight is None:
             near_top = w.offset > 0 and top - w.offset < self._page
             near_end = not w.at_end and w.end - bottom < self._page
             if near_top or near_end:
-                self._fetch(pos)
-        self._draw()
+                self._fetch(self._pos, needed=False)
+        self._announce()
         self._post_status()
 
     def _draw(self) -> None:
-        """Show the rows from ``_top`` that are in the cache."""
-        if not self.columns:
-            return
-        self._drawing = True
-        try:
-            self.clear()
-            for i in range(self._top, self._top + self._page):
-                row = self._row_at(i)
-                if row is None:
-                    break
-                self.add_row(*self._cells(row), key=str(row.id))
-            if self.row_count:
-                self.move_cursor(row=min(self._pos - self._top, self.row_count - 1), scroll=False)
-        finally:
-            self._drawing = False
+        """Draw every line again, and announce the row under the cursor."""
+        self.invalidate()
         self._announce()
-
-    def watch_cursor_coordinate(self, old: Coordinate, new: Coordinate) -> None:
-        super().watch_cursor_coordinate(old, new)
-        if not self._drawing and old != new:  # a click on a row
-            self._pos = self._top + new.row
-            self._announce()
-            self._post_status()
-
-    def action_cursor_down(self) -> None:
-        self._move_to(self._pos + 1)
-
-    def action_cursor_up(self) -> None:
-        self._move_to(self._pos - 1)
-
-    def action_page_down(self) -> None:
-        self._top += self._page
-        self._move_to(self._pos + self._page)
-
-    def action_page_up(self) -> None:
-        self._top = max(0, self._top - self._page)
-        self._move_to(self._pos - self._page)
-
-    def action_go_first(self) -> None:
-        self._move_to(0)
 
     def action_go_last(self) -> None:
         last = self._last()
@@ -354,14 +365,6 @@ class WindowedTable(DataTable, Background):
             self._move_to(last)
         else:  # count first, in the worker
             self._fetch(-1)
-
-    def _on_mouse_scroll_down(self, event: Any) -> None:
-        event.stop()
-        self._move_to(self._pos + 3)
-
-    def _on_mouse_scroll_up(self, event: Any) -> None:
-        event.stop()
-        self._move_to(self._pos - 3)
 
     # -- ticks ---------------------------------------------------------------
     def _set_tick(self, row: Any, ticked: bool) -> None:
@@ -375,10 +378,10 @@ class WindowedTable(DataTable, Background):
         if self.selected_count is not None:
             self.selected_count += 1 if ticked else -1
         self.changed = True
-        try:
-            self.update_cell(str(row.id), "tick", Text("[x]" if ticked else "[ ]"))
-        except Exception:  # noqa: BLE001 - the row is not on screen
-            pass
+        for pos in range(self._top, self._top + self._page):
+            shown = self._row_at(pos)
+            if shown is not None and shown.id == row.id:
+                self.refresh_row(pos)
 
     def action_toggle(self) -> None:
         row = self._row_at(self._pos)

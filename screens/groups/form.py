@@ -27,6 +27,7 @@ from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
 from backroom.tui.safetext import SafeInput, line_text
 from backroom.tui.keys import WaitsForLists
 from backroom.tui.safetext import safe_line
+from backroom.tui.statusline import show_status
 
 TABS = ("general", "customers", "access")
 
@@ -232,7 +233,7 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
 
     @on(CustomerTable.Status, "#members")
     def status_changed(self, event: CustomerTable.Status) -> None:
-        self.query_one("#selection-status", Label).update(event.table.status_text())
+        show_status(self.query_one("#selection-status", Label), event.table.status_text())
 
     @on(TabbedContent.TabActivated)
     def tab_changed(self) -> None:

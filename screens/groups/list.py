@@ -100,13 +100,31 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         return self._timer is not None
 
     def load(self) -> None:
+        """Read the groups; their member counts (a count over every
+        membership: a moment at a million customers) come after them, so the
+        list is drawn first.  Sorted by members, they come together."""
         self._timer = None  # (called by it, or after stopping it)
         text = self.query_one("#group-filter", Input).value
         sort, desc = self.sort, self.descending
         self.query_one("#groups-status", Label).update("loading…")
-        self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), self.show, name="groups")
+        if sort == "members":
+            self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), self.show, name="groups")
+            return
+        wanted = (text, sort, desc)
 
-    def show(self, rows: list[models.GroupRow]) -> None:
+        def counted(rows: list[models.GroupRow]) -> None:
+            if wanted == (self.query_one("#group-filter", Input).value, self.sort, self.descending):
+                self.show(rows)
+
+        def listed(rows: list[models.GroupRow]) -> None:
+            self.show(rows, counted=False)
+            self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), counted,
+                         name="group-counts")
+
+        self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc, with_counts=False), listed,
+                     name="groups")
+
+    def show(self, rows: list[models.GroupRow], *, counted: bool = True) -> None:
         table = self.query_one("#groups", DataTable)
         current = self.current()
         self.rows = rows
@@ -119,7 +137,8 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
             table.add_column(Text(label, justify="right" if key in RIGHT_ALIGNED else "left"), key=key)
         for r in rows:
             cells = [] if not self.ticked else [self._tick_mark(r.id)]
-            table.add_row(*cells, plain(r.code), plain(r.name), Text(f"{r.member_count:,}", justify="right"),
+            members = f"{r.member_count:,}" if counted else "…"
+            table.add_row(*cells, plain(r.code), plain(r.name), Text(members, justify="right"),
                           plain(r.tax_class), Text(percent(r.discount_percent), justify="right"),
                           yes_no(r.free_shipping), yes_no(r.hidden), "locked" if r.is_system else "",
                           key=str(r.id))

@@ -20,6 +20,7 @@ from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent, yes_no
 from backroom.tui.keys import WaitsForLists
 from backroom.tui.roles import RoleGated
+from backroom.tui.statusline import show_status
 
 
 class GroupViewScreen(RoleGated, Screen, GroupActions, WaitsForLists):
@@ -101,7 +102,7 @@ class GroupViewScreen(RoleGated, Screen, GroupActions, WaitsForLists):
 
     @on(CustomerTable.Status, "#members")
     def status_changed(self, event: CustomerTable.Status) -> None:
-        self.query_one("#members-status", Label).update(event.table.status_text())
+        show_status(self.query_one("#members-status", Label), event.table.status_text())
 
     @on(CustomerTable.Opened, "#members")
     def open_customer(self, event: CustomerTable.Opened) -> None:

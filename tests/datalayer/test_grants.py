@@ -261,6 +261,9 @@ def test_joins_and_leaves_queue_notifications_and_export(customers, tmp_path):
     assert [(r.name, r.group, r.event, r.source) for r in rows] == [
         ("old_big", "Club", "joined", "manual"), ("new_big", "Club", "joined", "rule"),
         ("old_big", "Club", "left", "manual")]
+    # A list's window reads them by position, from either end.
+    assert models.outbox_page(offset=1, limit=5) == rows[1:]
+    assert models.outbox_page(offset=0, limit=2, newest_first=True) == rows[::-1][:2]
     out = tmp_path / "outbox.csv"
     assert models.export_outbox(out) == 3
     lines = list(csv.reader(out.open()))

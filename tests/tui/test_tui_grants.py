@@ -209,40 +209,44 @@ async def test_invalid_rule_shows_an_error_and_writes_nothing(tmp_path):
     assert models.AuditEntry.select().count() == audits
 
 
-async def test_outbox_pages_and_export(tmp_path):
+async def test_outbox_window_and_export(tmp_path):
     make_db(tmp_path, 80)
     g, _ = models.create_group({"code": "vip", "name": "VIP"})
     ids = [r.id for r in models.customer_page(models.CustomerFilter(), limit=60)]
     models.assign_customers(g.id, models.Selection.ids(ids))
     queued = models.outbox_count()
     assert queued >= 60
-    OutboxScreen.PAGE = 25
+    everything = [r.id for r in models.outbox(limit=queued)]
     target = tmp_path / "out.csv"
     app = make_app()
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            await pilot.press("o")
-            await settle(pilot)
-            screen = app.screen
-            assert isinstance(screen, OutboxScreen)
-            assert f"{queued:,} pending · page 1" in str(screen.query_one("#outbox-status", Label).render())
-            first = [r.id for r in screen.rows]
-            assert first == [r.id for r in models.outbox(limit=25)]
-            await pilot.press("n")
-            await settle(pilot)
-            assert [r.id for r in screen.rows] == [r.id for r in models.outbox(after_id=first[-1], limit=25)]
-            await pilot.press("p")
-            await settle(pilot)
-            assert [r.id for r in screen.rows] == first
-            await pilot.press("ctrl+l")
-            await type_text(pilot, str(target))
-            await pilot.press("ctrl+s")
-            await settle(pilot)
-            assert any(f"Exported {queued:,} notifications" in n for n in notifications(app))
-            assert "empty" in str(screen.query_one("#outbox-status", Label).render())
-    finally:
-        OutboxScreen.PAGE = 50
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OutboxScreen)
+        table = screen.table
+        assert f"{queued:,} pending · row 1" in str(screen.query_one("#outbox-status", Label).render())
+        # The rows on screen are the first notifications queued, in order; a window, not all of them.
+        shown = table.row_count
+        assert 0 < shown < queued
+        assert [int(str(table.get_row_at(i)[0])) for i in range(shown)] == everything[:shown]
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert table.position == shown and table.current().id == everything[shown]
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.position == queued - 1 and table.current().id == everything[-1]
+        await pilot.press("home")
+        await settle(pilot)
+        assert table.position == 0 and table.current().id == everything[0]
+        await pilot.press("ctrl+l")
+        await type_text(pilot, str(target))
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any(f"Exported {queued:,} notifications" in n for n in notifications(app))
+        assert "empty" in str(screen.query_one("#outbox-status", Label).render())
+        assert table.total == 0 and table.row_count == 0
     with open(target, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == queued and {r["group"] for r in rows} >= {"VIP"}
