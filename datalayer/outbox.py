@@ -61,33 +61,34 @@ def _pending() -> pw.Expression:
     return Notification.id > outbox_watermark()
 
 
-def outbox(*, include_exported: bool = False, after_id: int = 0, limit: int = 100) -> list[OutboxRow]:
-    """Notifications in the order they were queued, ``limit`` at a time
-    after ``after_id`` (keyset paging)."""
+def _outbox_rows(include_exported: bool) -> pw.ModelSelect:
+    """The outbox's rows as :class:`OutboxRow` fields, pending ones only
+    unless ``include_exported``; the callers order and limit them."""
     q = (Notification.select(Notification.id, Notification.customer, Customer.first_name, Customer.last_name,
                              Customer.email, Notification.group_name, Notification.event, Notification.source,
                              Notification.created_at, Notification.exported_at, Notification.actor)
-         .join(Customer, on=(Notification.customer == Customer.id))
-         .where(Notification.id > after_id))
-    if not include_exported:
-        q = q.where(_pending())
-    q = q.order_by(Notification.id).limit(limit)
-    return [OutboxRow(r[0], r[1], f"{r[2]} {r[3]}".strip(), r[4], r[5], r[6], r[7], r[8], r[9], r[10])
-            for r in q.tuples()]
+         .join(Customer, on=(Notification.customer == Customer.id)))
+    return q if include_exported else q.where(_pending())
+
+
+def _as_rows(q: pw.ModelSelect) -> list[OutboxRow]:
+    return [OutboxRow(r[0], r[1], f"{r[2]} {r[3]}".strip(), *r[4:]) for r in q.tuples()]
+
+
+def outbox(*, include_exported: bool = False, after_id: int = 0, limit: int = 100) -> list[OutboxRow]:
+    """Notifications in the order they were queued, ``limit`` at a time
+    after ``after_id`` (keyset paging)."""
+    return _as_rows(_outbox_rows(include_exported).where(Notification.id > after_id)
+                    .order_by(Notification.id).limit(limit))
 
 
 def outbox_page(*, offset: int = 0, limit: int = 100, newest_first: bool = False,
                 include_exported: bool = False) -> list[OutboxRow]:
     """``limit`` notifications from ``offset`` in the order they were queued
     (or newest first: a list's window reads its far end that way)."""
-    q = (Notification.select(Notification.id, Notification.customer, Customer.first_name, Customer.last_name,
-                             Customer.email, Notification.group_name, Notification.event, Notification.source,
-                             Notification.created_at, Notification.exported_at)
-         .join(Customer, on=(Notification.customer == Customer.id)))
-    if not include_exported:
-        q = q.where(_pending())
-    q = q.order_by(Notification.id.desc() if newest_first else Notification.id).offset(max(0, offset)).limit(limit)
-    return [OutboxRow(r[0], r[1], f"{r[2]} {r[3]}".strip(), r[4], r[5], r[6], r[7], r[8], r[9]) for r in q.tuples()]
+    return _as_rows(_outbox_rows(include_exported)
+                    .order_by(Notification.id.desc() if newest_first else Notification.id)
+                    .offset(max(0, offset)).limit(limit))
 
 
 def outbox_count(*, include_exported: bool = False) -> int:
