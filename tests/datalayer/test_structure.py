@@ -100,3 +100,14 @@ def test_the_data_layer_does_not_depend_on_the_screens():
 def test_no_module_over_700_lines(name):
     lines = MODULES[name].read_text(encoding="utf-8").count("\n")
     assert lines <= MAX_LINES, f"{MODULES[name].relative_to(ROOT)} has {lines} lines"
+
+
+def test_every_package_is_installed():
+    """pyproject.toml lists the packages a wheel carries: a new subpackage
+    left out of it imports in the work tree and fails in a clean install."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    packages = {"backroom"} | {".".join(["backroom", *init.parent.relative_to(ROOT).parts])
+                               for pkg in PACKAGES for init in (ROOT / pkg).rglob("__init__.py")}
+    assert packages - listed == set()
