@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from backroom import models
+from backroom.auditcli import add_audit_command, cmd_audit
 from backroom.tui.formatters import percent
 
 EXIT_ERROR = 1
@@ -259,43 +260,6 @@ def cmd_outbox_export(args: argparse.Namespace) -> int:
     n = models.export_outbox(args.file, fmt=args.format)
     print(f"Exported {n:,} notifications to {models.clean_line(args.file)}" if n
           else "The outbox is empty: nothing exported.")
-    return 0
-
-
-# -- the audit log ---------------------------------------------------------------
-
-def add_audit_command(sub: argparse._SubParsersAction) -> None:
-    """``backroom audit``: the audit log, newest first, filtered."""
-    aud = sub.add_parser("audit", help="the audit log: who changed what, newest first",
-                         description="Print the audit log newest first: who changed what, when, with the "
-                                     "change. Dates as the screens read them: 2024-03-01, 1 March 2024, "
-                                     "3 days ago, yesterday.")
-    aud.add_argument("--since", metavar="DATE", help="entries from this day on")
-    aud.add_argument("--until", metavar="DATE", help="entries up to the end of this day")
-    aud.add_argument("--actor", metavar="NAME", help="entries by this admin")
-    aud.add_argument("--kind", metavar="KIND", help="this kind of change (group.assign) or area (group)")
-    aud.add_argument("--group", metavar="CODE", help="changes to the group with this code")
-    aud.add_argument("--customer", metavar="EMAIL", help="changes to the customer with this email (or id)")
-    aud.add_argument("--limit", metavar="N", type=_count, default=100,
-                     help=f"at most N entries (default 100, at most {models.AUDIT_PAGE_MAX:,})")
-    aud.add_argument("--json", action="store_true", help="print JSON instead of lines")
-
-
-def cmd_audit(args: argparse.Namespace) -> int:
-    f = models.audit_filter(since=args.since, until=args.until, actor=args.actor, kind=args.kind,
-                            group=args.group, customer=args.customer)
-    rows = models.audit_page(f, limit=args.limit)
-    if args.json:
-        print(models.inert_json([{
-            "id": r.id, "at": r.at.isoformat(), "actor": r.actor, "action": r.action, "entity": r.entity,
-            "entity_id": r.entity_id, "before": r.before, "after": r.after} for r in rows], indent=2))
-        return 0
-    line = models.clean_line
-    for r in rows:
-        target = f"{line(r.entity)} {line(r.entity_id)}".rstrip()
-        print(f"{r.at:%Y-%m-%d %H:%M:%S}  {line(r.actor)}  {line(r.action)}  {target}  {r.summary()}".rstrip())
-    if not rows:
-        print("No audit entries match." if not f.is_empty() else "The audit log is empty.")
     return 0
 
 
