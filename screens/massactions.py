@@ -95,7 +95,7 @@ class CustomerMassActions:
         sel = screen.table.selection
         if sel.op == "none":
             screen.notify(f"Tick the customers to {what} first: space ticks one, ctrl+a every one the filter finds.",
-                          severity="warning")
+                          severity="warning", markup=False)
             return
 
         def read() -> tuple[int, list[models.GroupRow]]:
