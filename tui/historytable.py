@@ -48,14 +48,29 @@ class HistoryTable(WindowedTable):
         def control(self) -> "HistoryTable":
             return self.table
 
+    ANCHORS_MAX = 5000
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(page=20, classes="history-table", id=id)
         self.filter = models.AuditFilter()
+        # Where rows fetched were (position -> the entry's keyset cursor): a block read
+        # on from one of them is a keyset page (models.audit_page), not an OFFSET.
+        self._anchors: dict[int, models.AuditCursor] = {}
 
     def set_filter(self, f: models.AuditFilter) -> None:
         if f != self.filter:
             self.filter = f
             self.reload()
+
+    def reload(self) -> None:
+        self._anchors = {}
+        super().reload()
+
+    def _fetched(self, window) -> None:
+        if len(self._anchors) > self.ANCHORS_MAX:
+            self._anchors = {}
+        for i, row in enumerate(window.rows):
+            self._anchors[window.offset + i] = row.cursor
 
     def _set_columns(self) -> bool:
         width = max(40, self.scrollable_content_region.width or self.size.width or 80)
@@ -80,9 +95,15 @@ class HistoryTable(WindowedTable):
         return True
 
     def _reader(self) -> Reader:
-        f = self.filter
-        return lambda offset, limit, backwards: models.audit_window(f, offset=offset, limit=limit,
-                                                                    oldest_first=backwards)
+        f, anchors = self.filter, self._anchors
+
+        def read(offset: int, limit: int, backwards: bool) -> list[models.AuditRow]:
+            after = anchors.get(offset - 1) if offset and not backwards else None
+            if after is not None:  # reading on from a row fetched before
+                return models.audit_page(f, after=after, limit=limit)
+            return models.audit_window(f, offset=offset, limit=limit, oldest_first=backwards)
+
+        return read
 
     def _counter(self) -> Callable[[], int]:
         f = self.filter
