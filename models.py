@@ -6,7 +6,7 @@ only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
     audit → admins, parsing → selection → access → taxes, grouppolicy → groups → groupdelete, customers, passwords,
-    orders, erasure, reviews → explain, rules, outbox → demo, imports/, exports
+    orders, erasure, reviews → explain, rules, outbox → demo, imports/, exports, auditlog, massactions
 
 Everything that changes data goes through an operation re-exported here.  An
 operation validates its input, runs in one transaction and writes an audit
@@ -51,6 +51,23 @@ from .datalayer.audit import (  # noqa: F401
     audit,
     current_actor,
     set_actor,
+)
+from .datalayer.auditlog import (  # noqa: F401
+    AUDIT_PAGE_MAX,
+    AuditCursor,
+    AuditFilter,
+    AuditRow,
+    audit_count,
+    audit_entry,
+    audit_filter,
+    audit_page,
+    audit_window,
+    describe_change,
+)
+from .datalayer.massactions import (  # noqa: F401
+    BULK_STATUSES,
+    move_customers,
+    set_customers_status,
 )
 from .datalayer.connection import (  # noqa: F401
     DATABASE_ERRORS,

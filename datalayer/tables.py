@@ -275,7 +275,9 @@ class AuditEntry(BaseModel):
     after = pw.TextField(null=True)
 
     class Meta:
-        indexes = ((("entity", "entity_id", "at"), False),)
+        indexes = ((("entity", "entity_id", "at"), False),
+                   (("actor", "at"), False),  # the history filtered by admin (v7)
+                   (("action", "at"), False))  # … by kind of change (v7)
 
     def before_data(self) -> Any:
         return json.loads(self.before) if self.before else None

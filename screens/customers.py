@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, Input, Label, Select
 from backroom import models
 from backroom.screens.customer import CustomerScreen
 from backroom.screens.customer.addresses import address_fields
+from backroom.screens.massactions import MASS_BINDINGS, MASS_ROLE_ACTIONS, CustomerMassActions
 from backroom.screens.customer.dialogs import (
     EraseModal,
     GroupPickerModal,
@@ -60,11 +61,12 @@ SORTS: tuple[tuple[str, str], ...] = (
 # --------------------------------------------------------------------------
 
 
-class CustomersScreen(RoleGated, Screen, Background, WaitsForLists):
+class CustomersScreen(RoleGated, CustomerMassActions, Screen, Background, WaitsForLists):
     """Every customer, as a window over the database: filter, sort, open.
     Keys typed for the list wait while it is being read (WaitsForLists)."""
 
-    ROLE_ACTIONS = {"add": "customers", "import_customers": "import", "export_customers": "export"}
+    ROLE_ACTIONS = {"add": "customers", "import_customers": "import", "export_customers": "export",
+                    **MASS_ROLE_ACTIONS}
 
     keys_ready = True
 
@@ -79,7 +81,7 @@ class CustomersScreen(RoleGated, Screen, Background, WaitsForLists):
                 tooltip="Import customers from a Shopify, Magento, PrestaShop, WooCommerce or Backroom file"),
         Binding("e", "export_customers", "Export customers", show=False,
                 tooltip="Write the customers the filter finds to a CSV file"),
-    ]
+    ] + MASS_BINDINGS
 
     def __init__(self) -> None:
         super().__init__()
@@ -90,7 +92,7 @@ class CustomersScreen(RoleGated, Screen, Background, WaitsForLists):
         yield AreaBar()
         yield FilterBar(full=True, id="customer-filter")  # its groups come from load_groups()
         yield Label("Loading…", id="customers-status", classes="status", markup=False)
-        yield CustomerTable(selectable=False, full=True, id="customer-list")
+        yield CustomerTable(selectable=False, tickable=True, full=True, id="customer-list")
         yield Footer(compact=True)
 
     @property

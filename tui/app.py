@@ -24,7 +24,7 @@ from textual.command import CommandPalette
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from backroom import models
 from backroom.tui.areas import AREAS
@@ -96,7 +96,9 @@ class BackroomApp(App[None]):
         for mode, key, title in AREAS
     ] + [Binding("ctrl+q", "quit", "Quit", tooltip="Quit Backroom", priority=True,
                                       show=False),
-         Binding("question_mark,f1", "keys", "Keys", tooltip="The keys of this screen", show=False)]
+         Binding("question_mark,f1", "keys", "Keys", tooltip="The keys of this screen", show=False),
+         Binding("f9", "history", "History", show=False,
+                 tooltip="The audit log: who changed what, newest first, filtered")]
 
     def __init__(self, db_label: str = "", admin: models.AdminRow | None = None) -> None:
         super().__init__()
@@ -231,6 +233,13 @@ class BackroomApp(App[None]):
             if closing is not None:
                 closing()  # nothing unsaved: no draft to keep
             self.pop_screen()
+
+    def action_history(self) -> None:
+        """F9 (or the palette's History), from every area: the audit log."""
+        from backroom.screens.history import HistoryScreen
+
+        if not isinstance(self.screen, (HistoryScreen, ModalScreen)):
+            self.push_screen(HistoryScreen())
 
     def action_keys(self) -> None:
         """? or F1: the keys of the screen in front, read from its bindings."""

@@ -65,9 +65,12 @@ class CustomerTable(WindowedTable):
 
     def __init__(self, *, selectable: bool, selection: models.Selection | None = None,
                  customer_filter: models.CustomerFilter | None = None, sort: str = "name",
-                 full: bool = False, id: str | None = None) -> None:
+                 full: bool = False, tickable: bool = False, id: str | None = None) -> None:
         super().__init__(selection=selection, page=20, classes="customer-table", id=id)
         self.selectable = selectable
+        # ``tickable``: rows may be ticked (space) for a mass action, with no tick
+        # column (a ticked row's name is marked ✓) and Enter still opening a customer.
+        self.tickable = tickable
         # ``full``: every column of the Customers list (status, default group,
         # orders…), the narrower ones dropped when the table is too narrow.
         self.full = full
@@ -190,13 +193,16 @@ class CustomerTable(WindowedTable):
         return lambda: models.count_customers(flt)
 
     def _tick_selection(self) -> models.Selection | None:
-        return self.ticks.selection if self.selectable else None
+        return self.ticks.selection if self.selectable or self.tickable else None
 
     def _cells(self, row: models.CustomerRow) -> list[Any]:
         if self.full:
             keys = [c.key for c in self.columns]
+            name = plain(row.name)
+            if self.tickable and row.id in self._ticked:
+                name = Text.assemble(("✓ ", "bold"), name, no_wrap=True, overflow="ellipsis")
             values = {
-                "name": plain(row.name), "email": plain(row.email), "status": plain(row.status),
+                "name": name, "email": plain(row.email), "status": plain(row.status),
                 "default": plain(row.default_group), "groups": plain(", ".join(row.groups)),
                 "registered": plain(date_text(row.registered_at)),
                 "orders": Text(f"{row.order_count:,}", justify="right"),
@@ -212,10 +218,12 @@ class CustomerTable(WindowedTable):
 
     # -- selection -----------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("toggle", "extend", "tick_matching", "tick_none", "invert"):
-            return self.selectable
+        if action in ("toggle", "extend", "tick_none"):
+            return self.selectable or self.tickable
+        if action in ("tick_matching", "invert"):
+            return self.selectable  # (a and i are the Customers list's New and Import)
         if action == "open":
-            return not self.selectable
+            return not self.selectable or self.tickable
         return True
 
     def action_extend(self, step: int) -> None:
@@ -233,6 +241,12 @@ class CustomerTable(WindowedTable):
     def action_tick_matching(self) -> None:
         self._bulk(self.ticks.selection | models.Selection.matching(self.customer_filter))
 
+    def action_tick_matching_anyway(self) -> None:
+        """Tick every customer the filter finds (the Customers list's ctrl+a)."""
+        if self.selectable or self.tickable:
+            self.action_tick_matching()
+            self._post_status()
+
     def action_invert(self) -> None:
         cur = self.ticks.selection
         matching = models.Selection.matching(self.customer_filter)
@@ -247,7 +261,7 @@ class CustomerTable(WindowedTable):
         """"N selected of M matching · row R" for the status line."""
         matching = "counting…" if self.total is None else f"{self.total:,}"
         where = f"row {self._pos + 1:,}" if self._row_at(self._pos) else ("no rows" if self.total == 0 else "…")
-        if self.selectable:
+        if self.selectable or (self.tickable and self.selected_count != 0):
             selected = "counting…" if self.selected_count is None else f"{self.selected_count:,}"
             return f"{selected} selected of {matching} matching · {where}"
         return f"{matching} matching · {where}"
