@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from backroom import models
+from backroom.settingscli import add_settings_commands, cmd_settings
 from backroom.tui.formatters import percent
 
 EXIT_ERROR = 1
@@ -100,6 +101,7 @@ def build_parser() -> Parser:
     add_init_command(sub)
     add_tax_class_commands(sub)
     add_transfer_commands(sub)
+    add_settings_commands(sub)
     return parser
 
 
@@ -451,6 +453,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_outbox_export(args)
     if args.command == "tax-classes":
         return cmd_tax_classes(args)
+    if args.command == "settings":
+        return cmd_settings(args)
     if args.command == "demo" and args.customers and not models.has_customers():
         models.seed(args.customers, rng_seed=1, progress=Progress("Making the demo database"))
     return cmd_tui(args, url)

@@ -232,6 +232,16 @@ from .datalayer.parsing import (  # noqa: F401
     parse_date,
     parse_money,
 )
+from .datalayer.shopmoney import (  # noqa: F401
+    DEFAULT_FORMAT,
+    MoneyFormat,
+    format_money,
+    load_money_format,
+    money_format,
+    parse_sample,
+    plain_amount,
+    set_money_format,
+)
 from .datalayer.taxes import (  # noqa: F401
     TAX_NAME_MAX,
     TaxClassRow,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import os
 import tempfile
@@ -31,6 +32,7 @@ from .lookup import get_group_by_code
 from .outbox import csv_cell
 from .reviews import ReviewFilter
 from .selection import CustomerFilter
+from .shopmoney import money_format
 from .tables import Address, Customer, CustomerGroup, Membership, Product, Review
 from .text import inert_block
 from .transactions import read_snapshot
@@ -144,7 +146,10 @@ def _shopify_row(c: dict[str, Any]) -> list[Any]:
 
 
 def _money(value: Any) -> str:
-    return f"{Decimal(str(value)):.2f}"
+    """An amount in the shop's number format (2.999,99), without the
+    currency, so a spreadsheet in the shop's locale reads it as a number;
+    the import reads it back in that format."""
+    return dataclasses.replace(money_format(), currency="").format(Decimal(str(value)))
 
 
 @requires("export")

@@ -18,7 +18,9 @@ def plain(value: Any) -> Text:
 
 
 def money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
+    """An amount as the shop writes it (``backroom settings money``):
+    ``R$ 2.999,99``, ``2 999,99 €``; ``2,999.99`` by default."""
+    return models.format_money(value)
 
 
 def yes_no(flag: bool) -> str:
