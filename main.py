@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Sequence
 
 from backroom import models
-from backroom.settingscli import add_settings_commands, cmd_settings
+from backroom.settingscli import (add_import_maps_command, add_map_options, add_settings_commands, chosen_map,
+                                 cmd_import_maps, cmd_settings, save_chosen_map)
 from backroom.tui.formatters import percent
 
 EXIT_ERROR = 1
@@ -285,6 +286,7 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
     cust.add_argument("--map", metavar="'COLUMN=FIELD,…'",
                       help="import columns as these fields (COLUMN= leaves a column out); fields: "
                            + ", ".join(models.CUSTOMER_IMPORT_FIELDS))
+    add_map_options(cust)
     cust.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1 "
                                                           "(default: UTF-8, or UTF-16 by its BOM)")
     cust.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
@@ -302,6 +304,7 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
     rev.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
     rev.add_argument("--map", metavar="'COLUMN=FIELD,…'",
                      help="import columns as these fields; fields: " + ", ".join(models.REVIEW_IMPORT_FIELDS))
+    add_map_options(rev)
     rev.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
     rev.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
 
@@ -317,6 +320,7 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
                         help="the file's format (default: from its header)")
     orders.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
     orders.add_argument("--all-or-nothing", action="store_true", help="import nothing if any order is bad")
+    add_import_maps_command(isub)
 
     exp = sub.add_parser("export", help="export customers or a group's members to a CSV file",
                          description="Write customers to FILE (mode 0600, written whole or not at all).")
@@ -375,22 +379,27 @@ def run_transfer(args: argparse.Namespace, url: str) -> int:
             print(line)
         print(models.describe_import(report).replace(" rows:", " orders:", 1))
         return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
+    if args.import_what == "maps":
+        return cmd_import_maps(args)
+    text = chosen_map(args, args.import_what)
     if args.import_what == "reviews":
-        mapping = models.parse_import_map(args.map or "", models.REVIEW_IMPORT_FIELDS)
+        mapping = models.parse_import_map(text or "", models.REVIEW_IMPORT_FIELDS)
         report = models.import_reviews(args.file, dry_run=args.dry_run, mapping=mapping, encoding=args.encoding,
                                        all_or_nothing=args.all_or_nothing,
                                        progress=Progress("Checking" if args.dry_run else "Importing"))
         for line in models.import_report_lines(report):
             print(line)
         print(models.describe_import(report))
+        save_chosen_map(args, "reviews")
         return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
     report = models.import_customers(
-        args.file, dry_run=args.dry_run, fmt=args.format, mapping=args.map, encoding=args.encoding,
+        args.file, dry_run=args.dry_run, fmt=args.format, mapping=text, encoding=args.encoding,
         all_or_nothing=args.all_or_nothing, create_groups=args.create_groups, quiet=args.quiet,
         progress=Progress("Checking" if args.dry_run else "Importing"))
     for line in models.import_report_lines(report):
         print(line)
     print(models.describe_import(report))
+    save_chosen_map(args, "customers")
     return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
 
 

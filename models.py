@@ -188,6 +188,14 @@ from .datalayer.imports.reviews import (  # noqa: F401
     REVIEW_IMPORT_FIELDS,
     import_reviews,
 )
+from .datalayer.imports.savedmaps import (  # noqa: F401
+    MAP_KINDS as IMPORT_MAP_KINDS,
+    SavedMap,
+    delete_saved_map,
+    list_saved_maps,
+    save_map as save_import_map,
+    saved_map,
+)
 from .datalayer.imports.sniff import (  # noqa: F401
     FileProblem,
 )

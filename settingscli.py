@@ -48,3 +48,50 @@ def cmd_settings(args: argparse.Namespace) -> int:
     fmt = models.set_money_format(sample)
     print(f"Amounts are now written {models.inert_line(fmt.sample)}.")
     return 0
+
+
+# -- import maps saved by name ---------------------------------------------------
+
+def add_map_options(parser: argparse.ArgumentParser) -> None:
+    """``--save-map NAME`` and ``--map-name NAME`` on an import that takes ``--map``."""
+    parser.add_argument("--save-map", metavar="NAME",
+                        help="save --map as NAME for the next import (in the database)")
+    parser.add_argument("--map-name", metavar="NAME", help="use the map saved as NAME (see `import maps`)")
+
+
+def add_import_maps_command(isub: argparse._SubParsersAction) -> None:
+    maps = isub.add_parser("maps", help="the column maps saved by name (--save-map)",
+                           description="List the column maps saved with --save-map, or delete one.")
+    maps.add_argument("--delete", metavar="NAME", help="delete the map saved as NAME")
+    maps.add_argument("--kind", choices=tuple(models.IMPORT_MAP_KINDS), default="customers",
+                      help="which import the map to delete is for (default: customers)")
+
+
+def chosen_map(args: argparse.Namespace, kind: str) -> str | None:
+    """The map an import uses: ``--map``, or the one saved as ``--map-name``."""
+    if args.map_name and args.map:
+        raise models.ValidationError({"map": "Give --map or --map-name, not both"})
+    if args.save_map and not args.map:
+        raise models.ValidationError({"map": "--save-map saves the --map given with it: give --map"})
+    if args.map_name:
+        return models.saved_map(kind, args.map_name)
+    return args.map
+
+
+def save_chosen_map(args: argparse.Namespace, kind: str) -> None:
+    if args.save_map:
+        saved = models.save_import_map(kind, args.save_map, args.map)
+        print(f"Saved the map as {saved.name}: next time, --map-name {saved.name}.")
+
+
+def cmd_import_maps(args: argparse.Namespace) -> int:
+    if args.delete:
+        models.delete_saved_map(args.kind, args.delete)
+        print(f"Deleted the map {models.inert_line(args.delete.strip().lower())}.")
+        return 0
+    maps = models.list_saved_maps()
+    if not maps:
+        print("No map is saved: --save-map NAME with --map saves one.")
+    for m in maps:
+        print(f"{m.kind:<10} {models.inert_line(m.name):<32} {models.inert_line(m.text)}")
+    return 0

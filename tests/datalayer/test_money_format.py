@@ -117,9 +117,10 @@ def test_orders_import_reads_the_shops_format_and_exports_write_it(db_url, tmp_p
     assert row["Total Spent"] == "4.000,00"  # the shop's number, no currency: a spreadsheet's number
 
 
-def test_settings_money_command(db_url, capsys):
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the command line is run on the SQLite file")
+def test_settings_money_command(tmp_path, capsys):
+    db_url = f"sqlite:///{tmp_path / 'cli.db'}"  # the command line, on a file of its own
+    models.use_admin(None)
+    models.connect(db_url)
     run = lambda *argv: main.main(["--db", db_url, "settings", "money", *argv])  # noqa: E731
     assert run() == 0
     assert capsys.readouterr().out == "Amounts are written 1,234.56 (the default).\n"
