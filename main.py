@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Sequence
 
 from backroom import models
-from backroom.settingscli import (add_import_maps_command, add_map_options, add_settings_commands, chosen_map,
-                                 cmd_import_maps, cmd_settings, save_chosen_map)
+from backroom.shopcli import (add_import_addresses_command, add_import_maps_command, add_map_options,
+                              add_settings_commands, chosen_map, cmd_import_addresses, cmd_import_maps, cmd_settings,
+                              save_chosen_map)
 from backroom.tui.formatters import percent
 
 EXIT_ERROR = 1
@@ -321,6 +322,7 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
     orders.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
     orders.add_argument("--all-or-nothing", action="store_true", help="import nothing if any order is bad")
     add_import_maps_command(isub)
+    add_import_addresses_command(isub)
 
     exp = sub.add_parser("export", help="export customers or a group's members to a CSV file",
                          description="Write customers to FILE (mode 0600, written whole or not at all).")
@@ -381,6 +383,8 @@ def run_transfer(args: argparse.Namespace, url: str) -> int:
         return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
     if args.import_what == "maps":
         return cmd_import_maps(args)
+    if args.import_what == "addresses":
+        return cmd_import_addresses(args, Progress("Checking" if args.dry_run else "Importing"))
     text = chosen_map(args, args.import_what)
     if args.import_what == "reviews":
         mapping = models.parse_import_map(text or "", models.REVIEW_IMPORT_FIELDS)

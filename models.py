@@ -161,6 +161,10 @@ from .datalayer.groupdelete import (  # noqa: F401
     DeletedGroup,
     delete_groups,
 )
+from .datalayer.imports.addresses import (  # noqa: F401
+    ADDRESS_FORMAT_NAMES,
+    import_addresses,
+)
 from .datalayer.imports.common import (  # noqa: F401
     ImportCancelled,
     ImportPreview,

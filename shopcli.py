@@ -1,6 +1,7 @@
-"""``backroom settings``: the shop settings on the command line (how
-amounts are written).  Errors are raised as the data layer's and printed in
-one line by ``main``."""
+"""Parts of the command line kept out of ``main``: ``backroom settings``
+(the shop settings: how amounts are written), the import maps saved by name
+(``--save-map``, ``--map-name``, ``import maps``) and ``import addresses``.
+Errors are raised as the data layer's and printed in one line by ``main``."""
 
 from __future__ import annotations
 
@@ -95,3 +96,29 @@ def cmd_import_maps(args: argparse.Namespace) -> int:
     for m in maps:
         print(f"{m.kind:<10} {models.inert_line(m.name):<32} {models.inert_line(m.text)}")
     return 0
+
+
+# -- import addresses ------------------------------------------------------------
+
+def add_import_addresses_command(isub: argparse._SubParsersAction) -> None:
+    adr = isub.add_parser(
+        "addresses", help="customers' addresses, from Magento 2's or PrestaShop's address file",
+        description="Import addresses (Magento 2's customer address file, PrestaShop's address CSV), each "
+                    "matched to its customer (who must exist) by customer id, else email. A Magento address "
+                    "becomes the billing and/or shipping one as its default flags say; in a PrestaShop file "
+                    "a customer's first address is the billing one and the second the shipping one. "
+                    "Importing a file again changes nothing.")
+    adr.add_argument("file", metavar="FILE")
+    adr.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
+    adr.add_argument("--format", choices=models.ADDRESS_FORMAT_NAMES, help="the file's format (default: from its header)")
+    adr.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
+    adr.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
+
+
+def cmd_import_addresses(args: argparse.Namespace, progress) -> int:
+    report = models.import_addresses(args.file, dry_run=args.dry_run, fmt=args.format, encoding=args.encoding,
+                                     all_or_nothing=args.all_or_nothing, progress=progress)
+    for line in models.import_report_lines(report):
+        print(line)
+    print(models.describe_import(report))
+    return 1 if report.rejected or not (report.applied or args.dry_run) else 0
