@@ -9,6 +9,7 @@ prints that came from the database passes through the one sanitiser
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -18,7 +19,6 @@ from pathlib import Path
 from typing import Sequence
 
 from backroom import models
-from backroom.auditcli import add_audit_command, cmd_audit
 from backroom.tui.formatters import percent
 
 EXIT_ERROR = 1
@@ -102,6 +102,7 @@ def build_parser() -> Parser:
     add_tax_class_commands(sub)
     add_transfer_commands(sub)
     add_audit_command(sub)
+    add_settings_commands(sub)
     return parser
 
 
@@ -285,6 +286,7 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
     cust.add_argument("--map", metavar="'COLUMN=FIELD,…'",
                       help="import columns as these fields (COLUMN= leaves a column out); fields: "
                            + ", ".join(models.CUSTOMER_IMPORT_FIELDS))
+    add_map_options(cust)
     cust.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1 "
                                                           "(default: UTF-8, or UTF-16 by its BOM)")
     cust.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
@@ -302,6 +304,7 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
     rev.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
     rev.add_argument("--map", metavar="'COLUMN=FIELD,…'",
                      help="import columns as these fields; fields: " + ", ".join(models.REVIEW_IMPORT_FIELDS))
+    add_map_options(rev)
     rev.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
     rev.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
 
@@ -317,6 +320,8 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
                         help="the file's format (default: from its header)")
     orders.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
     orders.add_argument("--all-or-nothing", action="store_true", help="import nothing if any order is bad")
+    add_import_maps_command(isub)
+    add_import_addresses_command(isub)
 
     exp = sub.add_parser("export", help="export customers or a group's members to a CSV file",
                          description="Write customers to FILE (mode 0600, written whole or not at all).")
@@ -375,22 +380,29 @@ def run_transfer(args: argparse.Namespace, url: str) -> int:
             print(line)
         print(models.describe_import(report).replace(" rows:", " orders:", 1))
         return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
+    if args.import_what == "maps":
+        return cmd_import_maps(args)
+    if args.import_what == "addresses":
+        return cmd_import_addresses(args, Progress("Checking" if args.dry_run else "Importing"))
+    text = chosen_map(args, args.import_what)
     if args.import_what == "reviews":
-        mapping = models.parse_import_map(args.map or "", models.REVIEW_IMPORT_FIELDS)
+        mapping = models.parse_import_map(text or "", models.REVIEW_IMPORT_FIELDS)
         report = models.import_reviews(args.file, dry_run=args.dry_run, mapping=mapping, encoding=args.encoding,
                                        all_or_nothing=args.all_or_nothing,
                                        progress=Progress("Checking" if args.dry_run else "Importing"))
         for line in models.import_report_lines(report):
             print(line)
         print(models.describe_import(report))
+        save_chosen_map(args, "reviews")
         return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
     report = models.import_customers(
-        args.file, dry_run=args.dry_run, fmt=args.format, mapping=args.map, encoding=args.encoding,
+        args.file, dry_run=args.dry_run, fmt=args.format, mapping=text, encoding=args.encoding,
         all_or_nothing=args.all_or_nothing, create_groups=args.create_groups, quiet=args.quiet,
         progress=Progress("Checking" if args.dry_run else "Importing"))
     for line in models.import_report_lines(report):
         print(line)
     print(models.describe_import(report))
+    save_chosen_map(args, "customers")
     return EXIT_ERROR if report.rejected or not (report.applied or args.dry_run) else 0
 
 
@@ -428,6 +440,168 @@ def creates_database(args: argparse.Namespace) -> bool:
     return args.command in CREATING_COMMANDS or bool(getattr(args, "create", False))
 
 
+# -- backroom settings, saved import maps, import addresses --------------------------
+
+def add_settings_commands(sub: argparse._SubParsersAction) -> None:
+    settings = sub.add_parser("settings", help="shop settings: how amounts are written",
+                              description="Shop settings (changing one needs the owner).")
+    ssub = settings.add_subparsers(dest="settings_command", metavar="setting", parser_class=type(settings), required=True)
+    money = ssub.add_parser(
+        "money", help="the currency and number format amounts are shown and exported in",
+        description="Show, or set, how the shop writes amounts: on every screen, in exports, and how "
+                    "amounts in import files are read (in this format or plain). Give a sample "
+                    "('R$ 1.234,56', '1 234,56 €', '$1,234.56'), or --currency and --format. "
+                    "'1,234.56' is the default.")
+    money.add_argument("sample", nargs="?", metavar="SAMPLE", help="a sample amount: R$ 1.234,56")
+    money.add_argument("--currency", metavar="TEXT", help="the currency sign: R$, €, $, CHF ('' for none)")
+    money.add_argument("--format", dest="number", metavar="NUMBER",
+                       help="the number as the shop writes 1234.56: 1.234,56, '1 234,56', 1,234.56, 1234.56")
+    money.add_argument("--after", action="store_true", help="the currency after the number (2 999,99 €)")
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    fmt = models.money_format()
+    if args.sample is None and args.currency is None and args.number is None and not args.after:
+        print(f"Amounts are written {models.inert_line(fmt.sample)}"
+              f"{' (the default)' if fmt.is_default else ''}.")
+        return 0
+    if args.sample is not None and (args.currency is not None or args.number is not None or args.after):
+        raise models.ValidationError({"format": "Give a sample, or --currency and --format, not both"})
+    sample = args.sample
+    if sample is None:
+        currency = fmt.currency if args.currency is None else args.currency.strip()
+        number = args.number if args.number is not None else dataclasses.replace(fmt, currency="").sample
+        if not currency:
+            sample = number
+        elif args.after or (args.currency is None and fmt.after):
+            sample = f"{number} {currency}"
+        else:
+            sample = f"{currency} {number}" if len(currency) > 1 else f"{currency}{number}"
+    fmt = models.set_money_format(sample)
+    print(f"Amounts are now written {models.inert_line(fmt.sample)}.")
+    return 0
+
+
+# -- import maps saved by name ---------------------------------------------------
+
+def add_map_options(parser: argparse.ArgumentParser) -> None:
+    """``--save-map NAME`` and ``--map-name NAME`` on an import that takes ``--map``."""
+    parser.add_argument("--save-map", metavar="NAME",
+                        help="save --map as NAME for the next import (in the database)")
+    parser.add_argument("--map-name", metavar="NAME", help="use the map saved as NAME (see `import maps`)")
+
+
+def add_import_maps_command(isub: argparse._SubParsersAction) -> None:
+    maps = isub.add_parser("maps", help="the column maps saved by name (--save-map)",
+                           description="List the column maps saved with --save-map, or delete one.")
+    maps.add_argument("--delete", metavar="NAME", help="delete the map saved as NAME")
+    maps.add_argument("--kind", choices=tuple(models.IMPORT_MAP_KINDS), default="customers",
+                      help="which import the map to delete is for (default: customers)")
+
+
+def chosen_map(args: argparse.Namespace, kind: str) -> str | None:
+    """The map an import uses: ``--map``, or the one saved as ``--map-name``."""
+    if args.map_name and args.map:
+        raise models.ValidationError({"map": "Give --map or --map-name, not both"})
+    if args.save_map and not args.map:
+        raise models.ValidationError({"map": "--save-map saves the --map given with it: give --map"})
+    if args.map_name:
+        return models.saved_map(kind, args.map_name)
+    return args.map
+
+
+def save_chosen_map(args: argparse.Namespace, kind: str) -> None:
+    if args.save_map:
+        saved = models.save_import_map(kind, args.save_map, args.map)
+        print(f"Saved the map as {saved.name}: next time, --map-name {saved.name}.")
+
+
+def cmd_import_maps(args: argparse.Namespace) -> int:
+    if args.delete:
+        models.delete_saved_map(args.kind, args.delete)
+        print(f"Deleted the map {models.inert_line(args.delete.strip().lower())}.")
+        return 0
+    maps = models.list_saved_maps()
+    if not maps:
+        print("No map is saved: --save-map NAME with --map saves one.")
+    for m in maps:
+        print(f"{m.kind:<10} {models.inert_line(m.name):<32} {models.inert_line(m.text)}")
+    return 0
+
+
+# -- import addresses ------------------------------------------------------------
+
+def add_import_addresses_command(isub: argparse._SubParsersAction) -> None:
+    adr = isub.add_parser(
+        "addresses", help="customers' addresses, from Magento 2's or PrestaShop's address file",
+        description="Import addresses (Magento 2's customer address file, PrestaShop's address CSV), each "
+                    "matched to its customer (who must exist) by customer id, else email. A Magento address "
+                    "becomes the billing and/or shipping one as its default flags say; in a PrestaShop file "
+                    "a customer's first address is the billing one and the second the shipping one. "
+                    "Importing a file again changes nothing.")
+    adr.add_argument("file", metavar="FILE")
+    adr.add_argument("--dry-run", action="store_true", help="check every row and report; write nothing")
+    adr.add_argument("--format", choices=models.ADDRESS_FORMAT_NAMES, help="the file's format (default: from its header)")
+    adr.add_argument("--encoding", metavar="NAME", help="the file's encoding, e.g. latin-1")
+    adr.add_argument("--all-or-nothing", action="store_true", help="import nothing if any row is bad")
+
+
+def cmd_import_addresses(args: argparse.Namespace, progress) -> int:
+    report = models.import_addresses(args.file, dry_run=args.dry_run, fmt=args.format, encoding=args.encoding,
+                                     all_or_nothing=args.all_or_nothing, progress=progress)
+    for line in models.import_report_lines(report):
+        print(line)
+    print(models.describe_import(report))
+    return 1 if report.rejected or not (report.applied or args.dry_run) else 0
+
+
+# -- backroom audit -----------------------------------------------------------
+
+def _limit(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{models.clean_line(text)!r} is not a whole number") from None
+    if not 1 <= value <= models.AUDIT_PAGE_MAX:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {models.AUDIT_PAGE_MAX:,}")
+    return value
+
+
+def add_audit_command(sub: argparse._SubParsersAction) -> None:
+    """``backroom audit``: the audit log, newest first, filtered."""
+    aud = sub.add_parser("audit", help="the audit log: who changed what, newest first",
+                         description="Print the audit log newest first: who changed what, when, with the "
+                                     "change. Dates as the screens read them: 2024-03-01, 1 March 2024, "
+                                     "3 days ago, yesterday.")
+    aud.add_argument("--since", metavar="DATE", help="entries from this day on")
+    aud.add_argument("--until", metavar="DATE", help="entries up to the end of this day")
+    aud.add_argument("--actor", metavar="NAME", help="entries by this admin")
+    aud.add_argument("--kind", metavar="KIND", help="this kind of change (group.assign) or area (group)")
+    aud.add_argument("--group", metavar="CODE", help="changes to the group with this code")
+    aud.add_argument("--customer", metavar="EMAIL", help="changes to the customer with this email (or id)")
+    aud.add_argument("--limit", metavar="N", type=_limit, default=100,
+                     help=f"at most N entries (default 100, at most {models.AUDIT_PAGE_MAX:,})")
+    aud.add_argument("--json", action="store_true", help="print JSON instead of lines")
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    f = models.audit_filter(since=args.since, until=args.until, actor=args.actor, kind=args.kind,
+                            group=args.group, customer=args.customer)
+    rows = models.audit_page(f, limit=args.limit)
+    if args.json:
+        print(models.inert_json([{
+            "id": r.id, "at": r.at.isoformat(), "actor": r.actor, "action": r.action, "entity": r.entity,
+            "entity_id": r.entity_id, "before": r.before, "after": r.after} for r in rows], indent=2))
+        return 0
+    line = models.clean_line
+    for r in rows:
+        target = f"{line(r.entity)} {line(r.entity_id)}".rstrip()
+        print(f"{r.at:%Y-%m-%d %H:%M:%S}  {line(r.actor)}  {line(r.action)}  {target}  {r.summary()}".rstrip())
+    if not rows:
+        print("No audit entries match." if not f.is_empty() else "The audit log is empty.")
+    return 0
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -455,6 +629,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_tax_classes(args)
     if args.command == "audit":
         return cmd_audit(args)
+    if args.command == "settings":
+        return cmd_settings(args)
     if args.command == "demo" and args.customers and not models.has_customers():
         models.seed(args.customers, rng_seed=1, progress=Progress("Making the demo database"))
     return cmd_tui(args, url)

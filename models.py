@@ -178,6 +178,10 @@ from .datalayer.groupdelete import (  # noqa: F401
     DeletedGroup,
     delete_groups,
 )
+from .datalayer.imports.addresses import (  # noqa: F401
+    ADDRESS_FORMAT_NAMES,
+    import_addresses,
+)
 from .datalayer.imports.common import (  # noqa: F401
     ImportCancelled,
     ImportPreview,
@@ -204,6 +208,14 @@ from .datalayer.imports.orders import (  # noqa: F401
 from .datalayer.imports.reviews import (  # noqa: F401
     REVIEW_IMPORT_FIELDS,
     import_reviews,
+)
+from .datalayer.imports.savedmaps import (  # noqa: F401
+    MAP_KINDS as IMPORT_MAP_KINDS,
+    SavedMap,
+    delete_saved_map,
+    list_saved_maps,
+    save_map as save_import_map,
+    saved_map,
 )
 from .datalayer.imports.sniff import (  # noqa: F401
     FileProblem,
@@ -248,6 +260,16 @@ from .datalayer.parsing import (  # noqa: F401
     money,
     parse_date,
     parse_money,
+)
+from .datalayer.shopmoney import (  # noqa: F401
+    DEFAULT_FORMAT,
+    MoneyFormat,
+    format_money,
+    load_money_format,
+    money_format,
+    parse_sample,
+    plain_amount,
+    set_money_format,
 )
 from .datalayer.taxes import (  # noqa: F401
     TAX_NAME_MAX,

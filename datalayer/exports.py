@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime as dt
 import os
 import tempfile
@@ -30,7 +31,8 @@ from .imports.formats import ADDRESS_FIELDS, BACKROOM_COLUMNS, SHOPIFY_COLUMNS
 from .lookup import get_group_by_code
 from .outbox import csv_cell
 from .reviews import ReviewFilter
-from .selection import CustomerFilter
+from .selection import CustomerFilter, Selection
+from .shopmoney import money_format
 from .tables import Address, Customer, CustomerGroup, Membership, Product, Review
 from .text import inert_block
 from .transactions import read_snapshot
@@ -144,18 +146,25 @@ def _shopify_row(c: dict[str, Any]) -> list[Any]:
 
 
 def _money(value: Any) -> str:
-    return f"{Decimal(str(value)):.2f}"
+    """An amount in the shop's number format (2.999,99), without the
+    currency, so a spreadsheet in the shop's locale reads it as a number;
+    the import reads it back in that format."""
+    return dataclasses.replace(money_format(), currency="").format(Decimal(str(value)))
 
 
 @requires("export")
 def export_customers(path: str | os.PathLike, *, fmt: str = "backroom", group: str | None = None,
                      members: bool = False, flt: CustomerFilter | None = None, bom: bool = False,
-                     actor: str | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+                     actor: str | None = None, progress: Callable[[int, int], None] | None = None,
+                     selection: Selection | None = None) -> int:
     """Write the customers (of the group with code ``group``, if given, and
     that the filter ``flt`` finds, as on the Customers screen) to ``path``
     in ``fmt`` (``backroom`` or ``shopify``); ``members`` adds the
     membership's columns (who added them, when, by hand or by rule) and
-    needs ``group``.  Returns how many were written."""
+    needs ``group``.  ``selection`` (the customers ticked in a list) takes
+    the place of ``flt``.  Returns how many were written."""
+    if selection is not None:
+        flt = selection  # type: ignore[assignment]  # a selection is read as a filter is: expression(), describe()
     if fmt not in EXPORT_FORMATS:
         raise ValidationError({"format": f"Export as {' or '.join(EXPORT_FORMATS)}"})
     if members and not group:
@@ -219,12 +228,17 @@ def _block_cell(value: Any) -> str:
 
 @requires("export")
 def export_reviews(path: str | os.PathLike, *, flt: ReviewFilter | None = None, bom: bool = False,
-                   actor: str | None = None) -> int:
+                   actor: str | None = None, progress: Callable[[int, int], None] | None = None) -> int:
     """Write the reviews (those ``flt`` finds, oldest first) to ``path``,
     with their product and customer; the body keeps its line breaks.
-    Returns how many were written."""
+    ``progress(written, total)`` is called a page at a time.  Returns how
+    many were written."""
     actor = resolve_actor(actor)
-    written = _write_reviews(path, flt, bom)
+    total = 0
+    if progress:
+        expr = flt.expression() if flt else None
+        total = (Review.select().where(expr) if expr is not None else Review.select()).count()
+    written = _write_reviews(path, flt, bom, progress, total)
     with db.atomic():
         audit("reviews.export", "export", None, after={
             "count": written, "filter": flt.describe() if flt else {}, "file": Path(path).name}, actor=actor)
@@ -232,7 +246,8 @@ def export_reviews(path: str | os.PathLike, *, flt: ReviewFilter | None = None, 
 
 
 @read_snapshot()
-def _write_reviews(path: str | os.PathLike, flt: ReviewFilter | None, bom: bool) -> int:
+def _write_reviews(path: str | os.PathLike, flt: ReviewFilter | None, bom: bool,
+                   progress: Callable[[int, int], None] | None = None, total: int = 0) -> int:
     expr = flt.expression() if flt else None
     written, after = 0, 0
     with atomic_file(path, bom=bom) as handle:
@@ -259,3 +274,5 @@ def _write_reviews(path: str | os.PathLike, flt: ReviewFilter | None, bom: bool)
                                  _block_cell(reason)])
             written += len(page)
             after = page[-1][0]
+            if progress:
+                progress(written, max(total, written))

@@ -60,6 +60,7 @@ def connect(url: str, *, upgrade: bool = True, create: bool = True) -> pw.Databa
             raise NoDatabaseError(f"The database {redact_url(url)} holds no Backroom data: {CREATE_HINT}.")
         if upgrade:
             migrate_schema()
+        _load_settings(upgrade)
     except pw.PeeweeException as exc:
         # A damaged or foreign file, a read-only one that needs an upgrade, a
         # full disk: one line naming the problem, never a traceback.
@@ -67,6 +68,15 @@ def connect(url: str, *, upgrade: bool = True, create: bool = True) -> pw.Databa
             database.close()
         raise BackroomError(f"Cannot open the database {redact_url(url)}: {describe_database_error(exc)}") from None
     return database
+
+
+def _load_settings(upgraded: bool) -> None:
+    """Read the shop settings screens show on every line (the money
+    format) once, now, rather than on the event loop."""
+    from .shopmoney import load_money_format
+
+    if upgraded or schema_version() is not None:
+        load_money_format()
 
 
 def share_with_group(url: str, gid: int) -> str:

@@ -164,6 +164,10 @@ class CustomersScreen(RoleGated, CustomerMassActions, Screen, Background, WaitsF
         from backroom.screens.transfer import export_customers
 
         flt = self.table.customer_filter
+        ticked = self.table.ticks.selection if self.table.selectable else models.Selection.none()
+        if ticked.op != "none":  # what is ticked, else what the filter finds
+            export_customers(self, flt, "the ticked customers", selection=ticked)
+            return
         export_customers(self, flt, "the customers the filter finds" if flt.expression() is not None
                          else "every customer")
 

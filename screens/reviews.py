@@ -249,7 +249,8 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
     ratings.  Keys typed for the queue wait while it is being read
     (WaitsForLists)."""
 
-    ROLE_ACTIONS = {a: "reviews" for a in ("decide", "reject", "approve_ticked", "reject_ticked")}
+    ROLE_ACTIONS = {**{a: "reviews" for a in ("decide", "reject", "approve_ticked", "reject_ticked")},
+                    "export_reviews": "export"}
 
     keys_ready = True
 
@@ -269,6 +270,8 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
                 tooltip="Chart the ratings of the filtered reviews or of the highlighted review's product"),
         Binding("d", "focus_detail", "Read", show=False, tooltip="Scroll the whole review"),
         Binding("escape", "focus_queue", "Queue", show=False, tooltip="Back to the queue"),
+        Binding("e", "export_reviews", "Export reviews", show=False,
+                tooltip="Write the reviews the filter finds to a CSV file"),
     ]
 
     def __init__(self) -> None:
@@ -443,6 +446,13 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
             self.table.action_cursor_down()
         else:
             self.table.action_cursor_up()
+
+    def action_export_reviews(self) -> None:
+        from backroom.screens.transfer import export_reviews  # used rarely: loaded when first asked for
+
+        flt = self.review_filter
+        export_reviews(self, flt, "the reviews the filter finds" if flt.expression() is not None
+                       else "every review")
 
     def action_find(self) -> None:
         self.query_one("#rf-text", Input).focus()

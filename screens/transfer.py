@@ -1,21 +1,26 @@
 """Import customers from a file: the detected format and column mapping,
 the dry run's report (every bad row: its line, field and problem), then
 the import itself with a progress bar, which Esc cancels (nothing is
-imported then).  Opened from the Customers list (``i``, or the palette),
-as is the export of the customers its filter finds (``e``)."""
+imported then).  Opened from the Customers list (``i``, or the palette).
+
+Exports from the screens (the Customers list's ticked customers or filter,
+``e``; a group's members from its View screen, ``e``; the reviews queue,
+``e`` on Reviews) ask for a file, then run the export operation in a
+worker behind a progress bar (:func:`export_to_file`)."""
 
 from __future__ import annotations
 
 import os
 import threading
 from pathlib import Path
+from typing import Any, Callable
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, ProgressBar, Static
 
 from backroom import models
@@ -257,26 +262,85 @@ class ExportModal(InputDialog):
         self.dismiss(path)
 
 
-def export_customers(screen: Background, flt: models.CustomerFilter, what: str) -> None:
-    """Ask for a file, then export the customers ``flt`` finds to it in a
-    worker (asking before replacing a file), and say how many."""
-    node = screen  # a Screen
+class ExportingModal(ModalScreen[Any], Background):
+    """An export running in a worker: a progress bar, closed when the file
+    is written (dismissed with how many rows were, or None if it failed)."""
 
+    BINDINGS = [Binding("escape", "noop", "Exporting…", show=False)]  # runs to its end: it is quick
+
+    def __init__(self, what: str, job: Callable[[Callable[[int, int], None]], int]) -> None:
+        super().__init__()
+        self.what, self.job = what, job
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(f"Exporting {self.what}…", classes="dialog-title", markup=False)
+            yield ProgressBar(id="export-progress", show_eta=False)
+
+    def on_mount(self) -> None:
+        self.run_job(lambda: self.job(self._progress), self.dismiss, name="export", failed=self._failed)
+
+    def action_noop(self) -> None:
+        pass
+
+    def _progress(self, done: int, total: int) -> None:
+        """From the worker: move the bar (on the event loop)."""
+        def move() -> None:
+            self.query_one("#export-progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+        try:
+            self.app.call_from_thread(move)
+        except RuntimeError:  # the app closed meanwhile
+            pass
+
+    def _failed(self, exc: BaseException) -> None:
+        self.app.notify(error_message(exc), title="Nothing exported", severity="error", markup=False)
+        self.dismiss(None)
+
+
+def export_to_file(screen: Any, what: str, job: Callable[[str, Callable[[int, int], None]], int],
+                   noun: str = "customer") -> None:
+    """Ask for a file (asking before replacing one), then run ``job(path,
+    progress)`` (one of the export operations) in a worker with a progress
+    bar, and say how many were written (``noun``: what a row is).  The operation writes
+    the file 0600, under a temporary name renamed when complete."""
     def export(path: str) -> None:
-        def done(n: int) -> None:
-            node.notify(f"Exported {n:,} customer{'s' if n != 1 else ''} to {models.inert_line(path)}.",
-                        title="Customers exported", markup=False)
+        def done(n: int | None) -> None:
+            if n is not None:
+                screen.notify(f"Exported {n:,} {noun}{'s' if n != 1 else ''} to {models.inert_line(path)}.",
+                              title="Exported", markup=False)
 
-        node.run_job(lambda: models.export_customers(path, flt=flt), done, name="export-customers")
+        screen.app.push_screen(ExportingModal(what, lambda progress: job(path, progress)), done)
 
     def chosen(path: str | None) -> None:
         if not path:
             return
         if Path(path).exists():
-            node.app.push_screen(ConfirmModal("Replace file?", Text(f"{models.inert_line(path)} exists. Replace it?"),
-                                              yes="Replace", no="Keep"),
-                                 lambda yes: export(path) if yes else None)
+            screen.app.push_screen(ConfirmModal("Replace file?", Text(f"{models.inert_line(path)} exists. Replace it?"),
+                                                yes="Replace", no="Keep"),
+                                   lambda yes: export(path) if yes else None)
             return
         export(path)
 
-    node.app.push_screen(ExportModal(what), chosen)
+    screen.app.push_screen(ExportModal(what), chosen)
+
+
+def export_customers(screen: Background, flt: models.CustomerFilter, what: str,
+                     selection: models.Selection | None = None) -> None:
+    """Ask for a file, then export the customers ``flt`` finds (or the
+    ``selection`` ticked) to it; see :func:`export_to_file`."""
+    export_to_file(screen, what, lambda path, progress: models.export_customers(
+        path, flt=flt, selection=selection, progress=progress))
+
+
+def export_members(screen: Background, group_code: str, group_name: str) -> None:
+    """Ask for a file, then export a group's members (with who added them
+    and when) to it."""
+    export_to_file(screen, f"the members of {group_name}", lambda path, progress: models.export_customers(
+        path, group=group_code, members=True, progress=progress), noun="member")
+
+
+def export_reviews(screen: Background, flt: models.ReviewFilter, what: str) -> None:
+    """Ask for a file, then export the reviews ``flt`` finds to it."""
+    export_to_file(screen, what, lambda path, progress: models.export_reviews(path, flt=flt, progress=progress),
+                   noun="review")

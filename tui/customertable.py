@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from backroom import models
-from backroom.tui.formatters import date_text, money, plain
+from backroom.tui.formatters import date_text, money, money_extra_width, plain
 from backroom.tui.window import Column, Reader, WindowedTable
 
 
@@ -112,12 +112,13 @@ class CustomerTable(WindowedTable):
         if self.full:
             return self._set_full_columns(width, page)
         tick = 3 if self.selectable else 0
-        fixed = 10 + 10 + (tick + 2 if tick else 0)  # registered, spent, tick
+        spent_w = 10 + money_extra_width()  # the shop's currency sign takes room
+        fixed = 10 + spent_w + (tick + 2 if tick else 0)  # registered, spent, tick
         flex = max(30, width - fixed - 2 * 5)  # cell padding of the other columns
         name_w = max(12, flex * 30 // 100)
         email_w = max(14, flex * 42 // 100)
         groups_w = max(8, flex - name_w - email_w)
-        widths = (tick, name_w, email_w, 10, groups_w, 10)
+        widths = (tick, name_w, email_w, 10, groups_w, spent_w)
         if widths == self._widths and page == self._page:
             return False
         self._page = page
@@ -126,7 +127,7 @@ class CustomerTable(WindowedTable):
             columns = [Column("tick", " ", tick)] if self.selectable else []
             columns += [Column("name", "Name", name_w), Column("email", "Email", email_w),
                         Column("registered", "Registered", 10), Column("groups", "Groups", groups_w),
-                        Column("spent", Text("Spent", justify="right"), 10, "right")]
+                        Column("spent", Text("Spent", justify="right"), spent_w, "right")]
             self.set_columns(columns)
         return True
 
@@ -147,6 +148,8 @@ class CustomerTable(WindowedTable):
 
     def _full_layout(self, width: int) -> list[tuple[str, str, int, str, bool]]:
         cols = [c for c in self.FULL_COLUMNS if width >= self.WIDE or c[0] not in self.NARROW_DROPS]
+        extra = money_extra_width()
+        cols = [(k, h, w + extra, s, r) if k == "spent" else (k, h, w, s, r) for k, h, w, s, r in cols]
         fixed = sum(c[2] for c in cols) + 2 * len(cols)
         flex = max(24, width - fixed)
         shares = {"name": 30, "email": 42, "groups": 28} if width >= self.WIDE else {"name": 42, "email": 58}

@@ -18,7 +18,16 @@ def plain(value: Any) -> Text:
 
 
 def money(value: Decimal | None) -> str:
-    return "" if value is None else f"{value:,.2f}"
+    """An amount as the shop writes it (``backroom settings money``):
+    ``R$ 2.999,99``, ``2 999,99 €``; ``2,999.99`` by default."""
+    return models.format_money(value)
+
+
+def money_extra_width() -> int:
+    """How many cells wider than ``99,999.99`` the shop writes that amount
+    (its currency: ``R$ 99.999,99`` is 3 wider): what a money column adds
+    to its width, so the default leaves every layout as it was."""
+    return max(0, len(models.format_money(Decimal("99999.99"))) - len("99,999.99"))
 
 
 def yes_no(flag: bool) -> str:

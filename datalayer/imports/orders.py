@@ -28,6 +28,7 @@ from ..admins import requires
 from ..audit import resolve_actor
 from ..catalogue import create_category, create_product
 from ..connection import db
+from ..shopmoney import plain_amount
 from ..parsing import DATE_MAX, DATE_MIN, MONEY_MAX, has_control_chars, quoted
 from ..tables import AuditEntry, Category, Customer, Order, OrderLine, Product, utcnow
 from ..transactions import bulk, retried
@@ -66,8 +67,10 @@ _SHOPIFY_STATUS = {"paid": "complete", "partially_paid": "processing", "pending"
 
 
 def _money(text: str) -> Decimal | None:
+    """An amount written as the shop writes it (R$ 2.999,99) or plain
+    (2999.99, 2,999.99); None when it is not one."""
     try:
-        value = Decimal(text.replace(",", "")) if text.strip() else Decimal(0)
+        value = Decimal(plain_amount(text).replace(",", "")) if text.strip() else Decimal(0)
     except InvalidOperation:
         return None
     if value < 0 or value > MONEY_MAX or value != value.quantize(Decimal("0.01")):

@@ -27,7 +27,8 @@ class GroupViewScreen(RoleGated, Screen, GroupActions, WaitsForLists):
     """A group's details and its members.  Keys typed for the members wait
     while they are being read (WaitsForLists)."""
 
-    ROLE_ACTIONS = {"edit": "groups", "delete": "groups", "access": "groups", "rules": "rules"}
+    ROLE_ACTIONS = {"edit": "groups", "delete": "groups", "access": "groups", "rules": "rules",
+                    "export_members": "export"}
 
     keys_ready = True
 
@@ -39,6 +40,8 @@ class GroupViewScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         Binding("c", "access", "Access", show=False,
                 tooltip="What this group may see and its category discounts (Guest: visitors)"),
         Binding("u", "rules", "Rules", tooltip="The rules that add and remove members automatically"),
+        Binding("x", "export_members", "Export members", show=False,
+                tooltip="Write this group's members (who added them, when) to a CSV file"),
     ]
 
     def __init__(self, group_id: int) -> None:
@@ -126,6 +129,12 @@ class GroupViewScreen(RoleGated, Screen, GroupActions, WaitsForLists):
     def action_access(self) -> None:
         if self.row is not None:
             self.edit_access(self.row)
+
+    def action_export_members(self) -> None:
+        from backroom.screens.transfer import export_members  # used rarely: loaded when first asked for
+
+        if self.row is not None:
+            export_members(self, self.row.code, models.clean_line(self.row.name))
 
     def action_rules(self) -> None:
         if self.row is not None:
