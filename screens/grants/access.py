@@ -104,6 +104,7 @@ class AccessEditor(Vertical, Background):
         self._grants: Grants | None = None
         self._pending: tuple[set[int], dict[int, str]] | None = None  # the values while not mounted
         self._pending_errors: dict[str, str] = {}
+        self._rows_mounted = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="access-row access-head"):
@@ -117,7 +118,7 @@ class AccessEditor(Vertical, Background):
         """One row per category, ticked and with its discount as ``grants``
         says (lazy: only the values, until :meth:`mount_rows`)."""
         self._grants = grants
-        if self.lazy:
+        if self.lazy and not self._rows_mounted:
             self._pending = ({c.id for c in grants.categories if c.id in grants.ticked},
                              {c.id: "" if grants.discounts.get(c.id) is None
                               else percent(grants.discounts[c.id]).rstrip("%") for c in grants.categories}
@@ -142,6 +143,7 @@ class AccessEditor(Vertical, Background):
             self.show_errors(errors)
 
     async def _mount_rows(self, grants: Grants) -> None:
+        self._rows_mounted = True
         rows = self.query_one(".access-rows", VerticalScroll)
         await rows.remove_children()
         if not grants.categories:

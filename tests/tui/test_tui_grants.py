@@ -359,7 +359,7 @@ async def test_access_rows_come_with_their_tab_and_keys_typed_ahead_reach_them(t
         assert not isinstance(app.screen, GroupFormScreen)
     g = models.get_group_by_code("lazy")
     assert models.group_category_access(g.id) == {brewing.id}
-    assert models.category_discounts(g.id) == {brewing.id: Decimal("7")}
+    assert models.category_discounts(g.id) == {brewing.id: Decimal(7)}
 
 
 async def test_a_discount_refused_before_the_access_tab_was_shown_shows_there(tmp_path):

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Select
 
 from backroom import models
 from backroom.models import ReviewFilter, Selection
