@@ -31,9 +31,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Button, Footer, Header, Input, Label, Select
 
 from backroom import models
 from backroom.tui.areas import AreaBar
@@ -161,6 +164,60 @@ class RejectModal(DropsEarlyKeys, InputDialog):
 # --------------------------------------------------------------------------
 # The filter
 # --------------------------------------------------------------------------
+
+
+class ReviewDetail(ScrollView, can_focus=True):
+    """The highlighted review in full, drawn a line at a time (Textual's line
+    API).  Its size is the pane's and never changes with what it shows, and
+    its scrollbar is always there: a new review (and its history, a moment
+    later) repaints the pane, where a text of its own height re-laid out the
+    whole screen, twice per key."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self._lines: list[Strip] = []
+        self._width = -1
+
+    @property
+    def text(self) -> Text:
+        """What the pane shows (every line, also those scrolled out of sight)."""
+        return self._text
+
+    def show(self, text: Text, *, home: bool = False) -> None:
+        self._text = text
+        self._wrap()
+        if home:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def _wrap(self) -> None:
+        width = self.scrollable_content_region.width
+        self._width = width
+        if width <= 0:
+            self._lines = []
+            return
+        console = self.app.console
+        options = console.options.update_width(width).update(highlight=False, height=None)
+        self._lines = [Strip(line) for line in console.render_lines(self._text, options, pad=False)]
+        size = Size(width, len(self._lines))
+        if size != self.virtual_size:
+            # Not the reactive's setter: that lays the screen out again.
+            self.set_reactive(ReviewDetail.virtual_size, size)
+            self._scroll_update(size)
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._width:
+            self._wrap()
+            self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        _, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        index = scroll_y + y
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        return self._lines[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
 
 
 class ReviewFilterBar(DebouncedFilter, Background):
@@ -295,8 +352,7 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
         with Horizontal(id="review-main"):
             yield ReviewTable(review_filter=self.review_filter, id="queue")
             with Vertical(id="review-side"):
-                with VerticalScroll(id="review-detail"):
-                    yield Static("", id="detail-body", markup=False)
+                yield ReviewDetail(id="review-detail")
                 yield RatingChart(id="rating-chart")
         yield Footer(compact=True)
 
@@ -365,26 +421,25 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
         self.run_job(lambda: models.rating_distribution(flt), lambda d: chart.show(d, caption), name="chart")
 
     def _show_detail(self, row: models.ReviewRow | None, *, empty: bool = False) -> None:
-        body = self.query_one("#detail-body", Static)
+        body = self.query_one("#review-detail", ReviewDetail)
         if row is None:
-            body.update(Text("No review matches the filter." if empty else ""))
+            body.show(Text("No review matches the filter." if empty else ""))
             self._history_for = None
             return
         if self._history_for != row.id:
             self._history_for = row.id
-            body.update(review_detail(row, None))
-            self.query_one("#review-detail", VerticalScroll).scroll_home(animate=False)
+            body.show(review_detail(row, None), home=True)
             rid = row.id
             self.run_job(lambda: models.review_history(rid), lambda h: self._history_loaded(rid, h),
                          name="history")
         else:
-            body.update(review_detail(row, self._history.get(row.id)))
+            body.show(review_detail(row, self._history.get(row.id)))
 
     def _history_loaded(self, review_id: int, history: list[models.ReviewEvent]) -> None:
         self._history = {review_id: history}
         row = self.table.current()
         if row is not None and row.id == review_id:
-            self.query_one("#detail-body", Static).update(review_detail(row, history))
+            self.query_one("#review-detail", ReviewDetail).show(review_detail(row, history))
 
     def show_review(self, review_id: int, customer_email: str) -> None:
         """Open review ``review_id`` for moderation: the filter becomes "any
@@ -461,7 +516,7 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
         self.table.focus()
 
     def action_focus_detail(self) -> None:
-        self.query_one("#review-detail", VerticalScroll).focus()
+        self.query_one("#review-detail", ReviewDetail).focus()
 
     def action_chart_scope(self) -> None:
         self.chart_product = not self.chart_product

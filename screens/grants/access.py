@@ -95,9 +95,16 @@ class AccessEditor(Vertical, Background):
                 tooltip="Mark the highlighted category restricted, or open it to everyone (saved at once)"),
     ]
 
-    def __init__(self, *, with_discount: bool = True, id: str | None = None) -> None:
+    def __init__(self, *, with_discount: bool = True, lazy: bool = False, id: str | None = None) -> None:
         super().__init__(id=id, classes="access-editor")
         self.with_discount = with_discount
+        # lazy: the rows are mounted when first wanted (:meth:`mount_rows`, e.g.
+        # when their tab is first shown); until then the values are kept as data.
+        self.lazy = lazy
+        self._grants: Grants | None = None
+        self._pending: tuple[set[int], dict[int, str]] | None = None  # the values while not mounted
+        self._pending_errors: dict[str, str] = {}
+        self._rows_mounted = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="access-row access-head"):
@@ -108,7 +115,35 @@ class AccessEditor(Vertical, Background):
         yield VerticalScroll(classes="access-rows")
 
     async def show(self, grants: Grants) -> None:
-        """One row per category, ticked and with its discount as ``grants`` says."""
+        """One row per category, ticked and with its discount as ``grants``
+        says (lazy: only the values, until :meth:`mount_rows`)."""
+        self._grants = grants
+        if self.lazy and not self._rows_mounted:
+            self._pending = ({c.id for c in grants.categories if c.id in grants.ticked},
+                             {c.id: "" if grants.discounts.get(c.id) is None
+                              else percent(grants.discounts[c.id]).rstrip("%") for c in grants.categories}
+                             if self.with_discount else {})
+            return
+        await self._mount_rows(grants)
+
+    @property
+    def rows_pending(self) -> bool:
+        """Lazy, and the rows not mounted yet."""
+        return self._pending is not None
+
+    async def mount_rows(self) -> None:
+        """Mount the rows (once), with the values they hold meanwhile."""
+        if self._pending is None or self._grants is None:
+            return
+        (access, discounts), self._pending = self._pending, None
+        await self._mount_rows(self._grants)
+        self.set_values(access, discounts)
+        errors, self._pending_errors = self._pending_errors, {}
+        if errors:
+            self.show_errors(errors)
+
+    async def _mount_rows(self, grants: Grants) -> None:
+        self._rows_mounted = True
         rows = self.query_one(".access-rows", VerticalScroll)
         await rows.remove_children()
         if not grants.categories:
@@ -118,6 +153,8 @@ class AccessEditor(Vertical, Background):
                                         self.with_discount) for cat in grants.categories])
 
     def first_tick(self) -> Tick | None:
+        if self._pending is not None:
+            return None
         ticks = list(self.query(Tick))
         return ticks[0] if ticks else None
 
@@ -134,11 +171,19 @@ class AccessEditor(Vertical, Background):
                 for row in self.query(AccessRow)}
 
     def values(self) -> tuple[set[int], dict[int, str]]:
+        if self._pending is not None:
+            return set(self._pending[0]), dict(self._pending[1])
         return self.access(), self.discounts()
 
     def set_values(self, access: set[int], discounts: dict[int, str]) -> None:
         """Tick ``access`` and type ``discounts`` (e.g. restored from a draft);
         categories that are gone are left out."""
+        if self._pending is not None:
+            typed = self._pending[1]
+            known = {c.id for c in self._grants.categories} if self._grants is not None else set()
+            self._pending = ({cid for cid in known if cid in access},
+                             {cid: discounts.get(cid, typed[cid]) for cid in typed} if self.with_discount else {})
+            return
         for row in self.query(AccessRow):
             cid = row.category_id
             row.query_one(f"#access-{cid}", Tick).value = cid in access
@@ -146,7 +191,12 @@ class AccessEditor(Vertical, Background):
                 row.query_one(f"#cat-discount-{cid}", Input).value = discounts[cid]
 
     def show_errors(self, errors: dict[str, str]) -> bool:
-        """Each discount error beside its category; True if any was shown."""
+        """Each discount error beside its category; True if any was shown
+        (rows not mounted yet: once they are)."""
+        if self._pending is not None:
+            self._pending_errors = {k: v for k, v in errors.items() if k.startswith("category_discounts[")}
+            known = {_discount_key(c.id) for c in self._grants.categories} if self._grants is not None else set()
+            return any(k in known for k in self._pending_errors)
         shown = False
         for row in self.query(AccessRow):
             message = errors.get(_discount_key(row.category_id), "")

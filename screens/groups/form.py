@@ -120,7 +120,8 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
                 yield Label("space tick · shift+↑↓ range · a all matching · n none · i invert · "
                             "^f filter", classes="hint keys")
             with TabPane("Access", id="access"):
-                yield AccessEditor(id="access-editor")
+                # Its rows are mounted when the tab is first shown (few open it).
+                yield AccessEditor(id="access-editor", lazy=True)
                 yield Label("space tick · a discount % replaces the group's own there · ctrl+t restrict/open",
                             classes="hint keys")
         yield Label("", id="form-status", classes="status", markup=False)
@@ -155,6 +156,7 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         self._initial_access = self.access_editor.values()
         self.query_one(TabbedContent).loading = False
         if self.initial_tab == "access":
+            await self.access_editor.mount_rows()
             if (tick := self.access_editor.first_tick()) is not None:
                 tick.focus()
         elif self.initial_tab == "general":
@@ -236,8 +238,25 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         show_status(self.query_one("#selection-status", Label), event.table.status_text())
 
     @on(TabbedContent.TabActivated)
-    def tab_changed(self) -> None:
+    async def tab_changed(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()
+        if event.pane.id == "access":
+            await self.show_access_rows()
+
+    async def show_access_rows(self) -> None:
+        """The Access tab's rows, mounted the first time it is shown; the keys
+        typed meanwhile wait for them."""
+        editor = self.access_editor
+        if not editor.rows_pending:
+            return
+        queue = getattr(self.app, "key_queue", None)
+        if queue is not None:
+            queue.hold(editor)
+        try:
+            await editor.mount_rows()
+        finally:
+            if queue is not None:
+                queue.release(editor)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save", "next", "find") and not self.is_loaded:
@@ -253,13 +272,14 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         self.query_one(TabbedContent).active = "customers"
         self.query_one("#f-text", Input).focus()
 
-    def action_next(self) -> None:
+    async def action_next(self) -> None:
         tabs = self.query_one(TabbedContent)
         if tabs.active == "general":
             tabs.active = "customers"
             self.table.focus()
         elif tabs.active == "customers":
             tabs.active = "access"
+            await self.show_access_rows()
             if (tick := self.access_editor.first_tick()) is not None:
                 tick.focus()
 

@@ -147,7 +147,7 @@ async def test_long_word_wraps_in_the_detail(hostile):
         while table.current().id != hostile[-1].id:
             await pilot.press("down")
             await settle(pilot)
-        detail = screen.query_one("#detail-body")
+        detail = screen.query_one("#review-detail")
         # 5,000 characters folded over many lines of the pane, none wider than it.
         assert detail.virtual_size.height > 5000 // detail.size.width
         assert_clean_screen(app, 120)

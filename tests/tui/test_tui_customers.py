@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, OptionList, Select, Static
 from backroom import models
 from backroom.screens.customers import (CustomerScreen, CustomersScreen, EraseModal, GroupPickerModal,
                                NewCustomerScreen, PasswordShownModal, ResetPasswordModal)
-from backroom.screens.reviews import ReviewsScreen
+from backroom.screens.reviews import ReviewDetail, ReviewsScreen
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal
 from tui_helpers import (ADA, clear_input, confirm, go_tab, make_ada, make_app, make_db, notifications, open_customer,
@@ -553,7 +553,7 @@ async def test_orders_totals_and_review_opens_in_moderation(tmp_path):
         reviews = app.screen
         assert isinstance(reviews, ReviewsScreen)
         assert reviews.table.current().id == review.id
-        detail = str(reviews.query_one("#detail-body", Static).render())
+        detail = reviews.query_one("#review-detail", ReviewDetail).text.plain
         assert "[bold]Not markup[/]" in detail and "\x1b" not in detail  # shown literally, escaped
         assert models.Review.get_by_id(review.id).status == "pending"  # nothing decided by opening it
         await pilot.press("a")
@@ -602,7 +602,7 @@ async def test_review_opens_deep_in_the_customers_queue(tmp_path, reviews_open_b
         assert reviews.query_one("#rf-customer", Input).value == "ada@example.com"
         assert reviews.query_one("#rf-status", Select).value == Select.NULL
         assert reviews.focused is table
-        assert "Ada review 447" in str(reviews.query_one("#detail-body", Static).render())
+        assert "Ada review 447" in reviews.query_one("#review-detail", ReviewDetail).text.plain
         await settle(pilot)  # the filter fields' own debounce changes nothing
         assert table.current().id == target.id and table.position == 447
         await pilot.press("p")  # back to pending, from the keyboard

@@ -334,3 +334,56 @@ async def test_keys_typed_while_the_rules_load_are_kept(tmp_path, held_back):
         await settle(pilot)
         assert app.screen is screen
     assert models.get_rules(g.id) == ("all", [models.Rule("total_spent", ">=", "200")])
+
+
+async def test_access_rows_come_with_their_tab_and_keys_typed_ahead_reach_them(tmp_path):
+    """The form mounts the Access rows only when their tab is first shown;
+    a burst of keys typed before (a code, a name, Ctrl+N twice, space) still
+    ticks the first category, and a form saved without ever showing the tab
+    keeps a draft's ticks."""
+    from test_tui_groups import burst
+
+    make_db(tmp_path, 10)
+    brewing = category("brewing-gear")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        burst(app, "a", *"lazy", "tab", *"Lazy")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GroupFormScreen)
+        assert form.access_editor.rows_pending and not form.query(access_screen.AccessRow)
+        assert form.access_editor.values() == (set(), {c.id: "" for c in models.categories()})
+        burst(app, "ctrl+n", "ctrl+n", "space", "tab", *"7", "ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, GroupFormScreen)
+    g = models.get_group_by_code("lazy")
+    assert models.group_category_access(g.id) == {brewing.id}
+    assert models.category_discounts(g.id) == {brewing.id: Decimal(7)}
+
+
+async def test_a_discount_refused_before_the_access_tab_was_shown_shows_there(tmp_path):
+    """Values put in while the rows are not mounted (a draft) and an error on
+    them come up on the Access tab when it is first shown."""
+    make_db(tmp_path, 10)
+    brewing = category("brewing-gear")
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GroupFormScreen) and form.access_editor.rows_pending
+        await type_text(pilot, "bad")
+        await pilot.press("tab")
+        await type_text(pilot, "Bad")
+        form.access_editor.set_values({brewing.id}, {brewing.id: "150"})  # as a draft puts them back
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert form.query_one(TabbedContent).active == "access"
+        assert not form.access_editor.rows_pending
+        assert "0 to 100" in str(form.query_one(f"#err-cat-{brewing.id}", Label).render())
+        assert form.focused.id == f"cat-discount-{brewing.id}"
+    with pytest.raises(models.NotFoundError):
+        models.get_group_by_code("bad")

@@ -7,11 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Select
 
 from backroom import models
 from backroom.models import ReviewFilter, Selection
-from backroom.screens.reviews import RejectModal, ReviewsScreen
+from backroom.screens.reviews import RejectModal, ReviewDetail, ReviewsScreen
 from tui_helpers import burst, confirm, make_app, make_db, notifications, settle, type_text
 from backroom.tui.reviewtable import RatingChart, ReviewTable
 from backroom.tui.dialogs import ConfirmModal
@@ -68,7 +68,7 @@ async def open_reviews(pilot) -> ReviewsScreen:
 
 
 def detail_text(screen: ReviewsScreen) -> str:
-    return str(screen.query_one("#detail-body", Static).render())
+    return screen.query_one("#review-detail", ReviewDetail).text.plain
 
 
 async def test_moderation_session(shop):
