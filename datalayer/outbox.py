@@ -82,12 +82,13 @@ def outbox_page(*, offset: int = 0, limit: int = 100, newest_first: bool = False
     (or newest first: a list's window reads its far end that way)."""
     q = (Notification.select(Notification.id, Notification.customer, Customer.first_name, Customer.last_name,
                              Customer.email, Notification.group_name, Notification.event, Notification.source,
-                             Notification.created_at, Notification.exported_at)
+                             Notification.created_at, Notification.exported_at, Notification.actor)
          .join(Customer, on=(Notification.customer == Customer.id)))
     if not include_exported:
         q = q.where(_pending())
     q = q.order_by(Notification.id.desc() if newest_first else Notification.id).offset(max(0, offset)).limit(limit)
-    return [OutboxRow(r[0], r[1], f"{r[2]} {r[3]}".strip(), r[4], r[5], r[6], r[7], r[8], r[9]) for r in q.tuples()]
+    return [OutboxRow(r[0], r[1], f"{r[2]} {r[3]}".strip(), r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+            for r in q.tuples()]
 
 
 def outbox_count(*, include_exported: bool = False) -> int:
