@@ -222,6 +222,7 @@ def engine_version(server: str | None) -> str:
 
 
 def main() -> int:
+    global KEEP, REUSE, PREFIX
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--keep", metavar="DIR", help="put the databases here (default: a temporary folder)")
@@ -232,7 +233,6 @@ def main() -> int:
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--dir", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    global KEEP, REUSE, PREFIX
     KEEP = bool(args.keep)
     REUSE = bool(args.reuse and args.keep)
     PREFIX = args.prefix
