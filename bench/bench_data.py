@@ -20,6 +20,13 @@ measures:
 Prints a table, then (last) one JSON line with every figure.
 
     python bench/bench_data.py [--sizes 10000,100000,1000000] [--keep DIR] [--db URL]
+                               [--reuse] [--prefix NAME]
+
+With ``--keep DIR --reuse`` a database a previous ``--keep`` run left (with
+the right number of customers) is measured again without seeding: the
+groups that run made are removed first.  ``--prefix`` names the server
+databases (``NAME_<size>``), so that two people on one server do not drop
+each other's.
 
 ``--db`` names the server (``postgresql://postgres@127.0.0.1:5432/postgres``,
 ``mysql://root@127.0.0.1:3306/mysql``: the database in it is only where to
