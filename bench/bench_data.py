@@ -20,6 +20,13 @@ measures:
 Prints a table, then (last) one JSON line with every figure.
 
     python bench/bench_data.py [--sizes 10000,100000,1000000] [--keep DIR] [--db URL]
+                               [--reuse] [--prefix NAME]
+
+With ``--keep DIR --reuse`` a database a previous ``--keep`` run left (with
+the right number of customers) is measured again without seeding: the
+groups that run made are removed first.  ``--prefix`` names the server
+databases (``NAME_<size>``), so that two people on one server do not drop
+each other's.
 
 ``--db`` names the server (``postgresql://postgres@127.0.0.1:5432/postgres``,
 ``mysql://root@127.0.0.1:3306/mysql``: the database in it is only where to
@@ -36,6 +43,7 @@ import sqlite3
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 import peewee as pw
 
@@ -68,8 +76,10 @@ def server_db_mb() -> float:
 
 def measure(size: int, workdir: Path, server: str | None = None) -> dict:
     path = workdir / f"bench-{size}.db"
-    name = f"backroom_bench_data_{size}"
-    if server:
+    name = f"{PREFIX}_{size}"
+    if REUSE and (path.exists() if not server else _server_has(server, name)):
+        url = (urlunparse(urlparse(server)._replace(path=f"/{name}")) if server else f"sqlite:///{path}")
+    elif server:
         url = work.create_scratch_database(server, name)
     else:
         remove_db(path)
@@ -84,6 +94,34 @@ def measure(size: int, workdir: Path, server: str | None = None) -> dict:
 
 
 KEEP = False
+REUSE = False
+PREFIX = "backroom_bench_data"
+BENCH_GROUPS = ("bench", "raw", "quiet")
+
+
+def _server_has(server: str, name: str) -> bool:
+    db = work._admin_connection(server)
+    try:
+        if work.engine_of(server) == "postgresql":
+            return db.execute_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+        return db.execute_sql("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+                              (name,)).fetchone() is not None
+    finally:
+        db.close()
+
+
+def _seeded(size: int) -> bool:
+    """A database a previous ``--reuse`` run seeded with ``size`` customers;
+    the groups that run made are removed (with their members and outbox)."""
+    if "customer" not in models.db.get_tables() or models.Customer.select().count() != size:
+        return False
+    gids = [g.id for g in models.CustomerGroup.select().where(models.CustomerGroup.code.in_(BENCH_GROUPS))]
+    if gids:
+        with models.db.atomic():
+            models.Notification.delete().where(models.Notification.group.in_(gids)).execute()
+            models.Membership.delete().where(models.Membership.group.in_(gids)).execute()
+            models.CustomerGroup.delete().where(models.CustomerGroup.id.in_(gids)).execute()
+    return True
 
 
 def _measure(size: int, url: str, path: Path) -> dict:
@@ -91,7 +129,8 @@ def _measure(size: int, url: str, path: Path) -> dict:
     models.set_actor("bench")
     out: dict = {"customers": size}
 
-    out["seed_s"], _ = timed(lambda: models.seed(size, rng_seed=1, today=TODAY))
+    if not (REUSE and _seeded(size)):
+        out["seed_s"], _ = timed(lambda: models.seed(size, rng_seed=1, today=TODAY))
 
     active = CustomerFilter(status="active")
     group, _ = models.create_group({"code": "bench", "name": "Bench"})
@@ -190,23 +229,28 @@ def engine_version(server: str | None) -> str:
 
 
 def main() -> int:
+    global KEEP, REUSE, PREFIX
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--keep", metavar="DIR", help="put the databases here (default: a temporary folder)")
     ap.add_argument("--db", metavar="URL", help="a PostgreSQL or MySQL/MariaDB server to run on (default: SQLite)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="with --keep: measure on the databases a previous --keep run seeded (no seeding)")
+    ap.add_argument("--prefix", default=PREFIX, help=f"server databases are PREFIX_<size> (default {PREFIX})")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--dir", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    global KEEP
     KEEP = bool(args.keep)
+    REUSE = bool(args.reuse and args.keep)
+    PREFIX = args.prefix
     server = args.db if is_server(args.db) else None
     workdir = Path(args.dir or args.keep or tempfile.mkdtemp(prefix="backroom-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     if args.one:
         print(json.dumps(measure(args.one, workdir, server)))
         return 0
-    extra = ["--dir", str(workdir)] + (["--keep", str(workdir)] if args.keep else []) + (
-        ["--db", server] if server else [])
+    extra = ["--dir", str(workdir), "--prefix", PREFIX] + (["--keep", str(workdir)] if args.keep else []) + (
+        ["--db", server] if server else []) + (["--reuse"] if REUSE else [])
     results = per_size(__file__, [int(s) for s in args.sizes.split(",")], extra)
     print(f"Backroom data layer on {engine_version(server)}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores")

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Sequence
 
 import peewee as pw
 
-from .connection import db, is_postgres, is_sqlite
+from .connection import db, is_mysql, is_postgres, is_sqlite
 from .errors import DateParseError, ValidationError
 from .lookup import as_id, possible_id
 from .parsing import _label, clean_line, has_control_chars, parse_date, parse_money, typed_text
@@ -34,9 +34,43 @@ def _like_prefix(field: pw.Field, prefix: str) -> pw.Expression:
         if is_sqlite() or _pg_collation_is_c():
             return (field >= prefix) & (field < prefix + "\U0010ffff")
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return pw.Expression(field, pw.OP.LIKE,
-                         pw.NodeList((pw.Value(escaped + "%", converter=False), pw.SQL("ESCAPE"),
-                                      pw.Value("\\", converter=False))))
+    pattern = pw.NodeList((pw.Value(escaped + "%", converter=False), pw.SQL("ESCAPE"),
+                           pw.Value("\\", converter=False)))
+    if is_mysql():
+        # Peewee writes LIKE as LIKE BINARY on MySQL, which no index on a
+        # column of the table's (case-insensitive) collation serves: every
+        # row was read.  A plain LIKE (peewee's ILIKE) reads the index range;
+        # the LIKE BINARY after it keeps the match exact, as on the others.
+        return (pw.Expression(field, pw.OP.ILIKE, pattern)
+                & pw.Expression(field, pw.OP.LIKE, pattern))
+    return pw.Expression(field, pw.OP.LIKE, pattern)
+
+
+def _text_matches(text: str, folded: str) -> pw.Expression:
+    """Customers whose email (``text``, lower case), folded email, folded
+    full name or folded last name (``folded``) starts with it.
+
+    SQLite (MULTI-INDEX OR) and PostgreSQL (BitmapOr) read an OR of the
+    four prefix ranges through the four indexes.  MariaDB does not: it
+    scanned every customer (574 ms a page, 1.2 s to count at 1,000,000),
+    taking the OR for too costly to merge.  There the condition is an id in
+    the UNION of the four index range scans, wrapped in a derived table so
+    that the subquery is a semi-join (materialised once, then joined by
+    primary key) rather than a UNION run again for every customer."""
+    branches = ((Customer.email_key, text), (Customer.email_fold, folded),
+                (Customer.name_key, folded), (Customer.last_key, folded))
+    if is_mysql():
+        inner = Customer.alias("ft")
+        union = functools.reduce(
+            lambda a, b: a | b,
+            (inner.select(inner.id).where(_like_prefix(getattr(inner, f.name), p)) for f, p in branches))
+        found = union.alias("found")
+        return Customer.id.in_(pw.Select([found], [found.c.id]))
+    return (_like_prefix(Customer.email_key, text)
+            # (NULL-safe: inside a NOT, NULL would drop the row.)
+            | (Customer.email_fold.is_null(False) & _like_prefix(Customer.email_fold, folded))
+            | _like_prefix(Customer.name_key, folded)
+            | _like_prefix(Customer.last_key, folded))
 
 
 _pg_c_cache: dict[int, bool] = {}
@@ -75,12 +109,7 @@ class CustomerFilter:
         if text:
             # Case and accents ignored ("nunez" finds Núñez): the name keys
             # are folded, and so is the email where that differs from its key.
-            folded = fold(text)
-            conds.append(_like_prefix(Customer.email_key, text)
-                         # (NULL-safe: inside a NOT, NULL would drop the row.)
-                         | (Customer.email_fold.is_null(False) & _like_prefix(Customer.email_fold, folded))
-                         | _like_prefix(Customer.name_key, folded)
-                         | _like_prefix(Customer.last_key, folded))
+            conds.append(_text_matches(text, fold(text)))
         if self.status:
             conds.append(Customer.status == self.status)
         if self.group_id is not None:
