@@ -22,11 +22,10 @@ changes nothing ("0 new, 0 changed, N unchanged").
 
 from __future__ import annotations
 
-import json
 import os
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from ..admins import requires
 from ..audit import resolve_actor
@@ -35,7 +34,7 @@ from ..customers import ADDRESS_LIMITS, normalize_email
 from ..parsing import has_control_chars, quoted
 from ..tables import Address, AuditEntry, Customer, utcnow
 from ..transactions import bulk, retried
-from .common import (PROBLEMS_KEPT, ImportCancelled, ImportPreview, ImportReport, Rejects, RowProblem, Seen,
+from .common import (PROBLEMS_KEPT, apply_import, ImportCancelled, ImportPreview, ImportReport, Rejects, RowProblem, Seen,
                      audit_json, insert_rows, rejects_path_for, sql_in)
 from .formats import ADDRESS_FIELDS, header_key
 from .sniff import CsvSource, FileProblem
@@ -135,24 +134,11 @@ def import_addresses(path: str | os.PathLike, *, dry_run: bool = False, fmt: str
             return report
         bulk()
         rejects = Rejects(rejects_path_for(path), src.header)
-        try:
-            with db.atomic() as txn:
-                _Run(src, name, cols, report, rejects, actor, progress, cancelled).run()
-                if all_or_nothing and report.rejected:
-                    txn.rollback()
-                else:
-                    AuditEntry.create(actor=actor, action="addresses.import", entity="import", entity_id=None,
-                                      after=json.dumps({"file": Path(report.preview.path).name, "format": name,
-                                                        "rows": report.rows, "new": report.new,
-                                                        "changed": report.changed, "unchanged": report.unchanged,
-                                                        "rejected": report.rejected}, sort_keys=True))
-                    report.applied = True
-            if report.applied and report.rejected:
-                report.rejects_path = rejects.keep()
-        finally:
-            rejects.discard()
-    if not report.applied:
-        report.new = report.changed = report.unchanged = 0
+        apply_import(report, rejects, lambda: _Run(src, name, cols, report, rejects, actor, progress, cancelled).run(),
+                     all_or_nothing=all_or_nothing, actor=actor, action="addresses.import",
+                     summary=lambda: {"file": Path(report.preview.path).name, "format": name, "rows": report.rows,
+                                      "new": report.new, "changed": report.changed,
+                                      "unchanged": report.unchanged, "rejected": report.rejected})
     return report
 
 

@@ -16,12 +16,13 @@ import os
 import tempfile
 from array import array
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import peewee as pw
 
 from ..connection import db, is_mysql, is_postgres
 from ..errors import BackroomError
+from ..tables import AuditEntry
 from ..text import inert_line
 
 PROBLEMS_KEPT = 1_000
@@ -244,3 +245,28 @@ def describe(report: ImportReport) -> str:
     if not report.dry_run and not report.applied:
         text += ": some rows are bad and --all-or-nothing was given"
     return text
+
+
+def apply_import(report: ImportReport, rejects: Rejects, run: Callable[[], None], *, all_or_nothing: bool,
+                 actor: str, action: str, summary: Callable[[], dict[str, Any]]) -> None:
+    """What every import's apply does around its rows: ``run()`` in one
+    transaction, rolled back if ``all_or_nothing`` and a row was rejected,
+    else the import's one audit entry (``action``, with ``summary()``, read
+    once the rows are in) and ``report.applied``.  The rejects file is kept
+    when an applied import rejected rows, else removed; an import not applied
+    counts nothing new, changed or unchanged."""
+    try:
+        with db.atomic() as txn:
+            run()
+            if all_or_nothing and report.rejected:
+                txn.rollback()
+            else:
+                AuditEntry.create(actor=actor, action=action, entity="import", entity_id=None,
+                                  after=audit_json(summary()))
+                report.applied = True
+        if report.applied and report.rejected:
+            report.rejects_path = rejects.keep()
+    finally:
+        rejects.discard()
+    if not report.applied:
+        report.new = report.changed = report.unchanged = 0

@@ -24,7 +24,6 @@ twice says "0 new, 0 changed, N unchanged".
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from pathlib import Path
@@ -42,6 +41,7 @@ from ..tables import Address, AuditEntry, Customer, CustomerGroup, Membership, N
 from ..text import inert_line
 from ..transactions import bulk, lock_groups, retried
 from .common import (
+    apply_import,
     PROBLEMS_KEPT,
     ImportCancelled,
     ImportPreview,
@@ -130,31 +130,21 @@ def import_customers(path: str | os.PathLike, *, dry_run: bool = False, fmt: str
             return report
         bulk()
         rejects = Rejects(rejects_path_for(path), src.header)
-        try:
-            with db.atomic() as txn:
-                _Run(src, chosen, cols, report, write=True, create_groups=create_groups, quiet=quiet,
-                     actor=actor, progress=progress, cancelled=cancelled, rejects=rejects).run()
-                if all_or_nothing and report.rejected:
-                    txn.rollback()
-                else:
-                    _audit_summary(report, actor)
-                    report.applied = True
-            if report.applied and report.rejected:
-                report.rejects_path = rejects.keep()
-        finally:
-            rejects.discard()
+        apply_import(report, rejects,
+                     lambda: _Run(src, chosen, cols, report, write=True, create_groups=create_groups, quiet=quiet,
+                                  actor=actor, progress=progress, cancelled=cancelled, rejects=rejects).run(),
+                     all_or_nothing=all_or_nothing, actor=actor, action="customers.import",
+                     summary=lambda: _audit_summary(report))
     if not report.applied:
-        report.new = report.changed = report.unchanged = report.joined = 0
+        report.joined = 0
         report.groups_created = []
     return report
 
 
-def _audit_summary(report: ImportReport, actor: str) -> None:
-    AuditEntry.create(actor=actor, action="customers.import", entity="import", entity_id=None, after=json.dumps({
-        "file": Path(report.preview.path).name, "format": report.preview.format or "custom",
-        "rows": report.rows, "new": report.new, "changed": report.changed, "unchanged": report.unchanged,
-        "rejected": report.rejected, "joined": report.joined, "groups_created": report.groups_created,
-    }, sort_keys=True))
+def _audit_summary(report: ImportReport) -> dict[str, Any]:
+    return {"file": Path(report.preview.path).name, "format": report.preview.format or "custom",
+            "rows": report.rows, "new": report.new, "changed": report.changed, "unchanged": report.unchanged,
+            "rejected": report.rejected, "joined": report.joined, "groups_created": report.groups_created}
 
 
 def _slug(name: str) -> str:

@@ -27,12 +27,12 @@ import peewee as pw
 from ..admins import requires
 from ..audit import resolve_actor
 from ..catalogue import create_category, create_product
-from ..connection import db
 from ..shopmoney import plain_amount
 from ..parsing import DATE_MAX, DATE_MIN, MONEY_MAX, has_control_chars, quoted
 from ..tables import AuditEntry, Category, Customer, Order, OrderLine, Product, utcnow
 from ..transactions import bulk, retried
 from .common import (
+    apply_import,
     ImportCancelled,
     ImportPreview,
     ImportReport,
@@ -197,22 +197,10 @@ def import_orders(path: str | os.PathLike, *, dry_run: bool = False, fmt: str | 
             return report
         bulk()
         run.rejects = Rejects(rejects_path_for(path), src.header)
-        try:
-            with db.atomic() as txn:
-                run.run()
-                if all_or_nothing and report.rejected:
-                    txn.rollback()
-                else:
-                    AuditEntry.create(actor=actor, action="orders.import", entity="import", after=audit_json({
-                        "file": src.path.name, "orders": report.rows, "new": report.new,
-                        "changed": report.changed, "unchanged": report.unchanged, "rejected": report.rejected}))
-                    report.applied = True
-            if report.applied and report.rejected:
-                report.rejects_path = run.rejects.keep()
-        finally:
-            run.rejects.discard()
-    if not report.applied:
-        report.new = report.changed = report.unchanged = 0
+        apply_import(report, run.rejects, run.run, all_or_nothing=all_or_nothing, actor=actor, action="orders.import",
+                     summary=lambda: {"file": src.path.name, "orders": report.rows, "new": report.new,
+                                      "changed": report.changed, "unchanged": report.unchanged,
+                                      "rejected": report.rejected})
     return report
 
 

@@ -20,11 +20,11 @@ from typing import Any, Callable
 
 from ..admins import requires
 from ..audit import resolve_actor
-from ..connection import db
 from ..parsing import DATE_MAX, DATE_MIN, has_control_chars, quoted
 from ..tables import REVIEW_STATUSES, AuditEntry, Customer, Product, Review, ReviewEvent, utcnow
 from ..transactions import bulk, retried
 from .common import (
+    apply_import,
     ImportCancelled,
     ImportPreview,
     ImportReport,
@@ -128,22 +128,10 @@ def import_reviews(path: str | os.PathLike, *, dry_run: bool = False, mapping: d
             return report
         bulk()
         run.rejects = Rejects(rejects_path_for(path), src.header)
-        try:
-            with db.atomic() as txn:
-                run.run()
-                if all_or_nothing and report.rejected:
-                    txn.rollback()
-                else:
-                    AuditEntry.create(actor=actor, action="reviews.import", entity="import", after=audit_json({
-                        "file": src.path.name, "rows": report.rows, "new": report.new, "changed": report.changed,
-                        "unchanged": report.unchanged, "rejected": report.rejected}))
-                    report.applied = True
-            if report.applied and report.rejected:
-                report.rejects_path = run.rejects.keep()
-        finally:
-            run.rejects.discard()
-    if not report.applied:
-        report.new = report.changed = report.unchanged = 0
+        apply_import(report, run.rejects, run.run, all_or_nothing=all_or_nothing, actor=actor, action="reviews.import",
+                     summary=lambda: {"file": src.path.name, "rows": report.rows, "new": report.new,
+                                      "changed": report.changed, "unchanged": report.unchanged,
+                                      "rejected": report.rejected})
     return report
 
 
