@@ -17,16 +17,11 @@ Prints a table, then (last) one JSON line with every figure.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
-import os
-import sqlite3
 import sys
-import tempfile
 from pathlib import Path
 
-from common import db_mb, peak_rss_mb, per_size, print_table, remove_db, timed
+from common import db_mb, peak_rss_mb, remove_db, sizes_main, timed
 
 from backroom import models  # noqa: E402
 
@@ -83,27 +78,8 @@ COLUMNS = [
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10000,100000,1000000")
-    ap.add_argument("--keep", metavar="DIR", help="keep the databases in this folder (default: a temporary "
-                                                  "folder, emptied as it goes)")
-    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    ap.add_argument("--dir", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    workdir = Path(args.keep or args.dir or tempfile.mkdtemp(prefix="backroom-bench-rules-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    if args.one:
-        print(json.dumps(measure(args.one, workdir, keep=bool(args.keep))))
-        return 0
-    results = per_size(__file__, [int(s) for s in args.sizes.split(",")],
-                       ["--dir", str(workdir)] + (["--keep", args.keep] if args.keep else []))
-    print(f"Backroom rules on SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cores")
-    print_table(COLUMNS, results)
-    print(json.dumps({"bench": "rules", "results": results}))
-    if not args.keep:
-        workdir.rmdir()
-    return 0
+    return sizes_main(__file__, __doc__, name="rules", what="rules", sizes="10000,100000,1000000", kept="databases",
+                      columns=COLUMNS, measure=measure)
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@ one process per size, and the table of figures."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
 import statistics
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -69,3 +72,33 @@ def print_table(columns: Sequence[tuple[str, str, str]], results: list[dict]) ->
             v = r.get(key)
             cells.append("-" if v is None else f"{v * 1000:.2f}" if fmt == "ms" else fmt.format(v))
         print(f"{label:<24}" + "".join(f"{c:>14}" for c in cells))
+
+
+def sizes_main(script: str, doc: str, *, name: str, what: str, sizes: str, kept: str,
+               columns: Sequence[tuple[str, str, str]], measure: Callable[..., dict]) -> int:
+    """The command line of a benchmark that measures one process per size
+    (:func:`per_size`): ``--sizes``, ``--keep DIR`` (else a temporary
+    folder, emptied as it goes), then the table and one JSON line.  ``what``
+    heads the table ("import/export"), ``name`` is the JSON's "bench" and
+    the temporary folder's name, ``kept`` what ``--keep`` keeps."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--sizes", default=sizes)
+    ap.add_argument("--keep", metavar="DIR", help=f"keep the {kept} in this folder (default: a temporary "
+                                                  "folder, emptied as it goes)")
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--dir", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    workdir = Path(args.keep or args.dir or tempfile.mkdtemp(prefix=f"backroom-bench-{name}-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    if args.one:
+        print(json.dumps(measure(args.one, workdir, keep=bool(args.keep))))
+        return 0
+    results = per_size(script, [int(s) for s in args.sizes.split(",")],
+                       ["--dir", str(workdir)] + (["--keep", args.keep] if args.keep else []))
+    print(f"Backroom {what} on SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores")
+    print_table(columns, results)
+    print(json.dumps({"bench": name, "results": results}))
+    if not args.keep:
+        workdir.rmdir()
+    return 0
