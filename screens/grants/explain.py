@@ -3,6 +3,8 @@ they see and pay, and which group and rule decided it."""
 
 from __future__ import annotations
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -193,20 +195,42 @@ class ExplainScreen(Screen[None], LoadsInBackground):
         self.query_one("#explain-product", Select).focus()
 
 
-def explanation_text(e: models.Explanation) -> Text:
-    """An Explanation as label/value lines, each with the reason that
-    decided it; every value plain text."""
-    text = Text()
+LABEL_WIDTH = 15
 
-    def line(label: str, value: str, style: str = "", why: str = "") -> None:
-        if text:
-            text.append("\n")
-        text.append(f"{label:<15}", style="bold")
-        text.append(models.clean_line(value), style=style)
+
+class Explained:
+    """An explanation's lines: a label, then its value and the reason that
+    decided it.  A long value or reason wraps under itself (a hanging
+    indent), never back to the label's column.  ``str()`` is the plain text
+    of the lines, unwrapped."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, Text]] = []
+
+    def line(self, label: str, value: str, style: str = "", why: str = "") -> None:
+        text = Text(models.clean_line(value), style=style)
         if why:
             text.append(" — ")
             text.append(models.clean_line(why), style="italic")
+        self.lines.append((label, text))
 
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        grid = Table.grid()
+        grid.add_column(width=LABEL_WIDTH, no_wrap=True, style="bold")
+        grid.add_column(ratio=1, overflow="fold")
+        for label, text in self.lines:
+            grid.add_row(label, text)
+        yield grid
+
+    def __str__(self) -> str:
+        return "\n".join(f"{label:<{LABEL_WIDTH}}{text.plain}" for label, text in self.lines)
+
+
+def explanation_text(e: models.Explanation) -> Explained:
+    """An Explanation as label/value lines, each with the reason that
+    decided it; every value plain text."""
+    out = Explained()
+    line = out.line
     line("Customer", e.customer)
     line("Groups", ", ".join(e.groups))
     line("Product" if e.product else "Category", f"{e.product} ({e.category})" if e.product else e.category)
@@ -219,4 +243,4 @@ def explanation_text(e: models.Explanation) -> Text:
     line("Tax class", e.tax_class or "none", "", e.tax_reason)
     line("Free shipping", "yes" if e.free_shipping else "no", "",
          f"from {e.free_shipping_group}" if e.free_shipping_group else "")
-    return text
+    return out

@@ -134,7 +134,7 @@ async def test_explain_view_shows_what_models_explain_says(tmp_path):
         expected = models.explain(member.id, product_id=first_product.id)
         assert e == expected
         assert expected.discount_percent == 10 and expected.discount_group == "Wholesale"
-        shown = str(screen.query_one("#explain-result", Static).render())
+        shown = str(screen.query_one("#explain-result", Static).content)
         assert f"{expected.price:,.2f}" in shown and "Wholesale" in shown
         assert ("Can see it     yes" if expected.visible else "Can see it     NO") in shown
         # A visitor who is not logged in.
@@ -142,7 +142,7 @@ async def test_explain_view_shows_what_models_explain_says(tmp_path):
         await settle(pilot)
         assert screen.customer_id is None
         assert screen.explanation == models.explain(None, product_id=first_product.id)
-        assert "visitor" in str(screen.query_one("#explain-result", Static).render())
+        assert "visitor" in str(screen.query_one("#explain-result", Static).content)
 
 
 async def test_rules_editor_save_preview_apply(tmp_path):

@@ -1,0 +1,51 @@
+"""Pilot tests for the small things of issue 16: what the Customers list's
+Groups column shows, the pending reviews count on every screen, the
+outbox's columns, the Reviews filter's drop-down and Explain's wrapping."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+from tui_helpers import make_app, make_db, settle, type_text
+
+from backroom import models
+from backroom.screens.grants import ExplainScreen
+
+
+def screen_lines(app) -> list[str]:
+    """The lines on the terminal, as the admin reads them."""
+    return ["".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips()]
+
+
+async def test_explain_wraps_a_long_reason_under_its_value(tmp_path):
+    make_db(tmp_path, 40)
+    wholesale = models.get_group_by_code("wholesale")
+    models.update_group(wholesale.id, {"discount_percent": "10", "name": "Wholesale partners of the north"},
+                        expected_version=wholesale.version)
+    member = models.customer_page(models.CustomerFilter(group_id=wholesale.id), sort="name", limit=1)[0]
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ExplainScreen)
+        await type_text(pilot, member.email)
+        await settle(pilot)
+        await pilot.press("enter", "enter", "down", "enter")
+        await settle(pilot)
+        assert screen.explanation is not None
+        reason = screen.explanation.discount_reason
+        assert "Wholesale partners of the north" in reason
+        assert reason in str(screen.query_one("#explain-result", Static).content)
+        lines = screen_lines(app)
+        at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Discount "))
+        label_col = lines[at].index("Discount")
+        value_col = label_col + 15
+        assert lines[at][value_col] != " "  # the value starts in its own column
+        wrapped = lines[at + 1]
+        assert wrapped[:value_col].strip() == "", wrapped  # the reason goes on under the value…
+        assert wrapped[value_col] != " ", wrapped  # …not back at column 1
+        assert lines[at + 2].lstrip().startswith(("Tax class", "north"))
+        together = " ".join(line[value_col:].strip() for line in lines[at:at + 3]
+                            if not line.lstrip().startswith("Tax class"))
+        assert " ".join(reason.split()) in " ".join(together.split())
