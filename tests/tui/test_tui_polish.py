@@ -8,7 +8,7 @@ from textual.widgets import Static
 from tui_helpers import make_app, make_db, settle, type_text
 
 from backroom import models
-from backroom.screens.grants import ExplainScreen
+from backroom.screens.grants import ExplainScreen, OutboxScreen
 
 
 def screen_lines(app) -> list[str]:
@@ -49,3 +49,29 @@ async def test_explain_wraps_a_long_reason_under_its_value(tmp_path):
         together = " ".join(line[value_col:].strip() for line in lines[at:at + 3]
                             if not line.lstrip().startswith("Tax class"))
         assert " ".join(reason.split()) in " ".join(together.split())
+
+
+async def test_outbox_columns_fit_what_they_show_at_120_columns(tmp_path):
+    make_db(tmp_path, 40)
+    g, _ = models.create_group({"code": "nordic", "name": "Nordic wholesale (EU)"})
+    ids = [r.id for r in models.customer_page(models.CustomerFilter(), sort="name", limit=12)]
+    models.assign_customers(g.id, models.Selection.ids(ids))
+    queued = models.outbox_page(limit=12)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, OutboxScreen)
+        lines = screen_lines(app)
+        for row in queued:  # every name, email and group whole, none cut with an ellipsis
+            line = next(line for line in lines if line.lstrip().startswith(f"{row.id} ") and "joined" in line)
+            for value in (row.name, row.email, "Nordic wholesale (EU)"):
+                assert f" {value} " in line, (value, line)
+            assert "…" not in line
+        # Narrower, the columns share what there is: cut, but every line fits.
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        lines = screen_lines(app)
+        assert all(len(line) == 80 for line in lines)
+        assert any("Nordic" in line for line in lines)
