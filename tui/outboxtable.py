@@ -5,7 +5,7 @@ million of them, and only the rows around the cursor are read."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -40,8 +40,8 @@ class OutboxTable(WindowedTable):
 
     # The text columns: share of the width while nothing is read (their
     # proportions), and the narrowest each may be.
-    SHARES = {"name": 30, "email": 40, "group": 30}
-    MINIMUM = {"name": 10, "email": 12, "group": 8}
+    SHARES: ClassVar[dict[str, int]] = {"name": 30, "email": 40, "group": 30}
+    MINIMUM: ClassVar[dict[str, int]] = {"name": 10, "email": 12, "group": 8}
 
     def reload(self) -> None:
         self._needs = {}
