@@ -68,3 +68,8 @@ def test_hostile_review(tmp_path, snap_compare, size):
         body="مرحبا — שלום 👍🏽🎉\n\x1b]8;;https://evil.example/\x1b\\link\x1b]8;;\x1b\\ \x9b31m\x00\n" + "W" * 300,
         created_at=dt.datetime(2024, 1, 1))
     snap(snap_compare, size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_status_drop_down_open(seeded, snap_compare, size):
+    snap(snap_compare, size, "slash", "tab", "enter")

@@ -4,8 +4,9 @@ outbox's columns, the Reviews filter's drop-down and Explain's wrapping."""
 
 from __future__ import annotations
 
-from textual.widgets import Static
-from tui_helpers import make_app, make_db, settle, type_text
+from textual.widgets import Select, Static
+from textual.widgets._select import SelectOverlay
+from tui_helpers import TODAY, burst, make_app, make_db, settle, type_text
 
 from backroom import models
 from backroom.screens.grants import ExplainScreen, OutboxScreen
@@ -75,3 +76,30 @@ async def test_outbox_columns_fit_what_they_show_at_120_columns(tmp_path):
         lines = screen_lines(app)
         assert all(len(line) == 80 for line in lines)
         assert any("Nordic" in line for line in lines)
+
+
+async def test_reviews_status_drop_down_is_framed_without_colour(tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    make_db(tmp_path, 60)
+    models.seed_reviews(80, rng_seed=5, today=TODAY)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.no_color
+        await burst(pilot, "f4", "slash", "tab", "enter")
+        select = app.screen.query_one("#rf-status", Select)
+        assert select.expanded
+        overlay = select.query_one(SelectOverlay)
+        box = overlay.region
+        lines = screen_lines(app)
+        # A frame around the choices, drawn in characters: it shows with no colour at all.
+        assert lines[box.y][box.x] == "╭" and lines[box.y][box.right - 1] == "╮", lines[box.y]
+        assert lines[box.bottom - 1][box.x] == "╰" and lines[box.bottom - 1][box.right - 1] == "╯"
+        inside = [line[box.x + 1:box.right - 1].strip() for line in lines[box.y + 1:box.bottom - 1]]
+        assert inside == ["any", *models.REVIEW_STATUSES]
+        for y in range(box.y + 1, box.bottom - 1):
+            assert lines[y][box.x] == "│" and lines[y][box.right - 1] == "│"
+        # The choice is still taken with the keys, and filters the queue.
+        await burst(pilot, "down", "enter")  # from pending, the one below
+        assert not select.expanded and select.value == "approved"
+        assert app.screen.review_filter.status == "approved"
