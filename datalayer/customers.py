@@ -305,6 +305,7 @@ class CustomerRow:
     order_count: int
     default_group: str
     groups: list[str]
+    hidden_groups: tuple[str, ...] = ()  # those of ``groups`` never shown to customers
 
     @property
     def name(self) -> str:
@@ -337,7 +338,13 @@ def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered"
          .order_by(*order).offset(max(0, offset)).limit(limit))
     rows = list(q.tuples())
     ids = [r[0] for r in rows]
-    codes = dict(CustomerGroup.select(CustomerGroup.id, CustomerGroup.code).tuples())
+    codes: dict[int, str] = {}
+    hidden: set[str] = set()
+    for gid, code, is_hidden in CustomerGroup.select(CustomerGroup.id, CustomerGroup.code,
+                                                     CustomerGroup.hidden).tuples():
+        codes[gid] = code
+        if is_hidden:
+            hidden.add(code)
     groups: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
         for cid, gid in (Membership.select(Membership.customer, Membership.group)
@@ -345,7 +352,8 @@ def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered"
             groups[cid].append(codes.get(gid, "?"))
     return [CustomerRow(id=r[0], first_name=r[1], last_name=r[2], email=r[3], status=r[4],
                         registered_at=r[5], total_spent=money(r[6]), order_count=r[7] or 0,
-                        default_group=codes.get(r[8], "?"), groups=sorted(groups[r[0]]))
+                        default_group=codes.get(r[8], "?"), groups=sorted(groups[r[0]]),
+                        hidden_groups=tuple(sorted(hidden.intersection(groups[r[0]]))))
             for r in rows]
 
 

@@ -14,6 +14,30 @@ from backroom.tui.formatters import date_text, money, money_extra_width, plain
 from backroom.tui.window import Column, Reader, WindowedTable
 
 
+# The Groups column's heading: it says how a hidden group is marked.
+GROUPS_HEADING = "Groups [hidden]"
+
+
+def groups_heading(width: int) -> str:
+    """The Groups column's heading, saying what the brackets mean if it fits."""
+    return GROUPS_HEADING if width >= len(GROUPS_HEADING) else "Groups"
+
+
+def groups_text(row: models.CustomerRow) -> Text:
+    """The customer's groups, a hidden one (never shown to customers) in
+    brackets, as the column's heading says: marked in characters, so it
+    shows without colour or styles, and short, so it is not cut off."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for i, code in enumerate(row.groups):
+        if i:
+            text.append(", ")
+        if code in row.hidden_groups:
+            text.append(f"[{models.clean_line(code)}]", style="italic")
+        else:
+            text.append(models.clean_line(code))
+    return text
+
+
 class CustomerTable(WindowedTable):
     """A window onto the customers matching :attr:`customer_filter`.
 
@@ -126,7 +150,7 @@ class CustomerTable(WindowedTable):
             self._widths = widths
             columns = [Column("tick", " ", tick)] if self.selectable else []
             columns += [Column("name", "Name", name_w), Column("email", "Email", email_w),
-                        Column("registered", "Registered", 10), Column("groups", "Groups", groups_w),
+                        Column("registered", "Registered", 10), Column("groups", groups_heading(groups_w), groups_w),
                         Column("spent", Text("Spent", justify="right"), spent_w, "right")]
             self.set_columns(columns)
         return True
@@ -137,7 +161,7 @@ class CustomerTable(WindowedTable):
         ("email", "Email", 0, "email", False),
         ("status", "Status", 8, "status", False),
         ("default", "Default", 9, "default_group", False),
-        ("groups", "Groups", 0, "", False),
+        ("groups", GROUPS_HEADING, 0, "", False),
         ("registered", "Registered", 10, "registered", False),
         ("orders", "Orders", 6, "orders", True),
         ("spent", "Spent", 11, "total_spent", True),
@@ -178,6 +202,8 @@ class CustomerTable(WindowedTable):
             self._widths = widths
             columns = []
             for key, heading, w, sort, right in layout:
+                if key == "groups":
+                    heading = groups_heading(w)
                 if sort and sort == self.sort:
                     heading += " ▼" if self.descending else " ▲"
                 justify = "right" if right else "left"
@@ -206,7 +232,7 @@ class CustomerTable(WindowedTable):
                 name = Text.assemble(("✓ ", "bold"), name, no_wrap=True, overflow="ellipsis")
             values = {
                 "name": name, "email": plain(row.email), "status": plain(row.status),
-                "default": plain(row.default_group), "groups": plain(", ".join(row.groups)),
+                "default": plain(row.default_group), "groups": groups_text(row),
                 "registered": plain(date_text(row.registered_at)),
                 "orders": Text(f"{row.order_count:,}", justify="right"),
                 "spent": Text(money(row.total_spent), justify="right"),
@@ -216,7 +242,7 @@ class CustomerTable(WindowedTable):
         if self.selectable:
             cells.append(Text("[x]" if row.id in self._ticked else "[ ]"))
         cells += [plain(row.name), plain(row.email), plain(date_text(row.registered_at)),
-                  plain(", ".join(row.groups)), Text(money(row.total_spent), justify="right")]
+                  groups_text(row), Text(money(row.total_spent), justify="right")]
         return cells
 
     # -- selection -----------------------------------------------------------
