@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Label, Select
 
 from backroom import models
@@ -86,6 +86,7 @@ class CustomersScreen(RoleGated, CustomerMassActions, Screen, Background, WaitsF
     def __init__(self) -> None:
         super().__init__()
         self._opened = False
+        self._away = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,10 +115,16 @@ class CustomersScreen(RoleGated, CustomerMassActions, Screen, Background, WaitsF
         self.run_job(lambda: [r.code for r in models.list_groups(with_counts=False, sort="code")], loaded,
                      name="groups")
 
+    def on_screen_suspend(self) -> None:
+        # Left for another screen (a customer, another area: Groups, where a
+        # save or a mass action changes memberships) rather than a dialog of
+        # this list's own (whose action refreshes what it changed).
+        self._away = not isinstance(self.app.screen, ModalScreen)
+
     def on_screen_resume(self) -> None:
-        if self._opened:  # back from a customer: what is shown may have changed
-            self._opened = False
-            self.table.refresh_rows()
+        if self._opened or self._away:  # what is shown may have changed meanwhile (here or by another admin)
+            self._opened = self._away = False
+            self.table.refresh_rows()  # the rows around the cursor and the count, read again
 
     @on(FilterBar.Changed)
     def filter_changed(self, event: FilterBar.Changed) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from textual.widgets import Select, Static
 from textual.widgets._select import SelectOverlay
-from tui_helpers import TODAY, burst, make_app, make_db, settle, type_text
+from tui_helpers import TODAY, burst, confirm, make_app, make_db, open_edit_form, settle, type_text
 
 from backroom import models
+from backroom.screens.customers import CustomersScreen
 from backroom.screens.grants import ExplainScreen, OutboxScreen
+from backroom.tui.dialogs import ConfirmModal
 
 
 def screen_lines(app) -> list[str]:
@@ -103,3 +105,64 @@ async def test_reviews_status_drop_down_is_framed_without_colour(tmp_path, monke
         await burst(pilot, "down", "enter")  # from pending, the one below
         assert not select.expanded and select.value == "approved"
         assert app.screen.review_filter.status == "approved"
+
+
+def customers_row(app, customer: models.CustomerRow) -> str:
+    """The Customers list's line of ``customer`` on screen."""
+    assert isinstance(app.screen, CustomersScreen)
+    return next(line for line in screen_lines(app) if customer.email[:12] in line)
+
+
+async def test_customers_groups_column_follows_the_group_form_and_marks_hidden_groups(tmp_path):
+    make_db(tmp_path, 40)
+    models.create_group({"code": "vip", "name": "VIP"})
+    first = models.customer_page(models.CustomerFilter(), sort="name", limit=1)[0]
+    assert "vip" not in first.groups
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "f2")
+        assert "vip" not in customers_row(app, first)
+        # In the Groups area, the first customer joins VIP through its Edit form.
+        await burst(pilot, "f3")
+        form = await open_edit_form(pilot, "vip")
+        await burst(pilot, "ctrl+n", "space", "ctrl+s")
+        if isinstance(app.screen, ConfirmModal):
+            await confirm(pilot)
+        assert not isinstance(app.screen, type(form))
+        assert "vip" in models.customer_page(models.CustomerFilter(), sort="name", limit=1)[0].groups
+        # Back in the Customers list: the Groups column says so.
+        await burst(pilot, "f2")
+        line = customers_row(app, first)
+        assert "general, vip" in line and "[vip]" not in line, line
+        # The group hidden from customers (the form again): in brackets, as the heading says.
+        await burst(pilot, "f3")
+        await open_edit_form(pilot, "vip")
+        await burst(pilot, "tab", "tab", "tab", "tab", "tab")
+        assert app.screen.focused.id == "hidden"
+        await burst(pilot, "space", "ctrl+s")
+        assert models.get_group_by_code("vip").hidden
+        await burst(pilot, "f2")
+        assert "general, [vip]" in customers_row(app, first)
+
+
+async def test_customers_groups_column_shows_another_admins_change_when_shown_again(tmp_path):
+    make_db(tmp_path, 40)
+    g, _ = models.create_group({"code": "trade", "name": "Trade", "hidden": True})
+    first = models.customer_page(models.CustomerFilter(), sort="name", limit=1)[0]
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "f2", "enter")  # the first customer, and back
+        await burst(pilot, "escape")
+        assert "trade" not in customers_row(app, first)
+        await burst(pilot, "f3")
+        models.assign_customers(g.id, models.Selection.ids([first.id]), actor="another admin")
+        await burst(pilot, "f2")
+        assert "general, [trade]" in customers_row(app, first)
+        assert any("Groups [hidden]" in line for line in screen_lines(app))  # what the brackets mean
+        # A dialog of the list's own (the keys) does not read the list again.
+        reads = app.screen.table._fetch_seq
+        await burst(pilot, "question_mark")
+        await burst(pilot, "escape")
+        assert isinstance(app.screen, CustomersScreen) and app.screen.table._fetch_seq == reads

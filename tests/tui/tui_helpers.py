@@ -295,6 +295,21 @@ async def highlight_group(pilot: Any, code: str) -> None:
     raise AssertionError(f"group {code!r} not in the list")
 
 
+async def open_edit_form(pilot: Any, code: str) -> Any:
+    """From the groups list (or a group's View screen, ``code`` its group):
+    e on group ``code``, and the Edit form once it has loaded."""
+    from backroom.screens.groups import GroupFormScreen, GroupsScreen
+
+    if isinstance(pilot.app.screen, GroupsScreen):
+        await highlight_group(pilot, code)
+    await pilot.press("e")
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, GroupFormScreen), f"no Edit form in front but {form!r}"
+    assert form.group is not None and form.group.code == code
+    return form
+
+
 def notifications(app: Any) -> list[str]:
     return [n.message for n in app._notifications]
 
