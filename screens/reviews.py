@@ -47,7 +47,7 @@ from backroom.tui.keys import DropsEarlyKeys, WaitsForLists
 from backroom.tui.reviewtable import RatingChart, ReviewTable, stars
 from backroom.tui.safetext import SafeInput, block_text, safe_line
 from backroom.tui.roles import RoleGated
-from backroom.tui.statusline import show_status
+from backroom.tui.statusline import refresh_pending_reviews, show_status
 
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
                  "created_from": "From", "created_to": "To", "text": "Find"}
@@ -389,6 +389,7 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
             self._show_detail(row)
 
     def load_counts(self) -> None:
+        refresh_pending_reviews(self.app)  # (the count on every screen's area bar)
         flt = self.review_filter
         self.run_job(lambda: models.review_status_counts(flt), self._counted, name="counts")
 

@@ -32,6 +32,7 @@ from backroom.tui.crash import write_report
 from backroom.tui.dialogs import ConfirmModal, KeysScreen
 from backroom.tui.keys import HoldsKeys, KeyHandled, KeyQueue, ScreenSettled
 from backroom.tui.safetext import safe_block, safe_line
+from backroom.tui.statusline import PendingReviews
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -131,6 +132,7 @@ class BackroomApp(App[None]):
         self.key_queue = KeyQueue(self)
         self.crash: BaseException | None = None  # the first unexpected error, if one stopped the app
         self.crash_report: Path | None = None  # where its report was written
+        self.pending_reviews = PendingReviews(self)  # the count by F4 on every screen
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[override]
         """Run an action; one the admin's role does not allow (not offered,
@@ -186,6 +188,7 @@ class BackroomApp(App[None]):
                        markup=markup)
 
     def on_mount(self) -> None:
+        self.pending_reviews.start()
         # A moderator's work is the reviews; everyone else starts on the groups.
         self.switch_mode("reviews" if self.admin is not None and self.admin.role == "moderator" else "groups")
 

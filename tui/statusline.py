@@ -12,13 +12,21 @@ layout a Label update would ask for.
 
 Text is shown as given, never as markup: callers pass computed text, and
 the labels are created with ``markup=False``.
+
+:class:`PendingReviews` counts the reviews waiting for moderation, for the
+area bar at the top of every screen.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from textual.app import App
+from textual.signal import Signal
 from textual.widgets import Label
+
+from backroom import models
 
 
 def show_status(label: Label, text: Any) -> None:
@@ -35,3 +43,81 @@ def show_status(label: Label, text: Any) -> None:
     dirty = getattr(screen, "_dirty_widgets", None)
     if dirty is not None and label.is_mounted and screen.is_current:
         dirty.add(label)
+
+
+# -- the reviews waiting, on every screen ---------------------------------------
+
+PENDING_EVERY = 60.0  # seconds between two counts, besides those asked for
+
+
+def pending_text(n: int | None) -> str:
+    """" · 12 pending" for the Reviews area's key; short for large counts
+    (" · 12k pending", " · 1.2M pending"), so the area bar fits 80 columns."""
+    if n is None:
+        return ""
+    if n < 10_000:
+        shown = f"{n:,}"
+    elif n < 1_000_000:
+        shown = f"{n // 1000}k"
+    else:
+        shown = f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+    return f" · {shown} pending"
+
+
+class PendingReviews:
+    """How many reviews wait for moderation, for the area bar at the top of
+    every screen (``tui.areas.AreaBar`` subscribes to :attr:`changed`).
+
+    Counted in a thread worker, never on the event loop: an indexed count
+    (reviews by status, then date), when Backroom starts, every
+    :data:`PENDING_EVERY` seconds for what other admins did, and when
+    :meth:`refresh` is called (after a moderation).  One count runs at a
+    time; asked for meanwhile, it counts once more after it."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.count: int | None = None  # None: not counted yet (or it could not be)
+        self.changed: Signal[int | None] = Signal(app, "pending-reviews")
+        self._busy = False
+        self._again = False
+
+    def start(self) -> None:
+        self.refresh()
+        self.app.set_interval(PENDING_EVERY, self.refresh, name="pending-reviews")
+
+    def refresh(self) -> None:
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        self.app.run_worker(self._count, name="pending-reviews", group="pending-reviews", thread=True,
+                            exit_on_error=False)
+
+    def _count(self) -> None:
+        try:
+            n: int | None = models.count_reviews(models.ReviewFilter(status="pending"))
+        except Exception:  # noqa: BLE001 - the database is unreachable: the count is left out, not an error
+            n = None
+        finally:
+            if threading.current_thread() is not threading.main_thread():
+                models.release_connection()
+        try:
+            self.app.call_from_thread(self._counted, n)
+        except RuntimeError:  # the app has closed meanwhile
+            pass
+
+    def _counted(self, n: int | None) -> None:
+        self._busy = False
+        if n != self.count:
+            self.count = n
+            self.changed.publish(n)
+        if self._again:
+            self._again = False
+            self.refresh()
+
+
+def refresh_pending_reviews(app: App) -> None:
+    """Count the reviews waiting again (after a moderation), if the app counts them."""
+    counter = getattr(app, "pending_reviews", None)
+    if isinstance(counter, PendingReviews):
+        counter.refresh()

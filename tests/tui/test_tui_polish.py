@@ -4,13 +4,17 @@ outbox's columns, the Reviews filter's drop-down and Explain's wrapping."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 from textual.widgets import Select, Static
 from textual.widgets._select import SelectOverlay
-from tui_helpers import TODAY, burst, confirm, make_app, make_db, open_edit_form, settle, type_text
+from tui_helpers import TODAY, assert_clean_screen, burst, confirm, make_app, make_db, open_edit_form, settle, type_text
 
 from backroom import models
-from backroom.screens.customers import CustomersScreen
+from backroom.screens.customers import CustomerScreen, CustomersScreen
 from backroom.screens.grants import ExplainScreen, OutboxScreen
+from backroom.tui import statusline
 from backroom.tui.dialogs import ConfirmModal
 
 
@@ -166,3 +170,73 @@ async def test_customers_groups_column_shows_another_admins_change_when_shown_ag
         await burst(pilot, "question_mark")
         await burst(pilot, "escape")
         assert isinstance(app.screen, CustomersScreen) and app.screen.table._fetch_seq == reads
+
+
+def pending_now() -> int:
+    return models.Review.select().where(models.Review.status == "pending").count()
+
+
+def area_bar(app) -> str:
+    return screen_lines(app)[1]
+
+
+async def test_pending_reviews_count_on_every_screen(tmp_path, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setattr(statusline, "PENDING_EVERY", 0.2)  # another admin's work shows this soon
+    counted_in: list[threading.Thread] = []
+    count_reviews = models.count_reviews
+
+    def counting(*args, **kwargs):
+        counted_in.append(threading.current_thread())
+        return count_reviews(*args, **kwargs)
+
+    monkeypatch.setattr(models, "count_reviews", counting)
+    make_db(tmp_path, 60)
+    models.seed_reviews(80, rng_seed=5, today=TODAY)
+    n = pending_now()
+    assert n > 2
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.no_color
+        assert area_bar(app).startswith(f" F2 Customers   F3 Groups   F4 Reviews · {n} pending ")
+        assert area_bar(app).rstrip().endswith("Ctrl+P: all commands")  # all of it fits in 80 columns
+        assert counted_in and threading.main_thread() not in counted_in  # never on the event loop
+        # Every screen: the Customers list, a group's Edit form, a customer.
+        await burst(pilot, "f2")
+        assert f"F4 Reviews · {n} pending" in area_bar(app)
+        await burst(pilot, "enter")
+        assert isinstance(app.screen, CustomerScreen)
+        assert f"F4 Reviews · {n} pending" in area_bar(app)
+        await burst(pilot, "f3")
+        await open_edit_form(pilot, "wholesale")
+        assert f"F4 Reviews · {n} pending" in area_bar(app)
+        await burst(pilot, "escape")
+        # A moderation: counted again at once.
+        await burst(pilot, "f4", "a")
+        assert pending_now() == n - 1
+        assert f"F4 Reviews · {n - 1} pending" in area_bar(app)
+        # Another admin approves two: shown when it is next counted.
+        queue = models.review_page(models.ReviewFilter(status="pending"), limit=2)
+        models.moderate_reviews(models.Selection.ids([r.id for r in queue]), "approved", actor="another admin")
+        await burst(pilot, "f2")
+        for _ in range(50):
+            if f"F4 Reviews · {n - 3} pending" in area_bar(app):
+                break
+            await asyncio.sleep(0.05)
+            await settle(pilot)
+        assert f"F4 Reviews · {n - 3} pending" in area_bar(app)
+        assert_clean_screen(app, 80)
+
+
+def test_pending_count_is_short_enough_for_80_columns():
+    assert statusline.pending_text(None) == ""
+    assert statusline.pending_text(0) == " · 0 pending"
+    assert statusline.pending_text(9_999) == " · 9,999 pending"
+    assert statusline.pending_text(12_345) == " · 12k pending"
+    assert statusline.pending_text(999_999) == " · 999k pending"
+    assert statusline.pending_text(1_000_000) == " · 1M pending"
+    assert statusline.pending_text(1_234_567) == " · 1.2M pending"
+    widest = max(len(statusline.pending_text(k)) for k in (9_999, 999_999, 12_345_678))
+    # The area keys, the widest count, and the palette's hint, in 80 columns.
+    assert len(" F2 Customers   F3 Groups   F4 Reviews ") + widest + len("  Ctrl+P: all commands ") <= 80
