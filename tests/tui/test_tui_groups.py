@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from tui_helpers import (audit_actions, clear_input, confirm, group, highlight_group, make_app, make_db,
-                         notifications, queries_on_the_event_loop, settle, type_text)
+                         notifications, open_edit_form, queries_on_the_event_loop, settle, type_text)
 
 from backroom import models
 from backroom.screens.customers import CustomerScreen
@@ -89,11 +89,8 @@ async def test_edit_untick_and_deselect_all(tmp_path):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_group(pilot, "vip")
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, GroupFormScreen) and form.group.id == g.id
+        form = await open_edit_form(pilot, "vip")
+        assert form.group.id == g.id
         assert form.query_one("#code", Input).disabled
         await pilot.press("ctrl+n")
         await settle(pilot)
@@ -114,8 +111,7 @@ async def test_edit_untick_and_deselect_all(tmp_path):
             (models.Membership.group == g.id) & (models.Membership.customer == members[0])).exists()
 
         # Edit again from the View screen: De-select All unassigns everyone.
-        await pilot.press("e")
-        await settle(pilot)
+        await open_edit_form(pilot, "vip")
         await pilot.press("ctrl+n")
         await settle(pilot)
         await pilot.press("n")
@@ -271,10 +267,7 @@ async def test_conflicting_edit_keeps_the_form(tmp_path):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_group(pilot, "vip")
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
+        form = await open_edit_form(pilot, "vip")
         assert form.focused.id == "name"
         await pilot.press("end")
         await type_text(pilot, " Gold")
@@ -343,18 +336,12 @@ async def test_escape_asks_only_when_the_form_differs_from_the_group(tmp_path):
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await highlight_group(pilot, "vip")
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, GroupFormScreen)
+        form = await open_edit_form(pilot, "vip")
         assert form.query_one("#description", Input).value == "Line one Line two"
         await pilot.press("escape")  # nothing changed: closes at once
         await settle(pilot)
         assert isinstance(app.screen, GroupsScreen)
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
+        form = await open_edit_form(pilot, "vip")
         await pilot.press("tab", "tab", "tab", "tab", "tab")  # description, tax class, discount, the two ticks
         assert form.focused.id == "hidden"
         await pilot.press("space")
@@ -369,8 +356,7 @@ async def test_escape_asks_only_when_the_form_differs_from_the_group(tmp_path):
         await settle(pilot)
         assert isinstance(app.screen, GroupsScreen)
         # Saved, the description keeps the line breaks the form shows as spaces.
-        await pilot.press("e")
-        await settle(pilot)
+        await open_edit_form(pilot, "vip")
         await pilot.press("tab", "tab", "tab", "tab", "tab", "space", "ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, GroupViewScreen)
