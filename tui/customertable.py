@@ -13,7 +13,6 @@ from backroom import models
 from backroom.tui.formatters import date_text, money, money_extra_width, plain
 from backroom.tui.window import Column, Reader, WindowedTable
 
-
 # The Groups column's heading: it says how a hidden group is marked.
 GROUPS_HEADING = "Groups [hidden]"
 
