@@ -313,6 +313,8 @@ from .datalayer.reviews import (  # noqa: F401
     review_status_counts,
 )
 from .datalayer.reviewrules import (  # noqa: F401
+    REASON_MAX,
+    REPLY_MAX,
     LastDecision,
     ReasonRow,
     ReviewRule,

@@ -294,7 +294,8 @@ def undo_last_moderation(*, actor: str | None = None) -> int:
 
 
 def _restore(batch: str) -> int:
-    """Give every review of ``batch`` back what its event there replaced: one UPDATE … FROM (a joined UPDATE on MySQL)."""
+    """Give every review of ``batch`` back what its event there replaced:
+    one UPDATE … FROM (a joined UPDATE on MySQL)."""
     r, e = Review._meta.table_name, ReviewEvent._meta.table_name
     sets = ("status = e.prev_status", "reject_reason = e.prev_reason", "moderated_at = e.prev_at",
             "moderated_by = e.prev_by")
