@@ -173,8 +173,7 @@ class ReasonsModal(DropsEarlyKeys, Background, ModalScreen[None]):
         with Vertical(id="dialog", classes="dialog reasons"):
             yield Label("Rejection reasons", classes="dialog-title", markup=False)
             yield OptionList(id="reason-list")
-            yield Label("n new · e rename · Delete deletes · Esc closes · 1-9 pick them when rejecting",
-                        classes="hint", markup=False)
+            yield Label("n new · e rename · Del delete · Esc close", classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -258,8 +257,7 @@ class RuleModal(DropsEarlyKeys, Background, ModalScreen[Any]):
         rule = self.rule
         with Vertical(id="dialog", classes="dialog reject rule"):
             yield Label("Auto-approve rule", classes="dialog-title", markup=False)
-            yield Label("Approve pending reviews with at least this many stars (1-5, empty: no rule):",
-                        markup=False)
+            yield Label("Least stars to approve (1-5; empty: no rule):", markup=False)
             yield SafeInput(value=str(rule.min_rating) if rule else "", id="rule-stars", max_length=1)
             yield Checkbox("from verified purchases only", value=rule.verified if rule else True,
                            id="rule-verified")

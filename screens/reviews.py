@@ -86,8 +86,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
             yield Label("Rating", classes="filter-label")
             yield Select([(f"{n} {stars(n)}", str(n)) for n in range(5, 0, -1)], prompt="any", id="rf-rating",
                          compact=True)
-            yield Label("Bought", classes="filter-label")
-            yield Select([("verified", "yes")], prompt="any", id="rf-verified", compact=True,
+            yield Select([("verified", "yes")], prompt="any buyer", id="rf-verified", compact=True,
                          value="yes" if self.filter.verified else Select.NULL)
         with Horizontal(classes="rf-row"):
             yield Label("Product", classes="filter-label")

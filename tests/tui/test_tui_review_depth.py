@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from textual.widgets import Input, Label, Select
+from tui_helpers import burst, clear_input, confirm, make_app, make_db, notifications, settle, type_text
 
 from backroom import models
 from backroom.models import ReviewFilter, Selection
@@ -17,7 +18,6 @@ from backroom.screens.reviewdialogs import ReasonsModal, RejectModal, ReplyModal
 from backroom.screens.reviews import ReviewDetail, ReviewsScreen
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.reviewtable import ReviewTable
-from tui_helpers import burst, clear_input, confirm, make_app, make_db, notifications, settle, type_text
 
 
 @pytest.fixture
