@@ -496,7 +496,7 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
                         models.set_review_rule(stars, verified)
                         return models.apply_review_rule()
 
-                    self.run_job(apply, lambda n: self._bulk_done("approved", n), name="rule")
+                    self._saves(apply, lambda n: self._bulk_done("approved", n))
 
             self._ask(ConfirmModal("Auto-approve", question, yes="Approve", no="Cancel",
                                    typed=count_to_type(count)), confirmed)
@@ -580,17 +580,22 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
         self.load_chart(force=True)
         self._history_for = None
 
-    def _save(self, sel: models.Selection, status: str, reason: str | None, what: str, *, bulk: bool,
-              ids: set[int] = frozenset()) -> None:
+    def _saves(self, job: Any, done: Any, failed: Any = None) -> None:
+        """Run a change of status: ctrl+z pressed meanwhile waits for it."""
         self._saving += 1
 
-        def finished() -> None:
+        def finished(then: Any, value: Any) -> None:
             self._saving -= 1
+            then(value)
             if not self._saving and self._undo_wanted:
                 self.action_undo()
 
+        self.run_job(job, lambda v: finished(done, v), name=f"moderate-{next(_job_numbers)}",
+                     failed=lambda exc: finished(failed or self.job_failed, exc))
+
+    def _save(self, sel: models.Selection, status: str, reason: str | None, what: str, *, bulk: bool,
+              ids: set[int] = frozenset()) -> None:
         def done(changed: int) -> None:
-            finished()
             if bulk:
                 self._bulk_done(status, changed)
             else:
@@ -601,10 +606,8 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
                 self._history_for = None
 
         def failed(exc: BaseException) -> None:
-            finished()
             self.job_failed(exc)
             self.table.saved(ids)
             self.refresh_all()
 
-        self.run_job(lambda: models.moderate_reviews(sel, status, reason=reason), done,
-                     name=f"moderate-{next(_job_numbers)}", failed=failed)
+        self._saves(lambda: models.moderate_reviews(sel, status, reason=reason), done, failed)

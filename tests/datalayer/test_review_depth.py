@@ -4,6 +4,7 @@ verified purchases, the auto-approve rule and undo; on every engine."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
@@ -181,3 +182,34 @@ def test_the_step_runs_again_and_upgrades_a_version_7_database(database):
     assert "review_event_batch" in {ix.name for ix in models.db.get_indexes("review_event")}
     assert {"reply", "reply_at", "reply_by"} <= {c.name for c in models.db.get_columns("review")}
     models.add_review_reason("Works")
+
+
+def test_undo_waits_for_a_change_in_flight_then_refuses(shop):
+    """Another admin is changing one of the reviews as the undo starts: the
+    undo waits for that change, sees it, and undoes nothing."""
+    models.moderate_reviews(Selection.matching(ReviewFilter(status="pending")), "approved", actor="mod")
+    fine = shop["Fine"]
+    started, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        try:
+            with models.db.atomic():
+                models.moderate_reviews(Selection.ids([fine.id]), "spam", actor="other")
+                started.set()
+                release.wait(10)
+        finally:
+            models.release_connection()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert started.wait(10)
+    timer = threading.Timer(0.5, release.set)
+    timer.start()
+    try:
+        with pytest.raises(models.ConflictError):
+            models.undo_last_moderation(actor="mod")
+    finally:
+        release.set()
+        thread.join(10)
+    assert status(fine) == "spam" and status(shop["Superb"]) == "approved"
+    assert not models.AuditEntry.select().where(models.AuditEntry.action == "review.undo").exists()
