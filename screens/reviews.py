@@ -18,10 +18,12 @@ Keys (the most used in the footer, every one in the command palette, Ctrl+P):
     c chart the filtered reviews or the highlighted review's product
 
 These keys work alike in every view of the queue (any status, any
-filter) and while reading a review (d).  A decision on the highlighted review shows at once and the next pending
-review comes up; it is saved in a worker (``models.moderate_reviews``).
-Bulk decisions save a :class:`models.Selection` — ticked ids, or "every
-review matching the filter except these" — in one statement.
+filter) and while reading a review (d).  A decision on the highlighted
+review shows at once and the next pending review comes up; it is saved
+in a worker (``models.moderate_reviews``).  Bulk decisions save a
+:class:`models.Selection` — ticked ids, or "every review matching the
+filter except these" — in one statement.  Ctrl+Z undoes my last decision
+(``models.undo_last_moderation``) once those on their way are saved.
 """
 
 from __future__ import annotations
@@ -46,10 +48,10 @@ from backroom.tui.filters import DebouncedFilter
 from backroom.tui.keys import WaitsForLists
 from backroom.tui.reviewtable import RatingChart, ReviewDetail, ReviewTable, review_detail, stars
 from backroom.tui.safetext import SafeInput, safe_line
-
-__all__ = ["RejectModal", "ReviewDetail", "ReviewFilterBar", "ReviewsScreen", "review_detail"]
 from backroom.tui.roles import RoleGated
 from backroom.tui.statusline import show_status
+
+__all__ = ["RejectModal", "ReviewDetail", "ReviewFilterBar", "ReviewsScreen", "review_detail"]
 
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
                  "created_from": "From", "created_to": "To", "text": "Find", "verified": "Verified"}
