@@ -62,7 +62,7 @@ def test_spam_with_reply(seeded, snap_compare, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_rule_and_reasons_dialogs(seeded, snap_compare, size):
+def test_rule_dialog(seeded, snap_compare, size):
     models.add_review_reason("Off topic")
 
     async def stars(pilot):
