@@ -103,7 +103,42 @@ def build_parser() -> Parser:
     add_transfer_commands(sub)
     add_audit_command(sub)
     add_settings_commands(sub)
+    add_review_commands(sub)
     return parser
+
+
+def add_review_commands(sub: argparse._SubParsersAction) -> None:
+    """``backroom reviews``: the canned rejection reasons and the auto-approve rule."""
+    rsub = sub.add_parser("reviews", help="review moderation: rejection reasons, the auto-approve rule").add_subparsers(
+        dest="reviews_command", metavar="command", parser_class=Parser, required=True)
+    reasons = rsub.add_parser("reasons", help="the shop's canned rejection reasons: list, add, rename, delete")
+    reasons.add_argument("action", choices=("list", "add", "rename", "delete"))
+    reasons.add_argument("names", nargs="*", metavar="NAME", help="the reason (rename: the old name, then the new)")
+    rule = rsub.add_parser("rule", help="show or set the auto-approve rule (verified purchases with N stars or more)")
+    rule.add_argument("--min-stars", metavar="N", help="approve pending reviews with at least N stars; 'off': no rule")
+    rule.add_argument("--any-buyer", action="store_true", help="not only verified purchases")
+    rsub.add_parser("apply-rules", help="approve the pending reviews the rule matches").add_argument(
+        "--dry-run", action="store_true", help="only say how many it would approve")
+
+
+def cmd_reviews(args: argparse.Namespace) -> int:
+    line, names, what = models.clean_line, getattr(args, "names", []), getattr(args, "action", "")
+    if args.reviews_command == "reasons" and len(names) != {"list": 0, "rename": 2}.get(what, 1):
+        raise models.BackroomError("usage: reviews reasons list | add NAME | rename OLD NEW | delete NAME")
+    if what == "list":
+        print("\n".join(f"{n}  {line(r.name)}" for n, r in enumerate(models.list_review_reasons(), 1)))
+    elif what:
+        done = getattr(models, f"{what}_review_reason")(*names)
+        print(f"{ {'add': 'Added', 'rename': 'Renamed', 'delete': 'Deleted'}[what]} the reason {line(done.name)}.")
+    elif args.reviews_command == "rule":
+        if args.min_stars is not None:
+            models.set_review_rule("" if args.min_stars == "off" else args.min_stars, not args.any_buyer)
+        rule = models.review_rule()
+        print(f"Auto-approve: {rule.describe()}." if rule else "No auto-approve rule.")
+    else:
+        n = models.apply_review_rule(dry_run=args.dry_run)
+        print(f"{'Would approve' if args.dry_run else 'Approved'} {n:,} pending review{'' if n == 1 else 's'}.")
+    return 0
 
 
 def add_tax_class_commands(sub: argparse._SubParsersAction) -> None:
@@ -631,6 +666,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_audit(args)
     if args.command == "settings":
         return cmd_settings(args)
+    if args.command == "reviews":
+        return cmd_reviews(args)
     if args.command == "demo" and args.customers and not models.has_customers():
         models.seed(args.customers, rng_seed=1, progress=Progress("Making the demo database"))
     return cmd_tui(args, url)

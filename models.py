@@ -6,7 +6,7 @@ only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
     audit → admins, parsing → selection → access → taxes, grouppolicy → groups → groupdelete, customers, passwords,
-    orders, erasure, reviews → explain, rules, outbox → demo, imports/, exports, auditlog, massactions
+    orders, erasure, reviews → reviewrules, explain, rules, outbox → demo, imports/, exports, auditlog, massactions
 
 Everything that changes data goes through an operation re-exported here.  An
 operation validates its input, runs in one transaction and writes an audit
@@ -312,6 +312,24 @@ from .datalayer.reviews import (  # noqa: F401
     review_search_text,
     review_status_counts,
 )
+from .datalayer.reviewrules import (  # noqa: F401
+    REASON_MAX,
+    REPLY_MAX,
+    LastDecision,
+    ReasonRow,
+    ReviewRule,
+    add_review_reason,
+    apply_review_rule,
+    delete_review_reason,
+    last_decision,
+    list_review_reasons,
+    preview_review_rule,
+    rename_review_reason,
+    review_rule,
+    set_review_reply,
+    set_review_rule,
+    undo_last_moderation,
+)
 from .datalayer.rules import (  # noqa: F401
     ORDER_COUNT_MAX,
     RULE_FIELDS,
@@ -363,6 +381,7 @@ from .datalayer.tables import (  # noqa: F401
     Product,
     Review,
     ReviewEvent,
+    ReviewReason,
     RewardPointEntry,
     SchemaMeta,
     TaxClass,

@@ -13,7 +13,11 @@ the database:
 - ``models.moderate_reviews`` approving 10,000 reviews that match a filter
   ("every review matching this filter except these": one set-based,
   all-or-nothing statement, with a history row for each): pending reviews of
-  a few weeks, then 1-star pending reviews spread over months.
+  a few weeks, then 1-star pending reviews spread over months;
+- undoing that last approval (``models.undo_last_moderation``), then a big
+  bulk approval (every pending 5-star review) and undoing it;
+- the verified-purchase view (first page, count) and the auto-approve rule
+  (verified purchases, 4 stars or more): its preview, then applying it.
 
 Prints a table, then (last) one JSON line with every figure.
 
@@ -103,6 +107,19 @@ def measure(reviews: int, customers: int, workdir: Path) -> dict:
     sel = Selection.matching(flt, except_ids=except_ids)
     out["approve_scattered_s"], out["approved_scattered"] = timed(
         lambda: models.moderate_reviews(sel, "approved", actor="bench"))
+    out["undo_scattered_s"], out["undone_scattered"] = timed(lambda: models.undo_last_moderation(actor="bench"))
+    five = Selection.matching(ReviewFilter(status="pending", rating=5))
+    out["approve_big_s"], out["approved_big"] = timed(lambda: models.moderate_reviews(five, "approved", actor="bench"))
+    out["undo_big_s"], out["undone_big"] = timed(lambda: models.undo_last_moderation(actor="bench"))
+    assert out["undone_big"] == out["approved_big"]
+
+    verified = ReviewFilter(status="pending", verified=True)
+    out["verified_page_s"], rows = timed(lambda: models.review_page(verified, limit=50), repeat=3)
+    out["count_verified_s"], out["verified"] = timed(lambda: models.count_reviews(verified))
+    models.set_review_rule(4, verified=True, actor="bench")
+    out["rule_preview_s"], out["rule_would"] = timed(lambda: models.preview_review_rule())
+    out["rule_apply_s"], out["rule_approved"] = timed(lambda: models.apply_review_rule(actor="bench"))
+    assert out["rule_approved"] == out["rule_would"]
     out["history_rows"] = models.ReviewEvent.select().count()
     models.db.close()
     return out
@@ -121,6 +138,13 @@ ROWS = [
     ("rating_distribution_s", "rating distribution (pending)"),
     ("approve_matching_s", "approve 10,000 matching (filter minus exceptions)"),
     ("approve_scattered_s", "approve 10,000 matching 1-star reviews (spread out)"),
+    ("undo_scattered_s", "undo that approval (ctrl+z)"),
+    ("approve_big_s", "approve every pending 5-star review"),
+    ("undo_big_s", "undo that big approval"),
+    ("verified_page_s", "queue: verified purchases only, first page"),
+    ("count_verified_s", "count pending verified purchases"),
+    ("rule_preview_s", "auto-approve rule: preview (count)"),
+    ("rule_apply_s", "auto-approve rule: apply"),
 ]
 
 
@@ -140,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'measure':<55} {'ms':>10}")
     for key, label in ROWS:
         print(f"{label:<55} {out[key] * 1000:>10.1f}")
-    print(f"approved {out['approved']:,} + {out['approved_scattered']:,} reviews; "
+    print(f"approved {out['approved']:,} + {out['approved_scattered']:,} reviews (undone {out['undone_scattered']:,}); "
+          f"big approval {out['approved_big']:,} (undone {out['undone_big']:,}); "
+          f"rule approved {out['rule_approved']:,} of {out['verified']:,} verified; "
           f"{out['history_rows']:,} history rows")
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}))
     return 0

@@ -94,6 +94,10 @@ def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = 
         _scrub_column(Review.reject_reason, anywhere)
         _scrub_column(ReviewEvent.reason, own, ReviewEvent.review.in_(theirs))
         _scrub_column(ReviewEvent.reason, anywhere)
+        _scrub_column(ReviewEvent.prev_reason, own, ReviewEvent.review.in_(theirs))
+        _scrub_column(ReviewEvent.prev_reason, anywhere)
+        _scrub_column(Review.reply, own, Review.customer == c.id)  # the shop's reply may greet them by name
+        _scrub_column(Review.reply, anywhere)
         _scrub_audit(c.id, own, anywhere)
         audit("customer.erase", "customer", c.id, after={"erased": True}, actor=actor)
         return get_customer(c.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import uuid
 from typing import Any
 
 import peewee as pw
@@ -31,11 +32,14 @@ from .text import fold
 from .transactions import bulk, is_small, materialized, read_snapshot, retried
 
 
-def _verified_purchase() -> pw.Node:
-    """True where the reviewer has an order containing the product."""
+def verified_purchase() -> pw.Node:
+    """True where the reviewer has an order, not cancelled, containing the
+    product (read through the orders' (customer, placed_at) index and the
+    lines' (product, order) index)."""
     return pw.fn.EXISTS(
         OrderLine.select(pw.SQL("1")).join(Order, on=(OrderLine.order == Order.id))
-        .where((Order.customer == Review.customer) & (OrderLine.product == Review.product)))
+        .where((Order.customer == Review.customer) & (OrderLine.product == Review.product)
+               & (Order.status != "cancelled")))
 
 
 def review_search_text(title: str, body: str) -> str:
@@ -55,6 +59,7 @@ class ReviewFilter:
     created_from: dt.date | None = None
     created_to: dt.date | None = None  # inclusive
     text: str = ""
+    verified: bool = False  # verified purchases only
 
     def is_empty(self) -> bool:
         return self == ReviewFilter()
@@ -73,6 +78,8 @@ class ReviewFilter:
             conds.append(Review.created_at >= _day_start(self.created_from))
         if self.created_to:
             conds.append(Review.created_at < _day_start(self.created_to) + dt.timedelta(days=1))
+        if self.verified:
+            conds.append(verified_purchase())
         text = fold(self.text.strip())
         if text:
             # Case and accents ignored: the folded words, or (a review another
@@ -83,12 +90,12 @@ class ReviewFilter:
         return functools.reduce(lambda a, b: a & b, conds) if conds else None
 
     def describe(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "", False)}
 
 
 def build_review_filter(*, status: str = "", rating: str = "", product: str = "", customer: str = "",
                         created_from: str = "", created_to: str = "", text: str = "",
-                        today: dt.date | None = None) -> ReviewFilter:
+                        verified: bool | str = False, today: dt.date | None = None) -> ReviewFilter:
     """A :class:`ReviewFilter` from what a moderator typed: product by SKU,
     customer by email; errors per field."""
     errors: dict[str, str] = {}
@@ -117,7 +124,8 @@ def build_review_filter(*, status: str = "", rating: str = "", product: str = ""
     if errors:
         raise ValidationError(errors)
     return ReviewFilter(status=status or None, rating=stars, product_id=product_id, customer_id=customer_id,
-                        created_from=dates["created_from"], created_to=dates["created_to"], text=text.strip())
+                        created_from=dates["created_from"], created_to=dates["created_to"], text=text.strip(),
+                        verified=verified is True or str(verified).strip().lower() in ("1", "yes", "true", "y"))
 
 
 @dataclasses.dataclass
@@ -136,6 +144,9 @@ class ReviewRow:
     moderated_at: dt.datetime | None
     moderated_by: str | None
     reject_reason: str | None
+    reply: str | None = None
+    reply_at: dt.datetime | None = None
+    reply_by: str | None = None
 
     @property
     def first_line(self) -> str:
@@ -145,12 +156,14 @@ class ReviewRow:
 def _review_rows(q: pw.ModelSelect) -> list[ReviewRow]:
     q = q.select(Review.id, Review.rating, Review.title, Review.body, Review.status, Review.created_at,
                  Review.product, Product.name, Review.customer, Customer.first_name, Customer.last_name,
-                 _verified_purchase(), Review.moderated_at, Review.moderated_by, Review.reject_reason,
+                 verified_purchase(), Review.moderated_at, Review.moderated_by, Review.reject_reason,
+                 Review.reply, Review.reply_at, Review.reply_by,
                  ).join_from(Review, Product, on=(Review.product == Product.id)
                              ).join_from(Review, Customer, on=(Review.customer == Customer.id))
     return [ReviewRow(id=r[0], rating=r[1], title=r[2], body=r[3], status=r[4], created_at=r[5], product_id=r[6],
                       product=r[7], customer_id=r[8], customer=f"{r[9]} {r[10]}".strip(), verified=bool(r[11]),
-                      moderated_at=r[12], moderated_by=r[13], reject_reason=r[14])
+                      moderated_at=r[12], moderated_by=r[13], reject_reason=r[14], reply=r[15], reply_at=r[16],
+                      reply_by=r[17])
             for r in q.tuples()]
 
 
@@ -224,17 +237,12 @@ def review_history(review_id: int) -> list[ReviewEvent]:
                 .order_by(ReviewEvent.at, ReviewEvent.id))
 
 
-@requires("reviews")
-@retried
-def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
-                     actor: str | None = None) -> int:
-    """Approve, reject (with an optional reason) or put back to pending every
-    review in ``sel`` whose status differs; set-based and all-or-nothing.
-    Returns how many reviews changed."""
-    if not isinstance(sel, Selection):
-        raise ValidationError({"reviews": "The reviews must be a selection"})
-    if not isinstance(status, str) or status not in REVIEW_STATUSES:
-        raise ValidationError({"status": f"Status must be one of {', '.join(REVIEW_STATUSES)}"})
+def new_batch() -> str:
+    """A name for one operation's history events (:attr:`ReviewEvent.batch`)."""
+    return uuid.uuid4().hex
+
+
+def check_reason(reason: Any, status: str) -> str | None:
     reason = typed_text(reason, "reason").strip() or None
     if reason is not None:
         if status != "rejected":
@@ -243,53 +251,80 @@ def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
             raise ValidationError({"reason": "The reason must be at most 500 characters"})
         if has_control_chars(reason):
             raise ValidationError({"reason": "The reason cannot contain control characters"})
-    who, now = resolve_actor(actor), utcnow()
+    return reason
+
+
+def status_changes(status: str, reason: str | None, who: str, now: dt.datetime) -> dict[str, Any]:
+    """What a review's row becomes with ``status``: back to pending forgets
+    who moderated it; only a rejection keeps a reason."""
+    pending = status == "pending"
+    return {"status": status, "moderated_at": None if pending else now, "moderated_by": None if pending else who,
+            "reject_reason": reason if status == "rejected" else None}
+
+
+@requires("reviews")
+@retried
+def moderate_reviews(sel: Selection, status: str, *, reason: str | None = None,
+                     actor: str | None = None) -> int:
+    """Approve, reject (with an optional reason), mark as spam or put back
+    to pending every review in ``sel`` whose status differs; set-based and
+    all-or-nothing.  Returns how many reviews changed.  The audit entry
+    names the operation's history events (``batch``): the last one can be
+    undone (``undo_last_moderation``)."""
+    if not isinstance(sel, Selection):
+        raise ValidationError({"reviews": "The reviews must be a selection"})
+    if not isinstance(status, str) or status not in REVIEW_STATUSES:
+        raise ValidationError({"status": f"Status must be one of {', '.join(REVIEW_STATUSES)}"})
+    reason = check_reason(reason, status)
+    who, now, batch = resolve_actor(actor), utcnow(), new_batch()
     bulk(not is_small(sel))
     with db.atomic():
         expr = sel.expression(Review)
         changing = Review.status != status
         where = changing if expr is None else (expr & changing)
-        pending = status == "pending"
-        changed = _change_status(where, {
-            "status": status, "moderated_at": None if pending else now, "moderated_by": None if pending else who,
-            "reject_reason": reason if status == "rejected" else None}, (status, reason, now, who))
+        changed = change_status(where, status_changes(status, reason, who, now), (status, reason, now, who, batch))
         audit("review.moderate", "review", None, after={"status": status, "reason": reason, "changed": changed,
-                                                         "selection": sel.describe()}, actor=actor)
+                                                         "selection": sel.describe(), "batch": batch}, actor=actor)
     return changed
 
 
-_EVENT_FIELDS = [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason, ReviewEvent.at, ReviewEvent.actor]
+EVENT_FIELDS = [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason, ReviewEvent.at, ReviewEvent.actor,
+                ReviewEvent.batch, ReviewEvent.prev_status, ReviewEvent.prev_reason, ReviewEvent.prev_at,
+                ReviewEvent.prev_by]
+PREVIOUS = [Review.status, Review.reject_reason, Review.moderated_at, Review.moderated_by]
 
 
-def _change_status(where: pw.Expression, changes: dict[str, Any], event: tuple[Any, ...]) -> int:
+def change_status(where: pw.Expression, changes: dict[str, Any], event: tuple[Any, ...]) -> int:
     """Update the reviews matching ``where`` (which includes "the status
     differs") with ``changes``, and add one history event (``event``:
-    status, reason, at, actor) for each review that actually changed —
-    never one for a review another moderator changed first.  Returns how
-    many changed.  On PostgreSQL the events are inserted from the rows the
-    UPDATE returns (it re-checks the status of a row another transaction
-    changed meanwhile); on MySQL the rows are first locked and their ids
-    kept (SELECT … FOR UPDATE reads the latest status); on SQLite the write
-    transaction holds the database, so the history and the update see the
-    same rows."""
+    status, reason, at, actor, batch; with what the review had before) for
+    each review that actually changed — never one for a review another
+    moderator changed first.  Returns how many changed.  On the servers the
+    rows are first locked and their ids kept (SELECT … FOR UPDATE waits for
+    another moderator's change and reads the latest status), so the history
+    and the update work on the same rows; on SQLite the write transaction
+    holds the database, so the history and the update see the same rows."""
     values = [pw.Value(v) for v in event]
-    if is_postgres():
-        sql, params = Review.update(**changes).where(where).returning(Review.id).sql()
-        columns = ", ".join(f'"{f.column_name}"' for f in _EVENT_FIELDS)
-        cursor = db.execute_sql(
-            f'WITH changed AS ({sql}) INSERT INTO "{ReviewEvent._meta.table_name}" ({columns}) '
-            f"SELECT id, %s, %s, %s, %s FROM changed", [*params, *event])
-        return cursor.rowcount
-    if is_mysql():
-        with materialized(Review.select(Review.id).where(where).for_update()) as ids:
-            ReviewEvent.insert_from(ids.select(ids.id, *values), _EVENT_FIELDS).as_rowcount().execute()
-            # Joined, not "id IN (subquery)", which MySQL runs once per review.
-            sql, params = Review.update(**changes).sql()
-            table = f"`{Review._meta.table_name}`"
-            prefix = f"UPDATE {table} SET "
-            assert sql.startswith(prefix), sql
-            sql = f"UPDATE {table} JOIN {ids.__name__} AS t ON t.id = {table}.`id` SET " + sql[len(prefix):]
-            return db.execute_sql(sql, params).rowcount
+    if is_postgres() or is_mysql():
+        with materialized(Review.select(Review.id).where(where).order_by(Review.id).for_update()) as ids:
+            ReviewEvent.insert_from(Review.select(Review.id, *values, *PREVIOUS).join(
+                ids, on=(ids.id == Review.id)), EVENT_FIELDS).as_rowcount().execute()
+            return update_joined(changes, ids)
     # The history first: once updated, the rows no longer differ.
-    ReviewEvent.insert_from(Review.select(Review.id, *values).where(where), _EVENT_FIELDS).as_rowcount().execute()
+    ReviewEvent.insert_from(Review.select(Review.id, *values, *PREVIOUS).where(where),
+                            EVENT_FIELDS).as_rowcount().execute()
     return Review.update(**changes).where(where).execute()
+
+
+def update_joined(changes: dict[str, Any], ids: pw.Table) -> int:
+    """Update the reviews whose ids are in the temporary table ``ids``
+    (on a server; :func:`materialized`) with ``changes``."""
+    if is_mysql():
+        # Joined, not "id IN (subquery)", which MySQL runs once per review.
+        sql, params = Review.update(**changes).sql()
+        table = f"`{Review._meta.table_name}`"
+        prefix = f"UPDATE {table} SET "
+        assert sql.startswith(prefix), sql
+        sql = f"UPDATE {table} JOIN {ids.__name__} AS t ON t.id = {table}.`id` SET " + sql[len(prefix):]
+        return db.execute_sql(sql, params).rowcount
+    return Review.update(**changes).where(Review.id.in_(ids.select(ids.id))).execute()

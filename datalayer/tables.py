@@ -211,7 +211,7 @@ class RewardPointEntry(BaseModel):
         indexes = ((("customer", "created_at"), False),)
 
 
-REVIEW_STATUSES = ("pending", "approved", "rejected")
+REVIEW_STATUSES = ("pending", "approved", "rejected", "spam")
 
 
 class Review(BaseModel):
@@ -228,6 +228,10 @@ class Review(BaseModel):
     # Title and body folded (text.fold), what text search looks in; NULL for
     # a review another program wrote since: its own words are searched.
     search_text = pw.TextField(null=True)
+    # The shop's public reply (v8).
+    reply = pw.TextField(null=True)
+    reply_at = pw.DateTimeField(null=True)
+    reply_by = pw.CharField(max_length=64, null=True)
 
     class Meta:
         indexes = (
@@ -245,9 +249,22 @@ class ReviewEvent(BaseModel):
     reason = pw.CharField(max_length=500, null=True)
     at = pw.DateTimeField(default=utcnow)
     actor = pw.CharField(max_length=64)
+    # What the change replaced, and the operation it was part of (v8): the
+    # last operation is undone from these, exactly.
+    prev_status = pw.CharField(max_length=16, null=True)
+    prev_reason = pw.CharField(max_length=500, null=True)
+    prev_at = pw.DateTimeField(null=True)
+    prev_by = pw.CharField(max_length=64, null=True)
+    batch = pw.CharField(max_length=32, null=True, index=True)
 
     class Meta:
         indexes = ((("review", "at"), False),)
+
+
+class ReviewReason(BaseModel):
+    """A canned rejection reason the shop keeps (v8); a rejection copies its name."""
+
+    name = pw.CharField(max_length=100, unique=True)
 
 
 class Notification(BaseModel):
@@ -303,5 +320,5 @@ class Admin(BaseModel):
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaMeta, TaxClass, CustomerGroup, Customer, Address, Membership, Category,
     CategoryAccess, CategoryDiscount, GroupRuleSet, Product, Order, OrderLine, RewardPointEntry, Review,
-    ReviewEvent, Notification, AuditEntry, Admin,
+    ReviewEvent, ReviewReason, Notification, AuditEntry, Admin,
 ]

@@ -8,22 +8,26 @@ chart of the ratings.  Everything a shopper wrote is shown through
 
 Keys (the most used in the footer, every one in the command palette, Ctrl+P):
 
-    a approve · r reject (optional reason) · p back to pending
+    a approve · r reject (1-9 a canned reason, Enter none) · s spam / not spam
+    p back to pending · w public reply · ctrl+z undo my last decision
     j / k or ↓ / ↑ next / previous · Home / End / PgUp / PgDn
     space tick · t tick every review matching the filter · x untick all
-    A approve the ticked · R reject the ticked (optional reason)
+    A approve the ticked · R reject the ticked · S the ticked are spam
+    m the shop's rejection reasons · u the auto-approve rule
     / or f filter · Esc back to the queue · d scroll the whole review
     c chart the filtered reviews or the highlighted review's product
 
-A decision on the highlighted review shows at once and the next pending
-review comes up; it is saved in a worker (``models.moderate_reviews``).
-Bulk decisions save a :class:`models.Selection` — ticked ids, or "every
-review matching the filter except these" — in one statement.
+These keys work alike in every view of the queue (any status, any
+filter) and while reading a review (d).  A decision on the highlighted
+review shows at once and the next pending review comes up; it is saved
+in a worker (``models.moderate_reviews``).  Bulk decisions save a
+:class:`models.Selection` — ticked ids, or "every review matching the
+filter except these" — in one statement.  Ctrl+Z undoes my last decision
+(``models.undo_last_moderation``) once those on their way are saved.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from typing import Any
 
@@ -32,192 +36,36 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.geometry import Size
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
-from textual.widgets import Button, Footer, Header, Input, Label, Select
+from textual.widgets import Footer, Header, Input, Label, Select
 
 from backroom import models
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background
-from backroom.tui.dialogs import ConfirmModal, InputDialog, count_to_type, typed_matches
+from backroom.screens.reviewdialogs import ReasonsModal, RejectModal, ReplyModal, RuleModal
+from backroom.tui.dialogs import ConfirmModal, count_to_type
 from backroom.tui.filters import DebouncedFilter
-from backroom.tui.keys import DropsEarlyKeys, WaitsForLists
-from backroom.tui.reviewtable import RatingChart, ReviewTable, stars
-from backroom.tui.safetext import SafeInput, block_text, safe_line
+from backroom.tui.keys import WaitsForLists
+from backroom.tui.reviewtable import RatingChart, ReviewDetail, ReviewTable, review_detail, stars
+from backroom.tui.safetext import SafeInput, safe_line
 from backroom.tui.roles import RoleGated
 from backroom.tui.statusline import refresh_pending_reviews, show_status
 
+__all__ = ["RejectModal", "ReviewDetail", "ReviewFilterBar", "ReviewsScreen", "review_detail"]
+
 FILTER_LABELS = {"status": "Status", "rating": "Rating", "product": "Product", "customer": "Customer",
-                 "created_from": "From", "created_to": "To", "text": "Find"}
-DECISIONS = {"approved": "Approved", "rejected": "Rejected", "pending": "Back to pending"}
+                 "created_from": "From", "created_to": "To", "text": "Find", "verified": "Verified"}
+DECISIONS = {"approved": "Approved", "rejected": "Rejected", "pending": "Back to pending", "spam": "Spam"}
 _job_numbers = itertools.count(1)
-
-
-def when(value: dt.datetime | str | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value[:16]
-    return value.strftime("%Y-%m-%d %H:%M")
 
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def review_detail(row: models.ReviewRow, history: list[models.ReviewEvent] | None) -> Text:
-    """The whole review as plain text: stars, title, who and what, dates, the
-    body and the moderation history."""
-    out = Text(overflow="fold")
-    out.append(stars(row.rating), style="bold")
-    out.append(f" {row.rating}/5  ")
-    out.append(f"[{row.status}]", style="bold reverse" if row.status == "pending" else "bold")
-    out.append(f"  #{row.id}\n")
-    out.append_text(block_text(row.title or "(no title)", style="bold underline"))
-    out.append("\nProduct   ", style="dim")
-    out.append(safe_line(row.product))
-    out.append("\nCustomer  ", style="dim")
-    out.append(safe_line(row.customer))
-    out.append("  verified purchase" if row.verified else "  not a verified purchase")
-    out.append("\nWritten   ", style="dim")
-    out.append(when(row.created_at))
-    if row.moderated_at:
-        out.append("\nModerated ", style="dim")
-        out.append(f"{when(row.moderated_at)} by {safe_line(row.moderated_by)}")
-    if row.reject_reason:
-        out.append("\nReason    ", style="dim")
-        out.append(safe_line(row.reject_reason))
-    out.append("\n\n")
-    out.append_text(block_text(row.body or "(no text)"))
-    out.append("\n\nHistory\n", style="bold")
-    if history is None:
-        out.append("loading…")
-    elif not history:
-        out.append("no decisions yet")
-    else:
-        for i, e in enumerate(history):
-            if i:
-                out.append("\n")
-            out.append(f"{when(e.at)}  {e.status} by {safe_line(e.actor)}")
-            if e.reason:
-                out.append(f": {safe_line(e.reason)}")
-    return out
-
-
-# --------------------------------------------------------------------------
-# The reject dialog
-# --------------------------------------------------------------------------
-
-
-class RejectModal(DropsEarlyKeys, InputDialog):
-    """Ask for an optional reason; dismisses with the reason ("" for none),
-    or None to cancel.  Rejecting many at once (``count`` given) ignores the
-    keys typed before the dialog was drawn and, for a big count, asks for
-    the count to be typed too."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Do not reject")]
-
-    def __init__(self, what: str, count: int | None = None) -> None:
-        super().__init__()
-        self.what = what
-        self.count = count
-        self.typed = count_to_type(count) if count is not None else None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="dialog", classes="dialog reject"):
-            yield Label(f"Reject {self.what}", classes="dialog-title", markup=False)
-            yield Label("Reason (optional, shown in the history):", markup=False)
-            yield SafeInput(placeholder="e.g. Off-topic", id="reason", max_length=500)
-            yield Label("", id="reason-error", classes="error", markup=False)
-            if self.typed is not None:
-                yield Label(f"Type {self.typed} (the number of reviews) to reject them:", markup=False)
-                yield SafeInput(id="typed", compact=True)
-                yield Label("", id="typed-error", classes="error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Reject (enter)", id="reject", variant="error")
-                yield Button("Cancel (esc)", id="cancel", variant="primary")
-
-    def on_mount(self) -> None:  # InputDialog's runs too: the reason has focus
-        self.call_after_refresh(self.note_drawn)
-
-    def drops_key(self, arrived: float) -> bool:
-        return self.count is not None and super().drops_key(arrived)
-
-    def action_submit(self) -> None:
-        reason = self.query_one("#reason", Input).value.strip()
-        if models.has_control_chars(reason):
-            error = self.query_one("#reason-error", Label)
-            error.update("The reason cannot contain control characters")
-            error.add_class("-shown")
-            return
-        if self.typed is not None and not typed_matches(self.query_one("#typed", Input).value, self.typed):
-            error = self.query_one("#typed-error", Label)
-            error.update(f"Type {self.typed} exactly to reject {self.what}.")
-            error.add_class("-shown")
-            self.query_one("#typed", Input).focus()
-            return
-        self.dismiss(reason)
-
-
 # --------------------------------------------------------------------------
 # The filter
 # --------------------------------------------------------------------------
-
-
-class ReviewDetail(ScrollView, can_focus=True):
-    """The highlighted review in full, drawn a line at a time (Textual's line
-    API).  Its size is the pane's and never changes with what it shows, and
-    its scrollbar is always there: a new review (and its history, a moment
-    later) repaints the pane, where a text of its own height re-laid out the
-    whole screen, twice per key."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._text = Text()
-        self._lines: list[Strip] = []
-        self._width = -1
-
-    @property
-    def text(self) -> Text:
-        """What the pane shows (every line, also those scrolled out of sight)."""
-        return self._text
-
-    def show(self, text: Text, *, home: bool = False) -> None:
-        self._text = text
-        self._wrap()
-        if home:
-            self.scroll_to(0, 0, animate=False, immediate=True)
-        self.refresh()
-
-    def _wrap(self) -> None:
-        width = self.scrollable_content_region.width
-        self._width = width
-        if width <= 0:
-            self._lines = []
-            return
-        console = self.app.console
-        options = console.options.update_width(width).update(highlight=False, height=None)
-        self._lines = [Strip(line) for line in console.render_lines(self._text, options, pad=False)]
-        size = Size(width, len(self._lines))
-        if size != self.virtual_size:
-            # Not the reactive's setter: that lays the screen out again.
-            self.set_reactive(ReviewDetail.virtual_size, size)
-            self._scroll_update(size)
-
-    def on_resize(self) -> None:
-        if self.scrollable_content_region.width != self._width:
-            self._wrap()
-            self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        _, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
-        index = scroll_y + y
-        if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
 
 
 class ReviewFilterBar(DebouncedFilter, Background):
@@ -240,6 +88,8 @@ class ReviewFilterBar(DebouncedFilter, Background):
             yield Label("Rating", classes="filter-label")
             yield Select([(f"{n} {stars(n)}", str(n)) for n in range(5, 0, -1)], prompt="any", id="rf-rating",
                          compact=True)
+            yield Select([("verified", "yes")], prompt="any buyer", id="rf-verified", compact=True,
+                         value="yes" if self.filter.verified else Select.NULL)
         with Horizontal(classes="rf-row"):
             yield Label("Product", classes="filter-label")
             yield SafeInput(placeholder="SKU", id="rf-product", compact=True)
@@ -258,7 +108,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
         self.filter = flt
         for name in ("text", "product", "customer", "created_from", "created_to"):
             self.query_one(f"#rf-{name}", Input).value = values.get(name, "")
-        for name in ("status", "rating"):
+        for name in ("status", "rating", "verified"):
             self.query_one(f"#rf-{name}", Select).value = values.get(name) or Select.NULL
         error = self.query_one("#rf-error", Label)
         error.update("")
@@ -267,7 +117,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
     def values(self) -> dict[str, str]:
         out = {name: self.query_one(f"#rf-{name}", Input).value
                for name in ("text", "product", "customer", "created_from", "created_to")}
-        for name in ("status", "rating"):
+        for name in ("status", "rating", "verified"):
             value = self.query_one(f"#rf-{name}", Select).value
             out[name] = "" if value is Select.NULL else str(value)
         return out
@@ -306,7 +156,8 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
     ratings.  Keys typed for the queue wait while it is being read
     (WaitsForLists)."""
 
-    ROLE_ACTIONS = {**{a: "reviews" for a in ("decide", "reject", "approve_ticked", "reject_ticked")},
+    ROLE_ACTIONS = {**{a: "reviews" for a in ("decide", "reject", "approve_ticked", "reject_ticked", "spam",
+                                              "spam_ticked", "reply", "undo", "reasons", "rule")},
                     "export_reviews": "export"}
 
     keys_ready = True
@@ -316,10 +167,17 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
     BINDINGS = [
         Binding("a", "decide('approved')", "Approve", tooltip="Approve the highlighted review"),
         Binding("r", "reject", "Reject", tooltip="Reject the highlighted review, with an optional reason"),
-        Binding("p", "decide('pending')", "Pending", tooltip="Put the highlighted review back to pending"),
+        Binding("s", "spam", "Spam", tooltip="Mark the highlighted review as spam (on spam: not spam, to pending)"),
+        Binding("p", "decide('pending')", "Pending", show=False, tooltip="Put the highlighted review back to pending"),
+        Binding("w", "reply", "Reply", show=False, tooltip="Write the shop's public reply to the highlighted review"),
+        Binding("ctrl+z", "undo", "Undo", show=False, tooltip="Undo my last decision (one review or many)"),
         # The bulk keys are in the command palette, not the footer (80 columns fit the rest).
         Binding("A", "approve_ticked", "Approve ticked", show=False, tooltip="Approve every ticked review at once"),
         Binding("R", "reject_ticked", "Reject ticked", show=False, tooltip="Reject every ticked review at once"),
+        Binding("S", "spam_ticked", "Spam ticked", show=False, tooltip="Mark every ticked review as spam at once"),
+        Binding("m", "reasons", "Reasons", show=False, tooltip="The shop's canned rejection reasons"),
+        Binding("u", "rule", "Auto-approve", show=False,
+                tooltip="The auto-approve rule: see what it would approve, save it, apply it"),
         Binding("j", "move(1)", "Next", show=False, tooltip="Move to the next review"),
         Binding("k", "move(-1)", "Previous", show=False, tooltip="Move to the previous review"),
         Binding("slash,f", "find", "Filter", tooltip="Go to the filter above the queue"),
@@ -341,6 +199,8 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
         self._chart_key: Any = None
         self._own_dialog = False
         self._wanted: tuple[int, str] | None = None
+        self._saving = 0  # decisions being saved
+        self._undo_wanted = False  # ctrl+z pressed while some were
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -529,26 +389,123 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
             self.notify("No review is highlighted.", severity="warning")
         return row
 
+    def _already(self, row: models.ReviewRow, status: str) -> bool:
+        if row.status != status:
+            return False
+        self.notify(f"Review #{row.id} is already {status}.", severity="information", markup=False)
+        self.table.action_cursor_down()
+        return True
+
     def action_decide(self, status: str) -> None:
         row = self._need_row()
-        if row is None:
-            return
-        if row.status == status:
-            self.notify(f"Review #{row.id} is already {status}.", severity="information", markup=False)
-            self.table.action_cursor_down()
+        if row is None or self._already(row, status):
             return
         self._decide(row, status, None)
 
+    def action_spam(self) -> None:
+        """Spam; on a review already marked spam, not spam: back to pending."""
+        row = self._need_row()
+        if row is not None:
+            self._decide(row, "pending" if row.status == "spam" else "spam", None)
+
+    def _with_reasons(self, then: Any) -> None:
+        """Read the shop's reasons, then ``then(reasons)``; the keys typed
+        meanwhile wait (and the chooser drops them: a digit typed ahead
+        never picks a reason)."""
+        self.run_job(models.list_review_reasons, then, name="reasons", hold_keys=True)
+
     def action_reject(self) -> None:
         row = self._need_row()
-        if row is None:
+        if row is None or self._already(row, "rejected"):
             return
 
         def answered(reason: str | None) -> None:
             if reason is not None:
                 self._decide(row, "rejected", reason)
 
-        self._ask(RejectModal(f"review #{row.id}: {safe_line(row.title)[:40]}"), answered)
+        self._with_reasons(lambda reasons: self._ask(
+            RejectModal(f"review #{row.id}: {safe_line(row.title)[:40]}", reasons), answered))
+
+    def action_reply(self) -> None:
+        row = self._need_row()
+        if row is None:
+            return
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+
+            def done(_: Any) -> None:
+                self.notify(f"Reply {'saved' if text else 'removed'}: review #{row.id}.", markup=False, timeout=2)
+                self.refresh_all()
+
+            self.run_job(lambda: models.set_review_reply(row.id, text), done, name="reply")
+
+        self._ask(ReplyModal(f"review #{row.id}", row.reply), answered)
+
+    def action_undo(self) -> None:
+        """Undo my last decision, once every decision on its way is saved."""
+        if self._saving:
+            self._undo_wanted = True
+            return
+        self._undo_wanted = False
+
+        def found(last: models.LastDecision | None) -> None:
+            if last is None or last.undone or last.changed == 0:
+                self.notify("Nothing to undo: " + ("your last decision is undone already." if last and last.undone
+                                                   else "you have made no decision here yet."),
+                            severity="warning", markup=False)
+                return
+            what = plural(last.changed, "review")
+            if last.changed == 1:
+                self._undo(what)
+                return
+            question = Text(f"Undo your last decision ({DECISIONS.get(last.status or '', 'changed')}: ")
+            question.append(what, style="bold")
+            question.append(")? Each goes back to exactly what it was.")
+            self._ask(ConfirmModal("Undo", question, yes="Undo", no="Keep"),
+                      lambda yes: self._undo(what) if yes else None)
+
+        self.run_job(models.last_decision, found, name="undo", hold_keys=True)
+
+    def _undo(self, what: str) -> None:
+        def done(n: int) -> None:
+            self.notify(f"Undone: {plural(n, 'review')} back as they were.", title="Undo", markup=False)
+            self.refresh_all()
+
+        self.run_job(models.undo_last_moderation, done, name="undo")
+
+    def action_reasons(self) -> None:
+        self._ask(ReasonsModal(), lambda _: None)
+
+    def action_rule(self) -> None:
+        def answered(answer: Any) -> None:
+            if not answer:
+                return
+            how, stars, verified = answer[:3]
+            if how == "save":
+                self.run_job(lambda: models.set_review_rule(stars, verified), lambda rule: self.notify(
+                    "Auto-approve rule saved." if rule else "No auto-approve rule.", markup=False, timeout=2),
+                    name="rule")
+                return
+            count = answer[3]
+            question = Text("Approve ")
+            question.append(plural(count, "pending review"), style="bold")
+            question.append(" the rule matches now? They are shown in the shop.")
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    def apply() -> int:
+                        models.set_review_rule(stars, verified)
+                        return models.apply_review_rule()
+
+                    self._saves(apply, lambda n: self._bulk_done("approved", n))
+
+            self._ask(ConfirmModal("Auto-approve", question, yes="Approve", no="Cancel",
+                                   typed=count_to_type(count)), confirmed)
+
+        self.run_job(models.review_rule, lambda rule: self._ask(RuleModal(rule), answered), name="rule-read",
+                     hold_keys=True)
 
     def _decide(self, row: models.ReviewRow, status: str, reason: str | None) -> None:
         """Save one decision; show it (and the next review) at once."""
@@ -592,24 +549,58 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
     def action_reject_ticked(self) -> None:
         def ask(sel: models.Selection, n: int, what: str) -> None:
             def answered(reason: str | None) -> None:
-                if reason is not None:
+                if reason is None:
+                    return
+                typed = count_to_type(n)
+                if typed is None:
                     self._save(sel, "rejected", reason, what, bulk=True)
+                    return
+                question = Text(f"Reject {what}? ")
+                question.append(plural(n, "review"), style="bold")
+                question.append(" are rejected" + (f": {safe_line(reason)}." if reason else "."))
+                self._ask(ConfirmModal("Reject reviews", question, yes="Reject", no="Cancel", typed=typed),
+                          lambda yes: self._save(sel, "rejected", reason, what, bulk=True) if yes else None)
 
-            self._ask(RejectModal(what, count=n), answered)
+            self._with_reasons(lambda reasons: self._ask(RejectModal(what, reasons), answered))
 
         self._ticked(ask)
+
+    def action_spam_ticked(self) -> None:
+        def ask(sel: models.Selection, n: int, what: str) -> None:
+            question = Text(f"Mark {what} as spam? ")
+            question.append(plural(n, "review"), style="bold")
+            question.append(" leave the queue (ctrl+z undoes it).")
+            self._ask(ConfirmModal("Spam", question, yes="Spam", no="Cancel", typed=count_to_type(n)),
+                      lambda yes: self._save(sel, "spam", None, what, bulk=True) if yes else None)
+
+        self._ticked(ask)
+
+    def _bulk_done(self, status: str, changed: int) -> None:
+        self.table.clear_ticks()
+        self.notify(f"{DECISIONS[status]}: {plural(changed, 'review')}.", title="Reviews moderated", markup=False)
+        self.table.reload()  # back to the top: the oldest review still waiting
+        self.load_counts()
+        self.load_chart(force=True)
+        self._history_for = None
+
+    def _saves(self, job: Any, done: Any, failed: Any = None) -> None:
+        """Run a change of status: ctrl+z pressed meanwhile waits for it."""
+        self._saving += 1
+
+        def finished(then: Any, value: Any) -> None:
+            self._saving -= 1
+            then(value)
+            if not self._saving and self._undo_wanted:
+                self.action_undo()
+
+        self.run_job(job, lambda v: finished(done, v), name=f"moderate-{next(_job_numbers)}",
+                     failed=lambda exc: finished(failed or self.job_failed, exc))
 
     def _save(self, sel: models.Selection, status: str, reason: str | None, what: str, *, bulk: bool,
               ids: set[int] = frozenset()) -> None:
         def done(changed: int) -> None:
             if bulk:
-                self.table.clear_ticks()
-                self.notify(f"{DECISIONS[status]}: {plural(changed, 'review')}.", title="Reviews moderated",
-                            markup=False)
-                self.table.reload()  # back to the top: the oldest review still waiting
-                self.load_counts()
-                self.load_chart(force=True)
-                self._history_for = None
+                self._bulk_done(status, changed)
             else:
                 self.notify(f"{DECISIONS[status]}: {what}.", markup=False, timeout=2)
                 self.load_counts()
@@ -622,5 +613,4 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
             self.table.saved(ids)
             self.refresh_all()
 
-        self.run_job(lambda: models.moderate_reviews(sel, status, reason=reason), done,
-                     name=f"moderate-{next(_job_numbers)}", failed=failed)
+        self._saves(lambda: models.moderate_reviews(sel, status, reason=reason), done, failed)

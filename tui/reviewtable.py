@@ -11,16 +11,20 @@ loads the whole queue: both are a :class:`tui.window.WindowedTable`.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any, Callable
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
 
 from backroom import models
 from backroom.tui.formatters import date_text
-from backroom.tui.safetext import line_text, safe_line
+from backroom.tui.safetext import block_text, line_text, safe_line
 from backroom.tui.window import Column, Reader, Window, WindowedTable
 
 
@@ -30,7 +34,7 @@ def stars(rating: int) -> str:
     return "★" * n + "☆" * (5 - n)
 
 
-STATUS_MARK = {"pending": "P", "approved": "A", "rejected": "R"}
+STATUS_MARK = {"pending": "P", "approved": "A", "rejected": "R", "spam": "S"}
 
 
 class ReviewTable(WindowedTable):
@@ -272,3 +276,116 @@ class RatingChart(Widget):
         if total == 0:
             out.append("\n(no reviews)")
         return out
+
+
+# --------------------------------------------------------------------------
+# The review in full
+# --------------------------------------------------------------------------
+
+
+def when(value: dt.datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value[:16]
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+
+def review_detail(row: models.ReviewRow, history: list[models.ReviewEvent] | None) -> Text:
+    """The whole review as plain text: stars, title, who and what, dates, the
+    body and the moderation history."""
+    out = Text(overflow="fold")
+    out.append(stars(row.rating), style="bold")
+    out.append(f" {row.rating}/5  ")
+    out.append(f"[{row.status}]", style="bold reverse" if row.status in ("pending", "spam") else "bold")
+    out.append(f"  #{row.id}\n")
+    out.append_text(block_text(row.title or "(no title)", style="bold underline"))
+    out.append("\nProduct   ", style="dim")
+    out.append(safe_line(row.product))
+    out.append("\nCustomer  ", style="dim")
+    out.append(safe_line(row.customer))
+    out.append("  verified purchase" if row.verified else "  not a verified purchase")
+    out.append("\nWritten   ", style="dim")
+    out.append(when(row.created_at))
+    if row.moderated_at:
+        out.append("\nModerated ", style="dim")
+        out.append(f"{when(row.moderated_at)} by {safe_line(row.moderated_by)}")
+    if row.reject_reason:
+        out.append("\nReason    ", style="dim")
+        out.append(safe_line(row.reject_reason))
+    out.append("\n\n")
+    out.append_text(block_text(row.body or "(no text)"))
+    if row.reply:
+        out.append("\n\nShop's reply", style="bold")
+        if row.reply_at:
+            out.append(f"  {when(row.reply_at)} by {safe_line(row.reply_by)}", style="dim")
+        out.append("\n")
+        out.append_text(block_text(row.reply))
+    out.append("\n\nHistory\n", style="bold")
+    if history is None:
+        out.append("loading…")
+    elif not history:
+        out.append("no decisions yet")
+    else:
+        for i, e in enumerate(history):
+            if i:
+                out.append("\n")
+            out.append(f"{when(e.at)}  {e.status} by {safe_line(e.actor)}")
+            if e.reason:
+                out.append(f": {safe_line(e.reason)}")
+    return out
+
+
+class ReviewDetail(ScrollView, can_focus=True):
+    """The highlighted review in full, drawn a line at a time (Textual's line
+    API).  Its size is the pane's and never changes with what it shows, and
+    its scrollbar is always there: a new review (and its history, a moment
+    later) repaints the pane, where a text of its own height re-laid out the
+    whole screen, twice per key."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+        self._lines: list[Strip] = []
+        self._width = -1
+
+    @property
+    def text(self) -> Text:
+        """What the pane shows (every line, also those scrolled out of sight)."""
+        return self._text
+
+    def show(self, text: Text, *, home: bool = False) -> None:
+        self._text = text
+        self._wrap()
+        if home:
+            self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def _wrap(self) -> None:
+        width = self.scrollable_content_region.width
+        self._width = width
+        if width <= 0:
+            self._lines = []
+            return
+        console = self.app.console
+        options = console.options.update_width(width).update(highlight=False, height=None)
+        self._lines = [Strip(line) for line in console.render_lines(self._text, options, pad=False)]
+        size = Size(width, len(self._lines))
+        if size != self.virtual_size:
+            # Not the reactive's setter: that lays the screen out again.
+            self.set_reactive(ReviewDetail.virtual_size, size)
+            self._scroll_update(size)
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._width:
+            self._wrap()
+            self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        _, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        index = scroll_y + y
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        return self._lines[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)

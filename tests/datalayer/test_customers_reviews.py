@@ -209,7 +209,7 @@ def test_moderation_history_counts_and_distribution(reviews):
     assert models.moderate_reviews(Selection.ids([sup.id]), "approved", actor="mod") == 1
     assert models.moderate_reviews(Selection.ids([awful.id]), "rejected", reason="Abusive", actor="mod") == 1
     assert models.review_status_counts(ReviewFilter(status="pending")) == {
-        "pending": 2, "approved": 1, "rejected": 1}
+        "pending": 2, "approved": 1, "rejected": 1, "spam": 0}
     got = models.get_review(awful.id)
     assert (got.status, got.reject_reason, got.moderated_by) == ("rejected", "Abusive", "mod")
     assert models.moderate_reviews(Selection.ids([awful.id]), "pending") == 1
@@ -225,7 +225,7 @@ def test_bulk_moderation_is_set_based_and_skips_unchanged(reviews):
     pending = Selection.matching(ReviewFilter(status="pending"), except_ids=[reviews["Nice"].id])
     assert models.moderate_reviews(pending, "approved") == 3
     assert models.moderate_reviews(Selection.all(), "approved") == 1  # only "Nice" still differed
-    assert models.review_status_counts() == {"pending": 0, "approved": 4, "rejected": 0}
+    assert models.review_status_counts() == {"pending": 0, "approved": 4, "rejected": 0, "spam": 0}
     entry = models.AuditEntry.select().where(models.AuditEntry.action == "review.moderate").order_by(
         models.AuditEntry.id.desc()).get()
     assert entry.after_data()["changed"] == 1

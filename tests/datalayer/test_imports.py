@@ -412,7 +412,7 @@ def test_reviews_round_trip_and_reimport(db_url, tmp_path):
     dry = models.import_reviews(extra, dry_run=True)
     assert problems(dry) == [(4, "customer_email", "no customer has this email or id"),
                              (5, "rating", "'6' is not a rating from 1 to 5"),
-                             (5, "status", "'maybe' is not one of pending, approved, rejected")]
+                             (5, "status", "'maybe' is not one of pending, approved, rejected, spam")]
     assert counts(dry) == (3, 1, 0, 0, 2)
     report = models.import_reviews(extra)
     assert report.summary() == "1 new, 0 changed, 0 unchanged, 2 rejected"

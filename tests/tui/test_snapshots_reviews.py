@@ -34,10 +34,48 @@ def test_queue_with_detail(seeded, snap_compare, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_reject_modal(seeded, snap_compare, size):
+    """The chooser: the shop's reasons by number, and one typed after Tab."""
+    for name in ("Off topic", "Advertising or links", "Rude [bold]language[/bold]"):
+        models.add_review_reason(name)
+
     async def reason(pilot):
         await type_text(pilot, "Off-topic")
 
-    snap(snap_compare, size, "r", reason)
+    snap(snap_compare, size, "r", "tab", reason)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_spam_with_reply(seeded, snap_compare, size):
+    """A review marked spam, with the shop's reply in the detail (no clock:
+    the reply's date is fixed)."""
+    first = models.review_page(models.ReviewFilter(status="pending"), limit=1)[0]
+    models.set_review_reply(first.id, "Thank you! [b]We[/b] fixed the grinder.", actor="shop")
+    models.Review.update(reply_at=dt.datetime(2026, 11, 2, 9, 30)).where(models.Review.id == first.id).execute()
+
+    async def spam_view(pilot):
+        from textual.widgets import Select
+        pilot.app.screen.query_one("#rf-status", Select).value = "spam"
+
+    models.Review.update(status="spam", moderated_at=dt.datetime(2026, 11, 2, 9, 0), moderated_by="mod").where(
+        models.Review.id == first.id).execute()
+    snap(snap_compare, size, spam_view, "escape")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rule_dialog(seeded, snap_compare, size):
+    models.add_review_reason("Off topic")
+
+    async def stars(pilot):
+        await type_text(pilot, "4")
+
+    snap(snap_compare, size, "u", stars)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reasons_dialog(seeded, snap_compare, size):
+    for name in ("Off topic", "Advertising or links", "Rude language"):
+        models.add_review_reason(name)
+    snap(snap_compare, size, "m")
 
 
 @pytest.mark.parametrize("size", SIZES)

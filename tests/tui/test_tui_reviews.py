@@ -82,7 +82,7 @@ async def test_moderation_session(shop):
         assert table.total == len(queue) == 27
         assert "Review 00" in detail_text(screen)
         counts = str(screen.query_one("#review-counts", Label).render())
-        assert counts == "Pending 27 · Approved 3 · Rejected 0"
+        assert counts == "Pending 27 · Approved 3 · Rejected 0 · Spam 0"
 
         # Approve: saved, and the next pending review comes up by itself.
         await pilot.press("a")
@@ -91,12 +91,13 @@ async def test_moderation_session(shop):
         assert events(queue[0]) == [("approved", None, "tester")]
         assert table.current().id == queue[1]
         assert "Review 01" in detail_text(screen)
-        assert str(screen.query_one("#review-counts", Label).render()) == "Pending 26 · Approved 4 · Rejected 0"
+        assert str(screen.query_one("#review-counts", Label).render()) == "Pending 26 · Approved 4 · Rejected 0 · Spam 0"
 
-        # Reject with a reason typed in the modal.
+        # Reject with a reason typed in the modal (Tab: the shop has no canned one).
         await pilot.press("r")
         await settle(pilot)
         assert isinstance(app.screen, RejectModal)
+        await pilot.press("tab")
         await type_text(pilot, "Spam link")
         await pilot.press("enter")
         await settle(pilot)
@@ -230,11 +231,12 @@ async def test_reject_every_review_matching_a_filter_but_one(shop):
         await pilot.press("R")
         await settle(pilot)
         assert isinstance(app.screen, RejectModal)
+        await pilot.press("tab")
         await type_text(pilot, "Duplicate")
         await pilot.press("enter")
         await settle(pilot)
         assert table.total == 1 and table.current().id == matching[0]
-        assert str(screen.query_one("#review-counts", Label).render()) == "Pending 1 · Approved 0 · Rejected 7"
+        assert str(screen.query_one("#review-counts", Label).render()) == "Pending 1 · Approved 0 · Rejected 7 · Spam 0"
     assert status_of(matching[0]) == "pending"
     for rid in matching[1:]:
         review = models.Review.get_by_id(rid)
@@ -289,7 +291,7 @@ async def test_filters_and_errors(shop):
         assert [table._row_at(i).id for i in range(2)] == pending_ids(flt=expected)
         counts = models.review_status_counts(expected)
         assert str(screen.query_one("#review-counts", Label).render()) == (
-            f"Pending {counts['pending']} · Approved {counts['approved']} · Rejected {counts['rejected']}")
+            f"Pending {counts['pending']} · Approved {counts['approved']} · Rejected {counts['rejected']} · Spam 0")
         # Rating.
         screen.query_one("#rf-rating", Select).value = "2"
         await settle(pilot)
@@ -442,8 +444,11 @@ async def test_bulk_decisions_typed_ahead_are_not_taken(shop):
         await pilot.press("escape")
         await settle(pilot)
         assert all(status_of(rid) == "pending" for rid in queue)
-        # Typed once the question is on screen, the count is taken.
+        # Typed once the questions are on screen, the reason and the count are taken.
         await burst(pilot, "R")
-        await burst(pilot, "Spam", "tab", "27", "enter")
+        await burst(pilot, "tab", "Spam", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmModal) and dialog.typed == "27"
+        await burst(pilot, "27", "enter")
         assert app.screen is screen
     assert all(status_of(rid) == "rejected" for rid in queue)
