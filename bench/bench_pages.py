@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+
 from common import timed
 
 from backroom import models
@@ -48,10 +49,10 @@ def main() -> None:
     print(f"{'sort':<12}{'offset':>10}{'deferred ms':>14}{'plain ms':>14}")
     for sort in args.sorts.split(","):
         for offset in (0, n // 4, n // 2):
-            d_s, d_rows = timed(lambda: page(True, sort, offset), args.repeat)
+            d_s, d_rows = timed(lambda s=sort, o=offset: page(True, s, o), args.repeat)
             p_s = None
             if not args.no_plain:
-                p_s, p_rows = timed(lambda: page(False, sort, offset), 1 if offset else args.repeat)
+                p_s, p_rows = timed(lambda s=sort, o=offset: page(False, s, o), 1 if offset else args.repeat)
                 assert [r.id for r in p_rows] == [r.id for r in d_rows], (sort, offset)
             results["pages"].append({"sort": sort, "offset": offset, "deferred_s": d_s, "plain_s": p_s})
             plain = "-" if p_s is None else f"{p_s * 1000:.1f}"
