@@ -85,6 +85,7 @@ PAUSE = 0.3  # between filter keystrokes: an admin typing a name, not a paste
 
 
 DATABASE: str | None = None  # --database: an existing seeded database on the server
+SKIP_SAVE = os.environ.get("BENCH_TUI_SKIP_SAVE") == "1"  # --skip-save (passed on to the UI's process)
 
 
 def server_url(server: str, size: int) -> str:
@@ -209,6 +210,9 @@ async def drive(size: int) -> dict:
         out["groups_filter_max_s"] = max(times)
         await until(pilot, lambda: table.total is not None, "the count")
 
+        if SKIP_SAVE:
+            await pilot.pause(0.5)
+            return out
         # Name the group, tick every matching customer, save.
         form = app.screen
         form.query_one("#code").value = "bench"
@@ -406,6 +410,8 @@ def main() -> None:
     parser.add_argument("--anchors", default="datatable,fastdatatable",
                         help="anchors to run beside Backroom in the terminal (or none)")
     parser.add_argument("--no-headless", action="store_true", help="only the terminal run")
+    parser.add_argument("--skip-save", action="store_true",
+                        help="leave out ticking every customer and saving the group (minutes on a server at 1M)")
     parser.add_argument("--database", metavar="NAME",
                         help="with --db and one size: a database on that server seeded with that many "
                              "customers, measured as it is")
@@ -415,6 +421,8 @@ def main() -> None:
     server = args.db if args.db and not args.db.startswith("sqlite") else None
     global DATABASE
     DATABASE = args.database if server else None
+    if args.skip_save:
+        os.environ["BENCH_TUI_SKIP_SAVE"] = "1"
     if args.seed_only:
         seed(Path(args.seed_only[0]), int(args.seed_only[1]), server)
         return
