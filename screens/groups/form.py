@@ -23,6 +23,7 @@ from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal, count_to_type
 from backroom.tui.drafts import KeepsDraft, selection_from_json, selection_to_json
 from backroom.tui.filters import FilterBar
+from backroom.tui.firstshow import StyledOnMount
 from backroom.tui.formatters import percent
 from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
 from backroom.tui.safetext import SafeInput, line_text
@@ -65,7 +66,7 @@ def read_form(group_id: int | None) -> FormData:
                     grants=read_grants(group_id))
 
 
-class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsForLists):
+class GroupFormScreen(KeepsDraft, StyledOnMount, Screen[int | None], LoadsInBackground, WaitsForLists):
     """Add a group (``group_id`` None) or edit one: general fields on one tab,
     the members on the next, what it may see and its category discounts on
     the third.  Dismisses with the saved group's id.
