@@ -47,8 +47,8 @@ frame later counts); median and 95th percentile over ``--moves`` keys:
 Prints a table, then (last) one JSON line with every figure.
 
     python bench/bench_tui.py [--sizes 10000,100000,1000000] [--dir DIR] [--db URL]
-                              [--database NAME] [--moves 200] [--anchors datatable,fastdatatable]
-                              [--no-headless]
+                              [--database NAME] [--skip-save] [--moves 200]
+                              [--anchors datatable,fastdatatable] [--no-headless]
 
 With ``--db`` the headless figures are measured on that server; the
 terminal run is on SQLite only.  ``--database NAME`` (one size) measures a
