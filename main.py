@@ -14,7 +14,6 @@ import os
 import sys
 import time
 import traceback
-from importlib import metadata
 from pathlib import Path
 from typing import Sequence
 
@@ -28,10 +27,25 @@ DEMO_CUSTOMERS = 5_000
 
 
 def version() -> str:
+    # importlib.metadata, and the look-up, only for --version and the reports
+    # that name it: together they were a twentieth of the TUI's start.
+    from importlib import metadata
+
     try:
         return metadata.version("backroom")
     except metadata.PackageNotFoundError:
         return "0+unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, whose version is looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show program's version number and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[override]
+        print(f"backroom {version()}")
+        parser.exit()
 
 
 class Parser(argparse.ArgumentParser):
@@ -54,7 +68,7 @@ def build_parser() -> Parser:
     parser.add_argument("--admin", metavar="NAME",
                         help="the admin you are (default: $BACKROOM_ADMIN, else your login name); "
                              "needed once the database has admins")
-    parser.add_argument("--version", action="version", version=f"backroom {version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="command", parser_class=Parser)
 
     demo = sub.add_parser("demo", help="open Backroom on a demo SQLite database (made on first use)",

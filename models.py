@@ -82,6 +82,7 @@ from .datalayer.connection import (  # noqa: F401
     is_postgres,
     is_sqlite,
     make_database,
+    pool_connections,
     redact_url,
     release_connection,
 )

@@ -322,20 +322,33 @@ def count_customers(flt: CustomerFilter | None = None) -> int:
     return customer_query(flt).count()
 
 
+DEFERRED_JOIN_FROM = 1000
+"""From this offset on, a page is read by a deferred join (see :func:`customer_page`)."""
+
+
 @read_snapshot()
 def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered", descending: bool = False,
                   offset: int = 0, limit: int = 50) -> list[CustomerRow]:
-    """One page of customers, with their group codes, in two indexed queries."""
+    """One page of customers, with their group codes, in two indexed queries.
+
+    Deep in the list (from :data:`DEFERRED_JOIN_FROM`) the page is a deferred
+    join: the page's ids are skipped to and read from the sort's index alone
+    (which holds the id), and only the ``limit`` rows found are read whole.
+    An OFFSET on the whole rows reads every row it skips: MariaDB took 23 to
+    28 s for a page in the middle of 1,000,000 customers, PostgreSQL up to
+    2 s, SQLite 130 ms."""
     if not isinstance(sort, str) or sort not in CUSTOMER_SORTS:
         raise ValidationError({"sort": f"Cannot sort customers by {clean_line(sort)!r}"})
     offset, limit = _page_bounds(offset, limit)
     order = [f.desc() if descending else f.asc() for f in CUSTOMER_SORTS[sort]]
     order.append(Customer.id.desc() if descending else Customer.id.asc())
-    q = (customer_query(flt)
-         .select(Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.status,
-                 Customer.registered_at, Customer.total_spent, Customer.order_count,
-                 Customer.default_group)
-         .order_by(*order).offset(max(0, offset)).limit(limit))
+    columns = (Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.status,
+               Customer.registered_at, Customer.total_spent, Customer.order_count, Customer.default_group)
+    if offset < DEFERRED_JOIN_FROM:
+        q = customer_query(flt).select(*columns).order_by(*order).offset(offset).limit(limit)
+    else:
+        page = customer_query(flt).select(Customer.id).order_by(*order).offset(offset).limit(limit).alias("page")
+        q = Customer.select(*columns).join(page, on=(Customer.id == page.c.id)).order_by(*order)
     rows = list(q.tuples())
     ids = [r[0] for r in rows]
     codes: dict[int, str] = {}

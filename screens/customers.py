@@ -33,6 +33,7 @@ from backroom.tui.customertable import CustomerTable
 from backroom.tui.drafts import KeepsDraft
 from backroom.tui.keys import WaitsForLists
 from backroom.tui.filters import FilterBar
+from backroom.tui.firstshow import StyledOnMount
 from backroom.tui.forms import (
     Field,
     Form,
@@ -61,7 +62,7 @@ SORTS: tuple[tuple[str, str], ...] = (
 # --------------------------------------------------------------------------
 
 
-class CustomersScreen(RoleGated, CustomerMassActions, Screen, Background, WaitsForLists):
+class CustomersScreen(RoleGated, CustomerMassActions, StyledOnMount, Screen, Background, WaitsForLists):
     """Every customer, as a window over the database: filter, sort, open.
     Keys typed for the list wait while it is being read (WaitsForLists)."""
 

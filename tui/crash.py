@@ -24,7 +24,6 @@ import platform
 import sys
 import tempfile
 import traceback
-from importlib import metadata
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +37,8 @@ def crash_dir() -> Path:
 
 
 def _version(name: str) -> str:
+    from importlib import metadata  # only when a report is written: not at every start
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

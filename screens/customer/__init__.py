@@ -44,6 +44,7 @@ from backroom.tui.formatters import money
 from backroom.tui.forms import confirm_discard
 from backroom.tui.keys import HoldsKeys
 from backroom.tui.roles import RoleGated
+from backroom.tui.firstshow import StyledOnMount
 
 TAB_CLASSES: tuple[type[CustomerTab], ...] = (AccountTab, AddressesTab, GroupsTab, OrdersTab, RewardsTab,
                                               ReviewsTab)
@@ -58,7 +59,7 @@ TAB_ACTIONS = {
 }
 
 
-class CustomerScreen(RoleGated, KeepsDraft, Screen[None], Background, HoldsKeys):
+class CustomerScreen(RoleGated, KeepsDraft, StyledOnMount, Screen[None], Background, HoldsKeys):
     """One customer, on tabs.  Saves name the version the forms were loaded
     from, so another admin's change in between is refused, not overwritten.
     Keys typed before the customer, or the tab in front, is loaded wait for

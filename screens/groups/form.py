@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Label, Select, TabbedContent, TabPane
 
 from backroom import models
@@ -22,6 +23,7 @@ from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal, count_to_type
 from backroom.tui.drafts import KeepsDraft, selection_from_json, selection_to_json
 from backroom.tui.filters import FilterBar
+from backroom.tui.firstshow import StyledOnMount
 from backroom.tui.formatters import percent
 from backroom.tui.forms import Field, Form, Row, Tick, confirm_discard, hint
 from backroom.tui.safetext import SafeInput, line_text
@@ -64,7 +66,7 @@ def read_form(group_id: int | None) -> FormData:
                     grants=read_grants(group_id))
 
 
-class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsForLists):
+class GroupFormScreen(KeepsDraft, StyledOnMount, Screen[int | None], LoadsInBackground, WaitsForLists):
     """Add a group (``group_id`` None) or edit one: general fields on one tab,
     the members on the next, what it may see and its category discounts on
     the third.  Dismisses with the saved group's id.
@@ -93,12 +95,19 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         self.version: int | None = None
         self.saving = False
         self._initial_access: tuple[set[int], dict[int, str]] = (set(), {})
+        # The Customers tab (a filter bar and a windowed table) is built when
+        # it is first shown: most edits never open it.  Until then its ticks
+        # are the group's members, or a draft's (which count as a change).
+        self._members = (models.Selection.members_of(group_id) if group_id is not None
+                         else models.Selection.none())
+        self._members_from_draft = False
+        self._members_built = False
+        self._group_codes: list[str] = []
         self.title = "Edit group" if group_id is not None else "Add customer group"
 
     # -- layout --------------------------------------------------------------
     def compose(self) -> ComposeResult:
         editing = self.group_id is not None
-        selection = models.Selection.members_of(self.group_id) if editing else models.Selection.none()
         yield Header()
         yield AreaBar()
         with TabbedContent(initial=self.initial_tab, id="form-tabs"):
@@ -113,12 +122,8 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
                     yield Row("", Field("free_shipping", Tick("Free shipping", False, compact=True), None),
                               Field("hidden", Tick("Hidden", False, compact=True), None))
                     yield hint("Ctrl+N: choose the customers · Ctrl+S: save")
-            with TabPane("Customers", id="customers"):
-                yield FilterBar(full=True, id="member-filter")
-                yield Label("", id="selection-status", classes="status", markup=False)
-                yield CustomerTable(selectable=True, selection=selection, id="members")
-                yield Label("space tick · shift+↑↓ range · a all matching · n none · i invert · "
-                            "^f filter", classes="hint keys")
+            # Its contents are mounted when the tab is first shown (members_tab).
+            yield TabPane("Customers", id="customers")
             with TabPane("Access", id="access"):
                 # Its rows are mounted when the tab is first shown (few open it).
                 yield AccessEditor(id="access-editor", lazy=True)
@@ -150,7 +155,9 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
                 tax.value = g.tax_class_id
         elif form.default_tax_class_id is not None:  # the shop's default, not the first by name
             tax.value = form.default_tax_class_id
-        self.query_one("#member-filter", FilterBar).set_groups(form.group_codes)
+        self._group_codes = form.group_codes
+        if self._members_built:
+            self.query_one("#member-filter", FilterBar).set_groups(form.group_codes)
         await self.access_editor.show(form.grants)
         self.form.mark_clean()
         self._initial_access = self.access_editor.values()
@@ -161,6 +168,9 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
                 tick.focus()
         elif self.initial_tab == "general":
             self.query_one("#name" if g is not None else "#code", Input).focus()
+        elif self.initial_tab == "customers":
+            await self.members_tab()
+            self.table.focus()
         self.offer_draft(draft, changed_since=draft is not None and draft["values"].get("version") != self.version)
         self.loaded()
 
@@ -180,14 +190,48 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
 
     @property
     def table(self) -> CustomerTable:
+        """The members' table (only once the Customers tab was shown: see members_tab)."""
         return self.query_one("#members", CustomerTable)
+
+    @property
+    def members(self) -> models.Selection:
+        """The customers ticked to be the group's members."""
+        return self.table.selection if self._members_built else self._members
+
+    @property
+    def members_changed(self) -> bool:
+        """Whether the ticks differ from the group's members as loaded."""
+        return self.table.changed if self._members_built else self._members_from_draft
+
+    async def members_tab(self) -> None:
+        """Mount the Customers tab's filter bar and table, the first time it
+        is shown; keys typed meanwhile wait for them (and then, as on every
+        list, for its first rows)."""
+        if self._members_built:
+            return
+        self._members_built = True
+        table = CustomerTable(selectable=True, selection=self._members, id="members")
+        table.changed = self._members_from_draft
+        bar = FilterBar(full=True, groups=self._group_codes, id="member-filter")
+        widgets: list[Widget] = [
+            bar, Label("", id="selection-status", classes="status", markup=False), table,
+            Label("space tick · shift+↑↓ range · a all matching · n none · i invert · ^f filter",
+                  classes="hint keys")]
+        queue = getattr(self.app, "key_queue", None)
+        if queue is not None:
+            queue.hold(table)
+        try:
+            await self.query_one("#customers", TabPane).mount_all(widgets)
+        finally:
+            if queue is not None:
+                queue.release(table)
 
     @property
     def access_editor(self) -> AccessEditor:
         return self.query_one("#access-editor", AccessEditor)
 
     def is_dirty(self) -> bool:
-        return (self.form.is_dirty() or self.table.changed
+        return (self.form.is_dirty() or self.members_changed
                 or self.access_editor.values() != self._initial_access)
 
     def unsaved_changes(self) -> bool:
@@ -205,7 +249,7 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         access, discounts = self.access_editor.values()
         return {"version": self.version, "general": general, "access": sorted(access),
                 "discounts": {str(k): v for k, v in discounts.items()},
-                "members": selection_to_json(self.table.selection) if self.table.changed else None}
+                "members": selection_to_json(self.members) if self.members_changed else None}
 
     def apply_draft(self, values: dict[str, Any]) -> None:
         for key, value in values.get("general", {}).items():
@@ -217,7 +261,11 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         self.access_editor.set_values({int(c) for c in values.get("access", [])},
                                       {int(k): str(v) for k, v in values.get("discounts", {}).items()})
         if values.get("members") is not None:
-            self.table.set_selection(selection_from_json(values["members"]))
+            members = selection_from_json(values["members"])
+            if self._members_built:
+                self.table.set_selection(members)
+            else:  # the table is made with them when its tab is first shown
+                self._members, self._members_from_draft = members, True
 
     @on(CustomerTable.Status, "#members")
     def members_ticked(self, event: CustomerTable.Status) -> None:
@@ -242,6 +290,8 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         self.refresh_bindings()
         if event.pane.id == "access":
             await self.show_access_rows()
+        elif event.pane.id == "customers":
+            await self.members_tab()
 
     async def show_access_rows(self) -> None:
         """The Access tab's rows, mounted the first time it is shown; the keys
@@ -268,14 +318,16 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         return True
 
     # -- actions -------------------------------------------------------------
-    def action_find(self) -> None:
+    async def action_find(self) -> None:
         self.query_one(TabbedContent).active = "customers"
+        await self.members_tab()
         self.query_one("#f-text", Input).focus()
 
     async def action_next(self) -> None:
         tabs = self.query_one(TabbedContent)
         if tabs.active == "general":
             tabs.active = "customers"
+            await self.members_tab()
             self.table.focus()
         elif tabs.active == "customers":
             tabs.active = "access"
@@ -311,11 +363,11 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         first, and goes ahead only once confirmed."""
         if self.saving or not self.is_loaded:
             return
-        group, members = self.group, self.table.selection
+        group, members = self.group, self.members
         if group is not None and not self.is_dirty():
             self.notify("No changes to save.", title="No changes", markup=False)
             return
-        if group is None or not self.table.changed:
+        if group is None or not self.members_changed:
             self.save()
             return
         gid, name = group.id, safe_line(group.name)
@@ -346,7 +398,7 @@ class GroupFormScreen(KeepsDraft, Screen[int | None], LoadsInBackground, WaitsFo
         if self.saving or not self.is_loaded:
             return
         data = self.data()
-        members = self.table.selection
+        members = self.members
         access, discounts = self.access_editor.values()
         if (access, discounts) == self._initial_access and self.group is not None:
             access_arg: set[int] | None = None
