@@ -655,7 +655,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.command is None and os.environ.get("SSH_ORIGINAL_COMMAND", "").strip():
-        args = build_parser().parse_args(argv + ssh_command(os.environ["SSH_ORIGINAL_COMMAND"]))
+        args = build_parser().parse_args(argv + models.ssh_command(os.environ["SSH_ORIGINAL_COMMAND"]))
     url = database_url(args)
     existed = models.database_exists(url)
     models.connect(url, create=creates_database(args))
@@ -688,11 +688,6 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 # -- admins, and serving Backroom over SSH --------------------------------------
-
-SSH_COMMANDS = {("groups", "list"), ("rules", "apply"), ("admins", "list"), ("admins", "add"),
-                ("admins", "set-role"), ("admins", "remove")}
-"""What a key's forced command runs when the client names a command (ssh host groups list)."""
-
 
 def add_admin_commands(sub) -> None:
     admins = sub.add_parser("admins", help="the admins and their roles",
@@ -727,30 +722,6 @@ def add_init_command(sub) -> None:
                                       "folder readable and writable by that OS group, as are the journal "
                                       "files SQLite makes beside it.")
     init.add_argument("--shared", metavar="GROUP", help="the OS group whose members run Backroom")
-
-
-def ssh_command(original: str) -> list[str]:
-    """The command an SSH client asked for, when a key's forced command runs
-    Backroom: only the commands of :data:`SSH_COMMANDS`, never --db or
-    --admin (the key's line fixes those) nor a file on the server."""
-    import shlex
-
-    try:
-        words = shlex.split(original)
-    except ValueError:
-        raise models.BackroomError("The command sent over SSH cannot be read") from None
-    if words and Path(words[0]).name == "backroom":
-        words = words[1:]
-    if not words:
-        return []
-    if any(w in ("--db", "--admin", "--install") or w.startswith(("--db=", "--admin=", "--install="))
-           for w in words):
-        raise models.BackroomError("Over SSH the database and the admin are fixed by the key; "
-                                   "--db, --admin and --install cannot be given")
-    if tuple(words[:2]) not in SSH_COMMANDS:
-        allowed = ", ".join(" ".join(c) for c in sorted(SSH_COMMANDS))
-        raise models.BackroomError(f"Over SSH only these commands run: {allowed} (or none, for the TUI)")
-    return words
 
 
 def name_admin(args: argparse.Namespace) -> None:
@@ -812,7 +783,7 @@ def cmd_admins(args: argparse.Namespace, url: str) -> int:
             command = [*backroom_executable(), "--db", url, "--admin", row.name]
             line = models.authorized_keys_line(command, row.ssh_key, row.name)
             if args.install:
-                install_authorized_key(args.install, line, row.ssh_key)
+                models.install_authorized_key(args.install, line, row.ssh_key)
 
     row = models.add_admin(args.name, args.role, ssh_key=args.key, before_commit=install)
     print(f"Added {row.name}, {row.role}.", file=sys.stderr if line and not args.install else sys.stdout)
@@ -821,36 +792,6 @@ def cmd_admins(args: argparse.Namespace, url: str) -> int:
     elif line:
         print(line)
     return 0
-
-
-def install_authorized_key(path: str, line: str, key: str) -> None:
-    """Append ``line`` to the authorized_keys file ``path``, keeping its
-    lines: a new file in the same folder (mode 0600) replaces it once
-    written, so a failure leaves the old one whole."""
-    import tempfile
-
-    target = Path(path).expanduser().absolute()
-    old = target.read_bytes() if target.exists() else b""
-    blob = key.split()[1].encode()
-    if any(blob in existing.split() for existing in old.splitlines()):
-        raise models.BackroomError(f"That key is already in {models.clean_line(str(target))}: "
-                                   "remove its line first")
-    if old and not old.endswith(b"\n"):
-        old += b"\n"
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".authorized_keys.")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o600)
-            if target.exists() and os.geteuid() == 0:  # root installing for the account that owns the file
-                st = target.stat()
-                os.fchown(f.fileno(), st.st_uid, st.st_gid)
-            f.write(old + line.encode() + b"\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_init(args: argparse.Namespace, url: str, existed: bool) -> int:

@@ -5,7 +5,8 @@ in the package ``datalayer`` beside it, one concern a module, each depending
 only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
-    audit → admins, parsing → selection → access → taxes, grouppolicy → groups → groupdelete, customers, passwords,
+    audit → admins, parsing → sshaccess, selection → access → taxes, grouppolicy → groups →
+    groupdelete, customers, passwords,
     orders, erasure, reviews → reviewrules, explain, rules, outbox → demo, imports/, exports, auditlog, massactions
 
 Everything that changes data goes through an operation re-exported here.  An
@@ -159,6 +160,7 @@ from .datalayer.explain import (  # noqa: F401
     customer_facing_groups,
     explain,
 )
+from .datalayer.sshaccess import SSH_COMMANDS, install_authorized_key, ssh_command  # noqa: F401
 from .datalayer.grouppolicy import GroupPermissions, group_permissions  # noqa: F401
 from .datalayer.groups import (  # noqa: F401
     CODE_RE,
