@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from backroom import models
 from backroom.tui.areas import AreaBar
@@ -227,21 +227,32 @@ class ImportScreen(Screen[None], Background):
         self.dismiss(None)
 
 
+FORMAT_LABELS = {"backroom": "Backroom (re-imports to the same data)", "shopify": "Shopify customers",
+                 "magento": "Magento 2 customer main file", "prestashop": "PrestaShop customers (;-separated)"}
+
+
 class ExportModal(InputDialog):
-    """Ask for the file to export to; dismisses with its path (``~``
-    expanded), or None."""
+    """Ask for the file to export to (and, for customers, its format);
+    dismisses with ``(path, format)`` (``~`` expanded; the format None when
+    there was no choice), or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Export nothing")]
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, formats: tuple[str, ...] = ()) -> None:
         super().__init__()
-        self.what = what
+        self.what, self.formats = what, formats
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(f"Export {self.what}", classes="dialog-title", markup=False)
-            yield Label("To the file (Backroom's CSV, mode 0600):", markup=False)
+            yield Label("To the file (CSV, mode 0600):" if self.formats else "To the file (Backroom's CSV, mode 0600):",
+                        markup=False)
             yield SafeInput(placeholder="e.g. ~/customers.csv", id="export-path")
+            if self.formats:
+                with Horizontal(classes="export-format"):
+                    yield Label("Format ", markup=False)
+                    yield Select([(FORMAT_LABELS.get(f, f), f) for f in self.formats], value=self.formats[0],
+                                 allow_blank=False, compact=True, id="export-format")
             yield Label("", id="export-error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export (enter)", id="export", variant="primary")
@@ -259,7 +270,8 @@ class ExportModal(InputDialog):
             error.update("That is a folder: type a file name.")
             error.add_class("-shown")
             return
-        self.dismiss(path)
+        fmt = str(self.query_one("#export-format", Select).value) if self.formats else None
+        self.dismiss((path, fmt))
 
 
 class ExportingModal(ModalScreen[Any], Background):
@@ -298,39 +310,43 @@ class ExportingModal(ModalScreen[Any], Background):
         self.dismiss(None)
 
 
-def export_to_file(screen: Any, what: str, job: Callable[[str, Callable[[int, int], None]], int],
-                   noun: str = "customer") -> None:
-    """Ask for a file (asking before replacing one), then run ``job(path,
-    progress)`` (one of the export operations) in a worker with a progress
-    bar, and say how many were written (``noun``: what a row is).  The operation writes
-    the file 0600, under a temporary name renamed when complete."""
-    def export(path: str) -> None:
+def export_to_file(screen: Any, what: str, job: Callable[..., int], noun: str = "customer",
+                   formats: tuple[str, ...] = ()) -> None:
+    """Ask for a file (asking before replacing one) and, given ``formats``,
+    its format, then run ``job(path, progress)`` (``job(path, progress,
+    format)`` with ``formats``: one of the export operations) in a worker
+    with a progress bar, and say how many were written (``noun``: what a row
+    is).  The operation writes the file 0600, under a temporary name renamed
+    when complete."""
+    def export(path: str, fmt: str | None) -> None:
         def done(n: int | None) -> None:
             if n is not None:
                 screen.notify(f"Exported {n:,} {noun}{'s' if n != 1 else ''} to {models.inert_line(path)}.",
                               title="Exported", markup=False)
 
-        screen.app.push_screen(ExportingModal(what, lambda progress: job(path, progress)), done)
+        run = (lambda progress: job(path, progress, fmt)) if formats else (lambda progress: job(path, progress))
+        screen.app.push_screen(ExportingModal(what, run), done)
 
-    def chosen(path: str | None) -> None:
-        if not path:
+    def chosen(answer: tuple[str, str | None] | None) -> None:
+        if not answer:
             return
+        path, fmt = answer
         if Path(path).exists():
             screen.app.push_screen(ConfirmModal("Replace file?", Text(f"{models.inert_line(path)} exists. Replace it?"),
                                                 yes="Replace", no="Keep"),
-                                   lambda yes: export(path) if yes else None)
+                                   lambda yes: export(path, fmt) if yes else None)
             return
-        export(path)
+        export(path, fmt)
 
-    screen.app.push_screen(ExportModal(what), chosen)
+    screen.app.push_screen(ExportModal(what, formats), chosen)
 
 
 def export_customers(screen: Background, flt: models.CustomerFilter, what: str,
                      selection: models.Selection | None = None) -> None:
     """Ask for a file, then export the customers ``flt`` finds (or the
     ``selection`` ticked) to it; see :func:`export_to_file`."""
-    export_to_file(screen, what, lambda path, progress: models.export_customers(
-        path, flt=flt, selection=selection, progress=progress))
+    export_to_file(screen, what, lambda path, progress, fmt: models.export_customers(
+        path, fmt=fmt, flt=flt, selection=selection, progress=progress), formats=models.EXPORT_FORMATS)
 
 
 def export_members(screen: Background, group_code: str, group_name: str) -> None:
