@@ -202,6 +202,7 @@ from .datalayer.imports.formats import (  # noqa: F401
     parse_map as parse_import_map,
 )
 from .datalayer.imports.orders import (  # noqa: F401
+    NOT_COUNTED,
     ORDER_STATUSES,
     import_orders,
 )
