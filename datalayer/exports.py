@@ -296,7 +296,7 @@ def _write(path: str | os.PathLike, fmt: str, group: str | None, group_id: int |
 
 REVIEW_COLUMNS = ("review_id", "product_sku", "product_name", "customer_email", "customer_external_id",
                   "customer_name", "rating", "title", "body", "status", "created_at", "moderated_at",
-                  "moderated_by", "reject_reason")
+                  "moderated_by", "reject_reason", "author_name")
 
 
 def _block_cell(value: Any) -> str:
@@ -337,9 +337,9 @@ def _write_reviews(path: str | os.PathLike, flt: ReviewFilter | None, bom: bool,
             q = (Review.select(Review.id, Product.sku, Product.name, Customer.email, Customer.external_id,
                                Customer.first_name, Customer.last_name, Review.rating, Review.title, Review.body,
                                Review.status, Review.created_at, Review.moderated_at, Review.moderated_by,
-                               Review.reject_reason)
+                               Review.reject_reason, Review.author_name)
                  .join(Product, on=(Review.product == Product.id))
-                 .switch(Review).join(Customer, on=(Review.customer == Customer.id))
+                 .switch(Review).join(Customer, pw.JOIN.LEFT_OUTER, on=(Review.customer == Customer.id))
                  .where(Review.id > after))
             if expr is not None:
                 q = q.where(expr)
@@ -347,11 +347,11 @@ def _write_reviews(path: str | os.PathLike, flt: ReviewFilter | None, bom: bool,
             if not page:
                 return written
             for (rid, sku, pname, email, ext, first, last, rating, title, body, status, created, moderated,
-                 moderator, reason) in page:
+                 moderator, reason, author) in page:
                 writer.writerow([rid, _cell(sku), _cell(pname), _cell(email), _cell(ext or ""),
-                                 _cell(f"{first} {last}".strip()), rating, _cell(title), _block_cell(body),
+                                 _cell(f"{first or ''} {last or ''}".strip()), rating, _cell(title), _block_cell(body),
                                  status, _stamp(created), _stamp(moderated), _cell(moderator),
-                                 _block_cell(reason)])
+                                 _block_cell(reason), _cell(author)])
             written += len(page)
             after = page[-1][0]
             if progress:

@@ -130,12 +130,15 @@ class ReviewRow:
     created_at: dt.datetime
     product_id: int
     product: str
-    customer_id: int
+    customer_id: int | None
+    """None for a review by someone who is not a customer: ``customer`` is their name"""
     customer: str
     verified: bool
     moderated_at: dt.datetime | None
     moderated_by: str | None
     reject_reason: str | None
+    anonymous: bool = False
+    """by someone who is not a customer (``customer`` is the name they gave)"""
 
     @property
     def first_line(self) -> str:
@@ -146,11 +149,14 @@ def _review_rows(q: pw.ModelSelect) -> list[ReviewRow]:
     q = q.select(Review.id, Review.rating, Review.title, Review.body, Review.status, Review.created_at,
                  Review.product, Product.name, Review.customer, Customer.first_name, Customer.last_name,
                  _verified_purchase(), Review.moderated_at, Review.moderated_by, Review.reject_reason,
+                 Review.author_name,
                  ).join_from(Review, Product, on=(Review.product == Product.id)
-                             ).join_from(Review, Customer, on=(Review.customer == Customer.id))
+                             ).join_from(Review, Customer, pw.JOIN.LEFT_OUTER, on=(Review.customer == Customer.id))
     return [ReviewRow(id=r[0], rating=r[1], title=r[2], body=r[3], status=r[4], created_at=r[5], product_id=r[6],
-                      product=r[7], customer_id=r[8], customer=f"{r[9]} {r[10]}".strip(), verified=bool(r[11]),
-                      moderated_at=r[12], moderated_by=r[13], reject_reason=r[14])
+                      product=r[7], customer_id=r[8],
+                      customer=f"{r[9]} {r[10]}".strip() if r[8] is not None else (r[15] or ""),
+                      verified=bool(r[11]), moderated_at=r[12], moderated_by=r[13], reject_reason=r[14],
+                      anonymous=r[8] is None)
             for r in q.tuples()]
 
 

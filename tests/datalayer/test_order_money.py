@@ -114,3 +114,52 @@ def test_step_8_upgrades_a_version_7_database(database):
     _set_schema_version(step - 1)
     assert models.migrate_schema() == models.SCHEMA_VERSION  # again: nothing to do, nothing changes
     assert models.Review.select().count() == 2
+
+
+# -- reviews by someone who is not a customer -----------------------------------
+
+REVIEW_HEAD = "product_sku,customer_email,rating,title,body,status,created_at,author_name\n"
+
+
+def test_reviews_by_authors_who_are_not_customers_import_export_and_show(shop):
+    cat = models.Category.create(name="Tea", slug="tea")
+    models.Product.create(sku="T1", name="Green tea", category=cat, price=1)
+    path = _write(shop, "reviews.csv", REVIEW_HEAD + (
+        "T1,ada@example.com,4,Mine,Good,pending,2024-05-06 07:08:09,\n"
+        "T1,,5,Guest,Lovely,pending,2024-05-07 08:00:00,Guest Person\n"
+        "T1,stranger@example.com,2,=HYPERLINK(1),Meh,pending,2024-05-08 09:00:00,\"=cmd|' /C calc'!A0\"\n"
+        "T1,nobody@example.com,3,Lost,x,pending,2024-05-09,\n"
+        "T1,,3,Nameless,x,pending,2024-05-09,\n"
+        "T1,,3,Control,x,pending,2024-05-09,\"Bad\x1b[31m\"\n"))
+    report = models.import_reviews(path)
+    assert [(p.line, p.field, p.message) for p in report.problems] == [
+        (5, "customer_email", "no customer has this email or id"),
+        (6, "customer_email", "a review needs its customer's email or id, or its author's name"),
+        (7, "author_name", "holds a control character"),
+    ]
+    assert report.summary() == "3 new, 0 changed, 0 unchanged, 3 rejected"
+    rows = models.review_page(models.build_review_filter(product="T1"))
+    assert [(r.title, r.customer, r.customer_id is None, r.anonymous, r.verified) for r in rows] == [
+        ("Mine", "Ada", False, False, False),
+        ("Guest", "Guest Person", True, True, False),
+        ("=HYPERLINK(1)", "=cmd|' /C calc'!A0", True, True, False),
+    ]
+    assert models.import_reviews(path).summary() == "0 new, 0 changed, 3 unchanged, 3 rejected"
+    out = shop / "r1.csv"
+    assert models.export_reviews(out) == 3
+    text = out.read_text(encoding="utf-8").splitlines()
+    assert text[0] == ("review_id,product_sku,product_name,customer_email,customer_external_id,customer_name,rating,"
+                       "title,body,status,created_at,moderated_at,moderated_by,reject_reason,author_name")
+    assert [line.split(",", 1)[1] for line in text[1:]] == [
+        "T1,Green tea,ada@example.com,C1,Ada,4,Mine,Good,pending,2024-05-06 07:08:09,,,,",
+        "T1,Green tea,,,,5,Guest,Lovely,pending,2024-05-07 08:00:00,,,,Guest Person",
+        "T1,Green tea,,,,2,'=HYPERLINK(1),Meh,pending,2024-05-08 09:00:00,,,,'=cmd|' /C calc'!A0",
+    ]
+    # Into an empty database (the product and customer only): the same file again.
+    models.ReviewEvent.delete().execute()
+    models.Review.delete().execute()
+    assert models.import_reviews(out).summary() == "3 new, 0 changed, 0 unchanged, 0 rejected"
+    again = shop / "r2.csv"
+    models.export_reviews(again)
+    strip = [line.split(",", 1)[1] for line in again.read_text(encoding="utf-8").splitlines()[1:]]
+    assert strip == [line.split(",", 1)[1] for line in text[1:]]
