@@ -268,6 +268,7 @@ from .datalayer.shopmoney import (  # noqa: F401
     format_money,
     load_money_format,
     money_format,
+    parse_amount,
     parse_sample,
     plain_amount,
     set_money_format,
