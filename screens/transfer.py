@@ -1,7 +1,8 @@
-"""Import customers from a file: the detected format and column mapping,
-the dry run's report (every bad row: its line, field and problem), then
-the import itself with a progress bar, which Esc cancels (nothing is
-imported then).  Opened from the Customers list (``i``, or the palette).
+"""Import customers, or their addresses, from a file: the detected format
+and column mapping, the dry run's report (every bad row: its line, field
+and problem), then the import itself with a progress bar, which Esc
+cancels (nothing is imported then).  Opened from the Customers list
+(``i``, or the palette).
 
 Exports from the screens (the Customers list's ticked customers or filter,
 ``e``; a group's members from its View screen, ``e``; the reviews queue,
@@ -32,6 +33,20 @@ from backroom.tui.safetext import SafeInput
 REPORT_LINES = 200
 """Problems listed on screen (the rejects file holds every rejected row)."""
 
+IMPORT_KINDS = {"customers": "Customers", "addresses": "Addresses (Magento 2, PrestaShop)"}
+"""What a file can be imported as: kind -> label in the screen's choice."""
+
+
+def run_import(kind: str, path: str, *, dry_run: bool, create_groups: bool, quiet: bool, all_or_nothing: bool,
+               progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> models.ImportReport:
+    """The import operation of ``kind`` (see :data:`IMPORT_KINDS`), checking
+    (``dry_run``) or applying the file at ``path``."""
+    if kind == "addresses":
+        return models.import_addresses(path, dry_run=dry_run, all_or_nothing=all_or_nothing, progress=progress,
+                                       cancelled=cancelled)
+    return models.import_customers(path, dry_run=dry_run, create_groups=create_groups, quiet=quiet,
+                                   all_or_nothing=all_or_nothing, progress=progress, cancelled=cancelled)
+
 
 def report_text(report: models.ImportReport) -> str:
     """The report as shown: what the file is, its bad rows (line, field,
@@ -47,8 +62,9 @@ def report_text(report: models.ImportReport) -> str:
 
 
 class ImportScreen(Screen[None], Background):
-    """Type a file's path and Enter: the file is checked (a dry run) and its
-    report shown; Ctrl+S imports it, asking first."""
+    """Choose what the file holds (customers, addresses), type its path and
+    Enter: the file is checked (a dry run) and its report shown; Ctrl+S
+    imports it, asking first."""
 
     TITLE = "Import customers"
     BINDINGS = [
@@ -61,13 +77,17 @@ class ImportScreen(Screen[None], Background):
     def __init__(self) -> None:
         super().__init__()
         self.checked: models.ImportReport | None = None
-        self.checked_with: tuple[str, bool, bool, bool] | None = None
+        self.checked_with: tuple[str, bool, bool, bool, str] | None = None
         self.running: str | None = None  # "check" | "import"
         self.cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield AreaBar()
+        with Horizontal(classes="import-file"):  # before the file: Shift+Tab from the file's box reaches it
+            yield Label("Kind", classes="import-label")
+            yield Select([(label, kind) for kind, label in IMPORT_KINDS.items()], value="customers",
+                         allow_blank=False, compact=True, id="import-kind")
         with Horizontal(classes="import-file"):
             yield Label("File", classes="import-label")
             yield SafeInput(placeholder="a CSV file, e.g. ~/customers_export.csv", id="import-path", compact=True)
@@ -88,10 +108,22 @@ class ImportScreen(Screen[None], Background):
 
     # -- state -------------------------------------------------------------
 
-    def options(self) -> tuple[str, bool, bool, bool]:
+    def options(self) -> tuple[str, bool, bool, bool, str]:
         return (os.path.expanduser(self.query_one("#import-path", Input).value.strip()),
                 self.query_one("#create-groups", Checkbox).value, self.query_one("#quiet", Checkbox).value,
-                self.query_one("#all-or-nothing", Checkbox).value)
+                self.query_one("#all-or-nothing", Checkbox).value, self.kind)
+
+    @property
+    def kind(self) -> str:
+        return str(self.query_one("#import-kind", Select).value)
+
+    @on(Select.Changed, "#import-kind")
+    def kind_changed(self) -> None:
+        """Groups and join notifications are the customers' import's alone."""
+        customers = self.kind == "customers"
+        self.query_one("#create-groups", Checkbox).disabled = not customers
+        self.query_one("#quiet", Checkbox).disabled = not customers
+        self.title = "Import customers" if customers else "Import addresses"
 
     def status(self, text: str) -> None:
         self.query_one("#import-status", Label).update(text)
@@ -138,7 +170,7 @@ class ImportScreen(Screen[None], Background):
         if self.running:
             return
         opts = self.options()
-        path, create_groups, quiet, _ = opts
+        path, create_groups, quiet, _, kind = opts
         if not path:
             self.notify("Type the path of the file to import first.", severity="warning")
             self.action_path()
@@ -146,8 +178,8 @@ class ImportScreen(Screen[None], Background):
         self._start("check", "Checking the file…")
 
         def job() -> models.ImportReport:
-            return models.import_customers(path, dry_run=True, create_groups=create_groups, quiet=quiet,
-                                           progress=self._progress, cancelled=self.cancel.is_set)
+            return run_import(kind, path, dry_run=True, create_groups=create_groups, quiet=quiet,
+                              all_or_nothing=False, progress=self._progress, cancelled=self.cancel.is_set)
 
         def done(report: models.ImportReport) -> None:
             self._stop()
@@ -174,28 +206,27 @@ class ImportScreen(Screen[None], Background):
             self.notify("Check the file first (Enter in the file box, or Ctrl+R): the import does what the "
                         "check reported.", severity="warning")
             return
-        path, create_groups, quiet, all_or_nothing = self.checked_with
+        path, create_groups, quiet, all_or_nothing, kind = self.checked_with
         n = report.new + report.changed
         if not n:
             self.notify("Nothing to import: every valid row is already as the file says.", severity="warning")
             return
         question = Text(f"Import {Path(path).name}? ")
-        question.append(f"{report.new:,} new and {report.changed:,} changed customers", style="bold")
+        question.append(f"{report.new:,} new and {report.changed:,} changed {kind}", style="bold")
         if report.rejected:
             question.append(f"; {report.rejected:,} bad rows "
                             + ("stop the import: nothing will be imported." if all_or_nothing
                                else "are left out, written to a rejects file beside it."))
-        self.app.push_screen(ConfirmModal("Import customers", question, yes="Import", no="Cancel",
+        self.app.push_screen(ConfirmModal(f"Import {kind}", question, yes="Import", no="Cancel",
                                           typed=count_to_type(n)),
-                             lambda yes: self._import(path, create_groups, quiet, all_or_nothing) if yes else None)
+                             lambda yes: self._import(path, create_groups, quiet, all_or_nothing, kind) if yes else None)
 
-    def _import(self, path: str, create_groups: bool, quiet: bool, all_or_nothing: bool) -> None:
+    def _import(self, path: str, create_groups: bool, quiet: bool, all_or_nothing: bool, kind: str) -> None:
         self._start("import", "Importing… (Esc cancels: nothing is imported then)")
 
         def job() -> models.ImportReport:
-            return models.import_customers(path, create_groups=create_groups, quiet=quiet,
-                                           all_or_nothing=all_or_nothing, progress=self._progress,
-                                           cancelled=self.cancel.is_set)
+            return run_import(kind, path, dry_run=False, create_groups=create_groups, quiet=quiet,
+                              all_or_nothing=all_or_nothing, progress=self._progress, cancelled=self.cancel.is_set)
 
         def done(report: models.ImportReport) -> None:
             self._stop()
@@ -203,7 +234,7 @@ class ImportScreen(Screen[None], Background):
             self.query_one("#import-report", Static).update(report_text(report))
             self.status(models.describe_import(report))
             if report.applied:
-                self.notify(models.describe_import(report), title="Customers imported", markup=False)
+                self.notify(models.describe_import(report), title=f"{kind.capitalize()} imported", markup=False)
 
         def failed(exc: BaseException) -> None:
             self._stop()
@@ -221,7 +252,7 @@ class ImportScreen(Screen[None], Background):
             self.cancel.set()
             self.status("Cancelling…")
             return
-        if isinstance(self.focused, (Input, Checkbox)) and self.focused.id != "import-path":
+        if isinstance(self.focused, (Input, Checkbox, Select)) and self.focused.id != "import-path":
             self.query_one("#import-path", Input).focus()
             return
         self.dismiss(None)
