@@ -216,3 +216,27 @@ async def test_addresses_are_checked_then_imported_from_the_screen(shop_file):
     kept = models.Address.select().where(models.Address.customer == ada.id)
     assert sorted((a.kind, a.line1, a.city) for a in kept) == [("billing", "12 St James Square", "London"),
                                                              ("shipping", "1 Office Road", "London")]
+
+
+async def test_export_the_customers_as_prestashop_from_the_dialog(shop_file):
+    ada = models.create_customer({"first_name": "Zyxwa", "last_name": "=Export", "email": "zyxwa@example.com"})
+    target = shop_file.parent / "presta.csv"
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "f2", "slash", "zyxw")
+        await settle(pilot)
+        await burst(pilot, "escape", "e")
+        assert type(app.screen).__name__ == "ExportModal"
+        # The file, then Tab to the format: Enter opens its choices, Down x3 and Enter pick PrestaShop.
+        await burst(pilot, "presta.csv", "tab", "enter", "down", "down", "down", "enter")
+        await settle(pilot)
+        await burst(pilot, "shift+tab", "enter")
+        await settle(pilot)
+        assert any("Exported 1 customer to" in n for n in notifications(app))
+    text = target.read_text(encoding="utf-8").splitlines()
+    assert text == [
+        "Customer ID;Active (0/1);Titles ID (Mr = 1, Ms = 2, else 0);Email *;Password *;Birthday (yyyy-mm-dd);"
+        "Last Name *;First Name *;Newsletter (0/1);Opt-in (0/1);Registration date (yyyy-mm-dd);Groups (x,y,z...);"
+        "Default group ID",
+        f";1;0;{ada.email};;;'=Export;Zyxwa;0;0;{str(ada.registered_at)[:19]};3;3"]
