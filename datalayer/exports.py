@@ -19,7 +19,9 @@ import datetime as dt
 import os
 import re
 import tempfile
+from bisect import bisect_right
 from decimal import Decimal
+from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -118,7 +120,10 @@ def _pages(group_id: int | None, flt: CustomerFilter | None = None) -> Iterator[
     page's memberships (a second)."""
     expr = flt.expression() if flt else None
     codes = dict(CustomerGroup.select(CustomerGroup.id, CustomerGroup.code).tuples())
-    fields = [getattr(Customer, c) for c in _COLUMNS] + [getattr(Address, k) for k in ADDRESS_FIELDS]
+    # The address's fields are "" for a customer without one: every cell a
+    # format writes from them is text already (see _safe_page).
+    fields = [getattr(Customer, c) for c in _COLUMNS] + [pw.fn.COALESCE(getattr(Address, k), "")
+                                                         for k in ADDRESS_FIELDS]
     billing = (Address.customer == Customer.id) & (Address.kind == "billing")
     after = 0
     while True:
@@ -148,25 +153,20 @@ def _pages(group_id: int | None, flt: CustomerFilter | None = None) -> Iterator[
         after = last
 
 
-def _address(r: tuple) -> tuple:
-    """A row's billing address fields, "" where it has none."""
-    return tuple("" if v is None else v for v in r[_BILLING:])
-
-
 def _backroom_rows(page: _Page) -> Iterator[list[Any]]:
     groups, codes = page.groups, page.codes
     for r in page.rows:
         yield [r[_EXTERNAL] or "", r[_FIRST], r[_LAST], r[_EMAIL], r[_PHONE], r[_STATUS], r[_TYPE],
                "yes" if r[_EXEMPT] else "no", r[_LANGUAGE], _stamp(r[_REGISTERED]), codes.get(r[_DEFAULT], ""),
-               ",".join(sorted(groups.get(r[_ID], ()))), *_address(r)]
+               ",".join(sorted(groups.get(r[_ID], ()))), *r[_BILLING:]]
 
 
 def _shopify_rows(page: _Page) -> Iterator[list[Any]]:
     groups = page.groups
     for r in page.rows:
-        name, line1, line2, city, region, postcode, country = _address(r)
+        name, line1, line2, city, region, postcode, country = r[_BILLING:]
         yield [r[_EXTERNAL] or "", r[_FIRST], r[_LAST], r[_EMAIL], "no", "", line1, line2, city, region, country,
-               postcode, "", r[_PHONE], "no", _money(r[_SPENT]), r[_ORDERS], "",
+               postcode, "", r[_PHONE], "no", _money(r[_SPENT]), str(r[_ORDERS]), "",
                "yes" if r[_EXEMPT] else "no", ", ".join(sorted(groups.get(r[_ID], ())))]
 
 
@@ -181,8 +181,6 @@ def _magento_rows(page: _Page) -> Iterator[list[Any]]:
     without an email cannot be one: left out."""
     codes = page.codes
     for r in page.rows:
-        if not r[_EMAIL]:
-            continue
         code = codes.get(r[_DEFAULT], "")
         yield [r[_EMAIL], "base", "default", "", _stamp(r[_REGISTERED]), "Default Store View", "0", "",
                r[_FIRST], "", MAGENTO_GROUPS.get(code, code), r[_LAST], "", "", "", "", "", "1", "", "", "1", ""]
@@ -194,8 +192,6 @@ def _prestashop_rows(page: _Page) -> Iterator[list[Any]]:
     cannot be one: left out."""
     groups, codes = page.groups, page.codes
     for r in page.rows:
-        if not r[_EMAIL]:
-            continue
         code = codes.get(r[_DEFAULT], "")
         yield [r[_EXTERNAL] or "", "1" if r[_STATUS] == "active" else "0", "0", r[_EMAIL], "", "", r[_LAST],
                r[_FIRST], "0", "0", _stamp(r[_REGISTERED]),
@@ -219,17 +215,37 @@ def _money(value: Any) -> str:
     return dataclasses.replace(money_format(), currency="").format(Decimal(str(value)))
 
 
-_FORMULA_AT_START = re.compile(r"^[=+\-@ ]", re.MULTILINE)
+_FORMULA = ("=", "+", "-", "@")
+_FORMULA_AT_START = re.compile(r"^ *[=+\-@]", re.MULTILINE)
 
 
-def _safe_row(row: list[Any]) -> list[Any]:
-    """A row's cells made safe (:func:`_cell`), looked at whole first: the
-    common row (printable text, no cell starting as a formula would) is
-    written as it is, without a call per cell."""
-    texts = ["" if v is None else v if isinstance(v, str) else str(v) for v in row]
-    if "".join(texts).isprintable() and not _FORMULA_AT_START.search("\n".join(texts)):
-        return texts
-    return [_cell(v) for v in texts]
+def _safe_row(row: list[str]) -> list[str]:
+    """A row of text cells made safe (:func:`.outbox.csv_cell`)."""
+    if not "".join(row).isprintable():
+        return [_cell(v) for v in row]
+    return ["'" + v if v.lstrip(" ").startswith(_FORMULA) else v for v in row]
+
+
+def _safe_page(rows: list[list[str]]) -> list[list[str]]:
+    """A page of rows of text cells (all as wide) made safe as
+    :func:`.outbox.csv_cell` makes a cell, looked at whole: a page of
+    printable text keeps every cell but those that start as a formula would
+    (``+44 20…``), found by one search of the page, which get their ``'``;
+    only a page with a control character somewhere is made safe row by row."""
+    if not rows:
+        return rows
+    cells = list(chain.from_iterable(rows))
+    if not "".join(cells).isprintable():
+        return [_safe_row(r) for r in rows]
+    joined = "\n".join(cells)
+    width = len(rows[0])
+    starts: list[int] | None = None
+    for m in _FORMULA_AT_START.finditer(joined):
+        if starts is None:  # where each cell starts in ``joined``
+            starts = list(accumulate(map((1).__add__, map(len, cells)), initial=0))
+        i = bisect_right(starts, m.start()) - 1
+        rows[i // width][i % width] = "'" + cells[i]
+    return rows
 
 
 @requires("export")
@@ -274,19 +290,22 @@ def _write(path: str | os.PathLike, fmt: str, group: str | None, group_id: int |
            members: bool, flt: CustomerFilter | None, bom: bool, progress: Callable[[int, int], None] | None,
            total: int) -> int:
     header, rows_of, delimiter = _FORMATS[fmt]
+    needs_email = fmt in ("magento", "prestashop")
     written = read = 0
     with atomic_file(path, bom=bom) as handle:
         writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow([*header, *(MEMBER_COLUMNS if members else ())])
         for page in _pages(group_id, flt):
-            out = [_safe_row(row) for row in rows_of(page)]
+            read += len(page.rows)
+            if needs_email:  # a Magento or PrestaShop customer cannot be one without
+                page.rows = [r for r in page.rows if r[_EMAIL]]
+            out = _safe_page(list(rows_of(page)))
             if members:
                 for r, row in zip(page.rows, out):
                     source, added_by, added_at = page.membership.get(r[_ID]) or ("", "", None)
                     row += [_cell(group), _cell(source), _cell(added_by), _stamp(added_at)]
             writer.writerows(out)
             written += len(out)
-            read += len(page.rows)
             if progress:
                 progress(read, max(total, read))
     return written

@@ -6,6 +6,8 @@ again gives the same file); on every engine."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from backroom import models
 
@@ -89,3 +91,28 @@ def test_a_group_and_a_filter_narrow_a_prestashop_export(shop):
         "bo@example.com", "eve@example.com"]
     assert models.export_customers(out, fmt="magento", flt=models.build_filter(status="disabled")) == 1
     assert out.read_text(encoding="utf-8").splitlines()[1].startswith("bo@example.com,")
+
+
+PRINTABLE = st.text(alphabet=st.sampled_from(list("=+-@ 'a1é,;\"")), max_size=6)
+CELL_TEXT = st.one_of(PRINTABLE, PRINTABLE, PRINTABLE,
+                      st.text(alphabet=st.sampled_from(list("=+- a\t\r\n\x1b\u202e\u00a0")), max_size=4))
+
+
+PAGES = st.integers(min_value=1, max_value=4).flatmap(
+    lambda width: st.lists(st.lists(CELL_TEXT, min_size=width, max_size=width), min_size=1, max_size=12))
+PRINTABLE_PAGES = st.integers(min_value=1, max_value=4).flatmap(
+    lambda width: st.lists(st.lists(PRINTABLE, min_size=width, max_size=width), min_size=1, max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(PAGES, PRINTABLE_PAGES))
+@example([[" =a", "x"], ["b", "  -1"]])
+@example([["+44 20", ""], ["@x", "ok"]])
+def test_a_page_is_made_safe_exactly_as_each_cell_would_be(rows):
+    """The export looks at a page whole; what it writes is what csv_cell
+    makes of each cell, whatever the page holds."""
+    from backroom.datalayer.exports import _safe_page
+    from backroom.datalayer.outbox import csv_cell
+
+    expected = [[csv_cell(v) for v in row] for row in rows]
+    assert _safe_page([list(row) for row in rows]) == expected
