@@ -145,10 +145,15 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
     stamps = [i for i, f in enumerate(fields) if isinstance(f, pw.DateTimeField)]
     if stamps:
         rows = [list(r) for r in rows]
+        written: dict[dt.datetime, str] = {}  # most stamps of a batch are its one "now"
         for r in rows:
             for i in stamps:
-                if isinstance(r[i], dt.datetime):
-                    r[i] = r[i].isoformat(" ")
+                v = r[i]
+                if isinstance(v, dt.datetime):
+                    text = written.get(v)
+                    if text is None:
+                        text = written[v] = v.isoformat(" ")
+                    r[i] = text
     if is_postgres():
         for i in range(0, len(rows), 1000):
             q = model.insert_many(rows[i:i + 1000], fields=fields)
