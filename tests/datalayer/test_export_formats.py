@@ -116,3 +116,15 @@ def test_a_page_is_made_safe_exactly_as_each_cell_would_be(rows):
 
     expected = [[csv_cell(v) for v in row] for row in rows]
     assert _safe_page([list(row) for row in rows]) == expected
+
+
+def test_the_command_line_exports_magento_and_prestashop(shop, db_url, capsys):
+    from backroom import main
+
+    for fmt, expected in (("magento", MAGENTO), ("prestashop", PRESTASHOP)):
+        out = shop / f"cli-{fmt}.csv"
+        models.db.close()
+        code = main.main(["--db", db_url, "export", "customers", str(out), "--format", fmt])
+        assert (code, capsys.readouterr().out) == (0, f"Exported 4 customers to {out}\n")
+        assert out.read_bytes().decode("utf-8").split("\r\n") == [*expected, ""]
+        models.connect(db_url)
