@@ -114,21 +114,25 @@ class _Page:
     codes: dict[int, str]
 
 
-def _pages(group_id: int | None, flt: CustomerFilter | None = None) -> Iterator[_Page]:
+def _pages(group_id: int | None, flt: CustomerFilter | None = None, *, address: bool = True,
+           memberships: bool = True) -> Iterator[_Page]:
     """Customers (of ``group_id`` if given, that ``flt`` finds) by id, a page
-    at a time, each read with its billing address (one query), then the
-    page's memberships (a second)."""
+    at a time, each read with its billing address (one query; none without
+    ``address``), then the page's memberships (a second; none without
+    ``memberships``)."""
     expr = flt.expression() if flt else None
     codes = dict(CustomerGroup.select(CustomerGroup.id, CustomerGroup.code).tuples())
     # The address's fields are "" for a customer without one: every cell a
     # format writes from them is text already (see _safe_page).
     fields = [getattr(Customer, c) for c in _COLUMNS] + [pw.fn.COALESCE(getattr(Address, k), "")
-                                                         for k in ADDRESS_FIELDS]
+                                                         for k in ADDRESS_FIELDS if address]
     billing = (Address.customer == Customer.id) & (Address.kind == "billing")
     after = 0
     while True:
-        q = (Customer.select(*fields).join(Address, pw.JOIN.LEFT_OUTER, on=billing)
-             .where(Customer.id > after))
+        q = Customer.select(*fields)
+        if address:
+            q = q.join(Address, pw.JOIN.LEFT_OUTER, on=billing)
+        q = q.where(Customer.id > after)
         if group_id is not None:
             q = q.where(Customer.id.in_(Membership.select(Membership.customer).where(Membership.group == group_id)))
         if expr is not None:
@@ -145,7 +149,7 @@ def _pages(group_id: int | None, flt: CustomerFilter | None = None) -> Iterator[
         membership: dict[int, tuple] = {}
         for cid, gid, source, added_by, added_at in _raw(
                 Membership.select(Membership.customer, Membership.group, Membership.source, Membership.added_by,
-                                  Membership.added_at).where(within)):
+                                  Membership.added_at).where(within)) if memberships else ():
             groups.setdefault(cid, []).append(codes.get(gid, ""))
             if gid == group_id:
                 membership[cid] = (source, added_by, added_at)
@@ -199,13 +203,14 @@ def _prestashop_rows(page: _Page) -> Iterator[list[Any]]:
                PRESTASHOP_GROUPS.get(code, code)]
 
 
-_FORMATS: dict[str, tuple[tuple[str, ...], Callable[[_Page], Iterator[list[Any]]], str]] = {
-    "backroom": (BACKROOM_COLUMNS, _backroom_rows, ","),
-    "shopify": (SHOPIFY_COLUMNS, _shopify_rows, ","),
-    "magento": (MAGENTO_COLUMNS, _magento_rows, ","),
-    "prestashop": (PRESTASHOP_COLUMNS, _prestashop_rows, ";"),
+_FORMATS: dict[str, tuple[tuple[str, ...], Callable[[_Page], Iterator[list[Any]]], str, bool, bool]] = {
+    "backroom": (BACKROOM_COLUMNS, _backroom_rows, ",", True, True),
+    "shopify": (SHOPIFY_COLUMNS, _shopify_rows, ",", True, True),
+    "magento": (MAGENTO_COLUMNS, _magento_rows, ",", False, False),
+    "prestashop": (PRESTASHOP_COLUMNS, _prestashop_rows, ";", False, True),
 }
-"""format -> (header, the rows of a page, delimiter)"""
+"""format -> (header, the rows of a page, delimiter, whether it has the
+billing address, whether it has the groups)"""
 
 
 def _money(value: Any) -> str:
@@ -289,13 +294,13 @@ def export_customers(path: str | os.PathLike, *, fmt: str = "backroom", group: s
 def _write(path: str | os.PathLike, fmt: str, group: str | None, group_id: int | None,
            members: bool, flt: CustomerFilter | None, bom: bool, progress: Callable[[int, int], None] | None,
            total: int) -> int:
-    header, rows_of, delimiter = _FORMATS[fmt]
+    header, rows_of, delimiter, address, groups = _FORMATS[fmt]
     needs_email = fmt in ("magento", "prestashop")
     written = read = 0
     with atomic_file(path, bom=bom) as handle:
         writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow([*header, *(MEMBER_COLUMNS if members else ())])
-        for page in _pages(group_id, flt):
+        for page in _pages(group_id, flt, address=address, memberships=groups or members):
             read += len(page.rows)
             if needs_email:  # a Magento or PrestaShop customer cannot be one without
                 page.rows = [r for r in page.rows if r[_EMAIL]]

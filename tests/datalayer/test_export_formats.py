@@ -128,3 +128,13 @@ def test_the_command_line_exports_magento_and_prestashop(shop, db_url, capsys):
         assert (code, capsys.readouterr().out) == (0, f"Exported 4 customers to {out}\n")
         assert out.read_bytes().decode("utf-8").split("\r\n") == [*expected, ""]
         models.connect(db_url)
+
+
+def test_members_in_magento_format_leave_out_who_has_no_email_and_keep_each_row_its_own(shop):
+    out = shop / "members.csv"
+    assert models.export_customers(out, fmt="magento", group="general", members=True) == 3
+    rows = [line.split(",") for line in out.read_text(encoding="utf-8").splitlines()]
+    assert rows[0][-4:] == ["member_of", "member_source", "member_added_by", "member_added_at"]
+    assert [(r[0], r[-4], r[-3]) for r in rows[1:]] == [
+        ("zoe@example.com", "general", "manual"), ("bo@example.com", "general", "manual"),
+        ("semi@example.com", "general", "manual")]
