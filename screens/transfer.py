@@ -219,7 +219,8 @@ class ImportScreen(Screen[None], Background):
                                else "are left out, written to a rejects file beside it."))
         self.app.push_screen(ConfirmModal(f"Import {kind}", question, yes="Import", no="Cancel",
                                           typed=count_to_type(n)),
-                             lambda yes: self._import(path, create_groups, quiet, all_or_nothing, kind) if yes else None)
+                             lambda yes: self._import(path, create_groups, quiet, all_or_nothing, kind)
+                             if yes else None)
 
     def _import(self, path: str, create_groups: bool, quiet: bool, all_or_nothing: bool, kind: str) -> None:
         self._start("import", "Importing… (Esc cancels: nothing is imported then)")

@@ -74,7 +74,7 @@ async def test_the_spent_range_is_typed_in_the_shops_format(tmp_path):
 
 async def test_the_orders_tab_shows_currency_and_shipping(tmp_path):
     make_db(tmp_path, 3)
-    ada = make_ada()
+    make_ada()
     path = tmp_path / "orders.csv"
     path.write_text("order_number,customer_email,placed_at,status,total,currency,shipping,sku,quantity\n"
                     "X1,ada@example.com,2024-01-02,complete,2999.99,BRL,15.50,,\n"
