@@ -23,7 +23,7 @@ from bisect import bisect_right
 from decimal import Decimal
 from itertools import accumulate, chain
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import peewee as pw
 
@@ -44,7 +44,7 @@ from .text import inert_block
 from .transactions import read_snapshot
 
 EXPORT_FORMATS = ("backroom", "shopify", "magento", "prestashop")
-PAGE = 5_000
+PAGE = 10_000
 MEMBER_COLUMNS = ("member_of", "member_source", "member_added_by", "member_added_at")
 
 
@@ -157,12 +157,13 @@ def _pages(group_id: int | None, flt: CustomerFilter | None = None, *, address: 
         after = last
 
 
-def _backroom_rows(page: _Page) -> Iterator[list[Any]]:
+def _backroom_rows(page: _Page) -> list[list[str]]:
     groups, codes = page.groups, page.codes
-    for r in page.rows:
-        yield [r[_EXTERNAL] or "", r[_FIRST], r[_LAST], r[_EMAIL], r[_PHONE], r[_STATUS], r[_TYPE],
-               "yes" if r[_EXEMPT] else "no", r[_LANGUAGE], _stamp(r[_REGISTERED]), codes.get(r[_DEFAULT], ""),
-               ",".join(sorted(groups.get(r[_ID], ()))), *r[_BILLING:]]
+    return [[r[_EXTERNAL] or "", r[_FIRST], r[_LAST], r[_EMAIL], r[_PHONE], r[_STATUS], r[_TYPE],
+             "yes" if r[_EXEMPT] else "no", r[_LANGUAGE],
+             r[_REGISTERED][:19] if type(r[_REGISTERED]) is str else _stamp(r[_REGISTERED]),
+             codes.get(r[_DEFAULT], ""), ",".join(sorted(groups.get(r[_ID], ()))), *r[_BILLING:]]
+            for r in page.rows]
 
 
 def _shopify_rows(page: _Page) -> Iterator[list[Any]]:
@@ -203,7 +204,7 @@ def _prestashop_rows(page: _Page) -> Iterator[list[Any]]:
                PRESTASHOP_GROUPS.get(code, code)]
 
 
-_FORMATS: dict[str, tuple[tuple[str, ...], Callable[[_Page], Iterator[list[Any]]], str, bool, bool]] = {
+_FORMATS: dict[str, tuple[tuple[str, ...], Callable[[_Page], Iterable[list[Any]]], str, bool, bool]] = {
     "backroom": (BACKROOM_COLUMNS, _backroom_rows, ",", True, True),
     "shopify": (SHOPIFY_COLUMNS, _shopify_rows, ",", True, True),
     "magento": (MAGENTO_COLUMNS, _magento_rows, ",", False, False),
