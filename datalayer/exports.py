@@ -19,9 +19,7 @@ import datetime as dt
 import os
 import re
 import tempfile
-from bisect import bisect_right
 from decimal import Decimal
-from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -234,23 +232,21 @@ def _safe_row(row: list[str]) -> list[str]:
 
 def _safe_page(rows: list[list[str]]) -> list[list[str]]:
     """A page of rows of text cells (all as wide) made safe as
-    :func:`.outbox.csv_cell` makes a cell, looked at whole: a page of
-    printable text keeps every cell but those that start as a formula would
-    (``+44 20…``), found by one search of the page, which get their ``'``;
-    only a page with a control character somewhere is made safe row by row."""
+    :func:`.outbox.csv_cell` makes a cell, a column at a time: in a page of
+    printable text, the cells that start as a formula would (``+44 20…``)
+    are looked for one by one only in a column where one search of the
+    whole column found one, and get their ``'``; a page with a control
+    character somewhere is made safe row by row."""
     if not rows:
         return rows
-    cells = list(chain.from_iterable(rows))
-    if not "".join(cells).isprintable():
+    columns = list(zip(*rows))
+    if not "".join(map("".join, columns)).isprintable():
         return [_safe_row(r) for r in rows]
-    joined = "\n".join(cells)
-    width = len(rows[0])
-    starts: list[int] | None = None
-    for m in _FORMULA_AT_START.finditer(joined):
-        if starts is None:  # where each cell starts in ``joined``
-            starts = list(accumulate(map((1).__add__, map(len, cells)), initial=0))
-        i = bisect_right(starts, m.start()) - 1
-        rows[i // width][i % width] = "'" + cells[i]
+    for j, column in enumerate(columns):
+        if _FORMULA_AT_START.search("\n".join(column)):
+            for i, v in enumerate(column):
+                if v.lstrip(" ").startswith(_FORMULA):
+                    rows[i][j] = "'" + v
     return rows
 
 
