@@ -380,7 +380,8 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
         e = esub.add_parser(what, help=text, description=f"Export {text}.")
         e.add_argument("file", metavar="FILE")
         e.add_argument("--format", choices=models.EXPORT_FORMATS, default="backroom",
-                       help="backroom (default; re-imports to the same data) or shopify")
+                       help="backroom (default), shopify, magento (Magento 2's customer main file) or prestashop; "
+                            "each re-imports to the same data")
         e.add_argument("--group", metavar="CODE", required=what == "members", help="only this group's members")
         e.add_argument("--bom", action="store_true", help="start with a byte-order mark (for spreadsheets)")
         for option, meta, text in (("--text", "WORDS", "name or email starts with"),

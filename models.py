@@ -205,6 +205,7 @@ from .datalayer.imports.formats import (  # noqa: F401
     parse_map as parse_import_map,
 )
 from .datalayer.imports.orders import (  # noqa: F401
+    NOT_COUNTED,
     ORDER_STATUSES,
     import_orders,
 )
@@ -270,6 +271,7 @@ from .datalayer.shopmoney import (  # noqa: F401
     format_money,
     load_money_format,
     money_format,
+    parse_amount,
     parse_sample,
     plain_amount,
     set_money_format,

@@ -17,17 +17,21 @@ import csv
 import dataclasses
 import datetime as dt
 import os
+import re
 import tempfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
+
+import peewee as pw
 
 from .admins import requires
 from .audit import audit, resolve_actor
 from .connection import db
 from .errors import ValidationError
 from .imports.common import sql_in
-from .imports.formats import ADDRESS_FIELDS, BACKROOM_COLUMNS, SHOPIFY_COLUMNS
+from .imports.formats import (ADDRESS_FIELDS, BACKROOM_COLUMNS, MAGENTO_COLUMNS, PRESTASHOP_COLUMNS,
+                              SHOPIFY_COLUMNS, format_named)
 from .lookup import get_group_by_code
 from .outbox import csv_cell
 from .reviews import ReviewFilter
@@ -37,8 +41,8 @@ from .tables import Address, Customer, CustomerGroup, Membership, Product, Revie
 from .text import inert_block
 from .transactions import read_snapshot
 
-EXPORT_FORMATS = ("backroom", "shopify")
-PAGE = 5_000
+EXPORT_FORMATS = ("backroom", "shopify", "magento", "prestashop")
+PAGE = 10_000
 MEMBER_COLUMNS = ("member_of", "member_source", "member_added_by", "member_added_at")
 
 
@@ -85,6 +89,10 @@ def _stamp(value: Any) -> str:
 
 _COLUMNS = ("id", "first_name", "last_name", "email", "phone", "status", "account_type", "tax_exempt", "language",
             "registered_at", "default_group", "external_id", "total_spent", "order_count")
+(_ID, _FIRST, _LAST, _EMAIL, _PHONE, _STATUS, _TYPE, _EXEMPT, _LANGUAGE, _REGISTERED, _DEFAULT, _EXTERNAL, _SPENT,
+ _ORDERS) = range(len(_COLUMNS))
+_BILLING = len(_COLUMNS)
+"""where a page's row holds the billing address's fields (NULL without one)"""
 
 
 def _raw(query: Any) -> list[tuple]:
@@ -93,56 +101,115 @@ def _raw(query: Any) -> list[tuple]:
     return db.execute_sql(*query.sql()).fetchall()
 
 
-def _pages(group_id: int | None, flt: CustomerFilter | None = None) -> Iterator[list[dict[str, Any]]]:
+@dataclasses.dataclass
+class _Page:
+    """A page of customers: their stored columns then their billing address
+    (one row each), their groups' codes and, for a group's export, their
+    membership of it."""
+    rows: list[tuple]
+    groups: dict[int, list[str]]
+    membership: dict[int, tuple]
+    codes: dict[int, str]
+
+
+def _pages(group_id: int | None, flt: CustomerFilter | None = None, *, address: bool = True,
+           memberships: bool = True) -> Iterator[_Page]:
     """Customers (of ``group_id`` if given, that ``flt`` finds) by id, a page
-    at a time, with their group codes, default group and billing address."""
+    at a time, each read with its billing address (one query; none without
+    ``address``), then the page's memberships (a second; none without
+    ``memberships``)."""
     expr = flt.expression() if flt else None
     codes = dict(CustomerGroup.select(CustomerGroup.id, CustomerGroup.code).tuples())
-    fields = [getattr(Customer, c) for c in _COLUMNS]
+    # The address's fields are "" for a customer without one: every cell a
+    # format writes from them is text already (see _safe_page).
+    fields = [getattr(Customer, c) for c in _COLUMNS] + [pw.fn.COALESCE(getattr(Address, k), "")
+                                                         for k in ADDRESS_FIELDS if address]
+    billing = (Address.customer == Customer.id) & (Address.kind == "billing")
     after = 0
     while True:
-        q = Customer.select(*fields).where(Customer.id > after)
+        q = Customer.select(*fields)
+        if address:
+            q = q.join(Address, pw.JOIN.LEFT_OUTER, on=billing)
+        q = q.where(Customer.id > after)
         if group_id is not None:
             q = q.where(Customer.id.in_(Membership.select(Membership.customer).where(Membership.group == group_id)))
         if expr is not None:
             q = q.where(expr)
-        page = [dict(zip(_COLUMNS, r)) for r in _raw(q.order_by(Customer.id).limit(PAGE))]
-        if not page:
+        rows = _raw(q.order_by(Customer.id).limit(PAGE))
+        if not rows:
             return
-        ids = [c["id"] for c in page]
+        first, last = rows[0][_ID], rows[-1][_ID]
+        # The page's memberships by a range of the primary key when the page
+        # is dense in ids (a whole table's export), else by its ids.
+        within = (Membership.customer.between(first, last) if last - first < 2 * len(rows)
+                  else sql_in(Membership.customer, [r[_ID] for r in rows]))
         groups: dict[int, list[str]] = {}
-        membership: dict[int, dict[str, Any]] = {}
+        membership: dict[int, tuple] = {}
         for cid, gid, source, added_by, added_at in _raw(
                 Membership.select(Membership.customer, Membership.group, Membership.source, Membership.added_by,
-                                  Membership.added_at).where(sql_in(Membership.customer, ids))):
+                                  Membership.added_at).where(within)) if memberships else ():
             groups.setdefault(cid, []).append(codes.get(gid, ""))
             if gid == group_id:
-                membership[cid] = {"source": source, "added_by": added_by, "added_at": added_at}
-        billing = {r[0]: dict(zip(ADDRESS_FIELDS, r[1:])) for r in _raw(
-            Address.select(Address.customer, *(getattr(Address, k) for k in ADDRESS_FIELDS))
-            .where(sql_in(Address.customer, ids) & (Address.kind == "billing")))}
-        for c in page:
-            c["group_codes"] = sorted(groups.get(c["id"], []))
-            c["default_code"] = codes.get(c["default_group"], "")
-            c["billing"] = billing.get(c["id"], {})
-            c["membership"] = membership.get(c["id"])
-        yield page
-        after = ids[-1]
+                membership[cid] = (source, added_by, added_at)
+        yield _Page(rows, groups, membership, codes)
+        after = last
 
 
-def _backroom_row(c: dict[str, Any]) -> list[Any]:
-    b = c["billing"]
-    return [c["external_id"] or "", c["first_name"], c["last_name"], c["email"], c["phone"], c["status"],
-            c["account_type"], "yes" if c["tax_exempt"] else "no", c["language"], _stamp(c["registered_at"]),
-            c["default_code"], ",".join(c["group_codes"]), *(b.get(k, "") for k in ADDRESS_FIELDS)]
+def _backroom_rows(page: _Page) -> list[list[str]]:
+    groups, codes = page.groups, page.codes
+    return [[r[_EXTERNAL] or "", r[_FIRST], r[_LAST], r[_EMAIL], r[_PHONE], r[_STATUS], r[_TYPE],
+             "yes" if r[_EXEMPT] else "no", r[_LANGUAGE],
+             r[_REGISTERED][:19] if type(r[_REGISTERED]) is str else _stamp(r[_REGISTERED]),
+             codes.get(r[_DEFAULT], ""), ",".join(sorted(groups.get(r[_ID], ()))), *r[_BILLING:]]
+            for r in page.rows]
 
 
-def _shopify_row(c: dict[str, Any]) -> list[Any]:
-    b = c["billing"]
-    return [c["external_id"] or "", c["first_name"], c["last_name"], c["email"], "no", "", b.get("line1", ""),
-            b.get("line2", ""), b.get("city", ""), b.get("region", ""), b.get("country", ""),
-            b.get("postcode", ""), "", c["phone"], "no", _money(c["total_spent"]), c["order_count"], "",
-            "yes" if c["tax_exempt"] else "no", ", ".join(c["group_codes"])]
+def _shopify_rows(page: _Page) -> Iterator[list[Any]]:
+    groups = page.groups
+    for r in page.rows:
+        name, line1, line2, city, region, postcode, country = r[_BILLING:]
+        yield [r[_EXTERNAL] or "", r[_FIRST], r[_LAST], r[_EMAIL], "no", "", line1, line2, city, region, country,
+               postcode, "", r[_PHONE], "no", _money(r[_SPENT]), str(r[_ORDERS]), "",
+               "yes" if r[_EXEMPT] else "no", ", ".join(sorted(groups.get(r[_ID], ())))]
+
+
+MAGENTO_GROUPS = {code: gid for gid, code in format_named("magento").group_values.items()}
+PRESTASHOP_GROUPS = {code: gid for gid, code in format_named("prestashop").group_values.items()}
+
+
+def _magento_rows(page: _Page) -> Iterator[list[Any]]:
+    """Magento 2's customer main file: no password (hash or plain) ever
+    leaves Backroom; the default group by Magento's id where Magento has one
+    (General 1, Wholesale 2, Retailer 3), else by its code.  A customer
+    without an email cannot be one: left out."""
+    codes = page.codes
+    for r in page.rows:
+        code = codes.get(r[_DEFAULT], "")
+        yield [r[_EMAIL], "base", "default", "", _stamp(r[_REGISTERED]), "Default Store View", "0", "",
+               r[_FIRST], "", MAGENTO_GROUPS.get(code, code), r[_LAST], "", "", "", "", "", "1", "", "", "1", ""]
+
+
+def _prestashop_rows(page: _Page) -> Iterator[list[Any]]:
+    """PrestaShop's customer CSV: groups by PrestaShop's id where it has one
+    (Customer 3), else by code; no password.  A customer without an email
+    cannot be one: left out."""
+    groups, codes = page.groups, page.codes
+    for r in page.rows:
+        code = codes.get(r[_DEFAULT], "")
+        yield [r[_EXTERNAL] or "", "1" if r[_STATUS] == "active" else "0", "0", r[_EMAIL], "", "", r[_LAST],
+               r[_FIRST], "0", "0", _stamp(r[_REGISTERED]),
+               ",".join(PRESTASHOP_GROUPS.get(g, g) for g in sorted(groups.get(r[_ID], ()))),
+               PRESTASHOP_GROUPS.get(code, code)]
+
+
+_FORMATS: dict[str, tuple[tuple[str, ...], Callable[[_Page], Iterable[list[Any]]], str, bool, bool]] = {
+    "backroom": (BACKROOM_COLUMNS, _backroom_rows, ",", True, True),
+    "shopify": (SHOPIFY_COLUMNS, _shopify_rows, ",", True, True),
+    "magento": (MAGENTO_COLUMNS, _magento_rows, ",", False, False),
+    "prestashop": (PRESTASHOP_COLUMNS, _prestashop_rows, ";", False, True),
+}
+"""format -> (header, the rows of a page, delimiter, whether it has the
+billing address, whether it has the groups)"""
 
 
 def _money(value: Any) -> str:
@@ -152,6 +219,37 @@ def _money(value: Any) -> str:
     return dataclasses.replace(money_format(), currency="").format(Decimal(str(value)))
 
 
+_FORMULA = ("=", "+", "-", "@")
+_FORMULA_AT_START = re.compile(r"^ *[=+\-@]", re.MULTILINE)
+
+
+def _safe_row(row: list[str]) -> list[str]:
+    """A row of text cells made safe (:func:`.outbox.csv_cell`)."""
+    if not "".join(row).isprintable():
+        return [_cell(v) for v in row]
+    return ["'" + v if v.lstrip(" ").startswith(_FORMULA) else v for v in row]
+
+
+def _safe_page(rows: list[list[str]]) -> list[list[str]]:
+    """A page of rows of text cells (all as wide) made safe as
+    :func:`.outbox.csv_cell` makes a cell, a column at a time: in a page of
+    printable text, the cells that start as a formula would (``+44 20…``)
+    are looked for one by one only in a column where one search of the
+    whole column found one, and get their ``'``; a page with a control
+    character somewhere is made safe row by row."""
+    if not rows:
+        return rows
+    columns = list(zip(*rows))
+    if not "".join(map("".join, columns)).isprintable():
+        return [_safe_row(r) for r in rows]
+    for j, column in enumerate(columns):
+        if _FORMULA_AT_START.search("\n".join(column)):
+            for i, v in enumerate(column):
+                if v.lstrip(" ").startswith(_FORMULA):
+                    rows[i][j] = "'" + v
+    return rows
+
+
 @requires("export")
 def export_customers(path: str | os.PathLike, *, fmt: str = "backroom", group: str | None = None,
                      members: bool = False, flt: CustomerFilter | None = None, bom: bool = False,
@@ -159,14 +257,16 @@ def export_customers(path: str | os.PathLike, *, fmt: str = "backroom", group: s
                      selection: Selection | None = None) -> int:
     """Write the customers (of the group with code ``group``, if given, and
     that the filter ``flt`` finds, as on the Customers screen) to ``path``
-    in ``fmt`` (``backroom`` or ``shopify``); ``members`` adds the
+    in ``fmt`` (:data:`EXPORT_FORMATS`: Backroom's, or the customer file
+    Shopify, Magento 2 or PrestaShop imports); ``members`` adds the
     membership's columns (who added them, when, by hand or by rule) and
     needs ``group``.  ``selection`` (the customers ticked in a list) takes
-    the place of ``flt``.  Returns how many were written."""
+    the place of ``flt``.  Returns how many were written (Magento and
+    PrestaShop files leave out the customers without an email)."""
     if selection is not None:
         flt = selection  # type: ignore[assignment]  # a selection is read as a filter is: expression(), describe()
     if fmt not in EXPORT_FORMATS:
-        raise ValidationError({"format": f"Export as {' or '.join(EXPORT_FORMATS)}"})
+        raise ValidationError({"format": f"Export as {', '.join(EXPORT_FORMATS[:-1])} or {EXPORT_FORMATS[-1]}"})
     if members and not group:
         raise ValidationError({"group": "Name the group whose members to export (--group CODE)"})
     actor = resolve_actor(actor)
@@ -179,10 +279,7 @@ def export_customers(path: str | os.PathLike, *, fmt: str = "backroom", group: s
         if flt is not None and flt.expression() is not None:
             q = q.where(flt.expression())
         total = q.count()
-    header = list(BACKROOM_COLUMNS if fmt == "backroom" else SHOPIFY_COLUMNS)
-    if members:
-        header += MEMBER_COLUMNS
-    written = _write(path, fmt, header, group, group_id, members, flt, bom, progress, total)
+    written = _write(path, fmt, group, group_id, members, flt, bom, progress, total)
     with db.atomic():
         audit("customers.export", "export", None, after={
             "count": written, "format": fmt, "group": group, "members": members, "file": Path(path).name,
@@ -191,24 +288,28 @@ def export_customers(path: str | os.PathLike, *, fmt: str = "backroom", group: s
 
 
 @read_snapshot()
-def _write(path: str | os.PathLike, fmt: str, header: list[str], group: str | None, group_id: int | None,
+def _write(path: str | os.PathLike, fmt: str, group: str | None, group_id: int | None,
            members: bool, flt: CustomerFilter | None, bom: bool, progress: Callable[[int, int], None] | None,
            total: int) -> int:
-    row_of = _backroom_row if fmt == "backroom" else _shopify_row
-    written = 0
+    header, rows_of, delimiter, address, groups = _FORMATS[fmt]
+    needs_email = fmt in ("magento", "prestashop")
+    written = read = 0
     with atomic_file(path, bom=bom) as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for page in _pages(group_id, flt):
-            for c in page:
-                row = row_of(c)
-                if members:
-                    m = c["membership"] or {}
-                    row += [group, m.get("source", ""), m.get("added_by", ""), _stamp(m.get("added_at"))]
-                writer.writerow([_cell(v) for v in row])
-            written += len(page)
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow([*header, *(MEMBER_COLUMNS if members else ())])
+        for page in _pages(group_id, flt, address=address, memberships=groups or members):
+            read += len(page.rows)
+            if needs_email:  # a Magento or PrestaShop customer cannot be one without
+                page.rows = [r for r in page.rows if r[_EMAIL]]
+            out = _safe_page(list(rows_of(page)))
+            if members:
+                for r, row in zip(page.rows, out):
+                    source, added_by, added_at = page.membership.get(r[_ID]) or ("", "", None)
+                    row += [_cell(group), _cell(source), _cell(added_by), _stamp(added_at)]
+            writer.writerows(out)
+            written += len(out)
             if progress:
-                progress(written, total)
+                progress(read, max(total, read))
     return written
 
 
@@ -216,7 +317,7 @@ def _write(path: str | os.PathLike, fmt: str, header: list[str], group: str | No
 
 REVIEW_COLUMNS = ("review_id", "product_sku", "product_name", "customer_email", "customer_external_id",
                   "customer_name", "rating", "title", "body", "status", "created_at", "moderated_at",
-                  "moderated_by", "reject_reason", "reply")
+                  "moderated_by", "reject_reason", "reply", "author_name")
 
 
 def _block_cell(value: Any) -> str:
@@ -257,9 +358,9 @@ def _write_reviews(path: str | os.PathLike, flt: ReviewFilter | None, bom: bool,
             q = (Review.select(Review.id, Product.sku, Product.name, Customer.email, Customer.external_id,
                                Customer.first_name, Customer.last_name, Review.rating, Review.title, Review.body,
                                Review.status, Review.created_at, Review.moderated_at, Review.moderated_by,
-                               Review.reject_reason, Review.reply)
+                               Review.reject_reason, Review.reply, Review.author_name)
                  .join(Product, on=(Review.product == Product.id))
-                 .switch(Review).join(Customer, on=(Review.customer == Customer.id))
+                 .switch(Review).join(Customer, pw.JOIN.LEFT_OUTER, on=(Review.customer == Customer.id))
                  .where(Review.id > after))
             if expr is not None:
                 q = q.where(expr)
@@ -267,11 +368,11 @@ def _write_reviews(path: str | os.PathLike, flt: ReviewFilter | None, bom: bool,
             if not page:
                 return written
             for (rid, sku, pname, email, ext, first, last, rating, title, body, status, created, moderated,
-                 moderator, reason, reply) in page:
+                 moderator, reason, reply, author) in page:
                 writer.writerow([rid, _cell(sku), _cell(pname), _cell(email), _cell(ext or ""),
-                                 _cell(f"{first} {last}".strip()), rating, _cell(title), _block_cell(body),
+                                 _cell(f"{first or ''} {last or ''}".strip()), rating, _cell(title), _block_cell(body),
                                  status, _stamp(created), _stamp(moderated), _cell(moderator),
-                                 _block_cell(reason), _block_cell(reply or "")])
+                                 _block_cell(reason), _block_cell(reply or ""), _cell(author)])
             written += len(page)
             after = page[-1][0]
             if progress:

@@ -72,16 +72,22 @@ class OrderRow:
     status: str
     total: Decimal
     items: int
+    currency: str = ""
+    """the ISO code it was paid in ("" when the source did not say)"""
+    shipping: Decimal = Decimal(0)
 
 
 def customer_orders(customer_id: int, *, offset: int = 0, limit: int = 50) -> list[OrderRow]:
-    """A customer's orders, newest first, with how many items each held."""
+    """A customer's orders, newest first, with how many items each held, the
+    currency they were paid in and their shipping."""
     items = (OrderLine.select(pw.fn.COALESCE(pw.fn.SUM(OrderLine.quantity), 0))
              .where(OrderLine.order == Order.id))
-    q = (Order.select(Order.id, Order.number, Order.placed_at, Order.status, Order.total, items.alias("items"))
+    q = (Order.select(Order.id, Order.number, Order.placed_at, Order.status, Order.total, items.alias("items"),
+                      Order.currency, Order.shipping)
          .where(Order.customer == customer_id)
          .order_by(Order.placed_at.desc(), Order.id.desc()).offset(offset).limit(limit))
-    return [OrderRow(id=r[0], number=r[1], placed_at=r[2], status=r[3], total=money(r[4]), items=int(r[5] or 0))
+    return [OrderRow(id=r[0], number=r[1], placed_at=r[2], status=r[3], total=money(r[4]), items=int(r[5] or 0),
+                     currency=r[6] or "", shipping=money(r[7]))
             for r in q.tuples()]
 
 

@@ -138,7 +138,8 @@ class ReviewRow:
     created_at: dt.datetime
     product_id: int
     product: str
-    customer_id: int
+    customer_id: int | None
+    """None for a review by someone who is not a customer: ``customer`` is their name"""
     customer: str
     verified: bool
     moderated_at: dt.datetime | None
@@ -147,6 +148,8 @@ class ReviewRow:
     reply: str | None = None
     reply_at: dt.datetime | None = None
     reply_by: str | None = None
+    anonymous: bool = False
+    """by someone who is not a customer (``customer`` is the name they gave)"""
 
     @property
     def first_line(self) -> str:
@@ -157,13 +160,14 @@ def _review_rows(q: pw.ModelSelect) -> list[ReviewRow]:
     q = q.select(Review.id, Review.rating, Review.title, Review.body, Review.status, Review.created_at,
                  Review.product, Product.name, Review.customer, Customer.first_name, Customer.last_name,
                  verified_purchase(), Review.moderated_at, Review.moderated_by, Review.reject_reason,
-                 Review.reply, Review.reply_at, Review.reply_by,
+                 Review.reply, Review.reply_at, Review.reply_by, Review.author_name,
                  ).join_from(Review, Product, on=(Review.product == Product.id)
-                             ).join_from(Review, Customer, on=(Review.customer == Customer.id))
+                             ).join_from(Review, Customer, pw.JOIN.LEFT_OUTER, on=(Review.customer == Customer.id))
     return [ReviewRow(id=r[0], rating=r[1], title=r[2], body=r[3], status=r[4], created_at=r[5], product_id=r[6],
-                      product=r[7], customer_id=r[8], customer=f"{r[9]} {r[10]}".strip(), verified=bool(r[11]),
-                      moderated_at=r[12], moderated_by=r[13], reject_reason=r[14], reply=r[15], reply_at=r[16],
-                      reply_by=r[17])
+                      product=r[7], customer_id=r[8],
+                      customer=f"{r[9]} {r[10]}".strip() if r[8] is not None else (r[18] or ""),
+                      verified=bool(r[11]), moderated_at=r[12], moderated_by=r[13], reject_reason=r[14],
+                      reply=r[15], reply_at=r[16], reply_by=r[17], anonymous=r[8] is None)
             for r in q.tuples()]
 
 

@@ -14,7 +14,8 @@ import peewee as pw
 from .connection import db, is_mysql, is_postgres, is_sqlite
 from .errors import DateParseError, ValidationError
 from .lookup import as_id, possible_id
-from .parsing import _label, clean_line, has_control_chars, parse_date, parse_money, typed_text
+from .parsing import _label, clean_line, has_control_chars, parse_date, typed_text
+from .shopmoney import parse_amount
 from .text import fold
 from .tables import (
     CUSTOMER_STATUSES,
@@ -194,7 +195,7 @@ def build_filter(*, text: str = "", status: str = "", group: str = "", registere
     amounts: dict[str, Decimal | None] = {}
     for name in ("spent_min", "spent_max"):
         try:
-            amounts[name] = parse_money(typed[name], name)
+            amounts[name] = parse_amount(typed[name], name)  # the shop's money format, or plain
         except ValidationError as exc:
             errors.update(exc.errors)
     if errors:

@@ -21,7 +21,7 @@ from .admins import requires
 from .audit import audit, resolve_actor
 from .connection import db
 from .errors import ValidationError
-from .parsing import has_control_chars, quoted, typed_text
+from .parsing import has_control_chars, parse_money, quoted, typed_text
 from .tables import SchemaMeta
 from .transactions import retried
 
@@ -190,3 +190,33 @@ def plain_amount(text: str, fmt: MoneyFormat | None = None) -> str:
         body = re.sub(g, "", t) if g else t
         return body.replace(fmt.decimal, ".")
     return t
+
+
+def parse_amount(text: Any, field: str = "amount", fmt: MoneyFormat | None = None) -> Decimal | None:
+    """An amount typed in a box (a filter's spent range), in the shop's
+    format (``R$ 2.999,99``, ``2 999,99 €``, with or without the currency)
+    or plain (``2999.99``, ``2,999.99``); None when blank.  Otherwise a
+    :class:`ValidationError` naming ``field`` that shows how to write one."""
+    if not isinstance(text, str) or not text.strip():
+        return parse_money(text, field)
+    fmt = fmt or money_format()
+    example = fmt.format(Decimal("2999.99"))
+    bad = ValidationError({field: f"{quoted(text.strip())} is not an amount: write it as {example}"
+                                  + ("" if fmt.is_default else " or plain (2999.99)")})
+    plain = plain_amount(text, fmt)
+    # A comma left is a plain amount's thousands (2,999.99): anywhere else
+    # (1,5 or 2.999,99 where the shop writes 2,999.99) it is no amount,
+    # rather than the amount its digits would make.
+    # Where the shop's decimals follow a comma, 1,234 is no amount either:
+    # only 2,999.99 reads as a plain amount with thousands.
+    if "," in plain and (not _PLAIN_GROUPED.fullmatch(plain) or (fmt.decimal == "," and "." not in plain)):
+        raise bad
+    try:
+        return parse_money(plain, field)
+    except ValidationError as exc:
+        if "is not an amount" not in str(exc.errors.get(field, "")):
+            raise
+        raise bad from None
+
+
+_PLAIN_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")

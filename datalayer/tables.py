@@ -184,6 +184,10 @@ class Order(BaseModel):
     placed_at = pw.DateTimeField(default=utcnow)
     status = pw.CharField(max_length=16, default="complete")
     total = pw.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # The currency the order was paid in (an ISO 4217 code, "" when the
+    # source did not say) and what of its total was shipping.
+    currency = pw.CharField(max_length=3, default="", constraints=[pw.SQL("DEFAULT ''")])
+    shipping = pw.DecimalField(max_digits=12, decimal_places=2, default=0, constraints=[pw.SQL("DEFAULT 0")])
 
     class Meta:
         table_name = "orders"
@@ -216,7 +220,10 @@ REVIEW_STATUSES = ("pending", "approved", "rejected", "spam")
 
 class Review(BaseModel):
     product = pw.ForeignKeyField(Product, backref="reviews", on_delete="CASCADE", index=False)
-    customer = pw.ForeignKeyField(Customer, backref="reviews", on_delete="CASCADE", index=False)
+    # NULL for a review by someone who is not a customer (a guest, an
+    # imported review): author_name names them instead.
+    customer = pw.ForeignKeyField(Customer, backref="reviews", on_delete="CASCADE", index=False, null=True)
+    author_name = pw.CharField(max_length=100, null=True)
     rating = pw.SmallIntegerField()
     title = pw.CharField(max_length=200, default="")
     body = pw.TextField(default="")

@@ -1,7 +1,8 @@
-"""Import customers from a file: the detected format and column mapping,
-the dry run's report (every bad row: its line, field and problem), then
-the import itself with a progress bar, which Esc cancels (nothing is
-imported then).  Opened from the Customers list (``i``, or the palette).
+"""Import customers, or their addresses, from a file: the detected format
+and column mapping, the dry run's report (every bad row: its line, field
+and problem), then the import itself with a progress bar, which Esc
+cancels (nothing is imported then).  Opened from the Customers list
+(``i``, or the palette).
 
 Exports from the screens (the Customers list's ticked customers or filter,
 ``e``; a group's members from its View screen, ``e``; the reviews queue,
@@ -21,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, ProgressBar, Static
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, ProgressBar, Select, Static
 
 from backroom import models
 from backroom.tui.areas import AreaBar
@@ -31,6 +32,20 @@ from backroom.tui.safetext import SafeInput
 
 REPORT_LINES = 200
 """Problems listed on screen (the rejects file holds every rejected row)."""
+
+IMPORT_KINDS = {"customers": "Customers", "addresses": "Addresses (Magento 2, PrestaShop)"}
+"""What a file can be imported as: kind -> label in the screen's choice."""
+
+
+def run_import(kind: str, path: str, *, dry_run: bool, create_groups: bool, quiet: bool, all_or_nothing: bool,
+               progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> models.ImportReport:
+    """The import operation of ``kind`` (see :data:`IMPORT_KINDS`), checking
+    (``dry_run``) or applying the file at ``path``."""
+    if kind == "addresses":
+        return models.import_addresses(path, dry_run=dry_run, all_or_nothing=all_or_nothing, progress=progress,
+                                       cancelled=cancelled)
+    return models.import_customers(path, dry_run=dry_run, create_groups=create_groups, quiet=quiet,
+                                   all_or_nothing=all_or_nothing, progress=progress, cancelled=cancelled)
 
 
 def report_text(report: models.ImportReport) -> str:
@@ -47,8 +62,9 @@ def report_text(report: models.ImportReport) -> str:
 
 
 class ImportScreen(Screen[None], Background):
-    """Type a file's path and Enter: the file is checked (a dry run) and its
-    report shown; Ctrl+S imports it, asking first."""
+    """Choose what the file holds (customers, addresses), type its path and
+    Enter: the file is checked (a dry run) and its report shown; Ctrl+S
+    imports it, asking first."""
 
     TITLE = "Import customers"
     BINDINGS = [
@@ -61,13 +77,17 @@ class ImportScreen(Screen[None], Background):
     def __init__(self) -> None:
         super().__init__()
         self.checked: models.ImportReport | None = None
-        self.checked_with: tuple[str, bool, bool, bool] | None = None
+        self.checked_with: tuple[str, bool, bool, bool, str] | None = None
         self.running: str | None = None  # "check" | "import"
         self.cancel = threading.Event()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield AreaBar()
+        with Horizontal(classes="import-file"):  # before the file: Shift+Tab from the file's box reaches it
+            yield Label("Kind", classes="import-label")
+            yield Select([(label, kind) for kind, label in IMPORT_KINDS.items()], value="customers",
+                         allow_blank=False, compact=True, id="import-kind")
         with Horizontal(classes="import-file"):
             yield Label("File", classes="import-label")
             yield SafeInput(placeholder="a CSV file, e.g. ~/customers_export.csv", id="import-path", compact=True)
@@ -88,10 +108,22 @@ class ImportScreen(Screen[None], Background):
 
     # -- state -------------------------------------------------------------
 
-    def options(self) -> tuple[str, bool, bool, bool]:
+    def options(self) -> tuple[str, bool, bool, bool, str]:
         return (os.path.expanduser(self.query_one("#import-path", Input).value.strip()),
                 self.query_one("#create-groups", Checkbox).value, self.query_one("#quiet", Checkbox).value,
-                self.query_one("#all-or-nothing", Checkbox).value)
+                self.query_one("#all-or-nothing", Checkbox).value, self.kind)
+
+    @property
+    def kind(self) -> str:
+        return str(self.query_one("#import-kind", Select).value)
+
+    @on(Select.Changed, "#import-kind")
+    def kind_changed(self) -> None:
+        """Groups and join notifications are the customers' import's alone."""
+        customers = self.kind == "customers"
+        self.query_one("#create-groups", Checkbox).disabled = not customers
+        self.query_one("#quiet", Checkbox).disabled = not customers
+        self.title = "Import customers" if customers else "Import addresses"
 
     def status(self, text: str) -> None:
         self.query_one("#import-status", Label).update(text)
@@ -138,7 +170,7 @@ class ImportScreen(Screen[None], Background):
         if self.running:
             return
         opts = self.options()
-        path, create_groups, quiet, _ = opts
+        path, create_groups, quiet, _, kind = opts
         if not path:
             self.notify("Type the path of the file to import first.", severity="warning")
             self.action_path()
@@ -146,8 +178,8 @@ class ImportScreen(Screen[None], Background):
         self._start("check", "Checking the file…")
 
         def job() -> models.ImportReport:
-            return models.import_customers(path, dry_run=True, create_groups=create_groups, quiet=quiet,
-                                           progress=self._progress, cancelled=self.cancel.is_set)
+            return run_import(kind, path, dry_run=True, create_groups=create_groups, quiet=quiet,
+                              all_or_nothing=False, progress=self._progress, cancelled=self.cancel.is_set)
 
         def done(report: models.ImportReport) -> None:
             self._stop()
@@ -174,28 +206,28 @@ class ImportScreen(Screen[None], Background):
             self.notify("Check the file first (Enter in the file box, or Ctrl+R): the import does what the "
                         "check reported.", severity="warning")
             return
-        path, create_groups, quiet, all_or_nothing = self.checked_with
+        path, create_groups, quiet, all_or_nothing, kind = self.checked_with
         n = report.new + report.changed
         if not n:
             self.notify("Nothing to import: every valid row is already as the file says.", severity="warning")
             return
         question = Text(f"Import {Path(path).name}? ")
-        question.append(f"{report.new:,} new and {report.changed:,} changed customers", style="bold")
+        question.append(f"{report.new:,} new and {report.changed:,} changed {kind}", style="bold")
         if report.rejected:
             question.append(f"; {report.rejected:,} bad rows "
                             + ("stop the import: nothing will be imported." if all_or_nothing
                                else "are left out, written to a rejects file beside it."))
-        self.app.push_screen(ConfirmModal("Import customers", question, yes="Import", no="Cancel",
+        self.app.push_screen(ConfirmModal(f"Import {kind}", question, yes="Import", no="Cancel",
                                           typed=count_to_type(n)),
-                             lambda yes: self._import(path, create_groups, quiet, all_or_nothing) if yes else None)
+                             lambda yes: self._import(path, create_groups, quiet, all_or_nothing, kind)
+                             if yes else None)
 
-    def _import(self, path: str, create_groups: bool, quiet: bool, all_or_nothing: bool) -> None:
+    def _import(self, path: str, create_groups: bool, quiet: bool, all_or_nothing: bool, kind: str) -> None:
         self._start("import", "Importing… (Esc cancels: nothing is imported then)")
 
         def job() -> models.ImportReport:
-            return models.import_customers(path, create_groups=create_groups, quiet=quiet,
-                                           all_or_nothing=all_or_nothing, progress=self._progress,
-                                           cancelled=self.cancel.is_set)
+            return run_import(kind, path, dry_run=False, create_groups=create_groups, quiet=quiet,
+                              all_or_nothing=all_or_nothing, progress=self._progress, cancelled=self.cancel.is_set)
 
         def done(report: models.ImportReport) -> None:
             self._stop()
@@ -203,7 +235,7 @@ class ImportScreen(Screen[None], Background):
             self.query_one("#import-report", Static).update(report_text(report))
             self.status(models.describe_import(report))
             if report.applied:
-                self.notify(models.describe_import(report), title="Customers imported", markup=False)
+                self.notify(models.describe_import(report), title=f"{kind.capitalize()} imported", markup=False)
 
         def failed(exc: BaseException) -> None:
             self._stop()
@@ -221,27 +253,38 @@ class ImportScreen(Screen[None], Background):
             self.cancel.set()
             self.status("Cancelling…")
             return
-        if isinstance(self.focused, (Input, Checkbox)) and self.focused.id != "import-path":
+        if isinstance(self.focused, (Input, Checkbox, Select)) and self.focused.id != "import-path":
             self.query_one("#import-path", Input).focus()
             return
         self.dismiss(None)
 
 
+FORMAT_LABELS = {"backroom": "Backroom (re-imports to the same data)", "shopify": "Shopify customers",
+                 "magento": "Magento 2 customer main file", "prestashop": "PrestaShop customers (;-separated)"}
+
+
 class ExportModal(InputDialog):
-    """Ask for the file to export to; dismisses with its path (``~``
-    expanded), or None."""
+    """Ask for the file to export to (and, for customers, its format);
+    dismisses with ``(path, format)`` (``~`` expanded; the format None when
+    there was no choice), or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Export nothing")]
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, formats: tuple[str, ...] = ()) -> None:
         super().__init__()
-        self.what = what
+        self.what, self.formats = what, formats
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
             yield Label(f"Export {self.what}", classes="dialog-title", markup=False)
-            yield Label("To the file (Backroom's CSV, mode 0600):", markup=False)
+            yield Label("To the file (CSV, mode 0600):" if self.formats else "To the file (Backroom's CSV, mode 0600):",
+                        markup=False)
             yield SafeInput(placeholder="e.g. ~/customers.csv", id="export-path")
+            if self.formats:
+                with Horizontal(classes="export-format"):
+                    yield Label("Format ", markup=False)
+                    yield Select([(FORMAT_LABELS.get(f, f), f) for f in self.formats], value=self.formats[0],
+                                 allow_blank=False, compact=True, id="export-format")
             yield Label("", id="export-error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export (enter)", id="export", variant="primary")
@@ -259,7 +302,8 @@ class ExportModal(InputDialog):
             error.update("That is a folder: type a file name.")
             error.add_class("-shown")
             return
-        self.dismiss(path)
+        fmt = str(self.query_one("#export-format", Select).value) if self.formats else None
+        self.dismiss((path, fmt))
 
 
 class ExportingModal(ModalScreen[Any], Background):
@@ -298,39 +342,43 @@ class ExportingModal(ModalScreen[Any], Background):
         self.dismiss(None)
 
 
-def export_to_file(screen: Any, what: str, job: Callable[[str, Callable[[int, int], None]], int],
-                   noun: str = "customer") -> None:
-    """Ask for a file (asking before replacing one), then run ``job(path,
-    progress)`` (one of the export operations) in a worker with a progress
-    bar, and say how many were written (``noun``: what a row is).  The operation writes
-    the file 0600, under a temporary name renamed when complete."""
-    def export(path: str) -> None:
+def export_to_file(screen: Any, what: str, job: Callable[..., int], noun: str = "customer",
+                   formats: tuple[str, ...] = ()) -> None:
+    """Ask for a file (asking before replacing one) and, given ``formats``,
+    its format, then run ``job(path, progress)`` (``job(path, progress,
+    format)`` with ``formats``: one of the export operations) in a worker
+    with a progress bar, and say how many were written (``noun``: what a row
+    is).  The operation writes the file 0600, under a temporary name renamed
+    when complete."""
+    def export(path: str, fmt: str | None) -> None:
         def done(n: int | None) -> None:
             if n is not None:
                 screen.notify(f"Exported {n:,} {noun}{'s' if n != 1 else ''} to {models.inert_line(path)}.",
                               title="Exported", markup=False)
 
-        screen.app.push_screen(ExportingModal(what, lambda progress: job(path, progress)), done)
+        run = (lambda progress: job(path, progress, fmt)) if formats else (lambda progress: job(path, progress))
+        screen.app.push_screen(ExportingModal(what, run), done)
 
-    def chosen(path: str | None) -> None:
-        if not path:
+    def chosen(answer: tuple[str, str | None] | None) -> None:
+        if not answer:
             return
+        path, fmt = answer
         if Path(path).exists():
             screen.app.push_screen(ConfirmModal("Replace file?", Text(f"{models.inert_line(path)} exists. Replace it?"),
                                                 yes="Replace", no="Keep"),
-                                   lambda yes: export(path) if yes else None)
+                                   lambda yes: export(path, fmt) if yes else None)
             return
-        export(path)
+        export(path, fmt)
 
-    screen.app.push_screen(ExportModal(what), chosen)
+    screen.app.push_screen(ExportModal(what, formats), chosen)
 
 
 def export_customers(screen: Background, flt: models.CustomerFilter, what: str,
                      selection: models.Selection | None = None) -> None:
     """Ask for a file, then export the customers ``flt`` finds (or the
     ``selection`` ticked) to it; see :func:`export_to_file`."""
-    export_to_file(screen, what, lambda path, progress: models.export_customers(
-        path, flt=flt, selection=selection, progress=progress))
+    export_to_file(screen, what, lambda path, progress, fmt: models.export_customers(
+        path, fmt=fmt, flt=flt, selection=selection, progress=progress), formats=models.EXPORT_FORMATS)
 
 
 def export_members(screen: Background, group_code: str, group_name: str) -> None:

@@ -303,8 +303,10 @@ def review_detail(row: models.ReviewRow, history: list[models.ReviewEvent] | Non
     out.append_text(block_text(row.title or "(no title)", style="bold underline"))
     out.append("\nProduct   ", style="dim")
     out.append(safe_line(row.product))
-    out.append("\nCustomer  ", style="dim")
+    out.append("\nAuthor    " if row.anonymous else "\nCustomer  ", style="dim")
     out.append(safe_line(row.customer))
+    if row.anonymous:
+        out.append(" (not a customer)", style="dim")
     out.append("  verified purchase" if row.verified else "  not a verified purchase")
     out.append("\nWritten   ", style="dim")
     out.append(when(row.created_at))

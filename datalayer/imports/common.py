@@ -8,6 +8,7 @@ of ints takes about 60: a million customers' ids and emails fit in 32 MB.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -16,11 +17,11 @@ import os
 import tempfile
 from array import array
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import peewee as pw
 
-from ..connection import db, is_mysql, is_postgres
+from ..connection import SQLITE_PRAGMAS, db, is_mysql, is_postgres, is_sqlite
 from ..errors import BackroomError
 from ..tables import AuditEntry
 from ..text import inert_line
@@ -119,9 +120,18 @@ class Rejects:
             self.tmp.unlink(missing_ok=True)
 
 
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+_AUDIT_JSON = json.JSONEncoder(sort_keys=True, default=_iso)
+
+
 def audit_json(data: dict[str, Any]) -> str:
-    return json.dumps({k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in data.items()},
-                      sort_keys=True)
+    """An audit entry's before or after: keys sorted, times in ISO form."""
+    return _AUDIT_JSON.encode(data)
 
 
 def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple], *, ignore: bool = False) -> None:
@@ -135,10 +145,15 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
     stamps = [i for i, f in enumerate(fields) if isinstance(f, pw.DateTimeField)]
     if stamps:
         rows = [list(r) for r in rows]
+        written: dict[dt.datetime, str] = {}  # most stamps of a batch are its one "now"
         for r in rows:
             for i in stamps:
-                if isinstance(r[i], dt.datetime):
-                    r[i] = r[i].isoformat(" ")
+                v = r[i]
+                if isinstance(v, dt.datetime):
+                    text = written.get(v)
+                    if text is None:
+                        text = written[v] = v.isoformat(" ")
+                    r[i] = text
     if is_postgres():
         for i in range(0, len(rows), 1000):
             q = model.insert_many(rows[i:i + 1000], fields=fields)
@@ -154,13 +169,46 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
         db.obj.cursor().executemany(sql, rows)
 
 
+class _In(pw.ColumnBase):
+    """``field IN (?, ?, …)`` with its values handed to the driver as they
+    are: Peewee's own IN (and its SQL node) passes each value through the
+    query context one call at a time, which costs more than the query."""
+
+    def __init__(self, field: pw.Field, values: list[Any]):
+        self.field, self.values = field, values
+
+    def __sql__(self, ctx: Any) -> Any:
+        if ctx.state.value_literals:  # a query written out to be read (str(query)): Peewee's own IN
+            return ctx.sql(self.field.in_(self.values))
+        ctx.sql(self.field).literal(f" IN ({', '.join(db.obj.param for _ in self.values)})")
+        ctx._values.extend(self.values)
+        return ctx
+
+
+def raw_rows(query: pw.Query) -> list[tuple]:
+    """A query's rows as the driver returns them (no Peewee conversion per value)."""
+    return db.execute_sql(*query.sql()).fetchall()
+
+
+def insert_one(model: type[pw.Model], fields: list[pw.Field], row: tuple) -> int:
+    """Insert one row; its id.  One statement written out, not a Peewee query
+    built for it (on PostgreSQL, Peewee's INSERT … RETURNING)."""
+    if is_postgres():
+        return model.insert(dict(zip(fields, row))).execute()
+    row = tuple(v.isoformat(" ") if isinstance(v, dt.datetime) else v for v in row)
+    quote = "`" if is_mysql() else '"'
+    cols = ", ".join(f"{quote}{f.column_name}{quote}" for f in fields)
+    sql = (f"INSERT INTO {quote}{model._meta.table_name}{quote} ({cols}) "
+           f"VALUES ({', '.join(db.obj.param for _ in fields)})")
+    return db.execute_sql(sql, row).lastrowid
+
+
 def sql_in(field: pw.Field, values: list[Any]) -> pw.Node:
     """``field IN (values)`` with the values passed as they are: Peewee
     builds a node per value otherwise, which costs more than the query."""
     if not values:
         return pw.SQL("1 = 0")
-    marks = ", ".join(db.obj.param for _ in values)
-    return pw.NodeList((field, pw.SQL(f"IN ({marks})", list(values))))
+    return _In(field, list(values))
 
 
 class Seen:
@@ -171,6 +219,12 @@ class Seen:
         self._mask = (1 << bits) - 1
         self._slots = array("q", bytes(8 << bits))
         self._count = 0
+
+    @classmethod
+    def sized(cls, keys: int) -> Seen:
+        """A set made for about ``keys`` keys (at most 2²² slots, 32 MB, at
+        first): it need not grow, copying every key, as they come."""
+        return cls(min(22, max(16, (keys * 10 // 7).bit_length())))
 
     @staticmethod
     def _word(key: object) -> int:
@@ -247,6 +301,24 @@ def describe(report: ImportReport) -> str:
     return text
 
 
+IMPORT_CACHE_KB = 48_000
+"""SQLite's page cache while an import writes (the connection's is 8 MB): a
+million customers' rows and index pages, written in one transaction, spill
+out of a small cache to the WAL and are read back again and again."""
+
+
+@contextlib.contextmanager
+def _big_cache() -> Iterator[None]:
+    if not is_sqlite():
+        yield
+        return
+    db.execute_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KB}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {SQLITE_PRAGMAS['cache_size']}")
+
+
 def apply_import(report: ImportReport, rejects: Rejects, run: Callable[[], None], *, all_or_nothing: bool,
                  actor: str, action: str, summary: Callable[[], dict[str, Any]]) -> None:
     """What every import's apply does around its rows: ``run()`` in one
@@ -256,7 +328,7 @@ def apply_import(report: ImportReport, rejects: Rejects, run: Callable[[], None]
     when an applied import rejected rows, else removed; an import not applied
     counts nothing new, changed or unchanged."""
     try:
-        with db.atomic() as txn:
+        with db.atomic() as txn, _big_cache():
             run()
             if all_or_nothing and report.rejected:
                 txn.rollback()

@@ -50,7 +50,9 @@ from .common import (
     RowProblem,
     Seen,
     audit_json,
+    insert_one,
     insert_rows,
+    raw_rows,
     rejects_path_for,
     sql_in,
 )
@@ -180,7 +182,7 @@ class _Run:
         self.src, self.fmt, self.cols, self.report = src, fmt, cols, report
         self.write, self.create_groups, self.quiet, self.actor = write, create_groups, quiet, actor
         self.progress, self.cancelled, self.rejects = progress, cancelled, rejects
-        self.seen = Seen()
+        self.seen = Seen.sized(2 * src.size // 80)  # an id and an email a row of ~80 bytes or more
         self.pending: list[tuple[int, str, list[str]]] = []
         self.groups: dict[str, CustomerGroup | None] = {}
         self.locked: set[int] = set()
@@ -224,22 +226,26 @@ class _Run:
             self.progress(self.src.size if final else min(self.src.position(), self.src.size - 1), self.src.size)
 
     def _duplicate(self, row: ImportedCustomer) -> tuple[str, str] | None:
-        found = None
-        keys = []
-        if row.external_id:
-            keys.append(("external_id", hash(("x", row.external_id)), "the same customer id as an earlier row"))
-        if row.email_key:
-            keys.append(("email", hash(("e", row.email_key)), "the same email as an earlier row (case ignored)"))
-        if not keys:
-            keys.append(("phone", hash(("p", row.fields.get("phone"))),
-                         "the same phone as an earlier row with neither id nor email"))
-        for field, key, message in keys:
-            if key in self.seen and found is None:
-                found = (field, message)
-        if found is None:
-            for _, k, _ in keys:
-                self.seen.add(k)
-        return found
+        """The problem of a row whose id or email an earlier row had (its
+        phone, with neither), else None: its keys are remembered."""
+        seen, ext, email = self.seen, row.external_id, row.email_key
+        x = hash(("x", ext)) if ext else None
+        e = hash(("e", email)) if email else None
+        if x is not None and x in seen:
+            return ("external_id", "the same customer id as an earlier row")
+        if e is not None and e in seen:
+            return ("email", "the same email as an earlier row (case ignored)")
+        if x is None and e is None:
+            p = hash(("p", row.fields.get("phone")))
+            if p in seen:
+                return ("phone", "the same phone as an earlier row with neither id nor email")
+            seen.add(p)
+            return None
+        if x is not None:
+            seen.add(x)
+        if e is not None:
+            seen.add(e)
+        return None
 
     def _reject(self, line: int, cells: list[str], problems: Iterable[tuple[str, str]]) -> None:
         problems = list(problems)
@@ -438,14 +444,15 @@ class _Run:
         self._lock([g for _, gs, d in new for g in (*gs, d)] + [g for _, g in joins])
         now = self.now
         audits: list[tuple] = []
+        changed_addresses = [cid for cid, _ in addresses]
         if new:
             ids = self._insert_new([r for r, _, _ in new], [d for _, _, d in new])
             for (row, groups, default), cid in zip(new, ids):
                 joins += [(cid, g) for g in groups if g.id != default.id]
                 if row.billing is not None:
                     addresses.append((cid, row.billing))
-                after = {k: v for k, v in row.fields.items() if k != "email_key"}
-                after.update(default_group_id=default.id, line=row.line, file=self.file_name)
+                after = dict(row.fields, default_group_id=default.id, line=row.line, file=self.file_name)
+                after.pop("email_key", None)
                 audits.append((now, self.actor, "customer.import", "customer", str(cid), None, audit_json(after)))
             insert_rows(Membership, _MEMBER_FIELDS,
                          [(cid, d.id, "manual", self.actor, now) for (_, _, d), cid in zip(new, ids)])
@@ -466,8 +473,9 @@ class _Run:
                                             Notification.event, Notification.source, Notification.created_at,
                                             Notification.actor], notes)
         if addresses:
-            Address.delete().where(Address.customer.in_([cid for cid, _ in addresses])
-                                   & (Address.kind == "billing")).execute()
+            if changed_addresses:  # a new customer has none to replace
+                Address.delete().where(sql_in(Address.customer, changed_addresses)
+                                       & (Address.kind == "billing")).execute()
             insert_rows(Address, [Address.customer, Address.kind, *(getattr(Address, k) for k in ADDRESS_FIELDS)],
                          [(cid, "billing", *(a[k] for k in ADDRESS_FIELDS)) for cid, a in addresses])
         insert_rows(AuditEntry, [AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.entity,
@@ -492,7 +500,7 @@ class _Run:
         ids: list[int | None] = [None] * len(rows)
         for i, v in enumerate(values):
             if not (rows[i].external_id or rows[i].email_key):
-                ids[i] = Customer.insert(dict(zip(_NEW_FIELDS, v))).execute()
+                ids[i] = insert_one(Customer, _NEW_FIELDS, v)
         if keyed:
             insert_rows(Customer, _NEW_FIELDS, [v for _, v in keyed])
             exts = [rows[i].external_id for i, _ in keyed if rows[i].external_id]
@@ -500,11 +508,11 @@ class _Run:
             found_ext: dict[str, int] = {}
             found_email: dict[str, int] = {}
             if exts:
-                found_ext = dict(Customer.select(Customer.external_id, Customer.id)
-                                 .where(sql_in(Customer.external_id, exts)).tuples())
+                found_ext = dict(raw_rows(Customer.select(Customer.external_id, Customer.id)
+                                          .where(sql_in(Customer.external_id, exts))))
             if emails:
-                found_email = dict(Customer.select(Customer.email_key, Customer.id)
-                                   .where(sql_in(Customer.email_key, emails)).tuples())
+                found_email = dict(raw_rows(Customer.select(Customer.email_key, Customer.id)
+                                            .where(sql_in(Customer.email_key, emails))))
             for i, _ in keyed:
                 r = rows[i]
                 ids[i] = found_ext[r.external_id] if r.external_id else found_email[r.email_key]

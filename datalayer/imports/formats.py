@@ -73,6 +73,17 @@ SHOPIFY_COLUMNS = ("Customer ID", "First Name", "Last Name", "Email", "Accepts E
                    "Total Spent", "Total Orders", "Note", "Tax Exempt", "Tags")
 """Shopify's customer export (2023 on), in order."""
 
+MAGENTO_COLUMNS = ("email", "_website", "_store", "confirmation", "created_at", "created_in",
+                   "disable_auto_group_change", "dob", "firstname", "gender", "group_id", "lastname", "middlename",
+                   "password_hash", "prefix", "rp_token", "rp_token_created_at", "store_id", "suffix", "taxvat",
+                   "website_id", "password")
+"""Magento 2's customer main file, in order."""
+
+PRESTASHOP_COLUMNS = ("Customer ID", "Active (0/1)", "Titles ID (Mr = 1, Ms = 2, else 0)", "Email *", "Password *",
+                      "Birthday (yyyy-mm-dd)", "Last Name *", "First Name *", "Newsletter (0/1)", "Opt-in (0/1)",
+                      "Registration date (yyyy-mm-dd)", "Groups (x,y,z...)", "Default group ID")
+"""PrestaShop's customer CSV (``;``-separated; ``*`` marks a required column), in order."""
+
 FORMATS: tuple[CustomerFormat, ...] = (
     _fmt("backroom", "Backroom customers", {c: c for c in BACKROOM_COLUMNS},
          ("external_id", "first_name", "last_name", "email", "phone", "groups")),

@@ -9,8 +9,11 @@ enough) and each line's price as it was then.  Its customer must exist
 (by the id they were imported with, else by email).  A product named by
 a SKU that does not exist is created (an audited operation) in the
 category "Imported", at the line's price.  An order whose number exists
-is the same order: its status and total are updated if they differ, its
-lines left as they are; importing a file again changes nothing.
+is the same order: its status, total, currency and shipping are updated if
+they differ (a blank currency or shipping keeps the stored one), its lines
+left as they are; importing a file again changes nothing.  An order keeps
+the currency it was paid in (Shopify's ``Currency``, an ISO code) and its
+shipping (``Shipping``, part of its total).
 Cancelled and refunded orders count toward no customer's total spent or
 order count, which are recomputed for every customer an import touches.
 """
@@ -38,6 +41,7 @@ from .common import (
     ImportReport,
     Rejects,
     RowProblem,
+    Seen,
     audit_json,
     insert_rows,
     rejects_path_for,
@@ -50,7 +54,7 @@ from .sniff import CsvSource, FileProblem, Record
 ORDER_STATUSES = ("pending", "processing", "complete", "cancelled", "refunded")
 NOT_COUNTED = ("cancelled", "refunded")
 ORDER_FIELDS = ("order_number", "customer_external_id", "customer_email", "placed_at", "status", "total",
-                "sku", "product_name", "quantity", "unit_price")
+                "sku", "product_name", "quantity", "unit_price", "currency", "shipping")
 BATCH_ORDERS = 1_000
 
 FORMATS = {
@@ -58,7 +62,8 @@ FORMATS = {
     "shopify-orders": ({"name": "order_number", "email": "customer_email", "created at": "placed_at",
                         "financial status": "status", "total": "total", "lineitem sku": "sku",
                         "lineitem name": "product_name", "lineitem quantity": "quantity",
-                        "lineitem price": "unit_price", "cancelled at": "cancelled_at"},
+                        "lineitem price": "unit_price", "cancelled at": "cancelled_at", "currency": "currency",
+                        "shipping": "shipping"},
                        {"name", "email", "financial status", "lineitem quantity", "lineitem name"}),
 }
 _SHOPIFY_STATUS = {"paid": "complete", "partially_paid": "processing", "pending": "pending",
@@ -144,6 +149,16 @@ def _check_head(order: _Order, fmt: str) -> None:
     if h.get("placed_at") and (stamp is None or not DATE_MIN <= stamp.date() <= DATE_MAX):
         problems.append((line, "placed_at", f"{quoted(h['placed_at'])} is not a date (2024-03-01 10:20:30)"))
     h["placed_value"] = stamp  # type: ignore[assignment]
+    currency = h.get("currency", "").upper()
+    if currency and not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+        problems.append((line, "currency", f"{quoted(h['currency'])} is not a currency code (USD, EUR, BRL…)"))
+    h["currency"] = currency
+    shipping = _money(h.get("shipping", ""))
+    if shipping is None:
+        problems.append((line, "shipping", f"{quoted(h.get('shipping', ''))} is not an amount"))
+    elif total is not None and shipping > total:
+        problems.append((line, "shipping", f"{shipping} is more than the order's total, {total}"))
+    h["shipping_value"] = shipping  # type: ignore[assignment]
 
 
 def _check_line(order: _Order, line: int, raw: dict[str, str]) -> None:
@@ -215,14 +230,15 @@ class _OrderRun:
 
     def run(self) -> None:
         batch: list[_Order] = []
-        seen: set[str] = set()
+        seen = Seen.sized(self.src.size // 60)  # a 64-bit hash an order number: 8 bytes, not a string's 60
         for order in _orders(self.src, self.cols, self.fmt):
             self.report.rows += 1  # an order, not a row
             number = order.head.get("order_number", "")
-            if number in seen and not order.problems:
+            key = hash(("o", number))
+            if key in seen and not order.problems:
                 order.problems.append((order.line, "order_number", "the same order as earlier rows, "
                                                                    "not next to them"))
-            seen.add(number)
+            seen.add(key)
             if order.problems:
                 self._reject(order)
                 continue
@@ -257,7 +273,8 @@ class _OrderRun:
         by_email = dict(Customer.select(Customer.email_key, Customer.id)
                         .where(sql_in(Customer.email_key, emails)).tuples()) if emails else {}
         numbers = [o.head["order_number"] for o in batch]
-        existing = {r[0]: r for r in Order.select(Order.number, Order.id, Order.customer, Order.status, Order.total)
+        existing = {r[0]: r for r in Order.select(Order.number, Order.id, Order.customer, Order.status, Order.total,
+                                                  Order.currency, Order.shipping)
                     .where(sql_in(Order.number, numbers)).tuples()}
         skus = sorted({sku for o in batch for sku, *_ in o.lines})
         products = dict(Product.select(Product.sku, Product.id).where(sql_in(Product.sku, skus)).tuples())
@@ -278,7 +295,7 @@ class _OrderRun:
             elif found[2] != cid:
                 order.problems.append((order.line, "order_number", "already the number of another customer's order"))
                 self._reject(order)
-            elif (found[3], Decimal(found[4])) != (h["status"], h["total_value"]):
+            elif _stored(found) != _given(h, found):
                 changed.append((order, found))
                 touched.add(cid)
             else:
@@ -302,9 +319,10 @@ class _OrderRun:
     def _write(self, new: list[tuple[_Order, int]], changed: list[tuple[_Order, tuple]], products: dict[str, int],
                touched: set[int]) -> None:
         products = self._product_ids(new, products)
-        insert_rows(Order, [Order.customer, Order.number, Order.placed_at, Order.status, Order.total],
+        insert_rows(Order, [Order.customer, Order.number, Order.placed_at, Order.status, Order.total, Order.currency,
+                            Order.shipping],
                     [(cid, o.head["order_number"], o.head["placed_value"] or self.now, o.head["status"],
-                      o.head["total_value"]) for o, cid in new])
+                      o.head["total_value"], o.head["currency"], o.head["shipping_value"]) for o, cid in new])
         if new:
             ids = dict(Order.select(Order.number, Order.id)
                        .where(sql_in(Order.number, [o.head["order_number"] for o, _ in new])).tuples())
@@ -315,17 +333,33 @@ class _OrderRun:
                                      AuditEntry.entity_id, AuditEntry.after],
                         [(self.now, self.actor, "order.import", "order", str(ids[o.head["order_number"]]),
                           audit_json({"customer_id": cid, "number": o.head["order_number"], "status": o.head["status"],
-                                      "total": str(o.head["total_value"]), "lines": len(o.lines)}))
+                                      "total": str(o.head["total_value"]), "currency": o.head["currency"],
+                                      "shipping": str(o.head["shipping_value"]), "lines": len(o.lines)}))
                          for o, cid in new])
         for order, found in changed:
-            Order.update(status=order.head["status"], total=order.head["total_value"]).where(
-                Order.id == found[1]).execute()
+            before, after = _stored(found), _given(order.head, found)
+            names = ("status", "total", "currency", "shipping")
+            diff = {k: a for k, b, a in zip(names, before, after) if a != b}
+            Order.update(**diff).where(Order.id == found[1]).execute()
             AuditEntry.create(actor=self.actor, action="order.import", entity="order", entity_id=str(found[1]),
-                              before=audit_json({"status": found[3], "total": str(found[4])}),
-                              after=audit_json({"status": order.head["status"],
-                                                "total": str(order.head["total_value"])}))
+                              before=audit_json({k: str(b) for k, b in zip(names, before) if k in diff}),
+                              after=audit_json({k: str(v) for k, v in diff.items()}))
         if touched:
             _recount(sorted(touched))
+
+
+def _stored(found: tuple) -> tuple[str, Decimal, str, Decimal]:
+    """An existing order's status, total, currency and shipping."""
+    return found[3], Decimal(str(found[4])).quantize(Decimal("0.01")), found[5] or "", \
+        Decimal(str(found[6] or 0)).quantize(Decimal("0.01"))
+
+
+def _given(head: dict[str, Any], found: tuple) -> tuple[str, Decimal, str, Decimal]:
+    """What the file says of an existing order: a blank currency or shipping
+    keeps the stored one (a file without those columns changes neither)."""
+    stored = _stored(found)
+    return (head["status"], head["total_value"], head["currency"] or stored[2],
+            head["shipping_value"] if head.get("shipping") else stored[3])
 
 
 def _recount(customer_ids: list[int]) -> None:

@@ -4,9 +4,12 @@ customers' import (:mod:`.customers`: the same report, rejects file, dry
 run and all-or-nothing).
 
 A review names its product by SKU and its customer by the id they were
-imported with, else by email; both must exist.  A review is the same one
-when its product, customer and date are: importing a file again changes
-nothing.  The body keeps its line breaks.  A review imported approved or
+imported with, else by email; the product must exist.  A row whose
+customer is not found (or not named) but that gives an ``author_name`` is
+a review by someone who is not a customer (a guest, another platform's
+reviewer), kept under that name.  A review is the same one when its
+product, customer (or author's name) and date are: importing a file again
+changes nothing.  The body keeps its line breaks.  A review imported approved or
 rejected gets one moderation event saying so (by ``moderated_by``, else
 whoever imports); a status changed by an import gets one too.
 """
@@ -42,8 +45,8 @@ from .rows import parse_timestamp
 from .sniff import CsvSource, FileProblem
 
 REVIEW_IMPORT_FIELDS = ("product_sku", "customer_email", "customer_external_id", "rating", "title", "body",
-                        "status", "created_at", "moderated_at", "moderated_by", "reject_reason")
-_LIMITS = {"product_sku": 64, "customer_email": 254, "customer_external_id": 64, "title": 200,
+                        "status", "created_at", "moderated_at", "moderated_by", "reject_reason", "author_name")
+_LIMITS = {"product_sku": 64, "customer_email": 254, "customer_external_id": 64, "title": 200, "author_name": 100,
            "moderated_by": 64, "reject_reason": 500, "body": 20_000}
 _SIGNATURE = {"product_sku", "rating", "body"}
 
@@ -60,10 +63,10 @@ def _mapping(header: list[str], overrides: dict[str, str]) -> dict[int, str]:
             else:
                 mapping.pop(i, None)
     fields = set(mapping.values())
-    if not _SIGNATURE <= fields or not ({"customer_email", "customer_external_id"} & fields):
+    if not _SIGNATURE <= fields or not ({"customer_email", "customer_external_id", "author_name"} & fields):
         raise FileProblem("The header has no product_sku, rating, body and customer_email (or "
-                          "customer_external_id) columns: a review file as `export reviews` writes it, "
-                          "or name the columns with --map 'column=field,…'")
+                          "customer_external_id, or author_name) columns: a review file as `export reviews` "
+                          "writes it, or name the columns with --map 'column=field,…'")
     return mapping
 
 
@@ -103,8 +106,8 @@ def _clean(line: int, cells: list[str], mapping: dict[int, str], width: int,
             out[name] = None
     if not out.get("product_sku"):
         problems.append(("product_sku", "a review needs its product's SKU"))
-    if not out.get("customer_email") and not out.get("customer_external_id"):
-        problems.append(("customer_email", "a review needs its customer's email or id"))
+    if not out.get("customer_email") and not out.get("customer_external_id") and not out.get("author_name"):
+        problems.append(("customer_email", "a review needs its customer's email or id, or its author's name"))
     return problems or out
 
 
@@ -199,24 +202,30 @@ class _ReviewRun:
             problems = []
             if pid is None:
                 problems.append(("product_sku", f"no product has the SKU {quoted(row['product_sku'])}"))
-            if cid is None:
+            author = None if cid is not None else row.get("author_name") or None
+            if cid is None and author is None:
                 problems.append(("customer_email", "no customer has this email or id"))
             if not problems and row["created_at"] is not None:
-                key = hash((pid, cid, row["created_at"]))
+                key = hash((pid, cid if cid is not None else ("author", author), row["created_at"]))
                 if key in self.seen:
                     problems.append(("created_at", "the same product, customer and date as an earlier row"))
                 self.seen.add(key)
             if problems:
                 self._reject(row["line"], cells, problems)
             else:
-                resolved.append((row, pid, cid))
-        pairs_c = sorted({c for _, _, c in resolved})
-        existing: dict[tuple[int, int, dt.datetime], dict[str, Any]] = {}
+                resolved.append((row, pid, cid if cid is not None else ("author", author)))
+        pairs_c = sorted({c for _, _, c in resolved if not isinstance(c, tuple)})
+        authors = sorted({c[1] for _, _, c in resolved if isinstance(c, tuple)})
+        existing: dict[tuple[int, Any, dt.datetime], dict[str, Any]] = {}
+        fields = (Review.id, Review.product, Review.customer, Review.author_name, Review.created_at, Review.rating,
+                  Review.title, Review.body, Review.status)
         if pairs_c:
-            for r in Review.select(Review.id, Review.product, Review.customer, Review.created_at, Review.rating,
-                                   Review.title, Review.body, Review.status).where(
-                    sql_in(Review.customer, pairs_c)).dicts():
+            for r in Review.select(*fields).where(sql_in(Review.customer, pairs_c)).dicts():
                 existing[(r["product"], r["customer"], r["created_at"])] = r
+        if authors:
+            for r in Review.select(*fields).where(sql_in(Review.author_name, authors)
+                                                  & Review.customer.is_null()).dicts():
+                existing[(r["product"], ("author", r["author_name"]), r["created_at"])] = r
         new, changes = [], []
         for row, pid, cid in resolved:
             found = existing.get((pid, cid, row["created_at"])) if row["created_at"] else None
@@ -233,12 +242,14 @@ class _ReviewRun:
         if self.write:
             self._write(new, changes)
 
-    def _write(self, new: list[tuple[dict[str, Any], int, int]],
+    def _write(self, new: list[tuple[dict[str, Any], int, Any]],
                changes: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]) -> None:
         for row, pid, cid in new:
             moderated = row["status"] != "pending"
+            anonymous = isinstance(cid, tuple)  # ("author", name): by someone who is not a customer
             review_id = Review.insert(
-                product=pid, customer=cid, rating=row["rating"], title=row.get("title", ""),
+                product=pid, customer=None if anonymous else cid, author_name=cid[1] if anonymous else None,
+                rating=row["rating"], title=row.get("title", ""),
                 body=row.get("body", ""), status=row["status"], created_at=row["created_at"] or self.now,
                 moderated_at=(row["moderated_at"] or self.now) if moderated else None,
                 moderated_by=(row.get("moderated_by") or self.actor) if moderated else None,

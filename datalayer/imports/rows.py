@@ -37,14 +37,14 @@ class ImportedCustomer:
     groups: list[str]
     """group names or codes as written in the file"""
     default_group: str | None
+    external_id: str | None = dataclasses.field(init=False)
+    """the source system's id, None when blank (read once: looked at many times a row)"""
+    email_key: str | None = dataclasses.field(init=False)
+    """the email lower-cased, None when blank"""
 
-    @property
-    def external_id(self) -> str | None:
-        return self.fields.get("external_id") or None  # type: ignore[return-value]
-
-    @property
-    def email_key(self) -> str | None:
-        return self.fields.get("email_key") or None  # type: ignore[return-value]
+    def __post_init__(self) -> None:
+        self.external_id = self.fields.get("external_id") or None  # type: ignore[assignment]
+        self.email_key = self.fields.get("email_key") or None  # type: ignore[assignment]
 
 
 Problem = tuple[str, str]
@@ -52,6 +52,8 @@ Problem = tuple[str, str]
 
 
 _FORMULA_START = ("=", "+", "-", "@")
+_BILLING = tuple((k, f"billing_{k}") for k in ADDRESS_FIELDS)
+_BILLING_FIELDS = frozenset(column for _, column in _BILLING)
 
 
 def _unquoted(cell: str) -> str:
@@ -98,17 +100,20 @@ def clean_row(line: int, cells: list[str], mapping: dict[int, str], width: int, 
         return [("line", f"{len(cells)} cells where the header has {width} columns"
                          + (" (a truncated line?)" if len(cells) < width else ""))]
     raw = {field: cells[i].strip() for i, field in mapping.items()}
-    for field, value in raw.items():
-        if value[:1] == "'":
-            raw[field] = _unquoted(value)
+    whole = "".join(raw.values())
+    if "'" in whole:
+        for field, value in raw.items():
+            if value[:1] == "'":
+                raw[field] = _unquoted(value)
     # One look for a control character in the whole row, then per field only if there is one.
-    controls = has_control_chars("".join(raw.values()))
+    controls = has_control_chars(whole)
+    ascii_row = whole.isascii()  # then nothing needs normalizing
     fields: dict[str, object] = {}
     for name, limit in TEXT_LIMITS.items():
-        if name not in raw:
+        value = raw.get(name)
+        if value is None:
             continue
-        value = raw[name]
-        if not value.isascii():
+        if not ascii_row and not value.isascii():
             value = unicodedata.normalize("NFC", value)
         if len(value) > limit:
             problems.append((name, f"longer than {limit} characters ({len(value):,})"))
@@ -171,10 +176,12 @@ def clean_row(line: int, cells: list[str], mapping: dict[int, str], width: int, 
         else:
             fields["registered_at"] = stamp
     billing = None
-    if any(f"billing_{k}" in raw for k in ADDRESS_FIELDS):
+    if not _BILLING_FIELDS.isdisjoint(raw):
         billing = {}
-        for k in ADDRESS_FIELDS:
-            v = unicodedata.normalize("NFC", raw.get(f"billing_{k}", ""))
+        for k, column in _BILLING:
+            v = raw.get(column, "")
+            if not ascii_row and not v.isascii():
+                v = unicodedata.normalize("NFC", v)
             if k == "country":
                 v = v.upper()
                 if v and not (len(v) == 2 and v.isascii() and v.isalpha()):

@@ -1,4 +1,6 @@
-"""The Orders tab: the newest orders, with the customer's totals."""
+"""The Orders tab: the newest orders (their shipping, total in the shop's
+money format and the currency they were paid in; a cancelled or refunded
+order says it counts toward no total), with the customer's totals."""
 
 from __future__ import annotations
 
@@ -36,10 +38,14 @@ class OrdersTab(CustomerTab):
         table.add_column("Placed", key="placed")
         table.add_column("Status", key="status")
         table.add_column(Text("Items", justify="right"), key="items")
+        table.add_column("Cur.", key="currency")
+        table.add_column(Text("Shipping", justify="right"), key="shipping")
         table.add_column(Text("Total", justify="right"), key="total")
         for r in rows[:ORDERS_SHOWN]:
-            table.add_row(plain(r.number), plain(date_text(r.placed_at)), plain(r.status),
-                          Text(f"{r.items:,}", justify="right"), Text(money(r.total), justify="right"),
+            status = f"{r.status} (not counted)" if r.status in models.NOT_COUNTED else r.status
+            table.add_row(plain(r.number), plain(date_text(r.placed_at)), plain(status),
+                          Text(f"{r.items:,}", justify="right"), plain(r.currency),
+                          Text(money(r.shipping), justify="right"), Text(money(r.total), justify="right"),
                           key=str(r.id))
         self.more = len(rows) > ORDERS_SHOWN
         self.customer_updated()

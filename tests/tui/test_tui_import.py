@@ -172,3 +172,71 @@ async def test_export_the_customers_the_filter_finds(shop_file):
         await settle(pilot)
     lines = target.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2 and lines[1].startswith(f",Zyxwa,Export,{ada.email},")
+
+
+PRESTA_ADDRESSES = ("Address ID;Alias*;Active (0/1);Customer e-mail*;Customer ID;Manufacturer;Supplier;Company;"
+                    "Lastname*;Firstname*;Address 1*;Address 2;Zipcode*;City*;Country*;State;Other;Phone;"
+                    "Mobile Phone;VAT number;DNI\n")
+
+
+async def test_addresses_are_checked_then_imported_from_the_screen(shop_file):
+    ada = models.create_customer({"first_name": "Ada", "last_name": "L", "email": "ada.addr@example.com"})
+    (shop_file.parent / "addresses.csv").write_text(PRESTA_ADDRESSES + "\n".join([
+        "1;Home;1;ada.addr@example.com;;;;;Lovelace;Ada;12 St James Square;Flat 3;SW1Y 4JH;London;GB;;;;;;",
+        "2;Work;1;ada.addr@example.com;;;;;Lovelace;Ada;1 Office Road;;EC1A 1BB;London;GB;;;;;;",
+        "3;Home;1;nobody@example.com;;;;;Body;No;Via Roma;;00100;Rome;IT;;;;;;",
+        "4;Home;1;ada.addr@example.com;;;;;Lovelace;Ada;\x1b[2J Third;;E1;London;GB;;;;;;",
+    ]) + "\n", encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "f2", "i")
+        screen = app.screen
+        assert isinstance(screen, ImportScreen) and screen.focused.id == "import-path"
+        # Shift+Tab to the kind; Enter opens its choices, Down and Enter pick Addresses; Tab back to the file.
+        await burst(pilot, "shift+tab", "enter", "down", "enter")
+        await settle(pilot)
+        assert screen.kind == "addresses" and screen.title == "Import addresses"
+        assert screen.query_one("#create-groups").disabled
+        await burst(pilot, "tab", "addresses.csv", "enter")
+        await settle(pilot)
+        assert status(screen) == ("4 rows: 2 new, 0 changed, 0 unchanged, 2 rejected (would be imported). "
+                                  "Ctrl+S imports the valid rows.")
+        text = report(screen)
+        assert "addresses.csv: PrestaShop addresses, utf-8, ';'-separated" in text
+        assert "line 4: email: no customer has this email or id" in text and "\x1b" not in text
+        assert models.Address.select().where(models.Address.customer == ada.id).count() == 0  # the check wrote nothing
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await confirm(pilot)
+        assert app.screen is screen
+        assert status(screen).startswith("4 rows: 2 new, 0 changed, 0 unchanged, 2 rejected (imported)")
+        assert any("2 new" in n for n in notifications(app))
+    kept = models.Address.select().where(models.Address.customer == ada.id)
+    assert sorted((a.kind, a.line1, a.city) for a in kept) == [("billing", "12 St James Square", "London"),
+                                                             ("shipping", "1 Office Road", "London")]
+
+
+async def test_export_the_customers_as_prestashop_from_the_dialog(shop_file):
+    ada = models.create_customer({"first_name": "Zyxwa", "last_name": "=Export", "email": "zyxwa@example.com"})
+    target = shop_file.parent / "presta.csv"
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "f2", "slash", "zyxw")
+        await settle(pilot)
+        await burst(pilot, "escape", "e")
+        assert type(app.screen).__name__ == "ExportModal"
+        # The file, then Tab to the format: Enter opens its choices, Down x3 and Enter pick PrestaShop.
+        await burst(pilot, "presta.csv", "tab", "enter", "down", "down", "down", "enter")
+        await settle(pilot)
+        await burst(pilot, "shift+tab", "enter")
+        await settle(pilot)
+        assert any("Exported 1 customer to" in n for n in notifications(app))
+    text = target.read_text(encoding="utf-8").splitlines()
+    assert text == [
+        "Customer ID;Active (0/1);Titles ID (Mr = 1, Ms = 2, else 0);Email *;Password *;Birthday (yyyy-mm-dd);"
+        "Last Name *;First Name *;Newsletter (0/1);Opt-in (0/1);Registration date (yyyy-mm-dd);Groups (x,y,z...);"
+        "Default group ID",
+        f";1;0;{ada.email};;;'=Export;Zyxwa;0;0;{str(ada.registered_at)[:19]};3;3"]
