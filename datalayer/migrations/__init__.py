@@ -18,10 +18,10 @@ from ..defaults import ensure_defaults
 from ..errors import SchemaError
 from ..tables import ALL_MODELS
 from ..text import inert_line
-from . import v2, v3, v4_admins, v5_search, v6_imports, v7_history
+from . import v2, v3, v4_admins, v5_search, v6_imports, v7_history, v8_bulkchanges
 from .base import SchemaMeta, table_exists
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 """The schema this code writes.  See :data:`MIGRATIONS` for the steps up to it."""
 
 
@@ -48,7 +48,8 @@ def _set_schema_version(version: int) -> None:
 
 
 MIGRATIONS: dict[int, Callable[[], None]] = {2: v2.upgrade, 3: v3.upgrade, 4: v4_admins.upgrade, 5: v5_search.upgrade,
-                                              6: v6_imports.upgrade, 7: v7_history.upgrade}
+                                              6: v6_imports.upgrade, 7: v7_history.upgrade,
+                                              8: v8_bulkchanges.upgrade}
 """Step ``n`` upgrades a database from version ``n - 1`` to ``n``."""
 
 
