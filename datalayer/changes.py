@@ -11,6 +11,7 @@ import contextvars
 from typing import Iterator
 
 from .audit import resolve_actor
+from .transactions import references_kept
 from .tables import CustomerGroup, Membership, MembershipChange, MembershipEnd, Notification, utcnow
 
 _op: contextvars.ContextVar[dict | None] = contextvars.ContextVar("membership_op", default=None)
@@ -43,9 +44,10 @@ def not_undoable() -> Iterator[None]:
 def begin_change(g: CustomerGroup, kind: str, source: str, actor: str | None) -> int:
     """A new change of ``g``'s members, part of the current operation; its id."""
     state = _op.get()
-    change_id = MembershipChange.insert(group=g.id, group_name=g.name, kind=kind, source=source,
-                                        actor=resolve_actor(actor), at=utcnow(), count=0,
-                                        undoes=state["undoes"] if state else None).execute()
+    with references_kept():  # (MySQL: not holding the group's row shared until commit)
+        change_id = MembershipChange.insert(group=g.id, group_name=g.name, kind=kind, source=source,
+                                            actor=resolve_actor(actor), at=utcnow(), count=0,
+                                            undoes=state["undoes"] if state else None).execute()
     if state is not None:
         if state["op"] is None:
             state["op"] = change_id
@@ -65,8 +67,10 @@ def finish_change(change_id: int, g: CustomerGroup, count: int, *, notify: bool)
     MembershipChange.update(count=count).where(MembershipChange.id == change_id).execute()
     if notify:
         row = MembershipChange.get_by_id(change_id)
-        Notification.insert(customer=None, group=g.id, group_name=row.group_name, event=row.kind, source=row.source,
-                            created_at=row.at, actor=row.actor, change=change_id, size=count).execute()
+        with references_kept():
+            Notification.insert(customer=None, group=g.id, group_name=row.group_name, event=row.kind,
+                                source=row.source,
+                                created_at=row.at, actor=row.actor, change=change_id, size=count).execute()
 
 
 def forget_customer(customer_id: int) -> None:

@@ -385,20 +385,25 @@ def _end_memberships(g: CustomerGroup, leaving: pw.Table, change: int) -> int:
     removed it alone meanwhile), the operation runs again."""
     if not leaving.rows:
         return 0
+    with references_kept():
+        ended = _insert_ends(g, leaving, change)
+    if ended != leaving.rows:
+        raise Interfered(f"{leaving.rows - ended} of the customers left {g.name!r} meanwhile")
+    return ended
+
+
+def _insert_ends(g: CustomerGroup, leaving: pw.Table, change: int) -> int:
     if is_mysql():  # from the ids to each key, as the DELETE reads them
-        ended = db.execute_sql(
+        return db.execute_sql(
             f"INSERT INTO {MembershipEnd._meta.table_name} (`change`, customer_id, joined_change) "
             f"SELECT %s, m.customer_id, m.`change` FROM {leaving.__name__} AS t STRAIGHT_JOIN "
             f"{Membership._meta.table_name} AS m FORCE INDEX (PRIMARY) ON m.customer_id = t.id AND m.group_id = %s",
             (change, g.id)).rowcount
     else:
-        ended = MembershipEnd.insert_from(
+        return MembershipEnd.insert_from(
             Membership.select(pw.Value(change), Membership.customer, Membership.change).where(
                 (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))),
             [MembershipEnd.change, MembershipEnd.customer, MembershipEnd.joined_change]).as_rowcount().execute()
-    if ended != leaving.rows:
-        raise Interfered(f"{leaving.rows - ended} of the customers left {g.name!r} meanwhile")
-    return ended
 
 
 def _end_group(g: CustomerGroup, actor: str | None) -> int:
@@ -436,12 +441,16 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
     ``IGNORE``) skips the members already there with the unique-index probe
     the insert makes anyway, and each membership it adds carries this
     change's id, so whoever joins alone meanwhile (their row, their change)
-    is never counted twice: no customer is checked beforehand and nothing
-    has to run again.  ``new_group`` is kept for the callers: a new group
-    has no members, which changes nothing here.  A membership that exists
-    already is never an error."""
-    del new_group
+    is never counted twice, and nothing has to run again.  A membership that
+    exists already is never an error (a ``new_group`` has none)."""
     notify = notify and _notifies(g)
+    if is_mysql() and not new_group:
+        # InnoDB's duplicate check holds each existing member's row shared
+        # until commit (even READ COMMITTED): one leaving alone meanwhile
+        # would wait, and its group version then close a circle.  So MySQL
+        # skips the members already there first, one index probe each.
+        customer_ids = customer_ids.where(~pw.fn.EXISTS(Membership.select(pw.SQL("1")).where(
+            (Membership.group == g.id) & (Membership.customer == Customer.id))))
     change = begin_change(g, "joined", source, actor)
     values = (pw.Value(g.id), pw.Value(source), pw.Value(resolve_actor(actor)),
               at if at is not None else pw.Value(utcnow()), pw.Value(change))
