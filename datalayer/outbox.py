@@ -29,6 +29,10 @@ from .transactions import bulk, retried
 
 @dataclasses.dataclass
 class OutboxRow:
+    """One customer's notification.  ``id`` is the outbox row it was queued
+    as: the customers of one bulk change share it (with ``customer_id``
+    it is unique), and it is what the export mark counts in."""
+
     id: int
     customer_id: int
     name: str

@@ -226,3 +226,27 @@ def test_undo_command(capsys, tmp_path):
     assert "Already undone" in capsys.readouterr().err
     models.connect(url)
     assert models.group_member_count(g.id) == 0 and len(people) == 3
+
+
+def test_two_undos_of_one_change_at_once_undo_it_once(shop):
+    ids, vip = shop
+    models.assign_customers(vip.id, Selection.all())
+    op = models.last_membership_change().op
+    go = threading.Barrier(2)
+    refused: list[BaseException] = []
+
+    def undo():
+        go.wait(10)
+        try:
+            models.undo_membership_change(op)
+        except models.ConflictError as exc:
+            refused.append(exc)
+
+    threads = [in_thread(undo) for _ in range(2)]
+    for t in threads:
+        t.join(30)
+    assert all(t.error is None for t in threads), [t.error for t in threads]
+    assert len(refused) == 1 and "Already undone" in str(refused[0])
+    assert members(vip) == set()
+    assert sorted(r[0] for r in box() if r[2] == "left") == sorted(ids)  # each left once
+    assert models.AuditEntry.select().where(models.AuditEntry.action == "membership.undo").count() == 1
