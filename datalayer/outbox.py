@@ -29,9 +29,9 @@ from .transactions import bulk, retried
 
 @dataclasses.dataclass
 class OutboxRow:
-    """One customer's notification.  ``id`` is the outbox row it was queued
-    as: the customers of one bulk change share it (with ``customer_id``
-    it is unique), and it is what the export mark counts in."""
+    """One customer's notification.  ``id`` is its number in the outbox
+    (the first ever queued is 1), whether it was queued alone or as one of
+    a bulk change's customers."""
 
     id: int
     customer_id: int
@@ -126,33 +126,54 @@ def _change_customers(change: int, event: str, *, skip: int, limit: int, after: 
     return [r[0] for r in db.execute(q).fetchall()]
 
 
+def _before(record_id: int) -> int:
+    """How many notifications were queued before the outbox row ``record_id``."""
+    return int(Notification.select(pw.fn.COALESCE(pw.fn.SUM(Notification.size), 0))
+               .where(Notification.id < record_id).scalar() or 0)
+
+
+Piece = tuple[Any, list[int], int]  # an outbox row, the customers read of it, where they start in it
+
+
 def _expand(records: list[tuple[Any, int]], limit: int, *, newest_first: bool) -> list[OutboxRow]:
-    pieces: list[tuple[Any, list[int]]] = []
+    pieces: list[Piece] = []
     wanted = 0
     for r, skip in records:
         if wanted >= limit:
             break
         ids = ([r[1]] if r[2] is None else
                _change_customers(r[2], r[5], skip=skip, limit=limit - wanted, newest_first=newest_first))
-        pieces.append((r, ids))
+        pieces.append((r, ids, skip))
         wanted += len(ids)
-    return _rows_for(pieces)[:limit]
+    return _rows_for(pieces, newest_first=newest_first)[:limit]
 
 
-def _rows_for(pieces: list[tuple[Any, list[int]]]) -> list[OutboxRow]:
-    """The outbox's rows of records, each for its customers ``ids``, in that order."""
-    wanted = {cid for _, ids in pieces for cid in ids}
+def _rows_for(pieces: list[Piece], *, newest_first: bool = False, base: int | None = None) -> list[OutboxRow]:
+    """The outbox's rows of consecutive outbox rows, each for its customers
+    ``ids`` (in that order, from ``skip`` on, or from its end), numbered
+    from ``base`` (how many were queued before the first; read if None)."""
+    wanted = {cid for _, ids, _ in pieces for cid in ids}
     if not wanted:
         return []
     people = {c[0]: c[1:] for c in Customer.select(Customer.id, Customer.first_name, Customer.last_name,
                                                    Customer.email).where(Customer.id.in_(wanted)).tuples()}
-    return [OutboxRow(r[0], cid, f"{people[cid][0]} {people[cid][1]}".strip(), people[cid][2], *r[4:])
-            for r, ids in pieces for cid in ids if cid in people]
+    first = min(p[0][0] for p in pieces)
+    starts, at = {}, _before(first) if base is None else base
+    for r, _, _ in sorted(pieces, key=lambda p: p[0][0]):
+        starts[r[0]], at = at, at + r[3]
+    out = []
+    for r, ids, skip in pieces:
+        for j, cid in enumerate(ids):
+            if cid in people:
+                k = r[3] - 1 - skip - j if newest_first else skip + j
+                first_name, last_name, email = people[cid]
+                out.append(OutboxRow(starts[r[0]] + k + 1, cid, f"{first_name} {last_name}".strip(), email, *r[4:]))
+    return out
 
 
 def outbox(*, include_exported: bool = False, after_id: int = 0, limit: int = 100) -> list[OutboxRow]:
-    """Notifications in the order they were queued, the first ``limit``
-    of those queued after ``after_id``."""
+    """Notifications in the order they were queued, the first ``limit`` of
+    those queued after the stored outbox row ``after_id`` (a Notification's id)."""
     return _expand(_records(include_exported=include_exported, after_id=after_id, offset=0, limit=limit,
                             newest_first=False), limit, newest_first=False)
 
@@ -173,27 +194,33 @@ def outbox_count(*, include_exported: bool = False) -> int:
 def _all_rows(mark: int, last_id: int, batch: int = 5000) -> Iterator[list[OutboxRow]]:
     """Every row of the records after ``mark`` up to ``last_id``, in batches
     (a change's customers read on by key, never at an offset)."""
-    after = mark
+    after, base = mark, None
     while True:
         records = list(Notification.select(*_RECORD_FIELDS).where(
             (Notification.id > after) & (Notification.id <= last_id) & (Notification.size > 0))
             .order_by(Notification.id).limit(batch).tuples())
         if not records:
             return
-        singles: list[tuple[Any, list[int]]] = []
+        if base is None:
+            base = _before(records[0][0])
+        singles: list[Piece] = []
         for r in records:
             if r[2] is None:
-                singles.append((r, [r[1]]))
+                singles.append((r, [r[1]], 0))
                 continue
             if singles:
-                yield _rows_for(singles)
+                yield _rows_for(singles, base=base)
+                base += len(singles)
                 singles = []
             customer: int | None = None
+            done = 0
             while ids := _change_customers(r[2], r[5], skip=0, limit=batch, after=customer):
-                yield _rows_for([(r, ids)])
-                customer = ids[-1]
+                yield _rows_for([(r, ids, done)], base=base)
+                customer, done = ids[-1], done + len(ids)
+            base += r[3]
         if singles:
-            yield _rows_for(singles)
+            yield _rows_for(singles, base=base)
+            base += len(singles)
         after = records[-1][0]
 
 

@@ -43,6 +43,7 @@ def test_a_bulk_assign_is_one_change_and_one_outbox_row_read_as_one_per_customer
     assert box() == [(i, "VIP", "joined") for i in ids]
     # A window from either end, and across the two changes' rows.
     rows = models.outbox(limit=100)
+    assert [r.id for r in rows] == list(range(1, 9))  # numbered as if queued one by one
     assert models.outbox_page(offset=1, limit=3) == rows[1:4]
     assert models.outbox_page(offset=0, limit=3, newest_first=True) == rows[::-1][:3]
     assert models.outbox_page(offset=5, limit=10, newest_first=True) == rows[::-1][5:]
@@ -54,8 +55,12 @@ def test_a_bulk_assign_is_one_change_and_one_outbox_row_read_as_one_per_customer
     out = tmp_path / "out.csv"
     assert models.export_outbox(out) == 10
     lines = list(csv.reader(out.open()))
+    assert [int(r[0]) for r in lines[1:]] == list(range(1, 11))
     assert [(int(r[1]), r[5]) for r in lines[1:]] == [(i, "joined") for i in ids] + [(ids[3], "left"), (ids[4], "left")]
     assert models.outbox_count() == 0 and models.outbox_count(include_exported=True) == 10
+    models.assign_customers(vip.id, Selection.ids(ids[3:5]))
+    assert [(r.id, r.customer_id) for r in models.outbox_page(offset=0, limit=5, newest_first=True)] == [
+        (12, ids[4]), (11, ids[3])]
 
 
 def test_hidden_groups_and_quiet_changes_queue_nothing(shop):
