@@ -11,8 +11,8 @@ import contextvars
 from typing import Iterator
 
 from .audit import resolve_actor
-from .transactions import references_kept
 from .tables import CustomerGroup, Membership, MembershipChange, MembershipEnd, Notification, utcnow
+from .transactions import references_kept
 
 _op: contextvars.ContextVar[dict | None] = contextvars.ContextVar("membership_op", default=None)
 

@@ -34,8 +34,8 @@ from typing import Any, Iterable
 import peewee as pw
 
 from .admins import requires
-from .changes import forget_customer
 from .audit import audit
+from .changes import forget_customer
 from .connection import db
 from .customers import ADDRESS_LIMITS, normalize_email
 from .errors import ValidationError
