@@ -632,6 +632,17 @@ def add_audit_command(sub: argparse._SubParsersAction) -> None:
     aud.add_argument("--limit", metavar="N", type=_limit, default=100,
                      help=f"at most N entries (default 100, at most {models.AUDIT_PAGE_MAX:,})")
     aud.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    undo = sub.add_parser("undo", help="undo an assign, unassign or move (its change, as backroom audit shows)",
+                          description="Undo an assign, unassign or move of customers, as one audited change: "
+                                      "CHANGE_ID is the \"change\" its audit entry shows.")
+    undo.add_argument("change_id", metavar="CHANGE_ID", help="the change to undo")
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    done = models.membership_change(args.change_id)
+    models.undo_membership_change(done.op)
+    print(f"Undone: {done.describe()}.")
+    return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -679,6 +690,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         return cmd_tax_classes(args)
     if args.command == "audit":
         return cmd_audit(args)
+    if args.command == "undo":
+        return cmd_undo(args)
     if args.command == "settings":
         return cmd_settings(args)
     if args.command == "reviews":

@@ -5,9 +5,10 @@ in the package ``datalayer`` beside it, one concern a module, each depending
 only on those before it:
 
     errors, connection → tables → transactions, migrations, defaults, lookup, session,
-    audit → admins, parsing → sshaccess, selection → access → taxes, grouppolicy → groups →
+    audit → admins, parsing → sshaccess, selection → access → taxes, grouppolicy → changes → groups →
     groupdelete, customers, passwords,
     orders, erasure, reviews → reviewrules, explain, rules, outbox → demo, imports/, exports, auditlog, massactions
+    → undo
 
 Everything that changes data goes through an operation re-exported here.  An
 operation validates its input, runs in one transaction and writes an audit
@@ -69,6 +70,12 @@ from .datalayer.massactions import (  # noqa: F401
     BULK_STATUSES,
     move_customers,
     set_customers_status,
+)
+from .datalayer.undo import (  # noqa: F401
+    MembershipOperation,
+    last_membership_change,
+    membership_change,
+    undo_membership_change,
 )
 from .datalayer.connection import (  # noqa: F401
     DATABASE_ERRORS,
@@ -380,6 +387,8 @@ from .datalayer.tables import (  # noqa: F401
     CustomerGroup,
     GroupRuleSet,
     Membership,
+    MembershipChange,
+    MembershipEnd,
     Notification,
     Order,
     OrderLine,

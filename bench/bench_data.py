@@ -8,10 +8,15 @@ measures:
 
 - seeding time;
 - assigning every customer matching a filter to a group through
-  ``models.assign_customers`` (set-based: the memberships and a notification
-  per customer joining, in the outbox), the same to a hidden group (which
-  queues no notifications), and the membership INSERT ... SELECT run through
-  the raw driver (sqlite3, psycopg2, PyMySQL) for comparison;
+  ``models.assign_customers`` (set-based: the memberships, each naming the
+  change, and one outbox row for the whole change), the same to a hidden
+  group (which queues nothing), and the membership INSERT ... SELECT run
+  through the raw driver (sqlite3, psycopg2, PyMySQL) for comparison, and
+  their ratio (``assign_vs_raw``);
+- undoing that assign (``models.undo_membership_change``: every membership
+  it added removed, one "left" outbox row for them all), then, after
+  assigning them again, unassigning them;
+- the outbox: counting it, and a page of it at its far end and halfway;
 - fetching a 50-row page, without a filter, with a text filter, with a
   status + registered-date filter, and deep in the list (offset = half);
 - counting the customers matching a filter;
@@ -119,6 +124,10 @@ def _seeded(size: int) -> bool:
     if gids:
         with models.db.atomic():
             models.Notification.delete().where(models.Notification.group.in_(gids)).execute()
+            changes = models.MembershipChange.select(models.MembershipChange.id).where(
+                models.MembershipChange.group.in_(gids))
+            models.MembershipEnd.delete().where(models.MembershipEnd.change.in_(changes)).execute()
+            models.MembershipChange.delete().where(models.MembershipChange.group.in_(gids)).execute()
             models.Membership.delete().where(models.Membership.group.in_(gids)).execute()
             models.CustomerGroup.delete().where(models.CustomerGroup.id.in_(gids)).execute()
     return True
@@ -169,12 +178,21 @@ def _measure(size: int, url: str, path: Path) -> dict:
 
         out["assign_raw_driver_s"], raw_added = timed(run_raw)
     assert raw_added == added, (raw_added, added)
+    out["assign_vs_raw"] = round(out["assign_s"] / (out.get("assign_raw_sqlite3_s") or out["assign_raw_driver_s"]), 2)
 
     # A hidden group queues no notifications: the membership statement
     # alone, comparable with the raw sqlite3 figure above.
     quiet, _ = models.create_group({"code": "quiet", "name": "Quiet", "hidden": True})
     out["assign_hidden_s"], _ = timed(lambda: models.assign_customers(quiet.id, Selection.matching(active)))
 
+    done = models.last_membership_change(actor="bench", group_id=group.id)
+    out["undo_assign_s"], _ = timed(lambda: models.undo_membership_change(done.op))
+    assert models.group_member_count(group.id) == 0
+    out["outbox_count_s"], queued = timed(models.outbox_count, 5)
+    assert queued >= 2 * added, queued
+    out["outbox_far_end_s"], _ = timed(lambda: models.outbox_page(offset=0, limit=50, newest_first=True), 5)
+    out["outbox_halfway_s"], _ = timed(lambda: models.outbox_page(offset=queued // 2, limit=50), 5)
+    models.assign_customers(group.id, Selection.matching(active))
     out["unassign_s"], _ = timed(lambda: models.unassign_customers(group.id, Selection.matching(active)))
 
     repeat = 15
@@ -204,7 +222,12 @@ COLUMNS = [
     ("assign_hidden_s", "same, no outbox s", "{:.3f}"),
     ("assign_raw_sqlite3_s", "same, raw sqlite3 s", "{:.3f}"),
     ("assign_raw_driver_s", "same, raw driver s", "{:.3f}"),
+    ("assign_vs_raw", "assign/raw", "{:.2f}"),
+    ("undo_assign_s", "undo assign s", "{:.3f}"),
     ("unassign_s", "unassign s", "{:.3f}"),
+    ("outbox_count_s", "outbox count ms", "ms"),
+    ("outbox_far_end_s", "outbox end ms", "ms"),
+    ("outbox_halfway_s", "outbox n/2 ms", "ms"),
     ("page_s", "page ms", "ms"),
     ("page_text_filter_s", "page text ms", "ms"),
     ("page_status_date_filter_s", "page status+date ms", "ms"),

@@ -35,6 +35,7 @@ import peewee as pw
 
 from .admins import requires
 from .audit import audit
+from .changes import forget_customer
 from .connection import db
 from .customers import ADDRESS_LIMITS, normalize_email
 from .errors import ValidationError
@@ -86,6 +87,7 @@ def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = 
                         updated_at=utcnow()).where(Customer.id == c.id).execute()
         Address.delete().where(Address.customer == c.id).execute()
         Notification.delete().where(Notification.customer == c.id).execute()
+        forget_customer(c.id)
         Review.update(title="", body="", search_text="").where(Review.customer == c.id).execute()
         theirs = Review.select(Review.id).where(Review.customer == c.id)
         _scrub_column(RewardPointEntry.reason, own, RewardPointEntry.customer == c.id)

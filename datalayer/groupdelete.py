@@ -13,10 +13,10 @@ from .audit import audit, resolve_actor
 from .connection import db, is_mysql, is_postgres
 from .errors import ConflictError, LockedError, NotFoundError, ValidationError
 from .grouppolicy import group_permissions
-from .groups import _NOTIFICATION_FIELDS, _group_snapshot, _insert_members_from
+from .groups import _end_group, _group_snapshot, _insert_members_from
 from .lookup import as_id, as_version, general_group, possible_id
 from .parsing import clean_line
-from .tables import CategoryAccess, Customer, CustomerGroup, Membership, Notification, utcnow
+from .tables import CategoryAccess, Customer, CustomerGroup, Membership
 from .transactions import Interfered, bulk, lock_groups, materialized, retried
 
 DELETE_MANY_MAX = 1000
@@ -103,15 +103,8 @@ def delete_groups(group_ids: Any, *, expected_versions: dict[int, int] | None = 
                     Customer.id.in_(moving.select(moving.id))).execute()
                 _insert_members_from(general, Customer.select(Customer.id).where(
                     Customer.id.in_(moving.select(moving.id))), actor=None)
-        # One "left" each, for the groups that notify (not hidden, not system).
-        now = utcnow()
-        Notification.insert_from(
-            Membership.select(Membership.customer, CustomerGroup.id, CustomerGroup.name, pw.Value("left"),
-                              pw.Value("manual"), pw.Value(now), pw.Value(resolve_actor(actor)))
-            .join(CustomerGroup, on=(CustomerGroup.id == Membership.group))
-            .where(in_them & (CustomerGroup.hidden == False) & (CustomerGroup.is_system == False)),  # noqa: E712
-            _NOTIFICATION_FIELDS).as_rowcount().execute()
-        removed = Membership.delete().where(in_them).execute()
+        # One "left" change each, queued for the groups that notify (not hidden, not system).
+        removed = sum(_end_group(g, actor) for g in groups)
         if removed != sum(members.values()):  # someone joined or left alone meanwhile
             raise Interfered("the members of the groups being deleted changed meanwhile")
         CategoryAccess.delete().where(CategoryAccess.group.in_(ids)).execute()

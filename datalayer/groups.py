@@ -17,6 +17,7 @@ from .access import (
     set_category_discount,
 )
 from .audit import audit, resolve_actor
+from .changes import begin_change, finish_change, not_undoable, undoable
 from .connection import db, is_mysql, is_postgres
 from .errors import ConflictError, LockedError, ValidationError
 from .lookup import _check_unlocked, as_id, as_version, general_group, get_group, possible_id
@@ -27,7 +28,7 @@ from .tables import (
     Customer,
     CustomerGroup,
     Membership,
-    Notification,
+    MembershipEnd,
     TaxClass,
     utcnow,
 )
@@ -36,7 +37,6 @@ from .transactions import (
     Interfered,
     bulk,
     hold_group,
-    in_chunks,
     is_small,
     lock_group_fields,
     lock_groups,
@@ -352,8 +352,7 @@ def delete_group(group_id: int, *, expected_version: int | None = None,
         # Its members are fixed while the lock is held.
         members = Membership.select(Membership.customer).where(Membership.group == g.id)
         moved = _fall_back_to_general(g, members, general)
-        _notify(g, members, Membership.customer, "left", "manual", actor)
-        removed = Membership.delete().where(Membership.group == g.id).execute()
+        removed = _end_group(g, actor)
         CategoryAccess.delete().where(CategoryAccess.group == g.id).execute()
         g.delete_instance()
         audit("group.delete", "group", g.id, before=_group_snapshot(g),
@@ -366,42 +365,63 @@ def _fall_back_to_general(g: CustomerGroup, among: pw.Node, general: CustomerGro
     default group is ``g`` General as their default group, and make them
     members of it if they are not.  Takes General's members' lock (always
     after any other group's; callers take it before writing rows).  Returns
-    how many customers moved."""
+    how many customers moved.  Their joining General is no part of the
+    operation: undoing it leaves them there."""
     lock_groups(general_id=general.id)
     moved = (Customer.update(default_group=general.id)
              .where((Customer.default_group == g.id) & Customer.id.in_(among)).execute())
     if moved:
         # Those of them now defaulting to General who are not in it.
-        _insert_members_from(general, Customer.select(Customer.id).where(
-            (Customer.default_group == general.id) & Customer.id.in_(among)), actor=None)
+        with not_undoable():
+            _insert_members_from(general, Customer.select(Customer.id).where(
+                (Customer.default_group == general.id) & Customer.id.in_(among)), actor=None)
     return moved
 
 
-def _notify(g: CustomerGroup, query: pw.ModelSelect, customer: pw.Field, event: str, source: str,
-            actor: str | None = None) -> int:
-    """Queue a notification for each customer ``query`` yields (in column
-    ``customer``) that they joined or left ``g``.  Never for a hidden group
-    (customers must not learn of it) nor for Guest."""
-    if not _notifies(g):
+def _end_memberships(g: CustomerGroup, leaving: pw.Table, change: int) -> int:
+    """Record, as ``change``'s, the end of ``g``'s memberships of the
+    customers in the temporary table ``leaving`` (before they are deleted),
+    each with the change that had added it.  If any is gone already (someone
+    removed it alone meanwhile), the operation runs again."""
+    if not leaving.rows:
         return 0
-    rows = query.select(customer, pw.Value(g.id), pw.Value(g.name), pw.Value(event), pw.Value(source),
-                        pw.Value(utcnow()), pw.Value(resolve_actor(actor)))
     with references_kept():
-        return Notification.insert_from(rows, _NOTIFICATION_FIELDS).as_rowcount().execute()
+        ended = _insert_ends(g, leaving, change)
+    if ended != leaving.rows:
+        raise Interfered(f"{leaving.rows - ended} of the customers left {g.name!r} meanwhile")
+    return ended
 
 
-def _notify_ids(g: CustomerGroup, ids: pw.Table, event: str, source: str, actor: str | None) -> int:
-    """:func:`_notify` each customer in the temporary table ``ids``, in chunks (:func:`in_chunks`)."""
-    return sum(_notify(g, ids.select(ids.id).where(chunk), ids.id, event, source, actor)
-               for chunk in in_chunks(ids))
+def _insert_ends(g: CustomerGroup, leaving: pw.Table, change: int) -> int:
+    if is_mysql():  # from the ids to each key, as the DELETE reads them
+        return db.execute_sql(
+            f"INSERT INTO {MembershipEnd._meta.table_name} (`change`, customer_id, joined_change) "
+            f"SELECT %s, m.customer_id, m.`change` FROM {leaving.__name__} AS t STRAIGHT_JOIN "
+            f"{Membership._meta.table_name} AS m FORCE INDEX (PRIMARY) ON m.customer_id = t.id AND m.group_id = %s",
+            (change, g.id)).rowcount
+    else:
+        return MembershipEnd.insert_from(
+            Membership.select(pw.Value(change), Membership.customer, Membership.change).where(
+                (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))),
+            [MembershipEnd.change, MembershipEnd.customer, MembershipEnd.joined_change]).as_rowcount().execute()
 
 
-_NOTIFICATION_FIELDS = [Notification.customer, Notification.group, Notification.group_name,
-                        Notification.event, Notification.source, Notification.created_at,
-                        Notification.actor]
+def _end_group(g: CustomerGroup, actor: str | None) -> int:
+    """Remove every member of ``g`` (being deleted, under its lock) as one
+    "left" change; returns how many."""
+    with materialized(Membership.select(Membership.customer).where(Membership.group == g.id)) as leaving:
+        with not_undoable():
+            change = begin_change(g, "left", "manual", actor)
+        _end_memberships(g, leaving, change)
+        removed = Membership.delete().where(Membership.group == g.id).execute()
+        if removed != leaving.rows:
+            raise Interfered(f"the members of {g.name!r} changed meanwhile")
+        finish_change(change, g, removed, notify=_notifies(g))
+        return removed
+
 
 _MEMBERSHIP_FIELDS = [Membership.customer, Membership.group, Membership.source, Membership.added_by,
-                      Membership.added_at]
+                      Membership.added_at, Membership.change]
 
 
 def _notifies(g: CustomerGroup) -> bool:
@@ -412,60 +432,33 @@ def _insert_members_from(g: CustomerGroup, customer_ids: pw.ModelSelect, *, acto
                          source: str = "manual", at: pw.Node | None = None, new_group: bool = False,
                          notify: bool = True) -> int:
     """Add to ``g`` the customers in ``customer_ids`` (a query on
-    :class:`Customer`) who are not yet members (a ``new_group`` has none, so
-    nobody needs checking), and queue one "joined" notification for each
-    customer who actually joined, unless ``notify`` is off.  Returns how many
-    joined.
+    :class:`Customer`) who are not yet members, as one
+    :class:`MembershipChange`, queueing one outbox row for all of them
+    (unless ``notify`` is off or ``g`` is hidden): the outbox reads who
+    joined as the memberships this change added.  Returns how many joined.
 
-    A bulk change holds ``g``'s members' lock (:func:`lock_groups`), so no
-    other bulk change runs meanwhile; customers may still join alone (and
-    others be committed in between), so who joins is worked out once: on
-    PostgreSQL the notifications are queued from the very rows ``INSERT …
-    ON CONFLICT DO NOTHING RETURNING`` inserted; on MySQL the joining
-    customers are first kept in a temporary table, and if ``INSERT IGNORE``
-    then adds fewer of them (someone else added one meanwhile) the
-    operation runs again; on SQLite, whose write transaction holds the
-    database, two statements see the same rows.  A membership that exists
-    already is never an error."""
-    joining = customer_ids
-    if not new_group and not is_postgres():
-        # NOT EXISTS, not NOT IN: one index probe per candidate, where NOT
-        # IN reads every member of the group first.  PostgreSQL needs
-        # neither: ON CONFLICT DO NOTHING skips the members already there
-        # with one unique-index probe each, whereas a NOT EXISTS was planned,
-        # while the statistics still took the group for empty, as a nested
-        # loop over all its members for each candidate (16 s for 10,000).
-        joining = joining.where(~pw.fn.EXISTS(Membership.select(pw.SQL("1")).where(
-            (Membership.group == g.id) & (Membership.customer == Customer.id))))
-    values = (pw.Value(g.id), pw.Value(source), pw.Value(resolve_actor(actor)),
-              at if at is not None else pw.Value(utcnow()))
+    One statement: ``INSERT … ON CONFLICT DO NOTHING`` (``OR IGNORE``,
+    ``IGNORE``) skips the members already there with the unique-index probe
+    the insert makes anyway, and each membership it adds carries this
+    change's id, so whoever joins alone meanwhile (their row, their change)
+    is never counted twice, and nothing has to run again.  A membership that
+    exists already is never an error (a ``new_group`` has none)."""
     notify = notify and _notifies(g)
-    if is_postgres():
-        insert = (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
-                  .on_conflict_ignore().returning(Membership.customer))
-        sql, params = insert.sql()
-        if not notify:
-            return db.execute_sql(f"WITH joined AS ({sql}) SELECT COUNT(*) FROM joined", params).fetchone()[0]
-        columns = ", ".join(f'"{f.column_name}"' for f in _NOTIFICATION_FIELDS)
-        return db.execute_sql(
-            f"WITH joined AS ({sql}), queued AS (INSERT INTO \"{Notification._meta.table_name}\" ({columns}) "
-            f"SELECT customer_id, %s, %s, %s, %s, %s, %s FROM joined) SELECT COUNT(*) FROM joined",
-            [*params, g.id, g.name, "joined", source, utcnow(), resolve_actor(actor)]).fetchone()[0]
-    if notify and is_mysql():
-        with materialized(joining.select(Customer.id)) as ids:
-            _notify_ids(g, ids, "joined", source, actor)
-            rows = ids.select(ids.id, *values)
-            with references_kept():
-                added = (Membership.insert_from(rows, _MEMBERSHIP_FIELDS).on_conflict_ignore()
-                         .as_rowcount().execute())
-            if added != ids.rows:  # someone joined alone meanwhile: their join, not this one's
-                raise Interfered(f"{ids.rows - added} of the customers joined {g.name!r} meanwhile")
-            return added
-    if notify:
-        _notify(g, joining, Customer.id, "joined", source, actor)
+    if is_mysql() and not new_group:
+        # InnoDB's duplicate check holds each existing member's row shared
+        # until commit (even READ COMMITTED): one leaving alone meanwhile
+        # would wait, and its group version then close a circle.  So MySQL
+        # skips the members already there first, one index probe each.
+        customer_ids = customer_ids.where(~pw.fn.EXISTS(Membership.select(pw.SQL("1")).where(
+            (Membership.group == g.id) & (Membership.customer == Customer.id))))
+    change = begin_change(g, "joined", source, actor)
+    values = (pw.Value(g.id), pw.Value(source), pw.Value(resolve_actor(actor)),
+              at if at is not None else pw.Value(utcnow()), pw.Value(change))
     with references_kept():
-        return (Membership.insert_from(joining.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
-                .on_conflict_ignore().as_rowcount().execute())
+        added = (Membership.insert_from(customer_ids.select(Customer.id, *values), _MEMBERSHIP_FIELDS)
+                 .on_conflict_ignore().as_rowcount().execute())
+    finish_change(change, g, added, notify=notify)
+    return added
 
 
 def _check_assignable(g: CustomerGroup) -> None:
@@ -495,9 +488,11 @@ def _set_members(g: CustomerGroup, sel: Selection, *, actor: str | None) -> tupl
 def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str | None,
                           source: str = "manual") -> int:
     """Remove the members of ``g`` matching ``where`` (a condition on
-    :class:`Membership`), queueing one "left" notification for each; those
+    :class:`Membership`) as one :class:`MembershipChange`, each recorded
+    (:class:`MembershipEnd`: what the outbox's "left" rows and an undo
+    read), with one outbox row for them all unless ``g`` is hidden; those
     whose default group ``g`` is fall back to General.  Who leaves is read
-    once, into a temporary table, so the notifications, the DELETE and the
+    once, into a temporary table, so the record, the DELETE and the
     fall-back agree; if fewer rows are deleted than were read, someone
     removed one meanwhile and the operation runs again.  Returns how many left.
 
@@ -525,7 +520,8 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
         general_locked = g.id != general.id and falling_back()
         if general_locked:
             lock_groups(general_id=general.id)
-        _notify_ids(g, leaving, "left", source, actor)
+        change = begin_change(g, "left", source, actor)
+        _end_memberships(g, leaving, change)
         if is_mysql():
             # A DELETE's IN (subquery) runs once per member (MariaDB < 11.1 too): join, from the ids to
             # each key, else it may read and lock (until commit) every member, and single leaves wait.
@@ -536,6 +532,7 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
         else:
             removed = (Membership.delete().where(
                 (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))).execute())
+        finish_change(change, g, removed, notify=_notifies(g))
         if removed != leaving.rows:  # someone left alone meanwhile: their leave, not this one's
             raise Interfered(f"{leaving.rows - removed} of the customers left {g.name!r} meanwhile")
         if falling_back():  # for General: someone made it their default meanwhile, again without them
@@ -593,9 +590,11 @@ def assign_customers(group_id: int, sel: Selection, *, actor: str | None = None)
         _lock_for(group_id, sel)
         g = get_group(group_id)
         _check_assignable(g)
-        added = _insert_members(g, sel, actor=actor)
+        with undoable() as op:
+            added = _insert_members(g, sel, actor=actor)
         CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
-        audit("group.assign", "group", g.id, after={"added": added, "selection": sel.describe()}, actor=actor)
+        audit("group.assign", "group", g.id, after={"added": added, "selection": sel.describe(), "change": op["op"]},
+              actor=actor)
     return added
 
 
@@ -611,10 +610,12 @@ def unassign_customers(group_id: int, sel: Selection, *, actor: str | None = Non
         _lock_for(group_id, sel)
         g = get_group(group_id)
         _check_unlocked(g)
-        removed = 0 if sel.op == "none" else _remove_members_where(
-            g, Membership.customer.in_(sel.query(Customer.id)), actor=actor)
+        with undoable() as op:
+            removed = 0 if sel.op == "none" else _remove_members_where(
+                g, Membership.customer.in_(sel.query(Customer.id)), actor=actor)
         CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
-        audit("group.unassign", "group", g.id, after={"removed": removed, "selection": sel.describe()}, actor=actor)
+        audit("group.unassign", "group", g.id, after={"removed": removed, "selection": sel.describe(),
+                                                      "change": op["op"]}, actor=actor)
     return removed
 
 

@@ -14,6 +14,7 @@ import peewee as pw
 
 from .admins import requires
 from .audit import audit
+from .changes import undoable
 from .connection import db
 from .errors import LockedError, ValidationError
 from .groups import _check_assignable, _insert_members_from, _remove_members_where
@@ -54,7 +55,7 @@ def move_customers(from_group_id: int, to_group_id: int, sel: Selection, *, acto
         _check_assignable(dst)
         moving_q = sel.query(Customer.id).where(pw.fn.EXISTS(Membership.select(pw.SQL("1")).where(
             (Membership.customer == Customer.id) & (Membership.group == src.id))))
-        with materialized(moving_q) as moving:
+        with materialized(moving_q) as moving, undoable() as op:
             ids = moving.select(moving.id)
             moved = moving.rows
             if moved:
@@ -66,7 +67,8 @@ def move_customers(from_group_id: int, to_group_id: int, sel: Selection, *, acto
         for g in (src, dst):
             CustomerGroup.update(version=CustomerGroup.version + 1).where(CustomerGroup.id == g.id).execute()
         audit("group.move", "group", src.id, actor=actor,
-              after={"moved": moved, "to_group": dst.code, "to_group_id": dst.id, "selection": sel.describe()})
+              after={"moved": moved, "to_group": dst.code, "to_group_id": dst.id, "selection": sel.describe(),
+                     "change": op["op"]})
     return moved
 
 

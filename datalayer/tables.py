@@ -128,10 +128,56 @@ class Membership(BaseModel):
     source = pw.CharField(max_length=8, default="manual")
     added_by = pw.CharField(max_length=64, default="")
     added_at = pw.DateTimeField(default=utcnow)
+    # The MembershipChange that added it (NULL: added before v10, or alone by
+    # an import or a new customer): a bulk change's "joined" outbox rows and
+    # its undo read its members through the (change, customer) index.
+    change = pw.IntegerField(null=True)
 
     class Meta:
         primary_key = pw.CompositeKey("customer", "group")
-        indexes = ((("group", "customer"), True),)
+        indexes = ((("group", "customer"), True),
+                   (("change", "customer"), False))
+
+
+MEMBERSHIP_CHANGE_KINDS = ("joined", "left")
+
+
+class MembershipChange(BaseModel):
+    """One statement's worth of customers joining (or leaving) one group:
+    one row however many customers (``count``).  Who joined are the
+    memberships whose ``change`` is this one (or, since ended, the
+    :class:`MembershipEnd` rows whose ``joined_change`` is); who left, its
+    MembershipEnd rows.  ``op`` groups the changes of one operation an admin
+    can undo (NULL: not undoable, e.g. a rule's or a fall-back to General);
+    ``undoes``/``undone_by`` link an undo and the operation it undid."""
+
+    group = pw.ForeignKeyField(CustomerGroup, null=True, on_delete="SET NULL", index=False)
+    group_name = pw.CharField(max_length=100)
+    kind = pw.CharField(max_length=8)  # joined | left
+    source = pw.CharField(max_length=8, default="manual")
+    actor = pw.CharField(max_length=64, default="")
+    at = pw.DateTimeField(default=utcnow)
+    count = pw.IntegerField(default=0)
+    op = pw.IntegerField(null=True)
+    undoes = pw.IntegerField(null=True)
+    undone_by = pw.IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("op",), False), (("actor", "id"), False), (("group", "id"), False))
+
+
+class MembershipEnd(BaseModel):
+    """A membership that a :class:`MembershipChange` of kind "left" ended:
+    who left, and the change that had added them (``joined_change``), whose
+    "joined" outbox rows still name them."""
+
+    change = pw.IntegerField()
+    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
+    joined_change = pw.IntegerField(null=True)
+
+    class Meta:
+        primary_key = pw.CompositeKey("change", "customer")
+        indexes = ((("joined_change", "customer"), False),)
 
 
 class Category(BaseModel):
@@ -276,9 +322,11 @@ class ReviewReason(BaseModel):
 
 class Notification(BaseModel):
     """The outbox: a customer joined or left a group.  Nothing is sent;
-    an admin reviews and exports them."""
+    an admin reviews and exports them.  A row is one customer's (``customer``),
+    or since v10 a whole :class:`MembershipChange`'s (``change``; ``size``
+    customers, read from its memberships when listed or exported)."""
 
-    customer = pw.ForeignKeyField(Customer, on_delete="CASCADE", index=False)
+    customer = pw.ForeignKeyField(Customer, null=True, on_delete="CASCADE", index=False)
     group = pw.ForeignKeyField(CustomerGroup, null=True, on_delete="SET NULL", index=False)
     group_name = pw.CharField(max_length=100)
     event = pw.CharField(max_length=8)  # joined | left
@@ -287,6 +335,8 @@ class Notification(BaseModel):
     exported_at = pw.DateTimeField(null=True)
     # Who made the change that queued it (an admin's name, or the OS user).
     actor = pw.CharField(max_length=64, default="")
+    change = pw.IntegerField(null=True)
+    size = pw.IntegerField(default=1, constraints=[pw.SQL("DEFAULT 1")])  # how many rows of the outbox it is
 
 
 class AuditEntry(BaseModel):
@@ -327,5 +377,5 @@ class Admin(BaseModel):
 ALL_MODELS: list[type[BaseModel]] = [
     SchemaMeta, TaxClass, CustomerGroup, Customer, Address, Membership, Category,
     CategoryAccess, CategoryDiscount, GroupRuleSet, Product, Order, OrderLine, RewardPointEntry, Review,
-    ReviewEvent, ReviewReason, Notification, AuditEntry, Admin,
+    ReviewEvent, ReviewReason, Notification, AuditEntry, Admin, MembershipChange, MembershipEnd,
 ]

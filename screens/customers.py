@@ -21,6 +21,7 @@ from backroom import models
 from backroom.screens.customer import CustomerScreen
 from backroom.screens.customer.addresses import address_fields
 from backroom.screens.massactions import MASS_BINDINGS, MASS_ROLE_ACTIONS, CustomerMassActions
+from backroom.screens.undo import UNDO_BINDING, UNDO_ROLE_ACTIONS, UndoesMembershipChange
 from backroom.screens.customer.dialogs import (
     EraseModal,
     GroupPickerModal,
@@ -62,12 +63,13 @@ SORTS: tuple[tuple[str, str], ...] = (
 # --------------------------------------------------------------------------
 
 
-class CustomersScreen(RoleGated, CustomerMassActions, StyledOnMount, Screen, Background, WaitsForLists):
+class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, StyledOnMount, Screen, Background,
+                      WaitsForLists):
     """Every customer, as a window over the database: filter, sort, open.
     Keys typed for the list wait while it is being read (WaitsForLists)."""
 
     ROLE_ACTIONS = {"add": "customers", "import_customers": "import", "export_customers": "export",
-                    **MASS_ROLE_ACTIONS}
+                    **MASS_ROLE_ACTIONS, **UNDO_ROLE_ACTIONS}
 
     keys_ready = True
 
@@ -82,7 +84,7 @@ class CustomersScreen(RoleGated, CustomerMassActions, StyledOnMount, Screen, Bac
                 tooltip="Import customers from a Shopify, Magento, PrestaShop, WooCommerce or Backroom file"),
         Binding("e", "export_customers", "Export customers", show=False,
                 tooltip="Write the customers the filter finds to a CSV file"),
-    ] + MASS_BINDINGS
+    ] + MASS_BINDINGS + [UNDO_BINDING]
 
     def __init__(self) -> None:
         super().__init__()
@@ -161,6 +163,12 @@ class CustomersScreen(RoleGated, CustomerMassActions, StyledOnMount, Screen, Bac
         self.table.set_sort(self.table.sort, not self.table.descending)
 
     def action_refresh(self) -> None:
+        self.table.refresh_rows()
+
+    def undo_status(self) -> Label:
+        return self.query_one("#customers-status", Label)
+
+    def after_undo(self) -> None:
         self.table.refresh_rows()
 
     def action_import_customers(self) -> None:

@@ -20,10 +20,12 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from backroom import models
+from backroom.screens.undo import confirm_undo
 from backroom.tui.areas import AreaBar
 from backroom.tui.background import Background, error_message
 from backroom.tui.historytable import HistoryTable
 from backroom.tui.keys import WaitsForLists
+from backroom.tui.roles import RoleGated
 from backroom.tui.safetext import SafeInput
 from backroom.tui.statusline import show_status
 
@@ -58,6 +60,10 @@ def entry_text(row: models.AuditRow) -> Text:
     return text
 
 
+UNDOABLE = ("group.assign", "group.unassign", "group.move")
+"""The entries ``u`` undoes: their ``after`` names the change."""
+
+
 class EntryModal(ModalScreen[None]):
     """One audit entry's before and after.  Esc or Enter closes it."""
 
@@ -84,16 +90,18 @@ class EntryModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-class HistoryScreen(Screen[None], Background, WaitsForLists):
+class HistoryScreen(RoleGated, Screen[None], Background, WaitsForLists):
     """The audit log, newest first; the filter boxes narrow it as typed."""
 
     keys_ready = True
 
     TITLE = "History"
+    ROLE_ACTIONS = {"undo_change": "bulk"}
     BINDINGS = [
         Binding("escape", "back", "Back", tooltip="Back to where you were (from a filter box: to the list)"),
         Binding("slash", "find", "Filter", tooltip="Type in the filter boxes (Tab to the next)"),
         Binding("d", "details", "Before/after", tooltip="Show this entry's before and after"),
+        Binding("u", "undo_change", "Undo", tooltip="Undo this entry's assign, unassign or move of customers"),
         Binding("f5", "refresh", "Refresh", show=False, tooltip="Read the log again"),
     ]
 
@@ -181,6 +189,19 @@ class HistoryScreen(Screen[None], Background, WaitsForLists):
         row = self.table.current()
         if row is not None:
             self.app.push_screen(EntryModal(row))
+
+    def action_undo_change(self) -> None:
+        if isinstance(self.focused, Input):
+            return
+        row = self.table.current()
+        change = row.after.get("change") if row is not None and isinstance(row.after, dict) else None
+        if row is None or row.action not in UNDOABLE or not isinstance(change, int):
+            self.notify("Only an assign, unassign or move of customers can be undone.", severity="warning")
+            return
+        status = self.query_one("#history-status", Label)
+        self.run_job(lambda: models.membership_change(change),
+                     lambda op: confirm_undo(self, op, status=status, then=self.table.reload),
+                     name="undo-read", hold_keys=True)
 
     @on(HistoryTable.Opened, "#history")
     def open_entry(self, event: HistoryTable.Opened) -> None:

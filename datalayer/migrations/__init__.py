@@ -18,10 +18,10 @@ from ..defaults import ensure_defaults
 from ..errors import SchemaError
 from ..tables import ALL_MODELS
 from ..text import inert_line
-from . import v2, v3, v4_admins, v5_search, v6_imports, v7_history, v8_reviewdepth, v9_ordermoney
+from . import v2, v3, v4_admins, v5_search, v6_imports, v7_history, v8_reviewdepth, v9_ordermoney, v10_bulkchanges
 from .base import SchemaMeta, table_exists
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 """The schema this code writes.  See :data:`MIGRATIONS` for the steps up to it."""
 
 
@@ -49,7 +49,8 @@ def _set_schema_version(version: int) -> None:
 
 MIGRATIONS: dict[int, Callable[[], None]] = {2: v2.upgrade, 3: v3.upgrade, 4: v4_admins.upgrade, 5: v5_search.upgrade,
                                               6: v6_imports.upgrade, 7: v7_history.upgrade,
-                                              8: v8_reviewdepth.upgrade, 9: v9_ordermoney.upgrade}
+                                              8: v8_reviewdepth.upgrade, 9: v9_ordermoney.upgrade,
+                                              10: v10_bulkchanges.upgrade}
 """Step ``n`` upgrades a database from version ``n - 1`` to ``n``."""
 
 

@@ -1,4 +1,4 @@
-"""Version 8 (order money, review authors): an order keeps the currency it
+"""Version 9 (order money, review authors): an order keeps the currency it
 was paid in and its shipping; a review may be by someone who is not a
 customer, named by ``author_name``.
 

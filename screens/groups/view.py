@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from backroom import models
 from backroom.screens.customers import CustomerScreen
 from backroom.screens.groups.actions import GroupActions
+from backroom.screens.undo import UNDO_BINDING, UNDO_ROLE_ACTIONS, UndoesMembershipChange
 from backroom.tui.areas import AreaBar
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.filters import FilterBar
@@ -23,12 +24,12 @@ from backroom.tui.roles import RoleGated
 from backroom.tui.statusline import show_status
 
 
-class GroupViewScreen(RoleGated, Screen, GroupActions, WaitsForLists):
+class GroupViewScreen(RoleGated, UndoesMembershipChange, Screen, GroupActions, WaitsForLists):
     """A group's details and its members.  Keys typed for the members wait
     while they are being read (WaitsForLists)."""
 
     ROLE_ACTIONS = {"edit": "groups", "delete": "groups", "access": "groups", "rules": "rules",
-                    "export_members": "export"}
+                    "export_members": "export", **UNDO_ROLE_ACTIONS}
 
     keys_ready = True
 
@@ -42,6 +43,7 @@ class GroupViewScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         Binding("u", "rules", "Rules", tooltip="The rules that add and remove members automatically"),
         Binding("x", "export_members", "Export members", show=False,
                 tooltip="Write this group's members (who added them, when) to a CSV file"),
+        UNDO_BINDING,
     ]
 
     def __init__(self, group_id: int) -> None:
@@ -144,6 +146,16 @@ class GroupViewScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         if self.row is not None:  # back from rules or access: members may have changed
             self.load()
             self.query_one("#members", CustomerTable).reload()
+
+    def undo_group_id(self) -> int:
+        return self.group_id
+
+    def undo_status(self) -> Label:
+        return self.query_one("#members-status", Label)
+
+    def after_undo(self) -> None:
+        self.load()
+        self.query_one("#members", CustomerTable).reload()
 
     def after_edit(self, group_id: int | None) -> None:
         if group_id is not None:

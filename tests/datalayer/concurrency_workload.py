@@ -124,10 +124,10 @@ def snapshot() -> dict[str, Any]:
     customers = {c: (v, d) for c, v, d in models.Customer.select(
         models.Customer.id, models.Customer.version, models.Customer.default_group).tuples()}
     notes: dict[tuple[int, int], list[str]] = collections.defaultdict(list)
-    for c, g, e in (models.Notification.select(models.Notification.customer, models.Notification.group,
-                                               models.Notification.event)
-                    .order_by(models.Notification.id).tuples()):
-        notes[(g, c)].append(e)
+    box = models.outbox(include_exported=True, limit=10_000_000)
+    assert len(box) == models.outbox_count(include_exported=True)
+    for r in box:
+        notes[(r.group_id, r.customer_id)].append(r.event)
     reviews = dict(models.Review.select(models.Review.id, models.Review.status).tuples())
     events: dict[int, list[str]] = collections.defaultdict(list)
     for r, s in (models.ReviewEvent.select(models.ReviewEvent.review, models.ReviewEvent.status)

@@ -48,7 +48,7 @@ def test_a_customer_created_straight_into_a_group_queues_a_join(database):
     models.create_customer({"first_name": "C", "last_name": "X", "email": "c@example.com"})  # General
     models.create_customer({"first_name": "D", "last_name": "X", "email": "d@example.com"},
                            group_id=models.general_group().id)
-    rows = [(n.customer_id, n.group_name, n.event, n.source) for n in models.Notification.select()]
+    rows = [(n.customer_id, n.group, n.event, n.source) for n in models.outbox(include_exported=True)]
     assert rows == [(a.id, "VIP", "joined", "manual")]
 
 
