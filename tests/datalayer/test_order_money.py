@@ -149,11 +149,11 @@ def test_reviews_by_authors_who_are_not_customers_import_export_and_show(shop):
     assert models.export_reviews(out) == 3
     text = out.read_text(encoding="utf-8").splitlines()
     assert text[0] == ("review_id,product_sku,product_name,customer_email,customer_external_id,customer_name,rating,"
-                       "title,body,status,created_at,moderated_at,moderated_by,reject_reason,author_name")
+                       "title,body,status,created_at,moderated_at,moderated_by,reject_reason,reply,author_name")
     assert [line.split(",", 1)[1] for line in text[1:]] == [
-        "T1,Green tea,ada@example.com,C1,Ada,4,Mine,Good,pending,2024-05-06 07:08:09,,,,",
-        "T1,Green tea,,,,5,Guest,Lovely,pending,2024-05-07 08:00:00,,,,Guest Person",
-        "T1,Green tea,,,,2,'=HYPERLINK(1),Meh,pending,2024-05-08 09:00:00,,,,'=cmd|' /C calc'!A0",
+        "T1,Green tea,ada@example.com,C1,Ada,4,Mine,Good,pending,2024-05-06 07:08:09,,,,,",
+        "T1,Green tea,,,,5,Guest,Lovely,pending,2024-05-07 08:00:00,,,,,Guest Person",
+        "T1,Green tea,,,,2,'=HYPERLINK(1),Meh,pending,2024-05-08 09:00:00,,,,,'=cmd|' /C calc'!A0",
     ]
     # Into an empty database (the product and customer only): the same file again.
     models.ReviewEvent.delete().execute()
