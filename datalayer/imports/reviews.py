@@ -24,6 +24,7 @@ from typing import Any, Callable
 from ..admins import requires
 from ..audit import resolve_actor
 from ..parsing import DATE_MAX, DATE_MIN, has_control_chars, quoted
+from ..reviewrules import REPLY_MAX
 from ..tables import REVIEW_STATUSES, AuditEntry, Customer, Product, Review, ReviewEvent, utcnow
 from ..transactions import bulk, retried
 from .common import (
@@ -45,9 +46,10 @@ from .rows import parse_timestamp
 from .sniff import CsvSource, FileProblem
 
 REVIEW_IMPORT_FIELDS = ("product_sku", "customer_email", "customer_external_id", "rating", "title", "body",
-                        "status", "created_at", "moderated_at", "moderated_by", "reject_reason", "author_name")
+                        "status", "created_at", "moderated_at", "moderated_by", "reject_reason", "reply", "author_name")
 _LIMITS = {"product_sku": 64, "customer_email": 254, "customer_external_id": 64, "title": 200, "author_name": 100,
-           "moderated_by": 64, "reject_reason": 500, "body": 20_000}
+           "moderated_by": 64, "reject_reason": 500, "body": 20_000,
+           "reply": REPLY_MAX}
 _SIGNATURE = {"product_sku", "rating", "body"}
 
 
@@ -85,7 +87,7 @@ def _clean(line: int, cells: list[str], mapping: dict[int, str], width: int,
             value = value[1:]
         if name in _LIMITS and len(value) > _LIMITS[name]:
             problems.append((name, f"longer than {_LIMITS[name]:,} characters ({len(value):,})"))
-        elif has_control_chars(value, multiline=name in ("body", "reject_reason")):
+        elif has_control_chars(value, multiline=name in ("body", "reject_reason", "reply")):
             problems.append((name, "holds a control character"))
         out[name] = value
     if raw.get("rating", "") not in ("1", "2", "3", "4", "5"):
@@ -218,7 +220,7 @@ class _ReviewRun:
         authors = sorted({c[1] for _, _, c in resolved if isinstance(c, tuple)})
         existing: dict[tuple[int, Any, dt.datetime], dict[str, Any]] = {}
         fields = (Review.id, Review.product, Review.customer, Review.author_name, Review.created_at, Review.rating,
-                  Review.title, Review.body, Review.status)
+                  Review.title, Review.body, Review.status, Review.reply)
         if pairs_c:
             for r in Review.select(*fields).where(sql_in(Review.customer, pairs_c)).dicts():
                 existing[(r["product"], r["customer"], r["created_at"])] = r
@@ -232,7 +234,10 @@ class _ReviewRun:
             if found is None:
                 new.append((row, pid, cid))
                 continue
-            diff = {k: row[k] for k in ("rating", "title", "body", "status") if k in row and row[k] != found[k]}
+            if "reply" in row:
+                row["reply"] = row["reply"] or None
+            diff = {k: row[k] for k in ("rating", "title", "body", "status", "reply")
+                    if k in row and row[k] != found[k]}
             if diff:
                 changes.append((found, diff, row))
                 self.report.changed += 1
@@ -254,6 +259,8 @@ class _ReviewRun:
                 moderated_at=(row["moderated_at"] or self.now) if moderated else None,
                 moderated_by=(row.get("moderated_by") or self.actor) if moderated else None,
                 reject_reason=(row.get("reject_reason") or None) if row["status"] == "rejected" else None,
+                reply=row.get("reply") or None, reply_at=self.now if row.get("reply") else None,
+                reply_by=self.actor if row.get("reply") else None,
             ).execute()
             if moderated:
                 insert_rows(ReviewEvent, [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason,
@@ -261,7 +268,11 @@ class _ReviewRun:
                              [(review_id, row["status"], row.get("reject_reason") or None,
                                row["moderated_at"] or self.now, row.get("moderated_by") or self.actor)])
         for found, diff, row in changes:
-            Review.update(**diff).where(Review.id == found["id"]).execute()
+            stamped = dict(diff)
+            if "reply" in diff:
+                stamped.update(reply_at=self.now if diff["reply"] else None,
+                               reply_by=self.actor if diff["reply"] else None)
+            Review.update(**stamped).where(Review.id == found["id"]).execute()
             if "status" in diff:
                 ReviewEvent.create(review=found["id"], status=diff["status"], reason=row.get("reject_reason") or None,
                                    at=self.now, actor=self.actor)

@@ -421,6 +421,7 @@ def test_reviews_round_trip_and_reimport(db_url, tmp_path):
     assert (review.rating, review.title, review.body, review.status, review.moderated_by) == (
         4, "Good", "Two\nlines", "approved", "mod")
     assert [e.status for e in models.review_history(review.id)] == ["approved"]
+    models.set_review_reply(review.id, "Thank you!\nSee you soon")  # the shop's reply goes out and back in
     first = tmp_path / "r1.csv"
     n = models.export_reviews(first)
     again = models.import_reviews(first)
@@ -428,6 +429,7 @@ def test_reviews_round_trip_and_reimport(db_url, tmp_path):
     models.ReviewEvent.delete().execute()
     models.Review.delete().execute()
     assert models.import_reviews(first).summary() == f"{n:,} new, 0 changed, 0 unchanged, 0 rejected"
+    assert models.Review.get(models.Review.customer == xena.id).reply == "Thank you!\nSee you soon"
     second = tmp_path / "r2.csv"
     models.export_reviews(second)
     strip_ids = [line.split(",", 1)[1] for line in second.read_text(encoding="utf-8").splitlines()]
