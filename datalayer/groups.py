@@ -186,9 +186,11 @@ def create_group(data: dict[str, Any], *, members: Selection | None = None,
         audit("group.create", "group", g.id, after=_group_snapshot(g), actor=actor)
         added = 0
         if members is not None and members.op != "none":
-            added = _insert_members(g, members, actor=actor, new_group=True)
+            with undoable() as op:
+                added = _insert_members(g, members, actor=actor, new_group=True)
             audit("group.members", "group", g.id, after={"added": added, "removed": 0,
-                                                          "selection": members.describe()}, actor=actor)
+                                                          "selection": members.describe(), "change": op["op"]},
+                  actor=actor)
         _set_grants(g, clean_access, clean_discounts, actor=actor)
     return g, added
 
@@ -240,10 +242,12 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
         if fields:
             hold_tax_class(fields.get("tax_class"))
         added = removed = 0
+        op: dict = {"op": None}
         if members is not None:
             # The row last: lone joins and leaves (+1 version each) need not wait (see lock_group_fields).
             g.name, g.hidden = fields.get("name", g.name), fields.get("hidden", g.hidden)  # for notifications
-            added, removed = _set_members(g, members, actor=actor)
+            with undoable() as op:
+                added, removed = _set_members(g, members, actor=actor)
         # A change of members alone is a new version too; nothing changed, the version stays as it was.
         if fields or added or removed:
             where = CustomerGroup.id == g.id
@@ -258,7 +262,8 @@ def update_group(group_id: int, changes: dict[str, Any], *, expected_version: in
             audit("group.update", "group", g.id, before=before, after=after, actor=actor)
         if members is not None and (added or removed):
             audit("group.members", "group", g.id, after={"added": added, "removed": removed,
-                                                          "selection": members.describe()}, actor=actor)
+                                                          "selection": members.describe(), "change": op["op"]},
+                  actor=actor)
         _set_grants(g, clean_access, clean_discounts, actor=actor)
     return g, added, removed
 

@@ -60,8 +60,8 @@ def entry_text(row: models.AuditRow) -> Text:
     return text
 
 
-UNDOABLE = ("group.assign", "group.unassign", "group.move")
-"""The entries ``u`` undoes: their ``after`` names the change."""
+UNDOABLE = ("group.assign", "group.unassign", "group.move", "group.members")
+"""The entries ``u`` undoes (``group.members``: a form's save): their ``after`` names the change."""
 
 
 class EntryModal(ModalScreen[None]):
@@ -196,7 +196,8 @@ class HistoryScreen(RoleGated, Screen[None], Background, WaitsForLists):
         row = self.table.current()
         change = row.after.get("change") if row is not None and isinstance(row.after, dict) else None
         if row is None or row.action not in UNDOABLE or not isinstance(change, int):
-            self.notify("Only an assign, unassign or move of customers can be undone.", severity="warning")
+            self.notify("Only a change of members (a save, an assign, an unassign or a move) can be undone.",
+                        severity="warning")
             return
         status = self.query_one("#history-status", Label)
         self.run_job(lambda: models.membership_change(change),

@@ -1,7 +1,7 @@
 """Undo of a membership change: ctrl+z on a group's View and on the
-Customers list undoes the admin's own last assign, unassign or move there
-(of that group's members; on the list, any), ``u`` on a History entry that
-is one undoes that one.
+Customers list undoes the admin's own last change of members there (a
+form's save, an assign, an unassign or a move; of that group's members, on
+the list any), ``u`` on a History entry that is one undoes that one.
 
 The change is read in a worker, then a :class:`ConfirmModal` (DropsEarlyKeys:
 keys typed before it are not its answer) says what will be undone, e.g.

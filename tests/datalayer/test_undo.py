@@ -255,3 +255,26 @@ def test_two_undos_of_one_change_at_once_undo_it_once(shop):
     assert members(vip) == set()
     assert sorted(r[0] for r in box() if r[2] == "left") == sorted(ids)  # each left once
     assert models.AuditEntry.select().where(models.AuditEntry.action == "membership.undo").count() == 1
+
+
+def test_a_forms_save_of_members_is_undone_as_one_change(shop):
+    """The Add and Edit forms' saves change members too: ctrl+z on the View
+    they land on (or u in History) undoes them like an assign."""
+    ids, vip = shop
+    vvip, added = models.create_group({"code": "vvip", "name": "VVIP"}, members=Selection.ids(ids[:4]), actor="ann")
+    assert added == 4
+    made = models.last_membership_change(actor="ann", group_id=vvip.id)
+    assert made.describe().startswith("4 customers added to VVIP by ann at ")
+    entry = models.AuditEntry.select().where(models.AuditEntry.action == "group.members").get()
+    assert entry.after_data()["change"] == made.op
+    models.undo_membership_change(made.op, actor="ann")
+    assert members(vvip) == set()
+    # An edit that removes some and adds others: one operation, both undone.
+    models.assign_customers(vip.id, Selection.ids(ids[:3]))
+    v = models.get_group(vip.id).version
+    models.update_group(vip.id, {}, expected_version=v, members=Selection.ids(ids[2:6]), actor="ann")
+    assert members(vip) == set(ids[2:6])
+    edit = models.last_membership_change(actor="ann", group_id=vip.id)
+    assert sorted(p.kind for p in edit.parts) == ["joined", "left"]
+    models.undo_membership_change(edit.op, actor="ann")
+    assert members(vip) == set(ids[:3])

@@ -102,7 +102,7 @@ async def test_u_on_a_history_entry_undoes_that_change(tmp_path):
         assert screen.table.current().action == "membership.undo"
         await burst(pilot, "u")  # an undo is not undone
         assert not isinstance(app.screen, ConfirmModal)
-        assert any("Only an assign, unassign or move" in n for n in notifications(app))
+        assert any("Only a change of members" in n for n in notifications(app))
 
 
 @pytest.fixture
@@ -116,3 +116,21 @@ def undo_ready(tmp_path):
 @pytest.mark.parametrize("size", SIZES)
 def test_undo_confirmation(undo_ready, snap_compare, size):
     take_snapshot(snap_compare, size, "f2", "ctrl+z")
+
+
+async def test_ctrl_z_on_the_view_an_add_form_saved_to_undoes_its_members(tmp_path):
+    make_db(tmp_path, 30)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        # Add a group with every customer ticked, as an admin would, and land on its View.
+        await burst(pilot, "a", "vip", "tab", "VIP", "ctrl+n", "a", "ctrl+s")
+        assert isinstance(app.screen, GroupViewScreen)
+        assert len(members("vip")) == 30
+        await burst(pilot, "ctrl+z", "enter")  # the enter typed ahead is not the answer
+        assert isinstance(app.screen, ConfirmModal)
+        assert str(app.screen.question).startswith("Undo: 30 customers added to VIP by tester at ")
+        await confirm(pilot)
+        assert isinstance(app.screen, GroupViewScreen)
+        assert members("vip") == set() and len(undos()) == 1
+        assert models.get_group_by_code("vip").name == "VIP"  # the group stays; its members went
