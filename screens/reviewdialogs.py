@@ -32,7 +32,7 @@ class ReasonKeys(Static, can_focus=True):
     Enter reach the dialog's bindings, not an input)."""
 
 
-class RejectModal(DropsEarlyKeys, ModalScreen[Any]):
+class RejectModal(DropsEarlyKeys, InputDialog):
     """Reject ``what``: 1-9 picks one of the shop's reasons, Enter rejects
     with none (or with the reason typed after Tab), Esc cancels.  Dismisses
     with the reason ("" for none), or None to cancel."""
@@ -42,6 +42,7 @@ class RejectModal(DropsEarlyKeys, ModalScreen[Any]):
         Binding("enter", "submit", "Reject", show=False),
         *[Binding(str(n), f"pick({n})", f"Reason {n}", show=False) for n in range(1, 10)],
     ]
+    FIRST_FOCUS = "#reason-keys"  # 1-9 pick a reason; Tab goes to the box to type one
 
     def __init__(self, what: str, reasons: list[models.ReasonRow] | None = None) -> None:
         super().__init__()
@@ -65,24 +66,8 @@ class RejectModal(DropsEarlyKeys, ModalScreen[Any]):
                 yield Button("Reject (enter)", id="reject", variant="error")
                 yield Button("Cancel (esc)", id="cancel", variant="primary")
 
-    def on_mount(self) -> None:
-        self.query_one("#reason-keys").focus()
+    def on_mount(self) -> None:  # InputDialog's runs too: the reasons' keys have focus
         self.call_after_refresh(self.note_drawn)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "cancel":
-            self.action_cancel()
-        else:
-            self.action_submit()
-
-    @on(Input.Submitted)
-    def _typed(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_submit()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def action_pick(self, n: int) -> None:
         if 1 <= n <= len(self.reasons):

@@ -134,9 +134,11 @@ class InputDialog(ModalScreen[Any]):
     subclass binds it) closes with :attr:`CANCELLED`."""
 
     CANCELLED: Any = None
+    FIRST_FOCUS: str = "Input"
+    """The selector of what has focus as the dialog opens (its input unless said)."""
 
     def on_mount(self) -> None:
-        self.query_one(Input).focus()
+        self.query_one(self.FIRST_FOCUS).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
