@@ -74,9 +74,7 @@ def _open(path: str | os.PathLike, encoding: str | None, fmt: str | None
     except BaseException:
         src.close()
         raise
-    preview = ImportPreview(str(src.path), src.encoding, src.delimiter, src.header, name, label,
-                            [(src.header[i], f) for i, f in sorted(cols.items())],
-                            [h for i, h in enumerate(src.header) if i not in cols])
+    preview = ImportPreview.of(src, name, label, cols)
     return src, name, cols, preview
 
 

@@ -25,6 +25,7 @@ from ..connection import SQLITE_PRAGMAS, db, is_mysql, is_postgres, is_sqlite
 from ..errors import BackroomError
 from ..tables import AuditEntry
 from ..text import inert_line
+from .sniff import CsvSource
 
 PROBLEMS_KEPT = 1_000
 """Problems the report lists (the rejects file holds every rejected row)."""
@@ -57,6 +58,14 @@ class ImportPreview:
     """(column, field) for each imported column, in the file's order"""
     ignored: list[str]
     """columns left out"""
+
+    @classmethod
+    def of(cls, src: CsvSource, fmt: str | None, label: str, cols: dict[int, str]) -> ImportPreview:
+        """The preview of ``src`` read as ``fmt`` (``label``), its columns
+        mapped by ``cols`` (column index → field)."""
+        return cls(str(src.path), src.encoding, src.delimiter, src.header, fmt, label,
+                   [(src.header[i], f) for i, f in sorted(cols.items())],
+                   [h for i, h in enumerate(src.header) if i not in cols])
 
 
 @dataclasses.dataclass

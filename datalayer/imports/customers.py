@@ -96,10 +96,7 @@ def _open(path: str | os.PathLike, encoding: str | None, fmt: str | None,
     label = chosen.label if chosen else "custom mapping"
     if chosen and overrides:
         label += " (with --map)"
-    preview = ImportPreview(
-        str(src.path), src.encoding, src.delimiter, src.header, chosen.name if chosen else None, label,
-        [(src.header[i], f) for i, f in sorted(cols.items())],
-        [h for i, h in enumerate(src.header) if i not in cols])
+    preview = ImportPreview.of(src, chosen.name if chosen else None, label, cols)
     return src, chosen, cols, preview
 
 

@@ -201,10 +201,8 @@ def import_orders(path: str | os.PathLike, *, dry_run: bool = False, fmt: str | 
     actor = resolve_actor(actor)
     with CsvSource(path, encoding=encoding) as src:
         name, cols = _mapping(src.header, fmt)
-        preview = ImportPreview(str(src.path), src.encoding, src.delimiter, src.header, name,
-                                "Shopify orders" if name == "shopify-orders" else "Backroom orders",
-                                [(src.header[i], f) for i, f in sorted(cols.items())],
-                                [h for i, h in enumerate(src.header) if i not in cols])
+        preview = ImportPreview.of(src, name, "Shopify orders" if name == "shopify-orders" else "Backroom orders",
+                                   cols)
         report = ImportReport(preview, dry_run)
         run = _OrderRun(src, cols, name, report, actor, not dry_run, progress, cancelled)
         if dry_run:

@@ -123,9 +123,7 @@ def import_reviews(path: str | os.PathLike, *, dry_run: bool = False, mapping: d
     actor = resolve_actor(actor)
     with CsvSource(path, encoding=encoding) as src:
         cols = _mapping(src.header, {header_key(k): v for k, v in (mapping or {}).items()})
-        preview = ImportPreview(str(src.path), src.encoding, src.delimiter, src.header, "backroom-reviews",
-                                "Backroom reviews", [(src.header[i], f) for i, f in sorted(cols.items())],
-                                [h for i, h in enumerate(src.header) if i not in cols])
+        preview = ImportPreview.of(src, "backroom-reviews", "Backroom reviews", cols)
         report = ImportReport(preview, dry_run)
         run = _ReviewRun(src, cols, report, actor=actor, write=not dry_run, progress=progress, cancelled=cancelled)
         if dry_run:
