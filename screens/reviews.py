@@ -103,8 +103,10 @@ class ReviewFilterBar(DebouncedFilter, Background):
 
     def show(self, values: dict[str, str], flt: models.ReviewFilter) -> None:
         """Show ``values`` in the fields (the others emptied), already parsed
-        into ``flt``: the filter is not applied again."""
+        into ``flt``: the filter is not applied again, and a read of the
+        fields as they were, still running, is dropped."""
         self._cancel_pending()
+        self.drop_job("filter")
         self.filter = flt
         for name in ("text", "product", "customer", "created_from", "created_to"):
             self.query_one(f"#rf-{name}", Input).value = values.get(name, "")

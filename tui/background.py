@@ -121,6 +121,12 @@ class Background:
         # for the app's workers (a test settling) fail with WorkerCancelled.
         return node.run_worker(run, thread=True, group=name, name=name, exit_on_error=False)
 
+    def drop_job(self, name: str) -> None:
+        """A ``name`` job still running is no longer wanted (what it was for
+        was replaced): its result is dropped, as a newer job's would drop it."""
+        tokens: dict[str, int] = self.__dict__.setdefault("_job_tokens", {})
+        tokens[name] = tokens.get(name, 0) + 1
+
     def job_failed(self, exc: BaseException) -> None:
         """Default error handler: a notification naming what went wrong."""
         node: Any = self

@@ -564,6 +564,48 @@ async def test_orders_totals_and_review_opens_in_moderation(tmp_path):
         assert isinstance(app.screen, CustomersScreen) and not screen.is_attached
 
 
+async def test_a_filter_read_in_flight_does_not_undo_a_review_opened_meanwhile(tmp_path, monkeypatch):
+    """The filter bar reads what its fields held (the pending queue) in a
+    worker; a review opened for moderation meanwhile shows new values in
+    them: the older read, arriving after, must not bring the pending queue
+    back over it (under load it put the cursor on the first pending review)."""
+    import threading
+
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    product = models.Product.select().order_by(models.Product.id).first()
+    models.Review.insert_many([
+        {"product": product.id, "customer": ada.id, "rating": 4, "title": f"Ada review {i:03d}", "body": "b",
+         "status": ("pending", "approved")[i % 2], "created_at": dt.datetime(2023, 1, 1) + dt.timedelta(hours=i)}
+        for i in range(40)]).execute()
+    target = models.Review.get(models.Review.title == "Ada review 037")  # approved: not in the pending queue
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        reviews = app.screen
+        assert isinstance(reviews, ReviewsScreen)
+        gate, real = threading.Event(), models.build_review_filter
+
+        def held(**values):
+            if values.get("status") == "pending":  # the fields as they were: held until the review is open
+                assert gate.wait(10)
+            return real(**values)
+
+        monkeypatch.setattr(models, "build_review_filter", held)
+        reviews.query_one("#review-filter").apply()  # the debounce's read, in flight
+        reviews.show_review(target.id, "ada@example.com")
+        for _ in range(200):
+            if reviews.table.review_filter.customer_id == ada.id:
+                break
+            await pilot.pause(0.02)
+        gate.set()
+        await settle(pilot)
+        assert reviews.table.review_filter == models.ReviewFilter(customer_id=ada.id)
+        assert reviews.table.current().id == target.id
+
+
 @pytest.mark.parametrize("reviews_open_before", [False, True])
 async def test_review_opens_deep_in_the_customers_queue(tmp_path, reviews_open_before):
     """Enter on one of a customer's many reviews: the Reviews area (made now,
