@@ -25,6 +25,7 @@ from backroom.tui.background import Background
 from backroom.tui.dialogs import ConfirmModal, InputDialog
 from backroom.tui.keys import DropsEarlyKeys
 from backroom.tui.safetext import SafeInput, safe_line
+from backroom.tui.safetextarea import SafeTextArea
 
 
 class ReasonKeys(Static, can_focus=True):
@@ -86,10 +87,21 @@ class RejectModal(DropsEarlyKeys, InputDialog):
 
 
 class ReplyModal(DropsEarlyKeys, InputDialog):
-    """Write (or clear) the shop's public reply to a review; dismisses with
-    the text, or None to cancel."""
+    """Write (or clear) the shop's public reply to a review, in a box of
+    several lines: Enter starts a new line, Ctrl+S (or the Save button, Tab
+    from the box) saves, Esc cancels.  Dismisses with the text, or None to
+    cancel (and when the reply is left as it was: nothing to save).
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", tooltip="Keep the reply as it is")]
+    The box is a :class:`SafeTextArea`: a reply stored with control
+    characters, and whatever the admin pastes, shows escaped (``\\x1b``);
+    what it shows is what is saved.  The keys typed before the dialog was up
+    are dropped (a ``ctrl+s`` on its way never saves)."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", tooltip="Keep the reply as it is"),
+        Binding("ctrl+s", "submit", "Save", tooltip="Save the reply (empty removes it)"),
+    ]
+    FIRST_FOCUS = "#reply"  # the keys typed once it is up go into the box
 
     def __init__(self, what: str, reply: str | None) -> None:
         super().__init__()
@@ -100,19 +112,45 @@ class ReplyModal(DropsEarlyKeys, InputDialog):
         with Vertical(id="dialog", classes="dialog reject reply"):
             yield Label(f"Public reply to {self.what}", classes="dialog-title", markup=False)
             yield Label("Shown under the review in the shop; empty removes it.", markup=False)
-            yield SafeInput(value=self.reply, id="reply", max_length=models.REPLY_MAX)
+            yield SafeTextArea(self.reply, id="reply")
+            yield Label(self._count_text(), id="reply-count", classes="hint", markup=False)
             yield Label("", id="reply-error", classes="error", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (enter)", id="save", variant="primary")
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
 
+    def _text(self) -> str:
+        """The reply as it would be saved (see set_review_reply)."""
+        return str(self.query_one("#reply", SafeTextArea).real_value).strip()
+
+    def _count_text(self, text: str | None = None) -> str:
+        n = len((self.reply if text is None else text).strip())
+        return f"{n:,} of {models.REPLY_MAX:,} characters · Enter: new line · Ctrl+S: save · Esc: cancel"
+
+    @on(SafeTextArea.Changed, "#reply")
+    def _changed(self, event: SafeTextArea.Changed) -> None:
+        text = event.text_area.text
+        count = self.query_one("#reply-count", Label)
+        count.update(self._count_text(text))
+        count.set_class(len(text.strip()) > models.REPLY_MAX, "-over")
+
     def action_submit(self) -> None:
-        field = self.query_one("#reply", SafeInput)
-        text = str(field.real_value).strip()
-        if models.has_control_chars(text, multiline=True):
+        box = self.query_one("#reply", SafeTextArea)
+        if not box.edited:
+            self.notify("The reply is unchanged: nothing to save.", markup=False, timeout=2)
+            self.dismiss(self.CANCELLED)
+            return
+        text = self._text()
+        problem = None
+        if len(text) > models.REPLY_MAX:
+            problem = f"A reply is at most {models.REPLY_MAX:,} characters (this one has {len(text):,})"
+        elif models.has_control_chars(text, multiline=True):  # (the box escapes them: never, but checked)
+            problem = "The reply cannot contain control characters"
+        if problem is not None:
             error = self.query_one("#reply-error", Label)
-            error.update("The reply cannot contain control characters")
+            error.update(problem)
             error.add_class("-shown")
+            box.focus()
             return
         self.dismiss(text)
 

@@ -11,7 +11,8 @@ line and exports) says.  Right-to-left scripts and emoji show as they are.
 :func:`safe_line` is for one line (a title, a name); :func:`safe_block` keeps
 the line breaks of a multi-line body.
 
-:class:`SafeInput` is the one text input of every screen: what it shows is
+:class:`SafeInput` is the one-line text input of every screen (and
+:class:`~backroom.tui.safetextarea.SafeTextArea` the multi-line one): what it shows is
 always inert, and a stored value it was given comes back unchanged unless
 the admin edits it (see the class).
 """

@@ -49,6 +49,9 @@ LAST = f"Zed{LINK}link{LINK_END}\x00{C1}{BIDI} {FAMILY}"
 EMAIL = f"eve{CLEAR}{TITLE2}@example.com"
 GROUP = f"Grp{TITLE}{CLEAR}{BIDI}"
 PRODUCT = f"Tea{CLEAR}{C1} {FAMILY}"
+# The shop's reply, as another program stored it: lines, and what would split
+# them (vertical tab, NEL, the line separator) or drive the terminal.
+REPLY = f"Thanks{TITLE}\n\n{CLEAR}again\x0bvt{C1}\x85nel\u2028sep {BIDI}\r\n{FAMILY} bye"
 
 # Every sequence Textual writes, as terminals parse them: CSI (ESC [ or the
 # 8-bit CSI), OSC (ESC ] or 8-bit, to BEL or ST), and two-byte ESC sequences.
@@ -82,8 +85,9 @@ def hostile_database(tmp_path: Path) -> str:
     models.Order.create(customer=eve.id, number=f"N{TITLE}", status=f"done{CLEAR}", total=Decimal("9"))
     models.RewardPointEntry.create(customer=eve.id, delta=5, reason=f"Gift{TITLE}{LINK}",
                                    created_by=f"shop{CLEAR}")
-    models.Review.create(product=product, customer=eve.id, rating=1, title=f"Bad{TITLE}{LINK}",
-                         body=f"Body{CLEAR}\nline \x00{C1}{BIDI}\n{FAMILY}", created_at=dt.datetime(2024, 1, 1))
+    review = models.Review.create(product=product, customer=eve.id, rating=1, title=f"Bad{TITLE}{LINK}",
+                                  body=f"Body{CLEAR}\nline \x00{C1}{BIDI}\n{FAMILY}",
+                                  created_at=dt.datetime(2024, 1, 1))
 
     store(models.Customer, eve.id, first_name=FIRST, last_name=LAST, email=EMAIL, email_key=EMAIL.lower(),
           name_key=f"{FIRST} {LAST}".lower(), last_key=LAST.lower(), phone=f"555{TITLE}",
@@ -91,6 +95,7 @@ def hostile_database(tmp_path: Path) -> str:
     address = models.Address.get((models.Address.customer == eve.id) & (models.Address.kind == "billing"))
     store(models.Address, address.id, name=f"Eve{TITLE}", line1=f"1 {LINK}Road{LINK_END}", city=f"Town{C1}")
     store(models.CustomerGroup, group.id, name=GROUP, description=f"Desc{LINK}x{LINK_END}\x00")
+    store(models.Review, review.id, reply=REPLY, reply_by=f"api{TITLE}", reply_at=dt.datetime(2024, 1, 2))
     models.Notification.update(group_name=GROUP).execute()
     models.db.close()
     return f"sqlite:///{tmp_path / 'tui.db'}"
@@ -184,12 +189,19 @@ def walk_every_screen(term: Terminal) -> None:
     term.send(ESCAPE)
     wait("Backroom · Customer groups")
 
-    # Reviews: the queue, the review, the reject dialog.
+    # Reviews: the queue, the review, the reject dialog, the reply's box.
     term.send(F4)
     wait(shown(f"Bad{TITLE}")[:12])
     wait(shown(PRODUCT)[:12])
     term.send("r")
     wait("Reject review")
+    term.send(ESCAPE)
+    wait("Backroom · Reviews")
+    # The reply's box (a text area): the stored reply in it, escaped.
+    term.send("w")
+    wait("Public reply to review")
+    wait(shown(f"Thanks{TITLE}"))
+    wait(shown(f"{CLEAR}again\x0bvt{C1}\x85nel\u2028sep")[:30])
     term.send(ESCAPE)
     wait("Backroom · Reviews")
 

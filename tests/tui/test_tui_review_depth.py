@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from textual.widgets import Input, Label, Select
+from textual.widgets import Label, Select
 from tui_helpers import burst, clear_input, confirm, make_app, make_db, notifications, settle, type_text
 
 from backroom import models
@@ -18,6 +18,7 @@ from backroom.screens.reviewdialogs import ReasonsModal, RejectModal, ReplyModal
 from backroom.screens.reviews import ReviewDetail, ReviewsScreen
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.reviewtable import ReviewTable
+from backroom.tui.safetextarea import SafeTextArea
 
 
 @pytest.fixture
@@ -241,9 +242,9 @@ async def test_public_reply_is_saved_and_shown_inert(shop):
         screen = await open_reviews(pilot)
         await burst(pilot, "w", "x")  # the x typed ahead is not taken
         assert isinstance(app.screen, ReplyModal)
-        assert app.screen.query_one("#reply", Input).value == ""
+        assert app.screen.query_one("#reply", SafeTextArea).text == ""
         await type_text(pilot, "Thanks [bold]for[/bold] this!")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         got = models.Review.get_by_id(queue[0])
         assert (got.reply, got.reply_by, got.status) == ("Thanks [bold]for[/bold] this!", "tester", "pending")
@@ -252,8 +253,7 @@ async def test_public_reply_is_saved_and_shown_inert(shop):
         # Emptied: the reply is removed.
         await pilot.press("w")
         await settle(pilot)
-        await clear_input(pilot)
-        await pilot.press("enter")
+        await pilot.press("f7", "delete", "tab", "enter")  # select all, delete, Tab to Save, Enter
         await settle(pilot)
         assert models.Review.get_by_id(queue[0]).reply is None
         assert "Shop's reply" not in detail_text(screen)

@@ -2,7 +2,8 @@
 checked on the source so that a new screen cannot forget them:
 
 - every text input is a ``SafeInput`` (Textual's ``Input`` shows a value's
-  control characters raw, straight to the terminal);
+  control characters raw, straight to the terminal), and every multi-line
+  one a ``SafeTextArea`` (the same of ``TextArea``);
 - a label or static that can show anything but a fixed string (it has an id,
   so it is updated, or its content is computed) is never read as markup;
 - a notification that is not a fixed string is never read as markup.
@@ -57,12 +58,15 @@ def test_the_rules_see_the_code():
     """The checks below find what they look for (else they pass on nothing)."""
     found = [called_name(c) for p in SOURCES for c in calls(p)]
     assert found.count("SafeInput") > 20 and found.count("Label") > 30 and found.count("notify") > 30
+    assert found.count("SafeTextArea") >= 1
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_text_input_is_a_safe_input(path):
     raw = [where(path, c) for c in calls(path) if called_name(c) == "Input"]
     assert not raw, f"Textual's Input shows control characters raw; use SafeInput: {raw}"
+    raw = [where(path, c) for c in calls(path) if called_name(c) in ("TextArea", "code_editor")]
+    assert not raw, f"Textual's TextArea shows control characters raw; use SafeTextArea: {raw}"
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))

@@ -19,7 +19,7 @@ from textual import events
 from textual.app import App
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, TextArea
 from textual.worker import WorkerState
 
 from backroom import models
@@ -33,6 +33,7 @@ from backroom.tui.keys import HoldsKeys, WaitsForLists
 # or not depending on how loaded the machine is (a CI run failed on that).
 # In tests, a focused input's cursor stays visible.
 Input._toggle_cursor = lambda self: None  # type: ignore[method-assign]
+TextArea._toggle_cursor_blink_visible = lambda self: None  # type: ignore[method-assign]
 
 TODAY = dt.datetime(2025, 1, 1, 12, 0, 0)
 DB_LABEL = "sqlite:///backroom-test.db"
