@@ -11,6 +11,7 @@ from textual.message import Message
 
 from backroom import models
 from backroom.tui.formatters import date_text, money, money_extra_width, plain
+from backroom.tui.safetext import safe_line
 from backroom.tui.window import Column, Reader, WindowedTable
 
 # The Groups column's heading: it says how a hidden group is marked.
@@ -259,15 +260,26 @@ class CustomerTable(WindowedTable):
         row = self._row_at(self._pos)
         if row is None:
             return
-        self._set_tick(row, True)
+        count, changed = self.selected_count, self.changed
+        singles = [self._set_tick(row, True)]
         nxt = self._row_at(self._pos + step)
         if nxt is not None:
             self._move_to(self._pos + step)
-            self._set_tick(nxt, True)
+            singles.append(self._set_tick(nxt, True))
+        names = [self._row_label(r) for r, s in zip((row, nxt), singles) if s is not None]
+        self._remember_singles("ticked " + " and ".join(names), count, changed, singles)
         self._post_status()
 
+    def _row_label(self, row: models.CustomerRow) -> str:
+        return safe_line(row.name or row.email or f"#{row.id}")
+
+    def _matching_text(self) -> str:
+        """"1,000 matching" (the count as last read), for an undo notice."""
+        return "matching" if self.total is None else f"{self.total:,} matching"
+
     def action_tick_matching(self) -> None:
-        self._bulk(self.ticks.selection | models.Selection.matching(self.customer_filter))
+        self._bulk(self.ticks.selection | models.Selection.matching(self.customer_filter),
+                   f"selected all {self._matching_text()}")
 
     def action_tick_matching_anyway(self) -> None:
         """Tick every customer the filter finds (the Customers list's ctrl+a)."""
@@ -278,7 +290,7 @@ class CustomerTable(WindowedTable):
     def action_invert(self) -> None:
         cur = self.ticks.selection
         matching = models.Selection.matching(self.customer_filter)
-        self._bulk((cur - matching) | (matching - cur))
+        self._bulk((cur - matching) | (matching - cur), f"inverted the ticks of {self._matching_text()}")
 
     def action_open(self) -> None:
         cid = self.current_id()

@@ -32,6 +32,7 @@ from textual.events import Resize
 
 from backroom import models
 from backroom.tui.background import Background
+from backroom.tui.tickhistory import SingleTick, TickHistory, TickStep
 from backroom.tui.virtualtable import Column, VirtualTable
 
 __all__ = ["Column", "Reader", "Ticks", "Window", "WindowedTable", "read_window"]
@@ -122,8 +123,9 @@ class Ticks:
 
     def replace(self, selection: models.Selection) -> None:
         self.base = selection
-        self.added.clear()
-        self.removed.clear()
+        # New sets, not cleared ones: an undo step may keep the old (tui.tickhistory).
+        self.added = set()
+        self.removed = set()
 
 
 class WindowedTable(VirtualTable, Background):
@@ -139,6 +141,8 @@ class WindowedTable(VirtualTable, Background):
         self.total: int | None = None
         self.selected_count: int | None = 0 if self.ticks.base.op == "none" else None
         self.changed = False  # has the admin changed the ticks?
+        # The steps of ticks ctrl+z can undo, where a screen offers it (see undo_ticks).
+        self.tick_history: TickHistory | None = None
         self._window = Window()
         self._ticked: set[int] = set()
         self._page = page
@@ -173,6 +177,10 @@ class WindowedTable(VirtualTable, Background):
     def _announce(self) -> None:
         """The cursor was drawn or clicked."""
 
+    def _row_label(self, row: Any) -> str:
+        """A row as an undo notice names it ("unticked …"), inert."""
+        return f"#{row.id}"
+
     # -- public --------------------------------------------------------------
     @property
     def selection(self) -> models.Selection:
@@ -187,12 +195,15 @@ class WindowedTable(VirtualTable, Background):
         self._count_matching()
         self._move_to(0)
 
-    def set_selection(self, selection: models.Selection) -> None:
+    def set_selection(self, selection: models.Selection, what: str = "set the ticks") -> None:
         """Tick exactly ``selection`` (e.g. restored from a draft), as the admin would."""
-        self._bulk(selection)
+        self._bulk(selection, what)
         self._post_status()
 
     def clear_ticks(self) -> None:
+        if self.ticks.base.op != "none" or self.ticks.added:
+            n = self.selected_count
+            self._remember_bulk(f"unticked all {n:,}" if n else "unticked all")
         self.ticks.replace(models.Selection.none())
         self.changed = True
         self.selected_count = 0
@@ -316,9 +327,15 @@ class WindowedTable(VirtualTable, Background):
         self.selected_count = None
         sel, rows = self.ticks.selection, self.ROWS
         self._post_status()
-        self.run_job(lambda: models.count_selection(sel, rows), self._selected_counted, name="selected")
+        self.run_job(lambda: models.count_selection(sel, rows), lambda n: self._selected_counted(n, sel),
+                     name="selected")
 
-    def _selected_counted(self, n: int) -> None:
+    def _selected_counted(self, n: int, counted: models.Selection) -> None:
+        if counted != self.ticks.selection:
+            # Ticked while it was counted (a tick does not adjust a count
+            # not there yet): that one is off, count again.
+            self._count_selected()
+            return
         self.selected_count = n
         self._post_status()
 
@@ -367,9 +384,11 @@ class WindowedTable(VirtualTable, Background):
             self._fetch(-1)
 
     # -- ticks ---------------------------------------------------------------
-    def _set_tick(self, row: Any, ticked: bool) -> None:
+    def _set_tick(self, row: Any, ticked: bool) -> SingleTick | None:
+        """Tick or untick one row; where it stood before, if that changed it."""
         if (row.id in self._ticked) == ticked:
-            return
+            return None
+        before = SingleTick(row.id, row.id in self.ticks.added, row.id in self.ticks.removed, not ticked)
         self.ticks.set(row.id, ticked)
         if ticked:
             self._ticked.add(row.id)
@@ -382,14 +401,21 @@ class WindowedTable(VirtualTable, Background):
             shown = self._row_at(pos)
             if shown is not None and shown.id == row.id:
                 self.refresh_row(pos)
+        return before
 
     def action_toggle(self) -> None:
         row = self._row_at(self._pos)
         if row is not None:
-            self._set_tick(row, row.id not in self._ticked)
+            count, changed = self.selected_count, self.changed
+            ticked = row.id not in self._ticked
+            single = self._set_tick(row, ticked)
+            if single is not None:
+                self._remember_singles(f"{'ticked' if ticked else 'unticked'} {self._row_label(row)}",
+                                       count, changed, [single])
             self._post_status()
 
-    def _bulk(self, selection: models.Selection) -> None:
+    def _bulk(self, selection: models.Selection, what: str = "changed the ticks") -> None:
+        self._remember_bulk(what)
         self.ticks.replace(selection)
         self.changed = True
         self._count_selected()
@@ -400,3 +426,51 @@ class WindowedTable(VirtualTable, Background):
 
     def _post_status(self) -> None:
         self.post_message(self.Status(self))  # type: ignore[attr-defined]
+
+    # -- undoing ticks (where tick_history is set) ---------------------------
+    def _remember_bulk(self, what: str) -> None:
+        """A bulk step is about to replace the ticks: keep them, for undo."""
+        if self.tick_history is not None:
+            t = self.ticks
+            self.tick_history.push(TickStep(what, self.selected_count, self.changed, base=t.base,
+                                            added=t.added, removed=t.removed))
+
+    def _remember_singles(self, what: str, count: int | None, changed: bool,
+                          singles: list[SingleTick | None]) -> None:
+        """Single ticks were changed (``count`` and ``changed`` as before them): keep the step."""
+        kept = tuple(s for s in singles if s is not None)
+        if self.tick_history is not None and kept:
+            self.tick_history.push(TickStep(what, count, changed, singles=kept))
+
+    def undo_ticks(self) -> str | None:
+        """Put the ticks back as they were before the last step kept in
+        :attr:`tick_history`; returns what that step did, or None if no step
+        is left."""
+        step = self.tick_history.pop() if self.tick_history is not None else None
+        if step is None:
+            return None
+        t = self.ticks
+        if step.bulk:
+            assert step.base is not None
+            t.base, t.added, t.removed = step.base, step.added, step.removed
+            self._refresh_ticks()  # which rows on screen show ticked: read again
+        else:
+            for single in reversed(step.singles):
+                for kept, now in ((single.added, t.added), (single.removed, t.removed)):
+                    if kept:
+                        now.add(single.id)
+                    else:
+                        now.discard(single.id)
+                if single.ticked:
+                    self._ticked.add(single.id)
+                else:
+                    self._ticked.discard(single.id)
+        self.changed = step.changed
+        if step.selected_count is None:
+            self._count_selected()
+        else:
+            self.drop_job("selected")  # a count of the ticks undone
+            self.selected_count = step.selected_count
+        self._draw()
+        self._post_status()
+        return step.what

@@ -30,6 +30,7 @@ from backroom.tui.safetext import SafeInput, line_text
 from backroom.tui.keys import WaitsForLists
 from backroom.tui.safetext import safe_line
 from backroom.tui.statusline import show_status
+from backroom.tui.tickhistory import TickHistory
 
 TABS = ("general", "customers", "access")
 
@@ -74,9 +75,21 @@ class GroupFormScreen(KeepsDraft, StyledOnMount, Screen[int | None], LoadsInBack
     It opens at once and reads the group in a worker; until then the tabs
     show that they are loading and the keys typed wait (LoadsInBackground).
     Unsaved changes are kept as a draft (KeepsDraft), offered back when the
-    form is opened again."""
+    form is opened again.
+
+    On the Customers tab ctrl+z undoes the admin's last step of ticks (a
+    tick, a range, all matching, none, invert), again the one before, up to
+    TickHistory.LIMIT steps, saying what it undid; they are selections, not
+    lists of customers (tui/tickhistory.py).  In a text box (the General
+    tab's fields, the filter's) ctrl+z is the box's: Textual 8.2's Input has
+    no undo of its own, so there it only says where ctrl+z works, and never
+    changes ticks the admin is not looking at; should Input gain an undo,
+    its binding comes first and wins.  On the other tabs it says the same."""
 
     DRAFT_FORM = "group"
+    # Keys wait for the ticks of the rows on screen to be read again after a
+    # bulk step or its undo: a space typed next unticks what shows ticked.
+    LIST_JOBS = WaitsForLists.LIST_JOBS | {"ticks"}
 
     AUTO_FOCUS = None  # the first field, once the group is in
     BINDINGS = [
@@ -85,6 +98,8 @@ class GroupFormScreen(KeepsDraft, StyledOnMount, Screen[int | None], LoadsInBack
         Binding("ctrl+n", "next", "Next", tooltip="Go to the next tab"),
         Binding("ctrl+f", "find", "Filter customers", show=False,
                 tooltip="Go to the filter above the customers"),
+        Binding("ctrl+z", "undo_ticks", "Undo ticks", show=False,
+                tooltip="Undo your last step of ticks on the Customers tab (again: the one before)"),
     ]
 
     def __init__(self, group_id: int | None, *, tab: str = "general") -> None:
@@ -212,10 +227,11 @@ class GroupFormScreen(KeepsDraft, StyledOnMount, Screen[int | None], LoadsInBack
         self._members_built = True
         table = CustomerTable(selectable=True, selection=self._members, id="members")
         table.changed = self._members_from_draft
+        table.tick_history = TickHistory()
         bar = FilterBar(full=True, groups=self._group_codes, id="member-filter")
         widgets: list[Widget] = [
             bar, Label("", id="selection-status", classes="status", markup=False), table,
-            Label("space tick · shift+↑↓ range · a all matching · n none · i invert · ^f filter",
+            Label("space tick · shift+↑↓ range · a all matching · n none · i invert · ^z undo",
                   classes="hint keys")]
         queue = getattr(self.app, "key_queue", None)
         if queue is not None:
@@ -263,7 +279,7 @@ class GroupFormScreen(KeepsDraft, StyledOnMount, Screen[int | None], LoadsInBack
         if values.get("members") is not None:
             members = selection_from_json(values["members"])
             if self._members_built:
-                self.table.set_selection(members)
+                self.table.set_selection(members, "restored the draft's ticks")
             else:  # the table is made with them when its tab is first shown
                 self._members, self._members_from_draft = members, True
 
@@ -309,7 +325,7 @@ class GroupFormScreen(KeepsDraft, StyledOnMount, Screen[int | None], LoadsInBack
                 queue.release(editor)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("save", "next", "find") and not self.is_loaded:
+        if action in ("save", "next", "find", "undo_ticks") and not self.is_loaded:
             return None  # not before the form is filled in
         if action == "next":
             return self.query_one(TabbedContent).active != TABS[-1]
@@ -334,6 +350,24 @@ class GroupFormScreen(KeepsDraft, StyledOnMount, Screen[int | None], LoadsInBack
             await self.show_access_rows()
             if (tick := self.access_editor.first_tick()) is not None:
                 tick.focus()
+
+    def action_undo_ticks(self) -> None:
+        """Undo the last step of ticks on the Customers tab (see the class)."""
+        if isinstance(self.focused, Input) or self.query_one(TabbedContent).active != "customers":
+            where = "a text box has no undo" if isinstance(self.focused, Input) else "not on this tab"
+            self.notify(f"Nothing undone: {where}. Ctrl+Z in the Customers tab's list undoes your last tick.",
+                        severity="warning", markup=False)
+            return
+        history = self.table.tick_history if self._members_built else None
+        what = self.table.undo_ticks() if history is not None else None
+        if what is None:
+            forgotten = history is not None and history.forgotten
+            self.notify(f"Nothing more to undo: the last {history.limit} steps are kept." if forgotten
+                        else "Nothing to undo: the ticks are as the form opened them.",
+                        severity="warning", markup=False)
+            return
+        self.notify(f"Undid: {what}.", title="Undo", markup=False, timeout=3)
+        self.draft_changed()
 
     def action_cancel(self) -> None:
         if self.saving:
