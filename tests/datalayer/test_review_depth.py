@@ -42,6 +42,26 @@ def events(review) -> list[tuple]:
     return [(e.status, e.reason, e.prev_status) for e in models.review_history(review.id)]
 
 
+def test_a_reply_keeps_its_lines_through_an_export_and_an_import(shop, tmp_path):
+    """A reply of paragraphs as the reply box writes it (blank lines, lines
+    starting with what a spreadsheet runs as a formula, leading spaces):
+    out to CSV and back in, the same text, also into an empty shop."""
+    letter = "Dear Buyer,\n\nThank you for the review.\nThe grinder is fixed now.\n\nThe shop"
+    listed = "- Tea\n- Cake\n\n=SUM(A1)\n  indented\n@here +1\n\n\nThree breaks above.\nThe shop"
+    models.set_review_reply(shop["Superb"].id, letter)
+    models.set_review_reply(shop["Awful"].id, listed)
+    path = tmp_path / "reviews.csv"
+    assert models.export_reviews(path) == 5
+    models.Review.update(reply=None, reply_at=None, reply_by=None).execute()
+    assert models.import_reviews(path).summary() == "0 new, 2 changed, 3 unchanged, 0 rejected"
+    replies = {r.title: r.reply for r in models.Review.select()}
+    assert (replies["Superb"], replies["Awful"], replies["Fine"]) == (letter, listed, None)
+    models.ReviewEvent.delete().execute()
+    models.Review.delete().execute()
+    assert models.import_reviews(path).summary() == "5 new, 0 changed, 0 unchanged, 0 rejected"
+    assert {r.title: r.reply for r in models.Review.select()} == replies
+
+
 def test_verified_means_a_non_cancelled_order_of_the_product(shop):
     rows = {r.title: r.verified for r in models.review_page(limit=10)}
     assert rows == {"Superb": True, "Awful": False, "Fine": False, "Nice": False, "Again": True}

@@ -3,7 +3,7 @@ admin types (bursts too), saved with Ctrl+S or the Save button, Esc keeping
 the reply as it was, and a reply another program stored with terminal
 control sequences shown inert in the box and in the review's detail.  The
 box itself (SafeTextArea): whatever enters it is escaped, pastes and undo
-included.  And the reply keeps its lines through an export and an import."""
+included.  (Its lines through an export and an import: tests/datalayer/test_review_depth.py.)"""
 
 from __future__ import annotations
 
@@ -264,27 +264,6 @@ async def test_a_safe_text_area_escapes_whatever_enters_it():
         area.load_text("one\x07\r\ntwo")
         assert area.text == "one\\x07\ntwo" and area.real_value == "one\x07\r\ntwo"
         assert_clean_screen(app, 60)
-
-
-def test_a_reply_keeps_its_lines_through_an_export_and_an_import(shop, tmp_path):
-    """A reply of paragraphs, lines starting with what a spreadsheet runs as
-    a formula, and leading spaces: out to CSV and back in, the same text."""
-    reply = "- Tea\n- Cake\n\n=SUM(A1)\n  indented\n\n\nThree breaks above.\nThe shop"
-    models.set_review_reply(shop[0].id, reply)
-    models.set_review_reply(shop[1].id, "\n".join(LETTER))
-    path = tmp_path / "reviews.csv"
-    assert models.export_reviews(path) == 3
-    models.Review.update(reply=None, reply_at=None, reply_by=None).execute()
-    report = models.import_reviews(path)
-    assert report.summary() == "0 new, 2 changed, 1 unchanged, 0 rejected"
-    assert reply_of(shop[0]) == reply
-    assert reply_of(shop[1]) == "\n".join(LETTER)
-    assert reply_of(shop[2]) is None
-    # Deleted and imported anew: the same again.
-    models.ReviewEvent.delete().execute()
-    models.Review.delete().execute()
-    assert models.import_reviews(path).summary() == "3 new, 0 changed, 0 unchanged, 0 rejected"
-    assert sorted(r.reply or "" for r in models.Review.select()) == sorted(["", reply, "\n".join(LETTER)])
 
 
 @pytest.mark.parametrize("size", SIZES)
