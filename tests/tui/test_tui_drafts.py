@@ -142,7 +142,12 @@ async def test_a_draft_is_written_once_typing_pauses_and_off_the_event_loop(tmp_
         await start(pilot)
         await burst(pilot, "a", "vip", "tab", "A long name typed in one go")
         await settle(pilot)
-    assert writes == [(False, "A long name typed in one go")]
+    # Written off the event loop, with what was typed last, and not once a
+    # key: a machine stalled for longer than the pause between two keys of
+    # the burst may write once more, mid-burst (a pause, as far as the form
+    # can tell), never once per key.
+    assert writes[-1] == (False, "A long name typed in one go")
+    assert all(not on_loop for on_loop, _ in writes) and len(writes) <= 2
 
 
 async def test_new_customer_draft_keeps_everything_but_the_password(tmp_path, drafts_in_tmp):
