@@ -10,11 +10,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Header, Input, Label
 
 from backroom import models
 from backroom.screens.groups.actions import GroupActions
-from backroom.tui.areas import AreaBar
+from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.filters import DEBOUNCE_SECONDS
 from backroom.tui.formatters import percent, plain, yes_no
 from backroom.tui.safetext import SafeInput
