@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -96,9 +96,24 @@ class _KeptStylesheet(Stylesheet):
         return rules
 
     def reparse(self) -> None:
+        """Textual's reparse (into a fresh stylesheet, so that an error leaves
+        this one as it was), reusing the rules of each source parsed before."""
         if not self._require_parse and self._parsed_with == self._variables:
             return
-        super().reparse()
+        stylesheet = _KeptStylesheet(variables=self._variables)
+        stylesheet.__dict__["_kept_rules"] = self.__dict__.setdefault("_kept_rules", {})
+        for read_from, (css, is_defaults, tie_breaker, scope) in self.source.items():
+            stylesheet.add_source(css, read_from=read_from, is_default_css=is_defaults, tie_breaker=tie_breaker,
+                                  scope=scope)
+        try:
+            stylesheet.parse()
+        except Exception:
+            self._invalid_css.update(stylesheet._invalid_css)
+            raise
+        self._rules = stylesheet.rules
+        self._rules_map = None
+        self.source = stylesheet.source
+        self._require_parse = False
         self._parsed_with = dict(self._variables)
 
 
@@ -133,6 +148,18 @@ class BackroomApp(App[None]):
         self.crash: BaseException | None = None  # the first unexpected error, if one stopped the app
         self.crash_report: Path | None = None  # where its report was written
         self.pending_reviews = PendingReviews(self)  # the count by F4 on every screen
+        self._modes = {mode: partial(self._area_screen, make) for mode, make in self._modes.items()}
+
+    def _area_screen(self, make: Callable[[], Screen]) -> Screen:
+        """An area's list, made when the area is first opened.  Its widgets
+        are styled as they mount, as a pushed screen's are; but Textual,
+        opening a new mode, also restyles every widget of the app, twice
+        (refresh_css: a fifth of F2), for a screen not yet up to date with
+        the theme.  A new screen bringing no CSS of its own is up to date."""
+        screen = make()
+        if not (screen.CSS or screen.CSS_PATH):
+            screen._css_update_count = self._css_update_count
+        return screen
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[override]
         """Run an action; one the admin's role does not allow (not offered,
