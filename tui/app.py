@@ -13,6 +13,8 @@ place of Textual's traceback with every frame's variables;
 
 from __future__ import annotations
 
+import importlib
+import sys
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
@@ -38,9 +40,11 @@ STYLES = Path(__file__).resolve().parent.parent / "styles"
 
 
 # The areas' screens are imported when first opened, so that starting
-# Backroom imports only what its first screen (the Groups list) needs.
-# (Importing the others in a thread once it was drawn was tried: competing
-# for the interpreter, it delayed the first screen's rows and F2 alike.)
+# Backroom imports only what its first screen (the Groups list) needs; the
+# ones its keys open most are imported once it is drawn with its data
+# (WARM_UP).  (Importing them in a thread once it was drawn was tried:
+# competing for the interpreter, it delayed the first screen's rows and F2
+# alike.)
 def _customers_screen() -> Screen:
     from backroom.screens.customers import CustomersScreen
 
@@ -57,6 +61,13 @@ def _reviews_screen() -> Screen:
     from backroom.screens.reviews import ReviewsScreen
 
     return ReviewsScreen()
+
+
+# What the keys of the first screen open most (F2, F4; a and v on the Groups
+# list), imported once that screen is drawn with its data, while the admin
+# reads it (see BackroomApp.first_screen_shown).
+WARM_UP = ("backroom.screens.customers", "backroom.screens.groups.form", "backroom.screens.reviews",
+           "backroom.screens.groups.view")
 
 
 def _own_actions(node: DOMNode) -> set[str]:
@@ -148,7 +159,24 @@ class BackroomApp(App[None]):
         self.crash: BaseException | None = None  # the first unexpected error, if one stopped the app
         self.crash_report: Path | None = None  # where its report was written
         self.pending_reviews = PendingReviews(self)  # the count by F4 on every screen
+        self._warming: list[str] | None = None  # the modules first_screen_shown() has yet to import
         self._modes = {mode: partial(self._area_screen, make) for mode, make in self._modes.items()}
+
+    def first_screen_shown(self) -> None:
+        """The first screen is drawn, with its data: import the screens its
+        keys open most (:data:`WARM_UP`), one module a step on the event
+        loop, so a key pressed meanwhile waits for one import at most (and
+        its screen would have imported the module anyway).  Done once."""
+        if self._warming is not None:
+            return
+        self._warming = [name for name in WARM_UP if name not in sys.modules]
+
+        def step() -> None:
+            if self._warming:
+                importlib.import_module(self._warming.pop(0))
+                self.call_later(step)
+
+        self.call_after_refresh(step)
 
     def _area_screen(self, make: Callable[[], Screen]) -> Screen:
         """An area's list, made when the area is first opened.  Its widgets

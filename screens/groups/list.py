@@ -143,6 +143,10 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
                 if r.id == current.id:
                     table.move_cursor(row=i)
         self._show_status()
+        if counted:
+            first_shown = getattr(self.app, "first_screen_shown", None)
+            if first_shown is not None:
+                first_shown()
 
     def _show_status(self) -> None:
         n = len(self.rows)
