@@ -13,6 +13,7 @@ place of Textual's traceback with every frame's variables;
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from functools import partial
@@ -68,6 +69,9 @@ def _reviews_screen() -> Screen:
 # reads it (see BackroomApp.first_screen_shown).
 WARM_UP = ("backroom.screens.customers", "backroom.screens.groups.form", "backroom.screens.reviews",
            "backroom.screens.groups.view")
+
+
+_frozen = False  # has an app of this process frozen the objects alive (first_screen_shown)?
 
 
 def _own_actions(node: DOMNode) -> set[str]:
@@ -166,7 +170,8 @@ class BackroomApp(App[None]):
         """The first screen is drawn, with its data: import the screens its
         keys open most (:data:`WARM_UP`), one module a step on the event
         loop, so a key pressed meanwhile waits for one import at most (and
-        its screen would have imported the module anyway).  Done once."""
+        its screen would have imported the module anyway); then freeze what
+        is alive out of the garbage collector's way.  Done once."""
         if self._warming is not None:
             return
         self._warming = [name for name in WARM_UP if name not in sys.modules]
@@ -175,6 +180,18 @@ class BackroomApp(App[None]):
             if self._warming:
                 importlib.import_module(self._warming.pop(0))
                 self.call_later(step)
+            else:
+                # What is alive now (modules, classes, the app) lives as long as
+                # the app: out of the collector's way.  A full collection went
+                # over all of it, 80-140 ms, in the middle of a key (it fell on
+                # the Add group form); now it goes over what is made later.  (The
+                # few thousand objects of garbage there may be now are kept.)
+                # Once a process: a second app's (a test's) would keep the
+                # first one's garbage for good.
+                global _frozen
+                if not _frozen:
+                    _frozen = True
+                    gc.freeze()
 
         self.call_after_refresh(step)
 
