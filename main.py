@@ -55,7 +55,17 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> Parser:
+# Commands whose options name the data layer's formats and fields: their
+# parsers import the import/export/audit modules, so they are built in full
+# only when the command line names them (opening the TUI imports none).
+DETAILED_COMMANDS = ("import", "export", "audit")
+
+
+def build_parser(argv: Sequence[str] | None = None) -> Parser:
+    """The command line's parser.  ``argv``: the arguments it is for; the
+    commands of DETAILED_COMMANDS it does not name get their name and help
+    only (enough for ``backroom --help``).  None: every command in full."""
+    detailed = set(DETAILED_COMMANDS) if argv is None else set(DETAILED_COMMANDS) & set(argv)
     parser = Parser(
         prog="backroom",
         description="The back office of an online shop, in a terminal: customers, customer groups "
@@ -114,8 +124,8 @@ def build_parser() -> Parser:
     add_admin_commands(sub)
     add_init_command(sub)
     add_tax_class_commands(sub)
-    add_transfer_commands(sub)
-    add_audit_command(sub)
+    add_transfer_commands(sub, full="import" in detailed, full_export="export" in detailed)
+    add_audit_command(sub, full="audit" in detailed)
     add_settings_commands(sub)
     add_review_commands(sub)
     return parser
@@ -315,11 +325,21 @@ def cmd_outbox_export(args: argparse.Namespace) -> int:
 
 # -- import and export ---------------------------------------------------------
 
-def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
-    """``import customers FILE`` and ``export customers|members FILE``."""
+def add_transfer_commands(sub: argparse._SubParsersAction, full: bool = True, full_export: bool = True) -> None:
+    """``import customers FILE`` and ``export customers|members FILE`` (with
+    ``full`` / ``full_export`` false: the command's name and help only)."""
     imp = sub.add_parser("import", help="import customers from a CSV file (Shopify, Magento, PrestaShop…)",
                          description="Import a file other platforms export, or any CSV with --map. "
                                      "Check it first with --dry-run.")
+    if full:
+        add_import_commands(imp)
+    exp = sub.add_parser("export", help="export customers or a group's members to a CSV file",
+                         description="Write customers to FILE (mode 0600, written whole or not at all).")
+    if full_export:
+        add_export_commands(exp)
+
+
+def add_import_commands(imp: argparse.ArgumentParser) -> None:
     isub = imp.add_subparsers(dest="import_what", metavar="what", parser_class=Parser, required=True)
     cust = isub.add_parser(
         "customers", help="customers, with their billing address and groups",
@@ -372,8 +392,8 @@ def add_transfer_commands(sub: argparse._SubParsersAction) -> None:
     add_import_maps_command(isub)
     add_import_addresses_command(isub)
 
-    exp = sub.add_parser("export", help="export customers or a group's members to a CSV file",
-                         description="Write customers to FILE (mode 0600, written whole or not at all).")
+
+def add_export_commands(exp: argparse.ArgumentParser) -> None:
     esub = exp.add_subparsers(dest="export_what", metavar="what", parser_class=Parser, required=True)
     for what, text in (("customers", "every customer, or a group's with --group"),
                        ("members", "a group's members, with who added them and when")):
@@ -617,12 +637,22 @@ def _limit(text: str) -> int:
     return value
 
 
-def add_audit_command(sub: argparse._SubParsersAction) -> None:
-    """``backroom audit``: the audit log, newest first, filtered."""
+def add_audit_command(sub: argparse._SubParsersAction, full: bool = True) -> None:
+    """``backroom audit``: the audit log, newest first, filtered (with
+    ``full`` false: its name and help only); and ``backroom undo``."""
     aud = sub.add_parser("audit", help="the audit log: who changed what, newest first",
                          description="Print the audit log newest first: who changed what, when, with the "
                                      "change. Dates as the screens read them: 2024-03-01, 1 March 2024, "
                                      "3 days ago, yesterday.")
+    if full:
+        add_audit_options(aud)
+    undo = sub.add_parser("undo", help="undo an assign, unassign or move (its change, as backroom audit shows)",
+                          description="Undo an assign, unassign or move of customers, as one audited change: "
+                                      "CHANGE_ID is the \"change\" its audit entry shows.")
+    undo.add_argument("change_id", metavar="CHANGE_ID", help="the change to undo")
+
+
+def add_audit_options(aud: argparse.ArgumentParser) -> None:
     aud.add_argument("--since", metavar="DATE", help="entries from this day on")
     aud.add_argument("--until", metavar="DATE", help="entries up to the end of this day")
     aud.add_argument("--actor", metavar="NAME", help="entries by this admin")
@@ -632,10 +662,6 @@ def add_audit_command(sub: argparse._SubParsersAction) -> None:
     aud.add_argument("--limit", metavar="N", type=_limit, default=100,
                      help=f"at most N entries (default 100, at most {models.AUDIT_PAGE_MAX:,})")
     aud.add_argument("--json", action="store_true", help="print JSON instead of lines")
-    undo = sub.add_parser("undo", help="undo an assign, unassign or move (its change, as backroom audit shows)",
-                          description="Undo an assign, unassign or move of customers, as one audited change: "
-                                      "CHANGE_ID is the \"change\" its audit entry shows.")
-    undo.add_argument("change_id", metavar="CHANGE_ID", help="the change to undo")
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
@@ -665,9 +691,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     if args.command is None and os.environ.get("SSH_ORIGINAL_COMMAND", "").strip():
-        args = build_parser().parse_args(argv + models.ssh_command(os.environ["SSH_ORIGINAL_COMMAND"]))
+        argv = argv + models.ssh_command(os.environ["SSH_ORIGINAL_COMMAND"])
+        args = build_parser(argv).parse_args(argv)
     url = database_url(args)
     existed = models.database_exists(url)
     models.connect(url, create=creates_database(args))

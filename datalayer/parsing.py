@@ -16,8 +16,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from dateutil import parser as date_parser
-from dateutil.relativedelta import relativedelta
 
 from .errors import DateParseError, ValidationError
 from .text import has_control_chars, inert_line  # noqa: F401 - has_control_chars: for the modules after
@@ -114,6 +112,11 @@ def parse_date(text: str, *, today: dt.date | None = None) -> dt.date:
         return today
     if t == "yesterday":
         return _in_range(today - dt.timedelta(days=1), raw)
+    # dateutil is imported here, not with this module: starting Backroom
+    # (its first screen parses no date) skips it.
+    from dateutil import parser as date_parser
+    from dateutil.relativedelta import relativedelta
+
     m = _RELATIVE_RE.match(t)
     if m and (m.group("last") or m.group("ago")):
         n = m.group("n")

@@ -8,6 +8,7 @@ text from the database is shown with ``plain()`` or ``markup=False``.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from textual import on
@@ -15,20 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Input, Label, Select
+from textual.widgets import Header, Input, Label, Select
 
 from backroom import models
-from backroom.screens.customer import CustomerScreen
-from backroom.screens.customer.addresses import address_fields
 from backroom.screens.massactions import MASS_BINDINGS, MASS_ROLE_ACTIONS, CustomerMassActions
 from backroom.screens.undo import UNDO_BINDING, UNDO_ROLE_ACTIONS, UndoesMembershipChange
-from backroom.screens.customer.dialogs import (
-    EraseModal,
-    GroupPickerModal,
-    PasswordShownModal,
-    ResetPasswordModal,
-)
-from backroom.tui.areas import AreaBar
+from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.background import Background, error_message
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.drafts import KeepsDraft
@@ -48,8 +41,28 @@ from backroom.tui.safetext import SafeInput, line_text
 from backroom.tui.roles import RoleGated
 from backroom.tui.statusline import show_status
 
-__all__ = ["CustomersScreen", "NewCustomerScreen", "CustomerScreen", "EraseModal", "GroupPickerModal",
-           "PasswordShownModal", "ResetPasswordModal"]
+# The customer screen and its dialogs are imported when first used (PEP 562):
+# F2 opening the list imports the list, not the screen Enter opens.
+_CUSTOMER = {"CustomerScreen": "backroom.screens.customer", "EraseModal": "backroom.screens.customer.dialogs",
+             "GroupPickerModal": "backroom.screens.customer.dialogs",
+             "PasswordShownModal": "backroom.screens.customer.dialogs",
+             "ResetPasswordModal": "backroom.screens.customer.dialogs"}
+
+__all__ = ["CustomersScreen", "NewCustomerScreen", *_CUSTOMER]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _CUSTOMER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_CUSTOMER[name]), name)
+    globals()[name] = value
+    return value
+
+
+def _customer_screen(customer_id: int) -> Screen:
+    from backroom.screens.customer import CustomerScreen
+
+    return CustomerScreen(customer_id)
 
 # Sort keys of models.customer_page, in the order "s" steps through them.
 SORTS: tuple[tuple[str, str], ...] = (
@@ -148,7 +161,7 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
     @on(CustomerTable.Opened)
     def open_customer(self, event: CustomerTable.Opened) -> None:
         self._opened = True
-        self.app.push_screen(CustomerScreen(event.customer_id))
+        self.app.push_screen(_customer_screen(event.customer_id))
 
     def action_find(self) -> None:
         self.query_one("#f-text", Input).focus()
@@ -192,7 +205,7 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
             if customer_id is not None:
                 self.table.refresh_rows()
                 self._opened = True
-                self.app.push_screen(CustomerScreen(customer_id))
+                self.app.push_screen(_customer_screen(customer_id))
 
         self.app.push_screen(NewCustomerScreen(), created)
 
@@ -202,6 +215,12 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
 # --------------------------------------------------------------------------
 
 LOADING = -1  # the group choice while the groups are read
+
+
+def _address_fields(prefix: str) -> ComposeResult:
+    from backroom.screens.customer.addresses import address_fields
+
+    return address_fields(prefix, None)
 
 
 class NewCustomerScreen(KeepsDraft, Screen[int | None], Background):
@@ -238,7 +257,7 @@ class NewCustomerScreen(KeepsDraft, Screen[int | None], Background):
             yield Field("generate", Tick("Generate a temporary password (shown once)", False, compact=True),
                         error_name="Password")
             yield section("Billing address (optional)")
-            yield from address_fields("billing", None)
+            yield from _address_fields("billing")
             yield hint("Ctrl+S: create · Esc: back")
         yield Label("", id="form-status", classes="status", markup=False)
         yield Footer(compact=True)
@@ -325,6 +344,8 @@ class NewCustomerScreen(KeepsDraft, Screen[int | None], Background):
         self.drop_draft()
         self.notify(f"Created {models.clean_line(who)}.", title="Customer created", markup=False)
         if generated:
+            from backroom.screens.customer.dialogs import PasswordShownModal
+
             self.app.push_screen(PasswordShownModal(who, generated), lambda _: self.dismiss(cid))
         else:
             self.dismiss(cid)

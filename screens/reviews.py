@@ -37,10 +37,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Select
+from textual.widgets import Header, Input, Label, Select
 
 from backroom import models
-from backroom.tui.areas import AreaBar
+from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.background import Background
 from backroom.screens.reviewdialogs import ReasonsModal, RejectModal, ReplyModal, RuleModal
 from backroom.tui.dialogs import ConfirmModal, count_to_type

@@ -22,10 +22,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Label, ProgressBar, Select, Static
 
 from backroom import models
-from backroom.tui.areas import AreaBar
+from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.background import Background, error_message
 from backroom.tui.dialogs import ConfirmModal, InputDialog, count_to_type
 from backroom.tui.safetext import SafeInput

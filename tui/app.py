@@ -13,9 +13,12 @@ place of Textual's traceback with every frame's variables;
 
 from __future__ import annotations
 
+import gc
+import importlib
+import sys
 from functools import partial
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from textual import events, on
 from textual.app import App, SystemCommand
@@ -38,9 +41,11 @@ STYLES = Path(__file__).resolve().parent.parent / "styles"
 
 
 # The areas' screens are imported when first opened, so that starting
-# Backroom imports only what its first screen (the Groups list) needs.
-# (Importing the others in a thread once it was drawn was tried: competing
-# for the interpreter, it delayed the first screen's rows and F2 alike.)
+# Backroom imports only what its first screen (the Groups list) needs; the
+# ones its keys open most are imported once it is drawn with its data
+# (WARM_UP).  (Importing them in a thread once it was drawn was tried:
+# competing for the interpreter, it delayed the first screen's rows and F2
+# alike.)
 def _customers_screen() -> Screen:
     from backroom.screens.customers import CustomersScreen
 
@@ -57,6 +62,16 @@ def _reviews_screen() -> Screen:
     from backroom.screens.reviews import ReviewsScreen
 
     return ReviewsScreen()
+
+
+# What the keys of the first screen open most (F2, F4; a and v on the Groups
+# list), imported once that screen is drawn with its data, while the admin
+# reads it (see BackroomApp.first_screen_shown).
+WARM_UP = ("backroom.screens.customers", "backroom.screens.groups.form", "backroom.screens.reviews",
+           "backroom.screens.groups.view")
+
+
+_frozen = False  # has an app of this process frozen the objects alive (first_screen_shown)?
 
 
 def _own_actions(node: DOMNode) -> set[str]:
@@ -96,9 +111,24 @@ class _KeptStylesheet(Stylesheet):
         return rules
 
     def reparse(self) -> None:
+        """Textual's reparse (into a fresh stylesheet, so that an error leaves
+        this one as it was), reusing the rules of each source parsed before."""
         if not self._require_parse and self._parsed_with == self._variables:
             return
-        super().reparse()
+        stylesheet = _KeptStylesheet(variables=self._variables)
+        stylesheet.__dict__["_kept_rules"] = self.__dict__.setdefault("_kept_rules", {})
+        for read_from, (css, is_defaults, tie_breaker, scope) in self.source.items():
+            stylesheet.add_source(css, read_from=read_from, is_default_css=is_defaults, tie_breaker=tie_breaker,
+                                  scope=scope)
+        try:
+            stylesheet.parse()
+        except Exception:
+            self._invalid_css.update(stylesheet._invalid_css)
+            raise
+        self._rules = stylesheet.rules
+        self._rules_map = None
+        self.source = stylesheet.source
+        self._require_parse = False
         self._parsed_with = dict(self._variables)
 
 
@@ -133,6 +163,48 @@ class BackroomApp(App[None]):
         self.crash: BaseException | None = None  # the first unexpected error, if one stopped the app
         self.crash_report: Path | None = None  # where its report was written
         self.pending_reviews = PendingReviews(self)  # the count by F4 on every screen
+        self._warming: list[str] | None = None  # the modules first_screen_shown() has yet to import
+        self._modes = {mode: partial(self._area_screen, make) for mode, make in self._modes.items()}
+
+    def first_screen_shown(self) -> None:
+        """The first screen is drawn, with its data: import the screens its
+        keys open most (:data:`WARM_UP`), one module a step on the event
+        loop, so a key pressed meanwhile waits for one import at most (and
+        its screen would have imported the module anyway); then freeze what
+        is alive out of the garbage collector's way.  Done once."""
+        if self._warming is not None:
+            return
+        self._warming = [name for name in WARM_UP if name not in sys.modules]
+
+        def step() -> None:
+            if self._warming:
+                importlib.import_module(self._warming.pop(0))
+                self.call_later(step)
+            else:
+                # What is alive now (modules, classes, the app) lives as long as
+                # the app: out of the collector's way.  A full collection went
+                # over all of it, 80-140 ms, in the middle of a key (it fell on
+                # the Add group form); now it goes over what is made later.  (The
+                # few thousand objects of garbage there may be now are kept.)
+                # Once a process: a second app's (a test's) would keep the
+                # first one's garbage for good.
+                global _frozen
+                if not _frozen:
+                    _frozen = True
+                    gc.freeze()
+
+        self.call_after_refresh(step)
+
+    def _area_screen(self, make: Callable[[], Screen]) -> Screen:
+        """An area's list, made when the area is first opened.  Its widgets
+        are styled as they mount, as a pushed screen's are; but Textual,
+        opening a new mode, also restyles every widget of the app, twice
+        (refresh_css: a fifth of F2), for a screen not yet up to date with
+        the theme.  A new screen bringing no CSS of its own is up to date."""
+        screen = make()
+        if not (screen.CSS or screen.CSS_PATH):
+            screen._css_update_count = self._css_update_count
+        return screen
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[override]
         """Run an action; one the admin's role does not allow (not offered,

@@ -82,6 +82,13 @@ class SafeInput(Input):
     _stored: Any = ""
     _editing = False  # the admin's edit (typing, pasting, deleting) is setting the value
 
+    def update_node_styles(self, animate: bool = True) -> None:
+        """Restyled for a class changed; not before it is mounted (built with
+        ``compact``, Textual styled it then, alone, and again as it mounted:
+        a fifth of the work of a filter bar's or a form's fields)."""
+        if self.is_attached:
+            super().update_node_styles(animate)
+
     def validate_value(self, value: Any) -> str:
         if not self._editing:
             self._stored = value

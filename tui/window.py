@@ -150,6 +150,7 @@ class WindowedTable(VirtualTable, Background):
         self._stale = False  # the lines drawn are of rows forgotten: all drawn again when rows arrive
         self._fetch_seq = 0  # the newest fetch started; older results are dropped
         self._in_flight: str | None = None  # the job name of the newest fetch while it runs
+        self._count_after_rows = False  # reload(): count once the newest fetch is in
 
     # -- what a subclass fills in ---------------------------------------------
     def _reader(self) -> Reader:
@@ -187,12 +188,16 @@ class WindowedTable(VirtualTable, Background):
         return self.ticks.selection
 
     def reload(self) -> None:
-        """Forget every fetched row and count, and fetch again."""
+        """Forget every fetched row and count, and fetch again: the rows
+        first, then the count.  Counting a million rows took longer than
+        reading the first ones and, run beside them, competed with them and
+        with the screen being built for the machine's cores: the count is
+        started once the rows are in (or could not be read)."""
         self.total = None
         self._forget_rows()
         self._pos = 0
+        self._count_after_rows = True
         self._fetch(0)
-        self._count_matching()
         self._move_to(0)
 
     def set_selection(self, selection: models.Selection, what: str = "set the ticks") -> None:
@@ -275,10 +280,12 @@ class WindowedTable(VirtualTable, Background):
             self._move_to(target if pos < 0 else self._pos)
             if ticks is not None and self.ticks.selection != ticks:
                 self._refresh_ticks()  # ticked meanwhile: these ticks are stale
+            self._count_if_reloaded()
 
         def failed(exc: BaseException) -> None:
             if seq == self._fetch_seq:
                 self._in_flight = None
+                self._count_if_reloaded()
             self.job_failed(exc)
 
         self.run_job(job, done, name=name, failed=failed)
@@ -311,6 +318,11 @@ class WindowedTable(VirtualTable, Background):
         """What the line of row ``pos`` shows: the row and its tick."""
         row = self._row_at(pos)
         return None if row is None else (row, row.id in self._ticked)
+
+    def _count_if_reloaded(self) -> None:
+        if self._count_after_rows:
+            self._count_after_rows = False
+            self._count_matching()
 
     def _count_matching(self) -> None:
         self.run_job(self._counter(), self._matching_counted, name="count")

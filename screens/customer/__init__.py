@@ -21,7 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, Static, TabbedContent
+from textual.widgets import Header, Label, Static, TabbedContent
 
 from backroom import models
 from backroom.screens.customer.account import AccountTab
@@ -36,7 +36,7 @@ from backroom.screens.customer.groups import GroupsTab
 from backroom.screens.customer.orders import OrdersTab
 from backroom.screens.customer.reviews import ReviewsTab
 from backroom.screens.customer.rewards import RewardsTab
-from backroom.tui.areas import AreaBar
+from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.background import Background, error_message
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.drafts import KeepsDraft

@@ -12,11 +12,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label, OptionList, Select, Static
+from textual.widgets import Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from backroom import models
-from backroom.tui.areas import AreaBar
+from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.background import LoadsInBackground
 from backroom.tui.filters import DEBOUNCE_SECONDS
 from backroom.tui.formatters import money, percent, plain

@@ -6,11 +6,25 @@ list and the View screen both offer on a group (Edit, Delete, Access, Rules).
 that is where a test holds it back (``backroom.screens.groups.form.read_form``);
 patching a copy here would silently change nothing."""
 
-from backroom.screens.groups.actions import GroupActions, delete_question
-from backroom.screens.groups.form import FormData, GroupFormScreen
-from backroom.screens.groups.list import GroupsScreen
-from backroom.screens.groups.taxes import TaxClassDialog, TaxClassesScreen
-from backroom.screens.groups.view import GroupViewScreen
+from __future__ import annotations
 
-__all__ = ["FormData", "GroupActions", "GroupFormScreen", "GroupViewScreen", "GroupsScreen", "TaxClassDialog",
-           "TaxClassesScreen", "delete_question"]
+import importlib
+from typing import Any
+
+# What each name is imported from, on first use (PEP 562): starting Backroom
+# imports the Groups list alone (``list``), not the form, the View screen
+# and what those open (the customer screens, the grants editors).
+_WHERE = {
+    "FormData": "form", "GroupActions": "actions", "GroupFormScreen": "form", "GroupViewScreen": "view",
+    "GroupsScreen": "list", "TaxClassDialog": "taxes", "TaxClassesScreen": "taxes", "delete_question": "actions",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -8,8 +8,6 @@ from typing import Any
 from rich.text import Text
 
 from backroom import models
-from backroom.screens.grants import AccessScreen, RulesScreen
-from backroom.screens.groups.form import GroupFormScreen
 from backroom.tui.background import Background
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.safetext import safe_line
@@ -53,6 +51,8 @@ class GroupActions(Background):
     def edit_group(self, row: models.GroupRow) -> None:
         if self._refuse(models.group_permissions(row).edit_refused, "Cannot edit"):
             return
+        from backroom.screens.groups.form import GroupFormScreen  # imported when first opened (tui/app.py)
+
         screen: Any = self
         screen.app.push_screen(GroupFormScreen(row.id), self.after_edit)
 
@@ -134,6 +134,9 @@ class GroupActions(Background):
     def edit_access(self, row: models.GroupRow) -> None:
         """The visitors' group (Guest, otherwise locked): the access-only
         editor; any other group: its form, on the Access tab."""
+        from backroom.screens.grants.access import AccessScreen
+        from backroom.screens.groups.form import GroupFormScreen
+
         screen: Any = self
         allowed = models.group_permissions(row)
         if allowed.visitors:
@@ -144,5 +147,7 @@ class GroupActions(Background):
     def edit_rules(self, row: models.GroupRow) -> None:
         if self._refuse(models.group_permissions(row).rules_refused, "Cannot edit"):
             return
+        from backroom.screens.grants.rules import RulesScreen
+
         screen: Any = self
         screen.app.push_screen(RulesScreen(row.id))

@@ -13,11 +13,11 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Label, Select, TabbedContent, TabPane
+from textual.widgets import Header, Input, Label, Select, TabbedContent, TabPane
 
 from backroom import models
 from backroom.screens.grants import AccessEditor, Grants, read_grants
-from backroom.tui.areas import AreaBar
+from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.background import LoadsInBackground, error_message
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal, count_to_type

@@ -10,15 +10,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Label
+from textual.widgets import DataTable, Header, Input, Label
 
 from backroom import models
-from backroom.screens.grants import ExplainScreen, OutboxScreen
 from backroom.screens.groups.actions import GroupActions
-from backroom.screens.groups.form import GroupFormScreen
-from backroom.screens.groups.taxes import TaxClassesScreen
-from backroom.screens.groups.view import GroupViewScreen
-from backroom.tui.areas import AreaBar
+from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.filters import DEBOUNCE_SECONDS
 from backroom.tui.formatters import percent, plain, yes_no
 from backroom.tui.safetext import SafeInput
@@ -147,6 +143,10 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
                 if r.id == current.id:
                     table.move_cursor(row=i)
         self._show_status()
+        if counted:
+            first_shown = getattr(self.app, "first_screen_shown", None)
+            if first_shown is not None:
+                first_shown()
 
     def _show_status(self) -> None:
         n = len(self.rows)
@@ -220,7 +220,11 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         self.descending = not self.descending
         self.load()
 
+    # The screens these keys open are imported when first opened: starting
+    # Backroom imports the list alone (see tui/app.py).
     def action_add(self) -> None:
+        from backroom.screens.groups.form import GroupFormScreen
+
         self.app.push_screen(GroupFormScreen(None), self.after_edit)
 
     def action_edit(self) -> None:
@@ -229,7 +233,7 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
 
     def action_view(self) -> None:
         if row := self._need_row():
-            self.app.push_screen(GroupViewScreen(row.id))
+            self.after_edit(row.id)
 
     def action_delete(self) -> None:
         ticked = [r for r in self.rows if r.id in self.ticked]
@@ -271,15 +275,24 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
             self.edit_rules(row)
 
     def action_explain(self) -> None:
+        from backroom.screens.grants.explain import ExplainScreen
+
         self.app.push_screen(ExplainScreen())
 
     def action_outbox(self) -> None:
+        from backroom.screens.grants.outbox import OutboxScreen
+
         self.app.push_screen(OutboxScreen())
 
     def action_tax_classes(self) -> None:
+        from backroom.screens.groups.taxes import TaxClassesScreen
+
         self.app.push_screen(TaxClassesScreen())
 
     def after_edit(self, group_id: int | None) -> None:
+        """The View screen of the group just added or edited (or chosen)."""
+        from backroom.screens.groups.view import GroupViewScreen
+
         if group_id is not None:
             self.app.push_screen(GroupViewScreen(group_id))
 

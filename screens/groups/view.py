@@ -9,13 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from backroom import models
 from backroom.screens.customers import CustomerScreen
 from backroom.screens.groups.actions import GroupActions
 from backroom.screens.undo import UNDO_BINDING, UNDO_ROLE_ACTIONS, UndoesMembershipChange
-from backroom.tui.areas import AreaBar
+from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.filters import FilterBar
 from backroom.tui.formatters import percent, yes_no
