@@ -14,8 +14,13 @@ measures:
   through the raw driver (sqlite3, psycopg2, PyMySQL) for comparison, and
   their ratio (``assign_vs_raw``);
 - undoing that assign (``models.undo_membership_change``: every membership
-  it added removed, one "left" outbox row for them all), then, after
-  assigning them again, unassigning them;
+  it added removed, each recorded for the outbox and a later undo, one
+  "left" outbox row for them all), then, after assigning them again,
+  unassigning them; the plain DELETE of the same memberships (from the raw
+  group) through the raw driver, once before the undo and once after the
+  unassign, their mean the anchor; and the ratios ``undo_vs_raw`` and
+  ``unassign_vs_raw`` (``remove_raw_spread``: how far the two raw runs
+  were apart, relative to their mean: the noise of the run);
 - the outbox: counting it, and a page of it at its far end and halfway;
 - fetching a 50-row page, without a filter, with a text filter, with a
   status + registered-date filter, and deep in the list (offset = half);
@@ -133,6 +138,36 @@ def _seeded(size: int) -> bool:
     return True
 
 
+def run_raw(url: str, path: Path, sql: str, params: list) -> int:
+    """Run one statement through the raw driver, in its own transaction, committed; its row count."""
+    if models.is_sqlite():
+        models.db.close()
+        raw = sqlite3.connect(path)
+        try:
+            with raw:
+                return raw.execute(sql, params).rowcount
+        finally:
+            raw.close()
+            models.connect(url)
+    conn = models.db.connection()  # the driver's own connection, its own transaction
+    with conn.cursor() as cur:
+        cur.execute(sql, params)
+        n = cur.rowcount
+    conn.commit()
+    return n
+
+
+def raw_delete(group_id: int, flt: CustomerFilter) -> tuple[str, list]:
+    """The plain DELETE of a group's members that ``flt`` matches, the
+    selection as the same subquery the application's statements use.  (On
+    MariaDB 10.11 this, which reads the group's members by its index and
+    looks each up in the customers, was as fast as the join from the
+    customers, ``DELETE m FROM customer c STRAIGHT_JOIN membership m ...``,
+    and as ``DELETE ... WHERE change = ?``, within the noise.)"""
+    sel, params = Selection.matching(flt).query(models.Customer.id).sql()
+    return (f"DELETE FROM membership WHERE group_id = {int(group_id)} AND customer_id IN ({sel})", list(params))
+
+
 def _measure(size: int, url: str, path: Path) -> dict:
     models.connect(url)
     models.set_actor("bench")
@@ -154,36 +189,24 @@ def _measure(size: int, url: str, path: Path) -> dict:
             pw.Value("bench"), pw.Value(models.utcnow())),
         [models.Membership.customer, models.Membership.group, models.Membership.source,
          models.Membership.added_by, models.Membership.added_at]))
-    sql, params = query.sql()
-    if models.is_sqlite():
-        models.db.close()
-        raw = sqlite3.connect(path)
-
-        def run_raw():
-            with raw:
-                return raw.execute(sql, params).rowcount
-
-        out["assign_raw_sqlite3_s"], raw_added = timed(run_raw)
-        raw.close()
-        models.connect(url)
-    else:
-        conn = models.db.connection()  # the driver's own connection, its own transaction
-
-        def run_raw():
-            with conn.cursor() as cur:
-                cur.execute(sql, params)
-                n = cur.rowcount
-            conn.commit()
-            return n
-
-        out["assign_raw_driver_s"], raw_added = timed(run_raw)
+    assign_raw = "assign_raw_sqlite3_s" if models.is_sqlite() else "assign_raw_driver_s"
+    out[assign_raw], raw_added = timed(lambda: run_raw(url, path, *query.sql()))
     assert raw_added == added, (raw_added, added)
-    out["assign_vs_raw"] = round(out["assign_s"] / (out.get("assign_raw_sqlite3_s") or out["assign_raw_driver_s"]), 2)
+    out["assign_vs_raw"] = round(out["assign_s"] / out[assign_raw], 2)
 
     # A hidden group queues no notifications: the membership statement
     # alone, comparable with the raw sqlite3 figure above.
     quiet, _ = models.create_group({"code": "quiet", "name": "Quiet", "hidden": True})
     out["assign_hidden_s"], _ = timed(lambda: models.assign_customers(quiet.id, Selection.matching(active)))
+
+    # Removing the same memberships through the raw driver (a plain DELETE from the raw group): once
+    # before the undo and once after the unassign (the raw group filled again in between, untimed),
+    # so that neither removal always runs in the other's wake (InnoDB purges a removal in the
+    # background); the anchor is their mean.
+    remove_raw = "remove_raw_sqlite3_s" if models.is_sqlite() else "remove_raw_driver_s"
+    raw_removals = [timed(lambda: run_raw(url, path, *raw_delete(raw_group.id, active)))]
+    assert raw_removals[0][1] == added, (raw_removals[0][1], added)
+    assert run_raw(url, path, *query.sql()) == added
 
     done = models.last_membership_change(actor="bench", group_id=group.id)
     out["undo_assign_s"], _ = timed(lambda: models.undo_membership_change(done.op))
@@ -193,7 +216,14 @@ def _measure(size: int, url: str, path: Path) -> dict:
     out["outbox_far_end_s"], _ = timed(lambda: models.outbox_page(offset=0, limit=50, newest_first=True), 5)
     out["outbox_halfway_s"], _ = timed(lambda: models.outbox_page(offset=queued // 2, limit=50), 5)
     models.assign_customers(group.id, Selection.matching(active))
-    out["unassign_s"], _ = timed(lambda: models.unassign_customers(group.id, Selection.matching(active)))
+    out["unassign_s"], removed = timed(lambda: models.unassign_customers(group.id, Selection.matching(active)))
+    assert removed == added, (removed, added)
+    raw_removals.append(timed(lambda: run_raw(url, path, *raw_delete(raw_group.id, active))))
+    assert raw_removals[1][1] == added, (raw_removals[1][1], added)
+    out[remove_raw] = (raw_removals[0][0] + raw_removals[1][0]) / 2
+    out["remove_raw_spread"] = round(abs(raw_removals[0][0] - raw_removals[1][0]) / out[remove_raw], 2)
+    out["undo_vs_raw"] = round(out["undo_assign_s"] / out[remove_raw], 2)
+    out["unassign_vs_raw"] = round(out["unassign_s"] / out[remove_raw], 2)
 
     repeat = 15
     out["page_s"], rows = timed(lambda: models.customer_page(sort="registered", limit=50), repeat)
@@ -225,6 +255,11 @@ COLUMNS = [
     ("assign_vs_raw", "assign/raw", "{:.2f}"),
     ("undo_assign_s", "undo assign s", "{:.3f}"),
     ("unassign_s", "unassign s", "{:.3f}"),
+    ("remove_raw_sqlite3_s", "remove raw sqlite3 s", "{:.3f}"),
+    ("remove_raw_driver_s", "remove raw driver s", "{:.3f}"),
+    ("remove_raw_spread", "raw spread", "{:.2f}"),
+    ("undo_vs_raw", "undo/raw", "{:.2f}"),
+    ("unassign_vs_raw", "unassign/raw", "{:.2f}"),
     ("outbox_count_s", "outbox count ms", "ms"),
     ("outbox_far_end_s", "outbox end ms", "ms"),
     ("outbox_halfway_s", "outbox n/2 ms", "ms"),

@@ -383,46 +383,60 @@ def _fall_back_to_general(g: CustomerGroup, among: pw.Node, general: CustomerGro
     return moved
 
 
-def _end_memberships(g: CustomerGroup, leaving: pw.Table, change: int) -> int:
-    """Record, as ``change``'s, the end of ``g``'s memberships of the
-    customers in the temporary table ``leaving`` (before they are deleted),
-    each with the change that had added it.  If any is gone already (someone
-    removed it alone meanwhile), the operation runs again."""
-    if not leaving.rows:
-        return 0
+def _end_memberships(g: CustomerGroup, cond: pw.Expression, change: int) -> int:
+    """End the memberships of ``g`` matching ``cond`` (a condition on
+    :class:`Membership` that includes ``group_id = g``) as ``change``'s:
+    each is recorded (:class:`MembershipEnd`, with the change that had
+    added it) and deleted; returns how many.
+
+    The record is what decides who leaves, read once: no list of ids is
+    built first.  PostgreSQL does both in one statement (the DELETE's
+    RETURNING rows are the records).  Elsewhere the records are written
+    first, then the DELETE reads them, each to its membership's key (MySQL:
+    from the record to the key, so that only the members leaving are read
+    and locked); a membership gone or changed meanwhile (someone left, or
+    left and joined again, alone) leaves a record without its row, and the
+    operation runs again."""
+    ends, rows = MembershipEnd._meta.table_name, Membership._meta.table_name
     with references_kept():
-        ended = _insert_ends(g, leaving, change)
-    if ended != leaving.rows:
-        raise Interfered(f"{leaving.rows - ended} of the customers left {g.name!r} meanwhile")
-    return ended
-
-
-def _insert_ends(g: CustomerGroup, leaving: pw.Table, change: int) -> int:
-    if is_mysql():  # from the ids to each key, as the DELETE reads them
-        return db.execute_sql(
-            f"INSERT INTO {MembershipEnd._meta.table_name} (`change`, customer_id, joined_change) "
-            f"SELECT %s, m.customer_id, m.`change` FROM {leaving.__name__} AS t STRAIGHT_JOIN "
-            f"{Membership._meta.table_name} AS m FORCE INDEX (PRIMARY) ON m.customer_id = t.id AND m.group_id = %s",
-            (change, g.id)).rowcount
-    else:
-        return MembershipEnd.insert_from(
-            Membership.select(pw.Value(change), Membership.customer, Membership.change).where(
-                (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))),
+        if is_postgres():
+            sql, params = Membership.delete().where(cond).returning(Membership.customer, Membership.change).sql()
+            return db.execute_sql(
+                f'WITH gone AS ({sql}) INSERT INTO {ends} ("change", customer_id, joined_change) '
+                f'SELECT %s, customer_id, "change" FROM gone', [*params, change]).rowcount
+        ended = MembershipEnd.insert_from(
+            Membership.select(pw.Value(change), Membership.customer, Membership.change).where(cond),
             [MembershipEnd.change, MembershipEnd.customer, MembershipEnd.joined_change]).as_rowcount().execute()
+    if not ended:
+        return 0
+    if is_mysql():
+        # (A DELETE's IN (subquery) runs once per member of the group on MariaDB < 11.1, and a join
+        # the other way round reads and locks, until commit, every member: single leaves would wait.)
+        removed = db.execute_sql(
+            f"DELETE m FROM {ends} AS e STRAIGHT_JOIN {rows} AS m FORCE INDEX (PRIMARY) "
+            f"ON m.customer_id = e.customer_id AND m.group_id = %s AND m.`change` <=> e.joined_change "
+            f"WHERE e.`change` = %s", (g.id, change)).rowcount
+    else:  # SQLite: the write transaction holds the database, nothing changes in between
+        removed = Membership.delete().where((Membership.group == g.id) & Membership.customer.in_(
+            MembershipEnd.select(MembershipEnd.customer).where(MembershipEnd.change == change))).execute()
+    if removed != ended:  # someone left alone meanwhile: their leave, not this one's
+        raise Interfered(f"{ended - removed} of the customers left {g.name!r} meanwhile")
+    return removed
+
+
+def _ended(change: int) -> pw.ModelSelect:
+    """The customers whose membership ``change`` ended (a subquery)."""
+    return MembershipEnd.select(MembershipEnd.customer).where(MembershipEnd.change == change)
 
 
 def _end_group(g: CustomerGroup, actor: str | None) -> int:
     """Remove every member of ``g`` (being deleted, under its lock) as one
     "left" change; returns how many."""
-    with materialized(Membership.select(Membership.customer).where(Membership.group == g.id)) as leaving:
-        with not_undoable():
-            change = begin_change(g, "left", "manual", actor)
-        _end_memberships(g, leaving, change)
-        removed = Membership.delete().where(Membership.group == g.id).execute()
-        if removed != leaving.rows:
-            raise Interfered(f"the members of {g.name!r} changed meanwhile")
-        finish_change(change, g, removed, notify=_notifies(g))
-        return removed
+    with not_undoable():
+        change = begin_change(g, "left", "manual", actor)
+    removed = _end_memberships(g, Membership.group == g.id, change)
+    finish_change(change, g, removed, notify=_notifies(g))
+    return removed
 
 
 _MEMBERSHIP_FIELDS = [Membership.customer, Membership.group, Membership.source, Membership.added_by,
@@ -497,9 +511,10 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
     (:class:`MembershipEnd`: what the outbox's "left" rows and an undo
     read), with one outbox row for them all unless ``g`` is hidden; those
     whose default group ``g`` is fall back to General.  Who leaves is read
-    once, into a temporary table, so the record, the DELETE and the
-    fall-back agree; if fewer rows are deleted than were read, someone
-    removed one meanwhile and the operation runs again.  Returns how many left.
+    once, as the records (:func:`_end_memberships`), so the record, the
+    DELETE and the fall-back agree; if fewer rows are deleted than were
+    recorded, someone removed one meanwhile and the operation runs again.
+    Returns how many left.
 
     The fall-back comes after the DELETE and reads the customers' default
     group again: someone making ``g`` a customer's default meanwhile
@@ -514,38 +529,26 @@ def _remove_members_where(g: CustomerGroup, where: pw.Expression, *, actor: str 
         cond &= ~pw.fn.EXISTS(Customer.select(pw.SQL("1")).where(
             (Customer.id == Membership.customer) & (Customer.default_group == general.id)))
 
-    def falling_back() -> bool:  # anyone leaving their default group?
-        return Customer.select(Customer.id).where(
-            (Customer.default_group == g.id) & Customer.id.in_(leaving.select(leaving.id))).exists()
-
-    with materialized(Membership.select(Membership.customer).where(cond)) as leaving:
-        # General's lock now, before any row is written: taken after row
-        # locks, it could close a circle of waits that MySQL, whose named
-        # locks and row locks have separate deadlock detectors, never sees.
-        general_locked = g.id != general.id and falling_back()
-        if general_locked:
-            lock_groups(general_id=general.id)
-        change = begin_change(g, "left", source, actor)
-        _end_memberships(g, leaving, change)
-        if is_mysql():
-            # A DELETE's IN (subquery) runs once per member (MariaDB < 11.1 too): join, from the ids to
-            # each key, else it may read and lock (until commit) every member, and single leaves wait.
-            removed = db.execute_sql(
-                f"DELETE m FROM {leaving.__name__} AS t STRAIGHT_JOIN {Membership._meta.table_name} AS m "
-                f"FORCE INDEX (PRIMARY) ON m.customer_id = t.id AND m.group_id = %s",
-                (g.id,)).rowcount if leaving.rows else 0
-        else:
-            removed = (Membership.delete().where(
-                (Membership.group == g.id) & Membership.customer.in_(leaving.select(leaving.id))).execute())
-        finish_change(change, g, removed, notify=_notifies(g))
-        if removed != leaving.rows:  # someone left alone meanwhile: their leave, not this one's
-            raise Interfered(f"{leaving.rows - removed} of the customers left {g.name!r} meanwhile")
-        if falling_back():  # for General: someone made it their default meanwhile, again without them
-            if not general_locked:  # a default changed meanwhile: again, with General's lock
-                raise Interfered(f"a customer leaving {g.name!r} made it their default group meanwhile")
-            # Whoever leaves their default group falls back to General.
-            _fall_back_to_general(g, leaving.select(leaving.id), general)
-        return removed
+    # Anyone leaving their default group?  Asked first, before any row is
+    # written, so that General's lock is taken before any row lock: taken
+    # after row locks, it could close a circle of waits that MySQL, whose
+    # named locks and row locks have separate deadlock detectors, never sees.
+    general_locked = g.id != general.id and Customer.select(Customer.id).where(
+        (Customer.default_group == g.id)
+        & Customer.id.in_(Membership.select(Membership.customer).where(cond))).exists()
+    if general_locked:
+        lock_groups(general_id=general.id)
+    change = begin_change(g, "left", source, actor)
+    removed = _end_memberships(g, cond, change)
+    finish_change(change, g, removed, notify=_notifies(g))
+    if removed and Customer.select(Customer.id).where(
+            (Customer.default_group == g.id) & Customer.id.in_(_ended(change))).exists():
+        # (For General: someone made it their default meanwhile, again without them.)
+        if not general_locked:  # a default changed meanwhile: again, with General's lock
+            raise Interfered(f"a customer leaving {g.name!r} made it their default group meanwhile")
+        # Whoever leaves their default group falls back to General.
+        _fall_back_to_general(g, _ended(change), general)
+    return removed
 
 
 def _ensure_member(g: CustomerGroup, customer_id: int, *, actor: str | None) -> int:

@@ -278,3 +278,88 @@ def test_a_forms_save_of_members_is_undone_as_one_change(shop):
     assert sorted(p.kind for p in edit.parts) == ["joined", "left"]
     models.undo_membership_change(edit.op, actor="ann")
     assert members(vip) == set(ids[:3])
+
+
+def ends_of(change_id: int) -> set[tuple[int, int | None]]:
+    """Who a "left" change removed, each with the change that had added them."""
+    return set(models.MembershipEnd.select(models.MembershipEnd.customer, models.MembershipEnd.joined_change)
+               .where(models.MembershipEnd.change == change_id).tuples())
+
+
+def test_unassign_of_a_filter_but_some_records_exactly_who_left(shop):
+    """Everyone active but one is removed, as the records are read: the
+    members it removes (not the one excluded, not the disabled one), each
+    recorded with the change that had added them; one change, one outbox
+    row read as one "left" per customer; the one whose default group it
+    was falls back to General; the group's version once more."""
+    ids, vip = shop
+    models.join_group(ids[0], vip.id)  # alone: a change of its own
+    alone = models.Membership.get((models.Membership.customer == ids[0]) & (models.Membership.group == vip.id)).change
+    models.assign_customers(vip.id, Selection.all(), actor="ann")
+    bulk = models.last_membership_change(actor="ann").op
+    models.set_customers_status(Selection.ids([ids[1]]), "disabled")
+    c = models.get_customer(ids[2])
+    models.set_default_group(c.id, vip.id, expected_version=c.version)
+    version, queued = models.get_group(vip.id).version, models.outbox_count()
+    rows = models.Notification.select().count()
+    leaving = [ids[0], ids[2]] + ids[4:]
+    sel = Selection.matching(models.CustomerFilter(status="active"), except_ids=[ids[3]])
+    assert models.unassign_customers(vip.id, sel, actor="ann") == 6
+    assert members(vip) == {ids[1], ids[3]}
+    op = models.last_membership_change(actor="ann")
+    [part] = op.parts
+    assert (part.kind, part.count, part.group_id) == ("left", 6, vip.id)
+    assert ends_of(part.change_id) == {(ids[0], alone)} | {(i, bulk) for i in leaving[1:]}
+    assert models.Notification.select().count() == rows + 1
+    assert models.outbox_count() == queued + 6
+    assert box()[-6:] == [(i, "VIP", "left") for i in leaving]
+    assert models.get_customer(ids[2]).default_group_id == models.general_group().id
+    assert ids[2] in members(models.general_group())
+    assert models.get_group(vip.id).version == version + 1
+    # And back: exactly those six.
+    models.undo_membership_change(op.op, actor="ann")
+    assert members(vip) == set(ids)
+    assert box()[-6:] == [(i, "VIP", "joined") for i in leaving]
+
+
+def test_undo_of_an_assign_records_each_it_removes(shop):
+    """The undo removes the memberships the assign added (not the two there
+    before), records each with that assign as the change that had added
+    them, so the assign's own outbox row still reads all six who joined,
+    and queues one row for the six who left."""
+    ids, vip = shop
+    models.assign_customers(vip.id, Selection.ids(ids[:2]), actor="bob")
+    models.assign_customers(vip.id, Selection.all(), actor="ann")
+    added = models.last_membership_change(actor="ann")
+    queued = models.outbox_count()
+    undo = models.undo_membership_change(added.op, actor="ann")
+    assert members(vip) == set(ids[:2])
+    [part] = undo.parts
+    assert (part.kind, part.count) == ("left", 6)
+    assert ends_of(part.change_id) == {(i, added.op) for i in ids[2:]}
+    assert not models.Membership.select().where(models.Membership.change == added.op).exists()
+    assert models.outbox_count() == queued + 6
+    assert box() == ([(i, "VIP", "joined") for i in ids[:2]] + [(i, "VIP", "joined") for i in ids[2:]]
+                     + [(i, "VIP", "left") for i in ids[2:]])
+    # A member who left alone meanwhile is refused by the undo; the records say who they were.
+    models.assign_customers(vip.id, Selection.all(), actor="ann")
+    again = models.last_membership_change(actor="ann")
+    models.leave_group(ids[5], vip.id)
+    with pytest.raises(models.ConflictError, match="1 of the customers it added have left VIP"):
+        models.undo_membership_change(again.op)
+    assert members(vip) == set(ids) - {ids[5]}
+
+
+def test_removing_members_from_general_keeps_those_whose_default_it_is(shop):
+    """Nobody leaves General while it is their default group: a removal of
+    everyone from it records and removes only the others."""
+    ids, vip = shop
+    general = models.general_group()
+    c = models.get_customer(ids[0])
+    models.set_default_group(c.id, vip.id, expected_version=c.version)  # General is no longer theirs
+    assert ids[0] in members(general)
+    assert models.unassign_customers(general.id, Selection.ids(ids[:3])) == 1
+    assert members(general) >= set(ids[1:])
+    assert ids[0] not in members(general)
+    part = models.last_membership_change().parts[0]
+    assert {c for c, _ in ends_of(part.change_id)} == {ids[0]}
