@@ -1,0 +1,196 @@
+"""Review text search through an index, with the results of a plain scan.
+
+What a moderator types is folded (``text.fold``: case and accents dropped)
+and looked for anywhere in a review's folded title and body
+(``review.search_text``).  :func:`scan_condition` says that as a plain
+``LIKE '%…%'`` (wildcards escaped), which reads every review.
+:func:`text_condition` finds the same reviews through an index of the
+folded text's trigrams (every run of 3 characters), which can only point
+at candidates: the scan's condition is still applied to them, so an index
+that finds too much costs time, never a wrong row, and the results are the
+scan's.
+
+- SQLite: an FTS5 table ``review_search`` (``trigram`` tokenizer) over
+  ``search_text``, kept in step by triggers on ``review`` (any program's
+  write is indexed).  Text of 3 characters or more is a quoted phrase for
+  ``MATCH`` — exactly its substrings.
+- PostgreSQL: a ``pg_trgm`` GIN index on ``search_text``: the scan's own
+  ``ILIKE '%…%'`` is read through it.  Without the extension (creating it
+  needs a superuser) the step logs a notice and search scans.
+- MariaDB (no n-gram parser): ``search_tokens`` holds the distinct
+  trigrams of ``search_text`` as words, under a FULLTEXT index; a search
+  asks for rows holding its own trigrams (``+t1 +t2 …`` in boolean mode).
+  ``LIKE`` there compares characters by their collation's weights (``kız``
+  matches ``kiz``, any emoji any other), so a trigram's word is made of its
+  characters' weights (``WEIGHT_STRING``, asked of the server once per
+  character and kept): every row the scan finds holds the words.  The
+  words are written by the operations that write a review's text; a row
+  whose ``search_tokens`` is NULL (written by another program, or before
+  this version) is always a candidate.  InnoDB applies FULLTEXT changes at
+  commit: a review written in the current transaction is not found by it.
+
+A review whose ``search_text`` is NULL (another program wrote it) is
+searched in its own title and body, on every engine, through a partial
+index of those rows (SQLite, PostgreSQL) or with the untokenised rows
+(MariaDB).  Text shorter than 3 characters has no trigram: it scans.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from typing import Iterable, Iterator
+
+import peewee as pw
+
+from .connection import db, is_mysql, is_sqlite
+from .tables import Review
+from .text import fold
+
+TRIGRAM = 3
+FTS_TABLE = "review_search"
+MAX_QUERY_TOKENS = 16
+"""The most trigram words a MariaDB search asks for (spread over the text):
+fewer words find a few more candidates, never fewer rows."""
+MAX_WORD = 84  # innodb_ft_max_token_size's default
+
+_use_index = [True]
+
+
+@contextlib.contextmanager
+def scan_only() -> Iterator[None]:
+    """Search without the index (the plain scan), to compare with it."""
+    _use_index.append(False)
+    try:
+        yield
+    finally:
+        _use_index.pop()
+
+
+def search_text(title: str, body: str) -> str:
+    """What text search looks in (``review.search_text``): the title and body folded."""
+    return fold(f"{title}\n{body}")
+
+
+def _like(field: pw.Field, text: str) -> pw.Expression:
+    # Peewee's contains() escapes %, _ and \ (ESCAPE '\'), and is ILIKE:
+    # case-insensitive on PostgreSQL, where the trigram index serves it.
+    return field.contains(text)
+
+
+def scan_condition(text: str) -> pw.Expression:
+    """Reviews whose folded title and body hold ``text`` (folded), read by a
+    plain scan; a review not folded yet is searched in its own words.
+    (NULL-safe both ways: inside a NOT, NULL would drop the row.)"""
+    return ((Review.search_text.is_null(False) & _like(Review.search_text, text))
+            | (Review.search_text.is_null() & (_like(Review.title, text) | _like(Review.body, text))))
+
+
+def text_condition(typed: str) -> pw.Expression | None:
+    """The condition for what a moderator typed (None when it folds to
+    nothing): through the engine's trigram index where there is one."""
+    text = fold(typed.strip())
+    if not text:
+        return None
+    scan = scan_condition(text)
+    if len(text) < TRIGRAM or not _use_index[-1]:
+        return scan
+    if is_sqlite():
+        if not fts_ready():
+            return scan
+        # The FTS table's rowids, and the reviews not folded yet (a partial
+        # index): the candidates, looked up by primary key.
+        candidates = pw.SQL(f'(SELECT rowid FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH ?'
+                            ' UNION ALL SELECT id FROM review WHERE search_text IS NULL)', [fts_phrase(text)])
+        return Review.id.in_(candidates) & scan
+    if is_mysql():
+        words = query_words(text)
+        if not words:
+            return scan
+        against = " ".join(f"+{w}" for w in words)
+        # A derived table: materialised once (the FULLTEXT lookup, and the
+        # rows no words were written for), then joined by primary key.
+        candidates = pw.SQL(
+            "(SELECT id FROM (SELECT id FROM review WHERE MATCH (search_tokens) AGAINST (%s IN BOOLEAN MODE)"
+            " UNION SELECT id FROM review WHERE search_tokens IS NULL) AS candidates)", [against])
+        return Review.id.in_(candidates) & scan
+    return scan  # PostgreSQL: the trigram index serves the scan's ILIKE
+
+
+def fts_phrase(text: str) -> str:
+    """``text`` as one FTS5 phrase: quoted, its quotes doubled, so nothing
+    in it is query syntax."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts_ready() -> bool:
+    return bool(db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = ? AND type = 'table'",
+                               (FTS_TABLE,)).fetchone())
+
+
+# --- MariaDB: trigrams as words -------------------------------------------
+
+_weights: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _collation() -> tuple[str, str]:
+    database = db.obj.database
+    key = (str(database), "review.search_text")
+    if key not in _weights:
+        row = db.execute_sql(
+            "SELECT collation_name FROM information_schema.columns WHERE table_schema = DATABASE() "
+            "AND table_name = 'review' AND column_name = 'search_text'").fetchone()
+        _weights[key] = {"": (row[0] if row and row[0] else "utf8mb4_general_ci")}
+    return key
+
+
+def _char_keys(chars: Iterable[str]) -> dict[str, str]:
+    """Each character's weight in the column's collation (hex), what MariaDB's
+    LIKE compares; asked of the server for characters not seen before."""
+    key = _collation()
+    known = _weights[key]
+    collation = known[""]
+    if not collation.replace("_", "").isalnum():
+        raise ValueError(f"unexpected collation {collation!r}")
+    missing = sorted({c for c in chars if c not in known})
+    for i in range(0, len(missing), 200):
+        part = missing[i:i + 200]
+        cols = ", ".join(f"HEX(WEIGHT_STRING(CONVERT(%s USING utf8mb4) COLLATE {collation}))" for _ in part)
+        row = db.execute_sql(f"SELECT {cols}", part).fetchone()
+        known.update(zip(part, (w or "" for w in row)))
+    return known
+
+
+def _word(keys: dict[str, str], gram: str) -> str:
+    word = "".join(keys[c] for c in gram) or "0"
+    if len(word) > MAX_WORD or len(word) < TRIGRAM:
+        word = hashlib.blake2b(word.encode(), digest_size=8).hexdigest().upper()
+    return word
+
+
+def _grams(text: str) -> list[str]:
+    return [text[i:i + TRIGRAM] for i in range(len(text) - TRIGRAM + 1)]
+
+
+def search_words(text: str) -> str:
+    """``search_tokens`` for folded text: its distinct trigrams as words."""
+    grams = _grams(text)
+    keys = _char_keys(text)
+    return " ".join(dict.fromkeys(_word(keys, g) for g in grams))
+
+
+def query_words(text: str) -> list[str]:
+    """The words a search for folded ``text`` asks for (at most
+    :data:`MAX_QUERY_TOKENS`, spread over it)."""
+    keys = _char_keys(text)
+    words = list(dict.fromkeys(_word(keys, g) for g in _grams(text)))
+    if len(words) > MAX_QUERY_TOKENS:
+        step = len(words) / MAX_QUERY_TOKENS
+        words = [words[int(i * step)] for i in range(MAX_QUERY_TOKENS)]
+    return words
+
+
+def search_columns(title: str, body: str) -> dict[str, str | None]:
+    """The search columns of a review with this title and body, as its writers store them."""
+    text = search_text(title or "", body or "")
+    return {"search_text": text, "search_tokens": search_words(text) if is_mysql() else None}
