@@ -43,7 +43,7 @@ from typing import Iterable, Iterator
 
 import peewee as pw
 
-from .connection import db, is_mysql, is_sqlite
+from .connection import db, is_mysql, is_postgres, is_sqlite
 from .tables import Review
 from .text import fold
 
@@ -72,7 +72,7 @@ def search_text(title: str, body: str) -> str:
     return fold(f"{title}\n{body}")
 
 
-def _like(field: pw.Field, text: str) -> pw.Expression:
+def _like(field: pw.Node, text: str) -> pw.Expression:
     # Peewee's contains() escapes %, _ and \ (ESCAPE '\'), and is ILIKE:
     # case-insensitive on PostgreSQL, where the trigram index serves it.
     return field.contains(text)
@@ -82,7 +82,10 @@ def scan_condition(text: str) -> pw.Expression:
     """Reviews whose folded title and body hold ``text`` (folded), read by a
     plain scan; a review not folded yet is searched in its own words.
     (NULL-safe both ways: inside a NOT, NULL would drop the row.)"""
-    return ((Review.search_text.is_null(False) & _like(Review.search_text, text))
+    folded: pw.Node = Review.search_text
+    if not _use_index[-1] and is_postgres():
+        folded = Review.search_text.concat("")  # the same text, which the trigram index does not serve
+    return ((Review.search_text.is_null(False) & _like(folded, text))
             | (Review.search_text.is_null() & (_like(Review.title, text) | _like(Review.body, text))))
 
 
