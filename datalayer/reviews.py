@@ -80,7 +80,8 @@ class ReviewFilter:
             conds.append(Review.created_at < _day_start(self.created_to) + dt.timedelta(days=1))
         if self.verified:
             conds.append(verified_purchase())
-        text = text_condition(self.text)
+        text = text_condition(self.text, narrowed=bool(self.status or self.product_id is not None
+                                                       or self.customer_id is not None))
         if text is not None:
             conds.append(text)
         return functools.reduce(lambda a, b: a & b, conds) if conds else None

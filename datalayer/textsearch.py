@@ -89,9 +89,16 @@ def scan_condition(text: str) -> pw.Expression:
             | (Review.search_text.is_null() & (_like(Review.title, text) | _like(Review.body, text))))
 
 
-def text_condition(typed: str) -> pw.Expression | None:
+def text_condition(typed: str, *, narrowed: bool = False) -> pw.Expression | None:
     """The condition for what a moderator typed (None when it folds to
-    nothing): through the engine's trigram index where there is one."""
+    nothing): through the engine's trigram index where there is one.
+
+    ``narrowed``: the filter also has a condition an index of its own serves
+    (status, product, customer).  Then text that most reviews hold (the index
+    finds :data:`COMMON` candidates or more) is better read by walking that
+    index in the queue's order and testing each review, which stops at the
+    page's last row, than by fetching and sorting every candidate: it is
+    given the scan's condition.  (PostgreSQL's planner weighs that itself.)"""
     text = fold(typed.strip())
     if not text:
         return None
@@ -101,23 +108,34 @@ def text_condition(typed: str) -> pw.Expression | None:
     if is_sqlite():
         if not fts_ready():
             return scan
-        # The FTS table's rowids, and the reviews not folded yet (a partial
-        # index): the candidates, looked up by primary key.
-        candidates = pw.SQL(f'(SELECT rowid FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH ?'
-                            ' UNION ALL SELECT id FROM review WHERE search_text IS NULL)', [fts_phrase(text)])
-        return Review.id.in_(candidates) & scan
-    if is_mysql():
+        matching = f'SELECT rowid AS id FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH ?'
+        phrase = fts_phrase(text)
+    elif is_mysql():
         words = query_words(text)
         if not words:
             return scan
-        against = " ".join(f"+{w}" for w in words)
-        # A derived table: materialised once (the FULLTEXT lookup, and the
-        # rows no words were written for), then joined by primary key.
-        candidates = pw.SQL(
-            "(SELECT id FROM (SELECT id FROM review WHERE MATCH (search_tokens) AGAINST (%s IN BOOLEAN MODE)"
-            " UNION SELECT id FROM review WHERE search_tokens IS NULL) AS candidates)", [against])
-        return Review.id.in_(candidates) & scan
-    return scan  # PostgreSQL: the trigram index serves the scan's ILIKE
+        matching = "SELECT id FROM review WHERE MATCH (search_tokens) AGAINST (%s IN BOOLEAN MODE)"
+        phrase = " ".join(f"+{w}" for w in words)
+    else:
+        return scan  # PostgreSQL: the trigram index serves the scan's ILIKE
+    if narrowed and _common(matching, phrase):
+        return scan
+    # The index's candidates and the reviews not indexed (not folded yet: a
+    # partial index; MariaDB: no words yet), as a derived table: gathered
+    # once, then each looked up by primary key; the scan's condition decides.
+    unindexed = "search_text IS NULL" if is_sqlite() else "search_tokens IS NULL"
+    candidates = pw.SQL(f"(SELECT candidates.id FROM ({matching} UNION ALL SELECT id FROM review WHERE {unindexed})"
+                        " AS candidates)", [phrase])
+    return Review.id.in_(candidates) & scan
+
+
+COMMON = 5000
+"""How many candidates make text common (see :func:`text_condition`)."""
+
+
+def _common(matching: str, phrase: str) -> bool:
+    (found,) = db.execute_sql(f"SELECT COUNT(*) FROM ({matching} LIMIT {COMMON}) AS probe", (phrase,)).fetchone()
+    return found >= COMMON
 
 
 def fts_phrase(text: str) -> str:

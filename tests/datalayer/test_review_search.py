@@ -198,3 +198,15 @@ def test_without_the_index_search_scans_and_finds_the_same(corpus, monkeypatch, 
     else:
         Review.update(search_tokens=None).execute()
     assert {q: indexed_and_scanned(q) for q in results} == results
+
+
+def test_common_text_within_a_narrower_filter_finds_the_same(corpus, monkeypatch):
+    """Text most reviews hold, with a status: read by the scan's condition
+    along the status index (here "most" is 2 candidates)."""
+    monkeypatch.setattr(textsearch, "COMMON", 2)
+    for text in ("nao", "nunez", "привет", "zzq", "50%"):
+        got, expected = indexed_and_scanned(text, "pending")
+        assert got == expected
+        assert indexed_and_scanned(text) == (got, expected)
+    assert "VIRTUAL TABLE" not in _plan(ReviewFilter(status="pending", text="nao"))
+    assert "fulltext" not in _plan(ReviewFilter(status="pending", text="nao"))
