@@ -14,7 +14,7 @@ same reviews.
 
 Prints a table, then (last) one JSON line with every figure.
 
-    python bench/bench_review_search.py [--db URL] [--customers 1000000] [--reviews 0] [--repeat 3]
+    python bench/bench_review_search.py [--db URL] [--customers 1000000] [--reviews 1000000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", metavar="URL", help="an existing database (else a new SQLite one, seeded)")
     ap.add_argument("--customers", type=int, default=1_000_000, help="customers to seed (default 1,000,000)")
-    ap.add_argument("--reviews", type=int, default=0, help="more reviews to seed (default 0)")
+    ap.add_argument("--reviews", type=int, default=1_000_000, help="more reviews to seed (default 1,000,000)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", metavar="DIR", help="seed in DIR instead of a temporary directory")
     args = ap.parse_args(argv)

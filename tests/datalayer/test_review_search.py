@@ -210,3 +210,20 @@ def test_common_text_within_a_narrower_filter_finds_the_same(corpus, monkeypatch
         assert indexed_and_scanned(text) == (got, expected)
     assert "VIRTUAL TABLE" not in _plan(ReviewFilter(status="pending", text="nao"))
     assert "fulltext" not in _plan(ReviewFilter(status="pending", text="nao"))
+
+
+def test_imported_reviews_are_searched_by_their_folded_words(corpus, tmp_path):
+    models.create_customer({"first_name": "Ana", "last_name": "Lima", "email": "ana@example.com"})
+    header = "product_sku,customer_email,rating,title,body,status,created_at\n"
+    path = tmp_path / "reviews.csv"
+    path.write_text(header + "C1,ana@example.com,2,Péssimo,ENTREGA ATRASADA,pending,2024-05-06 07:08:09\n",
+                    encoding="utf-8")
+    assert models.import_reviews(path).summary() == "1 new, 0 changed, 0 unchanged, 0 rejected"
+    (new,) = indexed_and_scanned("atrasada")[0]
+    assert indexed_and_scanned("PESSIMO")[0] == [new]
+    # The same review again with other words: the search follows them.
+    path.write_text(header + "C1,ana@example.com,2,Ótimo,Chegou rápido,pending,2024-05-06 07:08:09\n",
+                    encoding="utf-8")
+    assert models.import_reviews(path).summary() == "0 new, 1 changed, 0 unchanged, 0 rejected"
+    assert indexed_and_scanned("atrasada")[0] == [] and indexed_and_scanned("rapido")[0] == [new]
+    assert indexed_and_scanned("otimo") == ([new], [new])
