@@ -202,8 +202,9 @@ def test_without_the_index_search_scans_and_finds_the_same(corpus, monkeypatch, 
 
 def test_common_text_within_a_narrower_filter_finds_the_same(corpus, monkeypatch):
     """Text most reviews hold, with a status: read by the scan's condition
-    along the status index (here "most" is 2 candidates)."""
-    monkeypatch.setattr(textsearch, "COMMON", 2)
+    along the status index (here "most" is 1 candidate; MariaDB: any text
+    a review of the sample holds, whatever the filter)."""
+    monkeypatch.setattr(textsearch, "COMMON", 1)
     for text in ("nao", "nunez", "привет", "zzq", "50%"):
         got, expected = indexed_and_scanned(text, "pending")
         assert got == expected
