@@ -130,7 +130,10 @@ def _postgres() -> None:
 
 
 def _mysql() -> None:
-    sql = "UPDATE review SET search_tokens = %s WHERE id = %s"
+    # A batch's words go into a temporary table in one multi-row INSERT,
+    # then into the reviews in one joined UPDATE (an UPDATE a row was a
+    # round trip a review).
+    db.execute_sql("CREATE TEMPORARY TABLE IF NOT EXISTS review_words (id INTEGER PRIMARY KEY, words MEDIUMTEXT)")
     after = 0
     while True:
         rows = list(Review.select(Review.id, Review.search_text)
@@ -139,7 +142,12 @@ def _mysql() -> None:
         if not rows:
             break
         after = rows[-1][0]
-        db.cursor().executemany(sql, [(search_words(text), rid) for rid, text in rows])
+        db.execute_sql("DELETE FROM review_words")
+        db.cursor().executemany("INSERT INTO review_words (id, words) VALUES (%s, %s)",
+                                [(rid, search_words(text)) for rid, text in rows])
+        db.execute_sql("UPDATE review JOIN review_words ON review_words.id = review.id "
+                       "SET review.search_tokens = review_words.words")
+    db.execute_sql("DROP TEMPORARY TABLE IF EXISTS review_words")
     indexes = _indexes()
     if "review_search_tokens" not in indexes:
         # Stopwords off: a word is a trigram's weights, never an English word,
