@@ -29,6 +29,11 @@ scan's.
   this version) is always a candidate.  InnoDB applies FULLTEXT changes at
   commit: a review written in the current transaction is not found by it.
 
+Text most reviews hold is better read by the scan where another index
+orders the page (a status: walk it, test each review, stop at the page's
+last row) and, on MariaDB, always (InnoDB reads a frequent word's every
+posting): see :func:`text_condition`.  The results are the same either way.
+
 A review whose ``search_text`` is NULL (another program wrote it) is
 searched in its own title and body, on every engine, through a partial
 index of those rows (SQLite, PostgreSQL) or with the untokenised rows
