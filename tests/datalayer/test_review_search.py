@@ -228,3 +228,20 @@ def test_imported_reviews_are_searched_by_their_folded_words(corpus, tmp_path):
     assert models.import_reviews(path).summary() == "0 new, 1 changed, 0 unchanged, 0 rejected"
     assert indexed_and_scanned("atrasada")[0] == [] and indexed_and_scanned("rapido")[0] == [new]
     assert indexed_and_scanned("otimo") == ([new], [new])
+
+
+def test_seeded_reviews_are_indexed(database):
+    """The demo's seeds fill the index once at the end (SQLite: not by the
+    insert trigger row by row), and leave the trigger in place."""
+    models.seed(40, rng_seed=5)
+    models.seed_reviews(300, rng_seed=6)
+    for text in ("office", "late", "arrived", "zzq"):
+        got, expected = indexed_and_scanned(text)
+        assert got == expected
+    assert indexed_and_scanned("arrived")[0]
+    if models.is_sqlite():
+        (indexed,) = models.db.execute_sql("SELECT COUNT(*) FROM review_search").fetchone()
+        assert indexed == Review.select().count()
+        assert models.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'review_search_insert'").fetchone()
+    if models.is_mysql():
+        assert Review.select().where(Review.search_tokens.is_null()).count() == 0
