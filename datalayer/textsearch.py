@@ -185,10 +185,10 @@ def index_deferred() -> Iterator[None]:
         return
     (last,) = db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM review").fetchone()
     db.execute_sql(f"DROP TRIGGER {INSERT_TRIGGER}")
-    try:
-        yield
-    finally:
-        db.execute_sql(found[0])
+    # No finally: on an error the caller's transaction rolls back, the
+    # dropped trigger with it (SQLite's DDL is transactional).
+    yield
+    db.execute_sql(found[0])
     db.execute_sql(f'INSERT INTO "{FTS_TABLE}" (rowid, search_text) SELECT id, search_text FROM review '
                    "WHERE id > ? AND search_text IS NOT NULL", (last,))
 

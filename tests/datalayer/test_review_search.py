@@ -245,3 +245,22 @@ def test_seeded_reviews_are_indexed(database):
         assert models.db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'review_search_insert'").fetchone()
     if models.is_mysql():
         assert Review.select().where(Review.search_tokens.is_null()).count() == 0
+
+
+def test_a_seed_that_fails_leaves_the_index_and_its_trigger(database, monkeypatch):
+    from backroom.datalayer import demo
+
+    models.seed(20, rng_seed=5)
+    before = Review.select().count()
+
+    def fail(*args, **kwargs):
+        raise models.ValidationError({"disk": "full"})
+
+    monkeypatch.setattr(demo, "_insert_rows", fail)
+    with pytest.raises(models.ValidationError):
+        models.seed_reviews(10, rng_seed=6)
+    monkeypatch.undo()
+    assert Review.select().count() == before
+    _write([("Trigger still there", "")], models.Product.select().first().id)
+    assert len(indexed_and_scanned("still there")[0]) == 1
+    assert indexed_and_scanned("still there")[0] == indexed_and_scanned("still there")[1]
