@@ -4,7 +4,7 @@ Screens, the command line and the tests import this module; the parts live
 in the package ``datalayer`` beside it, one concern a module, each depending
 only on those before it:
 
-    errors, connection → tables → transactions, migrations, defaults, lookup, session,
+    errors, connection → tables → textsearch → transactions, migrations, defaults, lookup, session,
     audit → admins, parsing → sshaccess, selection → access → taxes, grouppolicy → changes → groups →
     groupdelete, customers, passwords,
     orders, erasure, reviews → reviewrules, explain, rules, outbox → demo, imports/, exports, auditlog, massactions

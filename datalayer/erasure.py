@@ -51,6 +51,7 @@ from .tables import (
     utcnow,
 )
 from .text import fold
+from .textsearch import search_columns
 from .transactions import retried
 
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
@@ -88,7 +89,7 @@ def erase_customer(customer_id: int, confirm_email: str, *, actor: str | None = 
         Address.delete().where(Address.customer == c.id).execute()
         Notification.delete().where(Notification.customer == c.id).execute()
         forget_customer(c.id)
-        Review.update(title="", body="", search_text="").where(Review.customer == c.id).execute()
+        Review.update(title="", body="", **search_columns("", "")).where(Review.customer == c.id).execute()
         theirs = Review.select(Review.id).where(Review.customer == c.id)
         _scrub_column(RewardPointEntry.reason, own, RewardPointEntry.customer == c.id)
         _scrub_column(RewardPointEntry.reason, anywhere)

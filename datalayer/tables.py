@@ -281,6 +281,9 @@ class Review(BaseModel):
     # Title and body folded (text.fold), what text search looks in; NULL for
     # a review another program wrote since: its own words are searched.
     search_text = pw.TextField(null=True)
+    # MariaDB: search_text's distinct trigrams as words, under a FULLTEXT
+    # index (v11, textsearch); NULL elsewhere, and for a row not tokenised.
+    search_tokens = pw.TextField(null=True)
     # The shop's public reply (v8).
     reply = pw.TextField(null=True)
     reply_at = pw.DateTimeField(null=True)

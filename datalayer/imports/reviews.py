@@ -26,6 +26,7 @@ from ..audit import resolve_actor
 from ..parsing import DATE_MAX, DATE_MIN, has_control_chars, quoted
 from ..reviewrules import REPLY_MAX
 from ..tables import REVIEW_STATUSES, AuditEntry, Customer, Product, Review, ReviewEvent, utcnow
+from ..textsearch import search_columns
 from ..transactions import bulk, retried
 from .common import (
     apply_import,
@@ -259,6 +260,7 @@ class _ReviewRun:
                 reject_reason=(row.get("reject_reason") or None) if row["status"] == "rejected" else None,
                 reply=row.get("reply") or None, reply_at=self.now if row.get("reply") else None,
                 reply_by=self.actor if row.get("reply") else None,
+                **search_columns(row.get("title", ""), row.get("body", "")),
             ).execute()
             if moderated:
                 insert_rows(ReviewEvent, [ReviewEvent.review, ReviewEvent.status, ReviewEvent.reason,
@@ -270,6 +272,9 @@ class _ReviewRun:
             if "reply" in diff:
                 stamped.update(reply_at=self.now if diff["reply"] else None,
                                reply_by=self.actor if diff["reply"] else None)
+            if "title" in diff or "body" in diff:
+                # What text search looks in follows the new words.
+                stamped.update(search_columns(diff.get("title", found["title"]), diff.get("body", found["body"])))
             Review.update(**stamped).where(Review.id == found["id"]).execute()
             if "status" in diff:
                 ReviewEvent.create(review=found["id"], status=diff["status"], reason=row.get("reject_reason") or None,

@@ -4,6 +4,7 @@ their words."""
 
 from __future__ import annotations
 
+import before_v11
 import pytest
 
 from backroom import models
@@ -92,6 +93,7 @@ def test_the_upgrade_folds_what_an_older_version_wrote(database):
     # As the previous version left them: keys only lower-cased, no folded email, no search text.
     models.Customer.update(name_key="maría núñez", last_key="núñez").where(models.Customer.id == c.id).execute()
     db = models.db
+    before_v11.undo_v11()  # the later step's index reads search_text
     if models.is_mysql():
         db.execute_sql("DROP INDEX customer_email_fold ON customer")
     else:
