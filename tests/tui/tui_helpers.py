@@ -19,7 +19,7 @@ from textual import events
 from textual.app import App
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
+from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerState
 
 from backroom import models
@@ -182,6 +182,12 @@ def pending_work(app: App, *, workers: bool = True,
                 return f"{node!r} handling a message", _a_moment
         if node._next_callbacks or (isinstance(node, Screen) and node._callbacks):
             return f"callbacks of {node!r}", _next_turn
+        if isinstance(node, DataTable) and node._running and (
+                node._require_update_dimensions or node._updated_cells):
+            # A table measures new rows' columns when it is next idle: a
+            # screen pushed over it first (a burst) leaves that for later.
+            node.check_idle()
+            return f"{node!r} measuring its rows", _a_moment
         if timers:
             for timer in list(node._timers):
                 task = timer._task
