@@ -20,7 +20,7 @@ from backroom.datalayer.text import inert_block
 from backroom.screens.reviewdialogs import ReplyModal
 from backroom.screens.reviews import ReviewDetail, ReviewsScreen
 from backroom.tui.safetextarea import SafeTextArea
-from tui_helpers import (SIZES, assert_clean_screen, burst, make_app, make_db, notifications, settle,
+from tui_helpers import (SIZES, assert_clean_screen, burst, make_app, make_db, notifications, open_reviews, settle,
                          take_snapshot, TODAY, type_text)
 
 ESC = "\x1b"
@@ -45,14 +45,6 @@ def shop(tmp_path):
     ada = models.create_customer({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"})
     return [models.Review.create(product=beans, customer=ada.id, rating=4, title=f"Review {i}",
                                  body=f"Body {i}", created_at=dt.datetime(2024, 1, 1 + i)) for i in range(3)]
-
-
-async def open_reviews(pilot) -> ReviewsScreen:
-    await settle(pilot)
-    await pilot.press("f4")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, ReviewsScreen)
-    return pilot.app.screen
 
 
 def box(app) -> SafeTextArea:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from textual.widgets import Label, Select
-from tui_helpers import burst, clear_input, confirm, make_app, make_db, notifications, settle, type_text
+from tui_helpers import burst, clear_input, confirm, make_app, make_db, notifications, open_reviews, settle, type_text
 
 from backroom import models
 from backroom.models import ReviewFilter, Selection
@@ -50,14 +50,6 @@ def status_of(review_id: int) -> str:
 
 def history(review_id: int) -> list[tuple]:
     return [(e.status, e.reason, e.prev_status) for e in models.review_history(review_id)]
-
-
-async def open_reviews(pilot) -> ReviewsScreen:
-    await settle(pilot)
-    await pilot.press("f4")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, ReviewsScreen)
-    return pilot.app.screen
 
 
 async def show_status(pilot, screen: ReviewsScreen, status: str | None, verified: bool = False) -> None:

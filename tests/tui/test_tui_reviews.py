@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Select
 from backroom import models
 from backroom.models import ReviewFilter, Selection
 from backroom.screens.reviews import RejectModal, ReviewDetail, ReviewsScreen
-from tui_helpers import burst, confirm, make_app, make_db, notifications, settle, type_text
+from tui_helpers import burst, confirm, make_app, make_db, notifications, open_reviews, settle, type_text
 from backroom.tui.reviewtable import RatingChart, ReviewTable
 from backroom.tui.dialogs import ConfirmModal
 
@@ -56,15 +56,6 @@ def events(review_id: int) -> list[tuple[str, str | None, str]]:
 def moderation_audits() -> list[dict]:
     return [a.after_data() for a in models.AuditEntry.select()
             .where(models.AuditEntry.action == "review.moderate").order_by(models.AuditEntry.id)]
-
-
-async def open_reviews(pilot) -> ReviewsScreen:
-    await settle(pilot)
-    await pilot.press("f4")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ReviewsScreen)
-    return screen
 
 
 def detail_text(screen: ReviewsScreen) -> str:

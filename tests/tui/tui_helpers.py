@@ -410,3 +410,15 @@ async def go_tab(pilot: Any, tab: str) -> None:
         await pilot.press("ctrl+n")
         await settle(pilot)
     raise AssertionError(f"no tab {tab}")
+
+
+async def open_reviews(pilot: Any) -> Any:
+    """F4 from the first screen: the Reviews screen, settled."""
+    from backroom.screens.reviews import ReviewsScreen
+
+    await settle(pilot)
+    await pilot.press("f4")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ReviewsScreen)
+    return screen
