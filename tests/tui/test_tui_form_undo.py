@@ -47,6 +47,17 @@ async def customers_tab(pilot, form: GroupFormScreen) -> CustomerTable:
     return table
 
 
+def slowed(monkeypatch, name: str) -> None:
+    """``models.<name>`` takes 0.3 s more, as on a busy server."""
+    real = getattr(models, name)
+
+    def slowly(*args, **kwargs):
+        time.sleep(0.3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(models, name, slowly)
+
+
 def last_note(app) -> str:
     return notifications(app)[-1]
 
@@ -113,13 +124,7 @@ async def test_a_burst_of_ticks_and_undos_lands_as_typed(tmp_path, monkeypatch):
     rows show ticked (slowly here, as on a busy server), and the space typed
     after it waits for that, so it unticks the member it shows (without the
     wait it ticked it again, unseen, and nobody left)."""
-    which_selected = models.which_selected
-
-    def slowly(*args, **kwargs):
-        time.sleep(0.3)
-        return which_selected(*args, **kwargs)
-
-    monkeypatch.setattr(models, "which_selected", slowly)
+    slowed(monkeypatch, "which_selected")
     make_db(tmp_path, 40)
     old = vip()
     first = by_name(1)[0]
@@ -281,13 +286,7 @@ async def test_a_tick_while_the_ticks_are_counted_is_counted(tmp_path, monkeypat
     """"a" then space at once: the count of every customer arrives after the
     space untick one, and is not taken (it was one off); the ticks are
     counted again.  An undo lands on counts that are right."""
-    count_selection = models.count_selection
-
-    def slowly(*args, **kwargs):
-        time.sleep(0.3)
-        return count_selection(*args, **kwargs)
-
-    monkeypatch.setattr(models, "count_selection", slowly)
+    slowed(monkeypatch, "count_selection")
     make_db(tmp_path, 40)
     vip()
     app = make_app()
