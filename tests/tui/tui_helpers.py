@@ -18,7 +18,6 @@ import pytest
 from textual import events
 from textual.app import App
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, TextArea
 from textual.worker import WorkerState
 
@@ -180,7 +179,10 @@ def pending_work(app: App, *, workers: bool = True,
             # else it is still handling one (or mounting).
             if node._running and not node._closed and not queue.ready_event._waiters:
                 return f"{node!r} handling a message", _a_moment
-        if node._next_callbacks or (isinstance(node, Screen) and node._callbacks):
+        # A screen runs its after-refresh callbacks when it is next idle: one
+        # under a dialog, sent nothing, keeps them for when it is back (a
+        # burst that moved a table's cursor, then opened a dialog, left one).
+        if node._next_callbacks or (node is screen and node._callbacks):
             return f"callbacks of {node!r}", _next_turn
         if isinstance(node, DataTable) and node._running and (
                 node._require_update_dimensions or node._updated_cells):
