@@ -149,10 +149,18 @@ class TaxClassesScreen(RoleGated, Screen[None], Background, WaitsForLists):
         keep = select if select is not None else (current.id if current else None)
         self.rows = rows
         table.clear()
-        for r in rows:
-            table.add_row(plain(r.name), Text(percent(r.rate_percent), justify="right"),
-                          Text(f"{r.group_count:,}", justify="right"), "default" if r.is_default else "",
-                          key=str(r.id))
+        cells = [(plain(r.name), Text(percent(r.rate_percent), justify="right"),
+                  Text(f"{r.group_count:,}", justify="right"), Text("default" if r.is_default else ""))
+                 for r in rows]
+        # Each column as wide as its widest cell, set here: the table's own
+        # measuring of new rows, left to when it is next idle, was sometimes
+        # not done before the screen was drawn (twice in CI), leaving every
+        # column at its header's width and the names cut ("Red…").
+        for i, column in enumerate(table.ordered_columns):
+            column.auto_width = False
+            column.width = max([column.label.cell_len, *(row[i].cell_len for row in cells)])
+        for r, row in zip(rows, cells):
+            table.add_row(*row, key=str(r.id))
         for i, r in enumerate(rows):
             if r.id == keep:
                 table.move_cursor(row=i)
