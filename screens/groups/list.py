@@ -87,7 +87,7 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
 
     def on_screen_resume(self) -> None:
         if self.rows:  # back from another screen: counts may have changed
-            self.load()
+            self.load(again=True)
 
     # -- loading -------------------------------------------------------------
     @property
@@ -95,22 +95,28 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         """What was typed in Find waits for the debounce to apply."""
         return self._timer is not None
 
-    def load(self) -> None:
+    def load(self, *, again: bool = False) -> None:
         """Read the groups; their member counts (a count over every
         membership: a moment at a million customers) come after them, so the
-        list is drawn first.  Sorted by members, they come together."""
+        list is drawn first.  Sorted by members, they come together.
+        ``again`` (the area shown again): the list as it was stays until
+        the groups come back with their counts."""
         self._timer = None  # (called by it, or after stopping it)
         text = self.query_one("#group-filter", Input).value
         sort, desc = self.sort, self.descending
-        self.query_one("#groups-status", Label).update("loading…")
-        if sort == "members":
-            self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), self.show, name="groups")
-            return
         wanted = (text, sort, desc)
 
         def counted(rows: list[models.GroupRow]) -> None:
             if wanted == (self.query_one("#group-filter", Input).value, self.sort, self.descending):
                 self.show(rows)
+
+        if again:
+            self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), counted, name="groups")
+            return
+        self.query_one("#groups-status", Label).update("loading…")
+        if sort == "members":
+            self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), self.show, name="groups")
+            return
 
         def listed(rows: list[models.GroupRow]) -> None:
             self.show(rows, counted=False)

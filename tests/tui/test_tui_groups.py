@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from tui_helpers import (audit_actions, clear_input, confirm, group, highlight_group, make_app, make_db,
-                         notifications, open_edit_form, queries_on_the_event_loop, settle, type_text)
+                         notifications, open_edit_form, queries_on_the_event_loop, settle, type_text,
+                         until_quiet)
 
 from backroom import models
 from backroom.screens.customers import CustomerScreen
@@ -697,3 +698,40 @@ async def test_no_query_runs_on_the_event_loop(tmp_path, monkeypatch):
                 await pilot.press(*step)
             await settle(pilot)
             assert not on_the_loop, f"queried on the event loop after {step}: {on_the_loop}"
+
+
+async def test_groups_shown_again_keep_their_list_until_the_fresh_counts_come(tmp_path, monkeypatch):
+    """F3 back to Groups: the list as it was shows at once (no "loading…"
+    while the groups are read again with their counts, a moment at a million
+    customers), then the counts as they are now."""
+    make_db(tmp_path, 20)
+    gate = threading.Event()
+    real = models.list_groups
+
+    def held(*args, **kwargs):
+        if kwargs.get("with_counts", True):
+            gate.wait(10)
+        return real(*args, **kwargs)
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, GroupsScreen)
+        wholesale = next(r for r in screen.rows if r.code == "wholesale")
+        before = wholesale.member_count
+        await pilot.press("f2")
+        await settle(pilot)
+        models.assign_customers(wholesale.id, models.Selection.all())
+        monkeypatch.setattr(models, "list_groups", held)
+        await pilot.press("f3")
+        await until_quiet(app, workers=False)
+        assert app.screen is screen
+        status = str(screen.query_one("#groups-status", Label).render())
+        assert status.startswith("3 groups · sorted by"), status
+        assert next(r for r in screen.rows if r.code == "wholesale").member_count == before
+        gate.set()
+        await settle(pilot)
+        assert str(screen.query_one("#groups-status", Label).render()).startswith("3 groups · sorted by")
+        now = next(r for r in screen.rows if r.code == "wholesale").member_count
+        assert now == models.group_member_count(wholesale.id) == 20 and before < 20
