@@ -319,7 +319,8 @@ def customer_query(flt: CustomerFilter | None = None) -> pw.ModelSelect:
 
 
 def count_customers(flt: CustomerFilter | None = None) -> int:
-    return customer_query(flt).count()
+    counted = flt.count_by_text() if flt is not None else None
+    return counted if counted is not None else customer_query(flt).count()
 
 
 DEFERRED_JOIN_FROM = 1000

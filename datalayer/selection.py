@@ -58,20 +58,29 @@ def _text_matches(text: str, folded: str) -> pw.Expression:
     the UNION of the four index range scans, wrapped in a derived table so
     that the subquery is a semi-join (materialised once, then joined by
     primary key) rather than a UNION run again for every customer."""
-    branches = ((Customer.email_key, text), (Customer.email_fold, folded),
-                (Customer.name_key, folded), (Customer.last_key, folded))
     if is_mysql():
-        inner = Customer.alias("ft")
-        union = functools.reduce(
-            lambda a, b: a | b,
-            (inner.select(inner.id).where(_like_prefix(getattr(inner, f.name), p)) for f, p in branches))
-        found = union.alias("found")
+        found = _matching_ids(text, folded).alias("found")
         return Customer.id.in_(pw.Select([found], [found.c.id]))
     return (_like_prefix(Customer.email_key, text)
             # (NULL-safe: inside a NOT, NULL would drop the row.)
             | (Customer.email_fold.is_null(False) & _like_prefix(Customer.email_fold, folded))
             | _like_prefix(Customer.name_key, folded)
             | _like_prefix(Customer.last_key, folded))
+
+
+def _matching_ids(text: str, folded: str) -> pw.SelectBase:
+    """MariaDB: the ids :func:`_text_matches` finds, as the UNION of four
+    range scans, each read from its index alone."""
+    inner = Customer.alias("ft")
+    branches = ((inner.email_key, text), (inner.email_fold, folded), (inner.name_key, folded),
+                (inner.last_key, folded))
+    return functools.reduce(lambda a, b: a | b,
+                            (inner.select(inner.id).where(_like_prefix(f, p)) for f, p in branches))
+
+
+def _typed_text(text: str) -> str:
+    """A filter's text as matched: NFC, lower case, runs of blanks as one space."""
+    return " ".join(unicodedata.normalize("NFC", text).lower().split())
 
 
 _pg_c_cache: dict[int, bool] = {}
@@ -106,7 +115,7 @@ class CustomerFilter:
 
     def expression(self) -> pw.Expression | None:
         conds: list[pw.Expression] = []
-        text = " ".join(unicodedata.normalize("NFC", self.text).lower().split())
+        text = _typed_text(self.text)
         if text:
             # Case and accents ignored ("nunez" finds Núñez): the name keys
             # are folded, and so is the email where that differs from its key.
@@ -127,6 +136,18 @@ class CustomerFilter:
         if not conds:
             return None
         return functools.reduce(lambda a, b: a & b, conds)
+
+    def count_by_text(self) -> int | None:
+        """MariaDB, a filter by text alone: how many customers it finds,
+        counted from the UNION of index scans (:func:`_text_matches`) alone;
+        else None.  Counted through the customers instead, every match was
+        also read whole by primary key: 2.8 s for the 52,000 customers "jo"
+        finds among 1,000,000, most of it reading rows the count never uses."""
+        text = _typed_text(self.text)
+        if not (text and is_mysql() and dataclasses.replace(self, text="").is_empty()):
+            return None
+        found = _matching_ids(text, fold(text)).alias("found")
+        return pw.Select([found], [pw.fn.COUNT(pw.SQL("*"))]).scalar(db)
 
     def describe(self) -> dict[str, Any]:
         return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
