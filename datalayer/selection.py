@@ -68,14 +68,18 @@ def _text_matches(text: str, folded: str) -> pw.Expression:
             | _like_prefix(Customer.last_key, folded))
 
 
+def _branches(inner: Any, text: str, folded: str) -> list[pw.ModelSelect]:
+    """MariaDB: the four range scans of :func:`_text_matches`, each a query on ``inner``."""
+    fields = ((inner.email_key, text), (inner.email_fold, folded), (inner.name_key, folded),
+              (inner.last_key, folded))
+    return [inner.select().where(_like_prefix(f, p)) for f, p in fields]
+
+
 def _matching_ids(text: str, folded: str) -> pw.SelectBase:
     """MariaDB: the ids :func:`_text_matches` finds, as the UNION of four
     range scans, each read from its index alone."""
     inner = Customer.alias("ft")
-    branches = ((inner.email_key, text), (inner.email_fold, folded), (inner.name_key, folded),
-                (inner.last_key, folded))
-    return functools.reduce(lambda a, b: a | b,
-                            (inner.select(inner.id).where(_like_prefix(f, p)) for f, p in branches))
+    return functools.reduce(lambda a, b: a | b, (q.select(inner.id) for q in _branches(inner, text, folded)))
 
 
 def _typed_text(text: str) -> str:
@@ -137,14 +141,47 @@ class CustomerFilter:
             return None
         return functools.reduce(lambda a, b: a & b, conds)
 
+    def _text_alone(self) -> str:
+        """The text matched, for a filter by text alone on MariaDB; else ""."""
+        text = _typed_text(self.text)
+        return text if text and is_mysql() and dataclasses.replace(self, text="").is_empty() else ""
+
+    def first_by_name(self, offset: int, limit: int, descending: bool) -> pw.Select | None:
+        """MariaDB, a filter by text alone: the ids (with ``last_key`` and
+        ``name_key``) of its matches ``offset`` to ``offset + limit`` in name
+        order; else None.
+
+        Each of the four range scans of :func:`_text_matches` gives its own
+        first ``offset + limit`` in name order, read from an index holding
+        the name keys (v12), and the page is taken from their UNION: every
+        match on the page is among the first of its own scan.  Sorted as one
+        set, the matches' name keys were read from their rows: 17,000 rows
+        read whole for the first page of "mar" among 1,000,000 customers
+        (0.75 to 1 s)."""
+        text = self._text_alone()
+        if not text:
+            return None
+        inner = Customer.alias("ft")
+
+        def by_name(table: Any) -> list[Any]:
+            keys = (table.last_key, table.name_key, table.id)
+            return [k.desc() if descending else k.asc() for k in keys]
+
+        union = functools.reduce(lambda a, b: a | b, (
+            q.select(inner.id, inner.last_key, inner.name_key).order_by(*by_name(inner)).limit(offset + limit)
+            for q in _branches(inner, text, fold(text))))
+        found = union.alias("found")
+        return (pw.Select([found], [found.c.id, found.c.last_key, found.c.name_key])
+                .order_by(*by_name(found.c)).offset(offset).limit(limit))
+
     def count_by_text(self) -> int | None:
         """MariaDB, a filter by text alone: how many customers it finds,
         counted from the UNION of index scans (:func:`_text_matches`) alone;
         else None.  Counted through the customers instead, every match was
         also read whole by primary key: 2.8 s for the 52,000 customers "jo"
         finds among 1,000,000, most of it reading rows the count never uses."""
-        text = _typed_text(self.text)
-        if not (text and is_mysql() and dataclasses.replace(self, text="").is_empty()):
+        text = self._text_alone()
+        if not text:
             return None
         found = _matching_ids(text, fold(text)).alias("found")
         return pw.Select([found], [pw.fn.COUNT(pw.SQL("*"))]).scalar(db)
