@@ -319,7 +319,7 @@ def customer_query(flt: CustomerFilter | None = None) -> pw.ModelSelect:
 
 
 def count_customers(flt: CustomerFilter | None = None) -> int:
-    counted = flt.count_by_text() if flt is not None else None
+    counted = flt.count_by_text() if isinstance(flt, CustomerFilter) else None
     return counted if counted is not None else customer_query(flt).count()
 
 
@@ -346,7 +346,7 @@ def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered"
     columns = (Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.status,
                Customer.registered_at, Customer.total_spent, Customer.order_count, Customer.default_group)
     first = (flt.first_by_name(offset, limit, descending)
-             if flt is not None and sort == "name" and offset < DEFERRED_JOIN_FROM else None)
+             if isinstance(flt, CustomerFilter) and sort == "name" and offset < DEFERRED_JOIN_FROM else None)
     if first is not None:
         page = first.alias("page")
         q = Customer.select(*columns).join(page, on=(Customer.id == page.c.id)).order_by(*order)
