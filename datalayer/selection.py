@@ -167,9 +167,14 @@ class CustomerFilter:
             keys = (table.last_key, table.name_key, table.id)
             return [k.desc() if descending else k.asc() for k in keys]
 
+        # The emails' scans are told their index: left to choose, MariaDB
+        # walked the name index in order and read the rows to test each
+        # email (0.7 s for "j", the folded emails being mostly NULL).
+        hints = ("customer_email_key_names", "customer_email_fold_names", None, None)
         union = functools.reduce(lambda a, b: a | b, (
-            q.select(inner.id, inner.last_key, inner.name_key).order_by(*by_name(inner)).limit(offset + limit)
-            for q in _branches(inner, text, fold(text))))
+            (q if hint is None else q.from_(pw.NodeList((inner, pw.SQL(f"FORCE INDEX (`{hint}`)")))))
+            .select(inner.id, inner.last_key, inner.name_key).order_by(*by_name(inner)).limit(offset + limit)
+            for q, hint in zip(_branches(inner, text, fold(text)), hints)))
         found = union.alias("found")
         return (pw.Select([found], [found.c.id, found.c.last_key, found.c.name_key])
                 .order_by(*by_name(found.c)).offset(offset).limit(limit))
