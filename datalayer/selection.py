@@ -169,10 +169,13 @@ class CustomerFilter:
 
         # The emails' scans are told their index: left to choose, MariaDB
         # walked the name index in order and read the rows to test each
-        # email (0.7 s for "j", the folded emails being mostly NULL).
-        hints = ("customer_email_key_names", "customer_email_fold_names", None, None)
+        # email (0.7 s for "j", the folded emails being mostly NULL).  The
+        # full name's scan may walk that index (it holds name_key) or read
+        # its own range from v12's, never the older one without last_key.
+        hints = ("FORCE INDEX (`customer_email_key_names`)", "FORCE INDEX (`customer_email_fold_names`)",
+                 "IGNORE INDEX (`customer_name_key`)", None)
         union = functools.reduce(lambda a, b: a | b, (
-            (q if hint is None else q.from_(pw.NodeList((inner, pw.SQL(f"FORCE INDEX (`{hint}`)")))))
+            (q if hint is None else q.from_(pw.NodeList((inner, pw.SQL(hint)))))
             .select(inner.id, inner.last_key, inner.name_key).order_by(*by_name(inner)).limit(offset + limit)
             for q, hint in zip(_branches(inner, text, fold(text)), hints)))
         found = union.alias("found")

@@ -125,7 +125,8 @@ def test_mariadb_reads_a_name_page_of_a_text_filter_from_indexes_alone(shop):
         reads = [r for r in _explain(query.bind(models.db.obj)) if r["table"] == "ft"]
         assert len(reads) == 4
         # "Using index": the index alone ("Using index condition" reads the rows).
-        assert all("Using index" in (r["Extra"] or "").split("; ") for r in reads), reads
+        plan = [(r["key"], r["Extra"]) for r in reads]
+        assert all("Using index" in (extra or "").split("; ") for _, extra in plan), plan
     # Not for a filter by more than text, nor outside MariaDB's first pages.
     assert CustomerFilter(text="j", status="active").first_by_name(0, 50, False) is None
     assert CustomerFilter(text="j", status="active").count_by_text() is None
