@@ -319,7 +319,8 @@ def customer_query(flt: CustomerFilter | None = None) -> pw.ModelSelect:
 
 
 def count_customers(flt: CustomerFilter | None = None) -> int:
-    return customer_query(flt).count()
+    counted = flt.count_by_text() if isinstance(flt, CustomerFilter) else None
+    return counted if counted is not None else customer_query(flt).count()
 
 
 DEFERRED_JOIN_FROM = 1000
@@ -344,7 +345,12 @@ def customer_page(flt: CustomerFilter | None = None, *, sort: str = "registered"
     order.append(Customer.id.desc() if descending else Customer.id.asc())
     columns = (Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.status,
                Customer.registered_at, Customer.total_spent, Customer.order_count, Customer.default_group)
-    if offset < DEFERRED_JOIN_FROM:
+    first = (flt.first_by_name(offset, limit, descending)
+             if isinstance(flt, CustomerFilter) and sort == "name" and offset < DEFERRED_JOIN_FROM else None)
+    if first is not None:
+        page = first.alias("page")
+        q = Customer.select(*columns).join(page, on=(Customer.id == page.c.id)).order_by(*order)
+    elif offset < DEFERRED_JOIN_FROM:
         q = customer_query(flt).select(*columns).order_by(*order).offset(offset).limit(limit)
     else:
         page = customer_query(flt).select(Customer.id).order_by(*order).offset(offset).limit(limit).alias("page")

@@ -19,10 +19,10 @@ from ..errors import SchemaError
 from ..tables import ALL_MODELS
 from ..text import inert_line
 from . import v2, v3, v4_admins, v5_search, v6_imports, v7_history, v8_reviewdepth, v9_ordermoney, v10_bulkchanges
-from . import v11_textindex
+from . import v11_textindex, v12_namesort
 from .base import SchemaMeta, table_exists
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 """The schema this code writes.  See :data:`MIGRATIONS` for the steps up to it."""
 
 
@@ -51,7 +51,8 @@ def _set_schema_version(version: int) -> None:
 MIGRATIONS: dict[int, Callable[[], None]] = {2: v2.upgrade, 3: v3.upgrade, 4: v4_admins.upgrade, 5: v5_search.upgrade,
                                               6: v6_imports.upgrade, 7: v7_history.upgrade,
                                               8: v8_reviewdepth.upgrade, 9: v9_ordermoney.upgrade,
-                                              10: v10_bulkchanges.upgrade, 11: v11_textindex.upgrade}
+                                              10: v10_bulkchanges.upgrade, 11: v11_textindex.upgrade,
+                                              12: v12_namesort.upgrade}
 """Step ``n`` upgrades a database from version ``n - 1`` to ``n``."""
 
 
@@ -81,6 +82,7 @@ def migrate_schema() -> int:
         with db.atomic():
             db.create_tables(ALL_MODELS)
             v11_textindex.build()  # what no model declares: the text search's index
+            v12_namesort.build()  # and MariaDB's name-order indexes
             _set_schema_version(SCHEMA_VERSION)
             ensure_defaults()
         return SCHEMA_VERSION
