@@ -3,7 +3,10 @@ number), the public reply, the shop's rejection reasons and the
 auto-approve rule.
 
 Every dialog drops the keys typed before it was up (DropsEarlyKeys): a
-digit typed ahead never picks a reason, a letter never answers.  Whatever a
+digit typed ahead never picks a reason, a letter never answers.  Those
+that open on a box to write in (the reply, a reason's name, the rule's
+stars) take the text typed ahead into it, ``w`` and the reply's words in
+one burst; never a key that would save, cancel or move on.  Whatever a
 shopper or an admin wrote is shown inert (:mod:`tui.safetext`).
 """
 
@@ -94,14 +97,17 @@ class ReplyModal(DropsEarlyKeys, InputDialog):
 
     The box is a :class:`SafeTextArea`: a reply stored with control
     characters, and whatever the admin pastes, shows escaped (``\\x1b``);
-    what it shows is what is saved.  The keys typed before the dialog was up
-    are dropped (a ``ctrl+s`` on its way never saves)."""
+    what it shows is what is saved.  Of the keys typed before the dialog
+    was up, the text goes into the box (Enter too: a new line, as once it is
+    up); any other key is dropped, and all after it (a ``ctrl+s`` on its way
+    never saves)."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Keep the reply as it is"),
         Binding("ctrl+s", "submit", "Save", tooltip="Save the reply (empty removes it)"),
     ]
     FIRST_FOCUS = "#reply"  # the keys typed once it is up go into the box
+    TAKES_TEXT_TYPED_AHEAD = True  # and the text typed ahead of it
 
     def __init__(self, what: str, reply: str | None) -> None:
         super().__init__()
@@ -156,9 +162,11 @@ class ReplyModal(DropsEarlyKeys, InputDialog):
 
 
 class NameDialog(DropsEarlyKeys, InputDialog):
-    """Ask for a reason's name (new, or renaming ``current``)."""
+    """Ask for a reason's name (new, or renaming ``current``).  The name
+    typed ahead goes into the box; its Enter does not save it."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    TAKES_TEXT_TYPED_AHEAD = True
 
     def __init__(self, title: str, current: str = "") -> None:
         super().__init__()
@@ -267,9 +275,11 @@ class RuleModal(DropsEarlyKeys, Background, ModalScreen[Any]):
     """The auto-approve rule: at least N stars (empty: no rule), verified
     purchases only; shows how many pending reviews it would approve.
     Dismisses with ("save", stars, verified), ("apply", stars, verified,
-    count) or None."""
+    count) or None.  Stars typed ahead go into the box; their Enter does
+    not save them."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    TAKES_TEXT_TYPED_AHEAD = True
 
     def __init__(self, rule: models.ReviewRule | None) -> None:
         super().__init__()

@@ -35,7 +35,18 @@ Every key keeps the time it arrived (the event's time, set when the driver
 read it).  A screen that must not act on keys
 typed before it was drawn (a dialog confirming something that cannot be
 undone: the keys were meant for the screen behind it) is a
-:class:`DropsEarlyKeys`: those keys are dropped.
+:class:`DropsEarlyKeys`: those keys are dropped.  All but one kind: a
+dialog that opens on a box to write in (a reply, a name) takes the text
+typed ahead of it, ``w`` then the reply's words in one burst.  Those keys
+wait in the queue like any other until the dialog has settled (the same
+wait as above: no second hold), then go to its box as if typed there, so
+they pass through what the box does to every typed text (SafeInput,
+SafeTextArea: inert).  Only keys that can do nothing but edit the text go:
+printable characters, Backspace, and Enter in a box of several lines (a
+new line there; in a one-line box it would submit).  Enter in a one-line
+box, Tab, Esc, Ctrl+S, every other key and everything after the first key
+dropped are dropped (what followed an action was typed for what it would
+have done).
 """
 
 from __future__ import annotations
@@ -49,6 +60,9 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input
 from textual.worker import WorkerState
+
+from backroom.tui.safetext import SafeInput
+from backroom.tui.safetextarea import SafeTextArea
 
 
 class TypedKey(NamedTuple):
@@ -93,10 +107,18 @@ class DropsEarlyKeys:
     driver's thread before the event loop gets round to noting that it was
     drawn, and on a busy machine the Esc the admin typed on seeing the dialog
     arrived in between and was dropped.  A dialog's yes still waits until it
-    has been on screen a moment (:attr:`drawn_at`, see ConfirmModal.armed)."""
+    has been on screen a moment (:attr:`drawn_at`, see ConfirmModal.armed).
 
+    A dialog whose first focus is a box to write in sets
+    :attr:`TAKES_TEXT_TYPED_AHEAD`: of the keys typed before it was mounted,
+    the ones that only edit text go to that box (see the module's doc).  A
+    confirmation that asks for something to be typed (a code, a count, an
+    email) does not: what it asks for is typed once it has been read."""
+
+    TAKES_TEXT_TYPED_AHEAD = False
     mounted_at: float | None = None
     drawn_at: float | None = None
+    _typed_ahead_cut = False  # a key typed ahead was dropped: so is every one after it
 
     def _on_mount(self, event: events.Mount) -> None:
         if self.mounted_at is None:
@@ -107,8 +129,33 @@ class DropsEarlyKeys:
         if self.drawn_at is None:
             self.drawn_at = _time.get_time()
 
-    def drops_key(self, arrived: float) -> bool:
-        return self.mounted_at is None or arrived < self.mounted_at
+    def drops_key(self, key: TypedKey) -> bool:
+        """Whether the queue drops ``key`` rather than send it on.  The queue
+        asks once the dialog has settled (its first focus is given), once a
+        key, in order: after one typed ahead is dropped, so are the rest."""
+        if self.mounted_at is not None and key.arrived >= self.mounted_at:
+            return False
+        if self.mounted_at is not None and not self._typed_ahead_cut and self._only_edits_text(key):
+            return False
+        self._typed_ahead_cut = True
+        return True
+
+    def _only_edits_text(self, key: TypedKey) -> bool:
+        """``key`` can do nothing but edit the text of the box with focus, a
+        box of this dialog's that takes text typed ahead."""
+        if not self.TAKES_TEXT_TYPED_AHEAD:
+            return False
+        box = getattr(self, "focused", None)
+        if isinstance(box, SafeTextArea):
+            if box.read_only:
+                return False
+            if key.key == "enter":
+                return True  # a new line, as in the box once it is up
+        elif not isinstance(box, SafeInput) or box.disabled:
+            return False
+        if key.key == "backspace":
+            return True
+        return key.character is not None and len(key.character) == 1 and key.character.isprintable()
 
 
 class HoldsKeys:
@@ -371,7 +418,7 @@ class KeyQueue:
             typed = self.pending.popleft()
             key = typed.key
             if not self._priority(screen, key):
-                if isinstance(screen, DropsEarlyKeys) and screen.drops_key(typed.arrived):
+                if isinstance(screen, DropsEarlyKeys) and screen.drops_key(typed):
                     continue
                 if isinstance(screen, HoldsKeys) and screen.holds_key(key):
                     screen.hold_key(typed)
