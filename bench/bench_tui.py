@@ -16,6 +16,10 @@ process runs Backroom headless
   typed 0.3 s apart, debounce included);
 - ``tick_all_save_s``: ``a`` (tick every matching customer) then ``ctrl+s``
   until the group is saved and shown, with every customer a member;
+  ``tick_all_raw_s``: after it (the app closed), the same memberships (every
+  customer, into a second group) by one INSERT ... SELECT through the raw
+  driver (sqlite3, psycopg2, PyMySQL), as ``bench_data.py`` times its raw
+  assign; ``tick_all_vs_raw`` their ratio;
 - ``list_first_rows_s`` / ``list_filter_s``: F2 from the Groups list until
   the Customers list shows its first rows, and a filter keystroke there (both
   measured first, before the group is saved);
@@ -238,16 +242,46 @@ async def drive(size: int) -> dict:
     return out
 
 
+RAW_GROUP = "bench-raw"
+
+
+def raw_insert_all(url: str, path: Path) -> float:
+    """Seconds for every customer to join a new hidden group by one INSERT
+    ... SELECT through the raw driver: the anchor of tick all + save."""
+    import peewee as pw
+    from bench_data import run_raw
+
+    from backroom import models
+
+    raw_group, _ = models.create_group({"code": RAW_GROUP, "name": "Bench raw", "hidden": True})
+    query = models.Membership.insert_from(
+        models.Customer.select(models.Customer.id, pw.Value(raw_group.id), pw.Value("manual"), pw.Value("bench"),
+                               pw.Value(models.utcnow())),
+        [models.Membership.customer, models.Membership.group, models.Membership.source,
+         models.Membership.added_by, models.Membership.added_at])
+    start = time.perf_counter()
+    run_raw(url, path, *query.sql())
+    return time.perf_counter() - start
+
+
 def forget_bench_group(url: str) -> None:
-    """Delete the group a run saved (the server's database is reused, not copied)."""
+    """Delete the groups a run saved (the server's database is reused, not
+    copied): the raw anchor's memberships by a plain DELETE first (they were
+    never recorded)."""
     from backroom import models
 
     models.connect(url, upgrade=False)
     models.set_actor("bench")
     try:
-        models.delete_group(models.get_group_by_code("bench").id)
-    except models.NotFoundError:
-        pass
+        for code in ("bench", RAW_GROUP):
+            try:
+                gid = models.get_group_by_code(code).id
+            except models.NotFoundError:
+                continue
+            if code == RAW_GROUP:
+                with models.db.atomic():
+                    models.Membership.delete().where(models.Membership.group == gid).execute()
+            models.delete_group(gid)
     finally:
         models.db.close()
 
@@ -255,11 +289,15 @@ def forget_bench_group(url: str) -> None:
 def child(path: Path, size: int, server: str | None = None) -> dict:
     from backroom import models
 
-    models.connect(server_url(server, size) if server else f"sqlite:///{path}")
+    url = server_url(server, size) if server else f"sqlite:///{path}"
+    models.connect(url)
     models.set_actor("bench")
     out = asyncio.run(drive(size))
+    out["peak_rss_mb"] = peak_rss_mb()  # the UI's (before the raw anchor's statement)
+    if "tick_all_save_s" in out:
+        out["tick_all_raw_s"] = raw_insert_all(url, path)
+        out["tick_all_vs_raw"] = round(out["tick_all_save_s"] / out["tick_all_raw_s"], 2)
     out["customers"] = size
-    out["peak_rss_mb"] = peak_rss_mb()
     return out
 
 
@@ -270,6 +308,8 @@ COLUMNS = [
     ("groups_filter_s", "filter ms", "ms"),
     ("groups_filter_max_s", "filter (slowest) ms", "ms"),
     ("tick_all_save_s", "tick all + save s", "{:.2f}"),
+    ("tick_all_raw_s", "same, raw driver s", "{:.2f}"),
+    ("tick_all_vs_raw", "tick all + save / raw", "{:.2f}"),
     ("list_first_rows_s", "list first rows ms", "ms"),
     ("list_filter_s", "list filter ms", "ms"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
