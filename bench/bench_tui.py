@@ -16,6 +16,10 @@ process runs Backroom headless
   typed 0.3 s apart, debounce included);
 - ``tick_all_save_s``: ``a`` (tick every matching customer) then ``ctrl+s``
   until the group is saved and shown, with every customer a member;
+  ``tick_all_raw_s``: after it (the app closed), the same memberships (every
+  customer, into a second group) by one INSERT ... SELECT through the raw
+  driver (sqlite3, psycopg2, PyMySQL), as ``bench_data.py`` times its raw
+  assign; ``tick_all_vs_raw`` their ratio;
 - ``list_first_rows_s`` / ``list_filter_s``: F2 from the Groups list until
   the Customers list shows its first rows, and a filter keystroke there (both
   measured first, before the group is saved);
@@ -24,10 +28,12 @@ process runs Backroom headless
 
 Then, through a real terminal (a pseudo-terminal of 120×40 read by a
 terminal emulator, see ``terminal.py``), on the largest size: Backroom
-started as an admin starts it, and beside it, in the same run and on the
-same database, the anchors of ``anchor_tables.py`` — Textual's DataTable
-holding every customer, and textual-fastdatatable (``pip install -e
-'.[bench]'``; said so when it is not installed).  For each, per key:
+started as an admin starts it (``backroom --db URL``: the SQLite file, or
+with ``--db`` the server's database), and beside it, in the same run and on
+the same SQLite database, the anchors of ``anchor_tables.py`` — Textual's
+DataTable holding every customer, and textual-fastdatatable (``pip install
+-e '.[bench]'``; said so when it is not installed).  The anchors read a
+SQLite file: on a server they are left out (said so).  For each, per key:
 ``drawn`` is the time from the key to the end of the first frame it
 caused, ``settled`` to the last byte of the answer (a status line drawn a
 frame later counts); median and 95th percentile over ``--moves`` keys:
@@ -53,10 +59,11 @@ Prints a table, then (last) one JSON line with every figure.
                               [--database NAME] [--skip-save] [--moves 200]
                               [--anchors datatable,fastdatatable] [--no-headless]
 
-With ``--db`` the headless figures are measured on that server; the
-terminal run is on SQLite only.  ``--database NAME`` (one size) measures a
-database of that server already seeded with that many customers, as it is
-(a database of your own, so that two people on one server do not share one).
+With ``--db`` the headless and terminal figures are measured on that server
+(the terminal run only reads: it opens the Add group form but saves
+nothing).  ``--database NAME`` (one size) measures a database of that server
+already seeded with that many customers, as it is (a database of your own,
+so that two people on one server do not share one).
 """
 
 from __future__ import annotations
@@ -235,16 +242,46 @@ async def drive(size: int) -> dict:
     return out
 
 
+RAW_GROUP = "bench-raw"
+
+
+def raw_insert_all(url: str, path: Path) -> float:
+    """Seconds for every customer to join a new hidden group by one INSERT
+    ... SELECT through the raw driver: the anchor of tick all + save."""
+    import peewee as pw
+    from bench_data import run_raw
+
+    from backroom import models
+
+    raw_group, _ = models.create_group({"code": RAW_GROUP, "name": "Bench raw", "hidden": True})
+    query = models.Membership.insert_from(
+        models.Customer.select(models.Customer.id, pw.Value(raw_group.id), pw.Value("manual"), pw.Value("bench"),
+                               pw.Value(models.utcnow())),
+        [models.Membership.customer, models.Membership.group, models.Membership.source,
+         models.Membership.added_by, models.Membership.added_at])
+    start = time.perf_counter()
+    run_raw(url, path, *query.sql())
+    return time.perf_counter() - start
+
+
 def forget_bench_group(url: str) -> None:
-    """Delete the group a run saved (the server's database is reused, not copied)."""
+    """Delete the groups a run saved (the server's database is reused, not
+    copied): the raw anchor's memberships by a plain DELETE first (they were
+    never recorded)."""
     from backroom import models
 
     models.connect(url, upgrade=False)
     models.set_actor("bench")
     try:
-        models.delete_group(models.get_group_by_code("bench").id)
-    except models.NotFoundError:
-        pass
+        for code in ("bench", RAW_GROUP):
+            try:
+                gid = models.get_group_by_code(code).id
+            except models.NotFoundError:
+                continue
+            if code == RAW_GROUP:
+                with models.db.atomic():
+                    models.Membership.delete().where(models.Membership.group == gid).execute()
+            models.delete_group(gid)
     finally:
         models.db.close()
 
@@ -252,11 +289,15 @@ def forget_bench_group(url: str) -> None:
 def child(path: Path, size: int, server: str | None = None) -> dict:
     from backroom import models
 
-    models.connect(server_url(server, size) if server else f"sqlite:///{path}")
+    url = server_url(server, size) if server else f"sqlite:///{path}"
+    models.connect(url)
     models.set_actor("bench")
     out = asyncio.run(drive(size))
+    out["peak_rss_mb"] = peak_rss_mb()  # the UI's (before the raw anchor's statement)
+    if "tick_all_save_s" in out:
+        out["tick_all_raw_s"] = raw_insert_all(url, path)
+        out["tick_all_vs_raw"] = round(out["tick_all_save_s"] / out["tick_all_raw_s"], 2)
     out["customers"] = size
-    out["peak_rss_mb"] = peak_rss_mb()
     return out
 
 
@@ -267,6 +308,8 @@ COLUMNS = [
     ("groups_filter_s", "filter ms", "ms"),
     ("groups_filter_max_s", "filter (slowest) ms", "ms"),
     ("tick_all_save_s", "tick all + save s", "{:.2f}"),
+    ("tick_all_raw_s", "same, raw driver s", "{:.2f}"),
+    ("tick_all_vs_raw", "tick all + save / raw", "{:.2f}"),
     ("list_first_rows_s", "list first rows ms", "ms"),
     ("list_filter_s", "list filter ms", "ms"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
@@ -313,14 +356,16 @@ def compile_backroom() -> None:
         compileall.compile_file(str(module), quiet=1)
 
 
-def terminal_backroom(path: Path, moves: int) -> dict:
+def terminal_backroom(url: str, moves: int) -> dict:
+    """Backroom started on ``url`` (a ``sqlite:///`` file or a server's
+    database) in a terminal, the keys an admin presses, each timed."""
     from terminal import PtyApp, terminal_env
 
     compile_backroom()
 
     home = Path(tempfile.mkdtemp(prefix="backroom-bench-home-"))
     env = terminal_env(HOME=str(home), XDG_STATE_HOME=str(home / "state"), XDG_DATA_HOME=str(home / "data"))
-    app = PtyApp([str(Path(sys.executable).with_name("backroom")), "--db", f"sqlite:///{path}"], env)
+    app = PtyApp([str(Path(sys.executable).with_name("backroom")), "--db", url], env)
     out: dict = {"app": "backroom"}
     try:
         out["launch_s"] = app.wait_for("sorted by") - app.started
@@ -416,8 +461,8 @@ TERMINAL_ROWS = [
 ]
 
 
-def print_terminal(results: list[dict], size: int) -> None:
-    print(f"Through a terminal (pty {SIZE[0]}x{SIZE[1]}, xterm-256color), {size:,} customers, same run:")
+def print_terminal(results: list[dict], size: int, engine: str) -> None:
+    print(f"Through a terminal (pty {SIZE[0]}x{SIZE[1]}, xterm-256color), {size:,} customers on {engine}, same run:")
     print(f"{'':<26}" + "".join(f"{r['app']:>16}" for r in results))
     for label, get, fmt in TERMINAL_ROWS:
         cells = []
@@ -501,13 +546,19 @@ def main() -> None:
         print_table(COLUMNS, results)
 
     terminal: list[dict] = []
-    if args.moves and not server:  # (the terminal run reads a SQLite file)
+    if args.moves:
         size = max(sizes)
         path = workdir / f"bench-tui-{size}.db"
         print(f"… {size:,} customers: Backroom in a terminal", file=sys.stderr, flush=True)
-        terminal.append(terminal_backroom(path, args.moves))
+        terminal.append(terminal_backroom(server_url(server, size) if server else f"sqlite:///{path}", args.moves))
+        terminal[-1]["engine"] = engine
         print(json.dumps(terminal[-1]), file=sys.stderr, flush=True)
-        for kind in [a for a in args.anchors.split(",") if a and a != "none"]:
+        anchors = [a for a in args.anchors.split(",") if a and a != "none"]
+        if server and anchors:
+            print(f"the anchors ({', '.join(anchors)}) read a SQLite file: left out on {work.engine_of(server)} "
+                  "(run without --db for them)", file=sys.stderr)
+            anchors = []
+        for kind in anchors:
             if kind == "fastdatatable" and not have_fastdatatable():
                 print("textual-fastdatatable is not installed (pip install -e '.[bench]'): its anchor is left out",
                       file=sys.stderr)
@@ -516,7 +567,7 @@ def main() -> None:
                   flush=True)
             terminal.append(terminal_anchor(kind, path, args.moves))
             print(json.dumps(terminal[-1]), file=sys.stderr, flush=True)
-        print_terminal(terminal, size)
+        print_terminal(terminal, size, engine)
     print(json.dumps({"bench": "tui", "results": results, "terminal": terminal}))
 
 

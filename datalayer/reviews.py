@@ -153,12 +153,24 @@ class ReviewRow:
         return (self.body or "").strip().split("\n", 1)[0]
 
 
+# MariaDB reads the reviews before their products (STRAIGHT_JOIN).  Left to
+# choose, it joined from the products (a handful, so cheaper by its estimate
+# than the status index) and sorted every matching review in a temporary
+# table with every selected column, the verified-purchase test run for each
+# through every order line of the review's product: the first page of the
+# pending queue (F4) took over 9 minutes at 1,000,000 customers (30,000
+# pending reviews).  Reviews first, the page is read along the filter's
+# index and stops at its last row (25 ms).
+_ROWS_FIRST = "STRAIGHT_JOIN"
+
+
 def _review_rows(q: pw.ModelSelect) -> list[ReviewRow]:
     q = q.select(Review.id, Review.rating, Review.title, Review.body, Review.status, Review.created_at,
                  Review.product, Product.name, Review.customer, Customer.first_name, Customer.last_name,
                  verified_purchase(), Review.moderated_at, Review.moderated_by, Review.reject_reason,
                  Review.reply, Review.reply_at, Review.reply_by, Review.author_name,
-                 ).join_from(Review, Product, on=(Review.product == Product.id)
+                 ).join_from(Review, Product, _ROWS_FIRST if is_mysql() else pw.JOIN.INNER,
+                             on=(Review.product == Product.id)
                              ).join_from(Review, Customer, pw.JOIN.LEFT_OUTER, on=(Review.customer == Customer.id))
     return [ReviewRow(id=r[0], rating=r[1], title=r[2], body=r[3], status=r[4], created_at=r[5], product_id=r[6],
                       product=r[7], customer_id=r[8],

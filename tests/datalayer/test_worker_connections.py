@@ -71,3 +71,33 @@ def test_what_a_job_left_uncommitted_is_rolled_back_before_the_next(pooled):
     if not models.is_sqlite():
         assert seen[0] == left  # the same connection, rolled back
     assert models.get_group(g.id).name == "VIP"
+
+
+def test_mysql_connections_share_the_default_tls_context(db_url):
+    """PyMySQL built a new TLS context for each connection when given no TLS
+    options (70-180 ms loading the system's certificate authorities, on
+    each worker's first connection as Backroom starts): made once, shared,
+    and still offered to the server as PyMySQL's default mode does."""
+    from backroom.datalayer.connection import _mysql_connection_class
+
+    connection = _mysql_connection_class()
+    first, second = (connection(host="127.0.0.1", defer_connect=True) for _ in range(2))
+    if not first.ssl:  # PyMySQL before 1.2 offers no TLS unless told to: nothing to share
+        assert not hasattr(first, "ctx")
+        return
+    assert first.ctx is second.ctx
+    assert not first._ssl_required  # offered if the server takes it, as before
+    # TLS options of one's own: PyMySQL's own context, TLS required.
+    own = connection(host="127.0.0.1", ssl={"check_hostname": False}, defer_connect=True)
+    assert own.ctx is not first.ctx and own._ssl_required
+    if models.is_mysql():  # the TUI's pooled connections are made this way
+        models.pool_connections()
+        try:
+            contexts = {in_a_thread(lambda: id(models.db.connection().ctx)) for _ in range(2)}
+            other = threading.Thread(target=lambda: contexts.add(id(models.db.connection().ctx)))
+            models.db.connection()  # held here: the thread opens a connection of its own
+            other.start()
+            other.join()
+            assert contexts == {id(first.ctx)}
+        finally:
+            models.db.obj.close_all()
