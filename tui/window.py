@@ -16,6 +16,12 @@ hold the keys typed meanwhile, so they act on the rows being read.  Rows read
 ahead of the cursor, while those on screen are there, are a ``prefetch``:
 keys do not wait for it.
 
+A list read from the top with no rows held (opened, a new filter or sort)
+reads two screens first, the rest of the cache as the cursor nears it; the
+count of every match is started once those rows are drawn.  A screen may
+start the first read as it composes the table (:meth:`WindowedTable.read_ahead`),
+so the rows are in by the time the screen is first drawn.
+
 A subclass says what to read (:meth:`WindowedTable._reader`,
 :meth:`WindowedTable._counter`), how a row looks
 (:meth:`WindowedTable._cells`) and fits its columns
