@@ -85,6 +85,10 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
                     **MASS_ROLE_ACTIONS, **UNDO_ROLE_ACTIONS}
 
     keys_ready = True
+    # The list has the focus from the first: Textual's default gave it to the
+    # filter's text box as the screen mounted, only for on_mount to take it
+    # away again (both restyling the box, and the footer built for each).
+    AUTO_FOCUS = "#customer-list"
 
     TITLE = "Customers"
     BINDINGS = [
@@ -109,7 +113,9 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
         yield AreaBar()
         yield FilterBar(full=True, id="customer-filter")  # its groups come from load_groups()
         yield Label("Loading…", id="customers-status", classes="status", markup=False)
-        yield CustomerTable(selectable=False, tickable=True, full=True, id="customer-list")
+        table = CustomerTable(selectable=False, tickable=True, full=True, id="customer-list")
+        table.read_ahead(self)  # the rows are read while the screen is built
+        yield table
         yield Footer(compact=True)
 
     @property

@@ -150,6 +150,7 @@ class VirtualTable(ScrollView):
         self._header: Strip | None = None
         self._styles: dict[str, Style] = {}
         self._scrolling = False  # the table itself is setting scroll_y
+        self._fitted: Size | None = None  # the size the page and the columns were fitted to
 
     # -- what a subclass fills in ---------------------------------------------
     def _row_at(self, pos: int) -> Any:
@@ -206,10 +207,16 @@ class VirtualTable(ScrollView):
         return style
 
     def _update_virtual_size(self) -> None:
+        """The scrollbar spans the list as now known.  Not through the
+        reactive's setter, which lays the whole screen out again (and draws
+        all of it): on the rows' arrival, on the count's, on each block read
+        while counting.  The table's place on screen does not depend on it;
+        its scrollbar is updated here (shown or hidden, that does lay out)."""
         width = sum(c.width + 2 * CELL_PADDING for c in self._columns)
         size = Size(width, self._row_total() + 1)
         if size != self.virtual_size:
-            self.virtual_size = size
+            self.set_reactive(VirtualTable.virtual_size, size)
+            self._scroll_update(size)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -311,10 +318,34 @@ class VirtualTable(ScrollView):
     def _fit_page(self) -> None:
         self._page = max(1, self.size.height - 1)
 
-    def on_resize(self, event: events.Resize) -> None:
+    def _fit_columns(self) -> None:
+        """Fit the columns to the table's width (a subclass's own)."""
+
+    def _fit(self) -> None:
+        """Fit the page and the columns to the table's size, unless that is
+        the size they were fitted to."""
+        if self.size == self._fitted:
+            return
+        self._fitted = self.size
         self._fit_page()
         self._lines.clear()
         self._header = None
+        self._fit_columns()
+
+    def _size_updated(self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True) -> bool:
+        """Textual gives the widget its size as it lays the screen out, and
+        draws the frame right after; the Resize event comes later.  Fitted
+        on that event only, a table's first frame (the rows of a screen
+        just opened) was drawn with a page and columns guessed before it
+        had a size, and drawn again a frame later.  (A private hook of
+        Textual's, as ``ScrollView`` overrides it.)"""
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        if changed and size.height:
+            self._fit()
+        return changed
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
         self._move_to(self._pos)
 
     # -- keys and the mouse ------------------------------------------------------
