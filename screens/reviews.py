@@ -45,6 +45,7 @@ from backroom.tui.background import Background
 from backroom.screens.reviewdialogs import ReasonsModal, RejectModal, ReplyModal, RuleModal
 from backroom.tui.dialogs import ConfirmModal, count_to_type
 from backroom.tui.filters import DebouncedFilter
+from backroom.tui.firstshow import StyledOnMount
 from backroom.tui.keys import WaitsForLists
 from backroom.tui.reviewtable import RatingChart, ReviewDetail, ReviewTable, review_detail, stars
 from backroom.tui.safetext import SafeInput, safe_line
@@ -153,7 +154,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
 # --------------------------------------------------------------------------
 
 
-class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
+class ReviewsScreen(RoleGated, StyledOnMount, Screen, Background, WaitsForLists):
     """Moderate reviews: the queue, the highlighted review in full, the
     ratings.  Keys typed for the queue wait while it is being read
     (WaitsForLists)."""

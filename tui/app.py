@@ -28,6 +28,7 @@ from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
+from textual.widget import AwaitMount
 
 from backroom import models
 from backroom.tui.areas import AREAS
@@ -164,6 +165,8 @@ class BackroomApp(App[None]):
         self.crash_report: Path | None = None  # where its report was written
         self.pending_reviews = PendingReviews(self)  # the count by F4 on every screen
         self._warming: list[str] | None = None  # the modules first_screen_shown() has yet to import
+        # Changes of the app's own classes and pseudo-classes (see tui/firstshow.py).
+        self.styles_epoch = 0
         self._modes = {mode: partial(self._area_screen, make) for mode, make in self._modes.items()}
 
     def first_screen_shown(self) -> None:
@@ -205,6 +208,36 @@ class BackroomApp(App[None]):
         if not (screen.CSS or screen.CSS_PATH):
             screen._css_update_count = self._css_update_count
         return screen
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Textual's, but an area whose screen is there already (shown
+        before) comes to the front in the next frame.  Textual holds every
+        frame back for 50 ms (``delay_update``) so as not to show a new
+        area's screen half-built; one that is built has nothing to hide,
+        and those 50 ms were a third of F3 back to the Groups list."""
+        stack = self._screen_stacks.get(mode)
+        if mode == self.current_mode or not (stack and stack[-1].is_mounted):
+            return super().switch_mode(mode)
+        self._undelayed = True
+        try:
+            return super().switch_mode(mode)
+        finally:
+            self._undelayed = False
+
+    _undelayed = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._undelayed:
+            super().delay_update(delay)
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        if node is self:  # the app's classes changed: Textual restyles the screens in front only
+            self.styles_epoch += 1
+        super().update_styles(node, animate)
+
+    def _watch_app_focus(self, focus: bool) -> None:
+        self.styles_epoch += 1  # :focus / :blur of the app: Textual restyles the screen in front only
+        super()._watch_app_focus(focus)
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[override]
         """Run an action; one the admin's role does not allow (not offered,

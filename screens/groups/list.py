@@ -16,6 +16,7 @@ from backroom import models
 from backroom.screens.groups.actions import GroupActions
 from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.filters import DEBOUNCE_SECONDS
+from backroom.tui.firstshow import StyledOnMount
 from backroom.tui.formatters import percent, plain, yes_no
 from backroom.tui.safetext import SafeInput
 from backroom.tui.keys import WaitsForLists
@@ -29,7 +30,7 @@ GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
 RIGHT_ALIGNED = {"members", "discount"}
 
 
-class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
+class GroupsScreen(RoleGated, StyledOnMount, Screen, GroupActions, WaitsForLists):
     """Every customer group, filterable and sortable.  Keys typed for the
     list wait while it is being read (WaitsForLists)."""
 
