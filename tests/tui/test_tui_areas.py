@@ -3,10 +3,16 @@ next frame, as it was, and then brings its data up to date."""
 
 from __future__ import annotations
 
-from tui_helpers import burst, make_app, make_db, settle
+import asyncio
+import threading
+import time
 
+from textual.widgets import DataTable, Label
+from tui_helpers import burst, key_event, make_app, make_db, settle
+
+from backroom import models
 from backroom.screens.customers import CustomersScreen
-from backroom.screens.groups import GroupsScreen
+from backroom.screens.groups import GroupFormScreen, GroupsScreen
 
 
 async def test_an_area_shown_before_comes_back_without_holding_frames(tmp_path):
@@ -25,3 +31,134 @@ async def test_an_area_shown_before_comes_back_without_holding_frames(tmp_path):
         await settle(pilot)
         await burst(pilot, "f2")
         assert isinstance(app.screen, CustomersScreen) and app._batch_count == 0
+
+
+class HeldCounts:
+    """models.list_groups with the answer of the first read of member counts
+    held back until :meth:`release` (the reads after it run at once)."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.real = models.list_groups
+        self.held = 0
+
+    def __call__(self, *args, **kwargs):
+        rows = self.real(*args, **kwargs)
+        if kwargs.get("with_counts", True) and not self.held:
+            self.held += 1
+            self.gate.wait(10)
+        return rows
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def cell_text(screen: GroupsScreen, code: str, column: str) -> str:
+    table = screen.query_one("#groups", DataTable)
+    row = next(r for r in screen.rows if r.code == code)
+    return str(table.get_cell(str(row.id), column))
+
+
+async def test_groups_shown_again_draw_only_the_counts_that_changed(tmp_path, monkeypatch):
+    """Back to Groups with only member counts changed: the counts are
+    written into their cells; the list is not built and laid out again (the
+    cursor stays where it was)."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        wholesale = next(r for r in screen.rows if r.code == "wholesale")
+        await burst(pilot, "down", "down")
+        cursor = screen.query_one("#groups", DataTable).cursor_row
+        await burst(pilot, "f2")
+        models.assign_customers(wholesale.id, models.Selection.all())
+        rebuilt: list[int] = []
+        monkeypatch.setattr(DataTable, "clear", lambda self, columns=False: rebuilt.append(1))
+        await burst(pilot, "f3")
+        assert app.screen is screen and rebuilt == []
+        assert cell_text(screen, "wholesale", "members") == "20"
+        assert next(r for r in screen.rows if r.code == "wholesale").member_count == 20
+        assert screen.query_one("#groups", DataTable).cursor_row == cursor
+        assert "20" in "\n".join(str(line) for line in app.screen._compositor.render_strips())
+
+
+async def test_groups_shown_again_show_a_group_added_meanwhile(tmp_path):
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await burst(pilot, "f2")
+        models.create_group({"code": "late", "name": "Late comers"})
+        await burst(pilot, "f3")
+        assert [r.code for r in screen.rows].count("late") == 1
+        assert cell_text(screen, "late", "name") == "Late comers"
+        assert str(screen.query_one("#groups-status", Label).render()).startswith("4 groups · sorted by")
+
+
+async def test_keys_after_f3_act_on_the_groups_shown_while_the_counts_are_read(tmp_path, monkeypatch):
+    """The counts read again on coming back do not hold the keys: the list
+    shown is the list the admin acts on (a at once opens the Add form)."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    held = HeldCounts()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await burst(pilot, "f2")
+            monkeypatch.setattr(models, "list_groups", held)
+            for key in ("f3", "a"):
+                event = key_event(key)
+                event.set_sender(app)
+                app.post_message(event)
+            await until(lambda: isinstance(app.screen, GroupFormScreen))
+            assert held.held == 1 and not held.gate.is_set()  # the counts are still being read
+            held.release()
+            await settle(pilot)
+    finally:
+        held.release()
+
+
+async def test_the_answer_of_a_load_replaced_meanwhile_is_dropped(tmp_path, monkeypatch):
+    """Back to Groups (sorted by members), the counts are read again; a
+    group deleted meanwhile loads the list afresh: the older answer, coming
+    last, does not bring the deleted group back."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    held = HeldCounts()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            models.create_group({"code": "gone", "name": "Soon gone"})
+            screen.sort = "members"  # (groups and counts read together)
+            screen.load()
+            await settle(pilot)
+            await burst(pilot, "f2")
+            monkeypatch.setattr(models, "list_groups", held)
+            await burst_nowait(app, "f3")
+            await until(lambda: app.screen is screen and held.held == 1)
+            models.delete_group(models.get_group_by_code("gone").id)
+            screen.load()  # as after a delete
+            await until(lambda: "gone" not in [r.code for r in screen.rows] and not screen.query(".-loading"))
+            held.release()
+            await settle(pilot)
+            assert "gone" not in [r.code for r in screen.rows]
+            assert str(screen.query_one("#groups-status", Label).render()).startswith("3 groups · sorted by")
+    finally:
+        held.release()
+
+
+async def burst_nowait(app, *keys: str) -> None:
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        await asyncio.sleep(0.01)
