@@ -72,7 +72,28 @@ WARM_UP = ("backroom.screens.customers", "backroom.screens.groups.form", "backro
            "backroom.screens.groups.view")
 
 
+# The areas whose screen is built once those are imported, behind the first
+# screen, so that their key shows them at once (F4: the Reviews screen took a
+# third of a second to build, style and lay out).  Such a screen must honour
+# ``built_ahead`` (set before it is mounted): it reads its data when it is
+# first shown, not while it waits unseen, so that it shows the data of that
+# moment.
+BUILT_AHEAD = ("reviews",)
+
+
 _frozen = False  # has an app of this process frozen the objects alive (first_screen_shown)?
+
+
+def _quiet(screen: Screen) -> bool:
+    """Nothing is waiting to be handled on ``screen``: no message for it or
+    any of its widgets, no callback for after its next refresh."""
+    if screen._callbacks:
+        return False
+    for node in (screen, *screen.walk_children()):
+        queue = node.__dict__.get("_message_queue")
+        if queue is not None and queue.qsize():
+            return False
+    return True
 
 
 def _own_actions(node: DOMNode) -> set[str]:
@@ -173,16 +194,21 @@ class BackroomApp(App[None]):
         """The first screen is drawn, with its data: import the screens its
         keys open most (:data:`WARM_UP`), one module a step on the event
         loop, so a key pressed meanwhile waits for one import at most (and
-        its screen would have imported the module anyway); then freeze what
-        is alive out of the garbage collector's way.  Done once."""
+        its screen would have imported the module anyway); then build the
+        screens of :data:`BUILT_AHEAD` (see :meth:`build_ahead`), one after
+        the other; then freeze what is alive out of the garbage collector's
+        way.  Done once."""
         if self._warming is not None:
             return
         self._warming = [name for name in WARM_UP if name not in sys.modules]
+        ahead = list(BUILT_AHEAD)
 
         def step() -> None:
             if self._warming:
                 importlib.import_module(self._warming.pop(0))
                 self.call_later(step)
+            elif ahead:
+                self.build_ahead(ahead.pop(0), step)
             else:
                 # What is alive now (modules, classes, the app) lives as long as
                 # the app: out of the collector's way.  A full collection went
@@ -197,6 +223,69 @@ class BackroomApp(App[None]):
                     gc.freeze()
 
         self.call_after_refresh(step)
+
+    def build_ahead(self, mode: str, then: Callable[[], object] = lambda: None) -> None:
+        """Build the screen of area ``mode`` behind the one in front, then
+        call ``then``: mounted, styled and laid out for the terminal as it
+        is, it comes to the front at once when its key is pressed, as an
+        area shown before does.  It is made with ``built_ahead`` set, and
+        reads its data when first shown.  Its widgets are mounted by their
+        own tasks on the event loop, a few at a time, so a key pressed
+        meanwhile waits for a step, not for the whole screen (unlike
+        Textual's switch_mode, whose mount holds every key).  Nothing is
+        done for an area that has its screen already."""
+        if self._screen_stacks.get(mode) or mode not in self._modes or self._closing:
+            self.call_later(then)
+            return
+        screen = self._modes[mode]()
+        screen.built_ahead = True  # type: ignore[attr-defined]
+        self._screen_stacks[mode] = [screen]
+        self._load_screen_css(screen)
+        self._register(self, screen)
+
+        looks = [0]
+
+        def mounted() -> None:
+            if not screen.is_attached:
+                return  # the app is closing
+            # Mounted, and done with what mounting set off (focus given, the
+            # footer built for its keys): else the layout would be redone.
+            looks[0] += 1
+            if not (screen.is_mounted and _quiet(screen)) and looks[0] < 100:
+                self.set_timer(0.02, mounted, name="built ahead")
+                return
+            if not screen.is_current:  # (its key was pressed meanwhile: laid out as it came)
+                screen._refresh_layout(self.size)
+            self.call_later(drawn)
+
+        def drawn() -> None:
+            # Drawn once, unseen: its widgets keep the lines they rendered, and
+            # its first frame draws again only what changed by then (the
+            # first render of a screen is most of the cost of its first frame).
+            if screen.is_attached and not screen.is_current:
+                screen._compositor.render_update(full=True, screen_stack=[])
+            self.call_later(then)
+
+        self.call_later(mounted)
+
+    def hold_frames(self, most: float = 0.1) -> Callable[[], None]:
+        """Draw nothing new until the function returned is called (or
+        ``most`` seconds have passed): the screen being left stays on the
+        terminal while the one coming reads what it shows, and then comes in
+        one frame, laid out and drawn once (as Textual's switch_mode holds
+        frames while a new area's screen is built)."""
+        self._begin_batch()
+        held = [True]
+
+        def release() -> None:
+            if held[0]:
+                held[0] = False
+                self._end_batch()
+                if not self._batch_count:
+                    self.screen.refresh()
+
+        self.set_timer(most, release, name="frames held")
+        return release
 
     def _area_screen(self, make: Callable[[], Screen]) -> Screen:
         """An area's list, made when the area is first opened.  Its widgets

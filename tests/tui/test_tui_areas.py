@@ -1,9 +1,12 @@
 """Switching areas (F2, F3, F4): an area shown before comes back in the
-next frame, as it was, and then brings its data up to date."""
+next frame, as it was, and then brings its data up to date; the Reviews
+area is built ahead, behind the first screen, and reads its data when it
+is first shown."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import threading
 import time
 
@@ -13,6 +16,9 @@ from tui_helpers import burst, key_event, make_app, make_db, settle
 from backroom import models
 from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen
+from backroom.screens.reviews import ReviewDetail, ReviewsScreen
+from backroom.tui.areas import AreaBar
+from backroom.tui.reviewtable import ReviewTable
 
 
 async def test_an_area_shown_before_comes_back_without_holding_frames(tmp_path):
@@ -162,3 +168,107 @@ async def until(condition, timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "gave up waiting"
         await asyncio.sleep(0.01)
+
+
+# -- the Reviews screen, built ahead -------------------------------------------
+
+
+def built_reviews(app) -> ReviewsScreen:
+    """The Reviews screen built behind the first one (tui/app.py, BUILT_AHEAD)."""
+    stack = app._screen_stacks.get("reviews")
+    assert stack and isinstance(stack[0], ReviewsScreen) and stack[0].is_mounted
+    return stack[0]
+
+
+def a_review_older_than_all(title: str) -> int:
+    """A pending review written before every other: the first in the queue."""
+    product = models.Product.select().first()
+    oldest = models.Review.select().order_by(models.Review.created_at).first().created_at
+    return models.Review.create(product=product, customer=models.Customer.select().first().id, rating=4,
+                                title=title, body="written while the screen waited", status="pending",
+                                created_at=oldest - dt.timedelta(days=1)).id
+
+
+async def test_the_reviews_screen_built_ahead_reads_the_queue_when_first_shown(tmp_path):
+    """Built while the admin reads the first screen, it reads nothing until
+    F4: the queue, the counts and the area bar are those of that moment."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        screen = built_reviews(app)
+        table = screen.query_one(ReviewTable)
+        assert table.total is None and table.current() is None and screen.counts is None  # nothing read yet
+        bar = screen.query_one(AreaBar)
+        assert bar.query_one("#area-reviews").has_class("-active")
+        assert not bar.query_one("#area-groups").has_class("-active")
+        late = a_review_older_than_all("Written after the screen was built")
+        await burst(pilot, "f4")
+        assert app.screen is screen
+        assert table.current().id == late
+        pending = models.count_reviews(models.ReviewFilter(status="pending"))
+        assert table.total == pending and screen.counts["pending"] == pending
+        status = str(screen.query_one("#review-position", Label).render())
+        assert status.startswith(f"review 1 of {pending:,}"), status
+        assert "Written after the screen was built" in screen.query_one(ReviewDetail).text.plain
+        assert screen.focused is table
+
+
+async def test_keys_right_after_f4_act_on_the_queue_as_it_is_then(tmp_path):
+    """F4 then a, typed together: a approves the review first in the queue
+    when F4 was pressed (one written after the screen was built)."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        built_reviews(app)
+        late = a_review_older_than_all("Approve me")
+        await burst(pilot, "f4", "a")
+        assert models.Review.get_by_id(late).status == "approved"
+
+
+async def test_f4_holds_the_frames_until_the_queue_is_read(tmp_path, monkeypatch):
+    """The first F4 leaves the Groups list on the terminal until the queue
+    is read, then draws the Reviews screen with it, in one frame; a read
+    that takes long is not waited for more than a moment."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    gate = threading.Event()
+    real = models.review_page
+
+    def held(*args, **kwargs):
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = built_reviews(app)
+            a_review_older_than_all("Waiting")
+            monkeypatch.setattr(models, "review_page", held)
+            await burst_nowait(app, "f4")
+            await until(lambda: app.screen is screen)
+            assert app._batch_count == 1  # nothing drawn yet
+            gate.set()
+            await until(lambda: screen.query_one(ReviewTable).current() is not None)
+            assert app._batch_count == 0
+            await settle(pilot)
+
+            # Once more, with a read that does not come: drawn all the same.
+            gate.clear()
+            await burst(pilot, "f3")
+            app._screen_stacks.pop("reviews")  # (gone: built anew)
+            app.build_ahead("reviews")
+            await settle(pilot)
+            screen = built_reviews(app)
+            await burst_nowait(app, "f4")
+            await until(lambda: app.screen is screen)
+            assert app._batch_count == 1
+            await asyncio.sleep(0.3)
+            assert app._batch_count == 0 and screen.query_one(ReviewTable).current() is None
+            gate.set()
+            await settle(pilot)
+            assert screen.query_one(ReviewTable).current() is not None
+    finally:
+        gate.set()
