@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
+import time
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
@@ -28,7 +29,8 @@ from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
-from textual.widget import AwaitMount
+from textual.geometry import Region
+from textual.widget import AwaitMount, Widget
 
 from backroom import models
 from backroom.tui.areas import AREAS
@@ -226,14 +228,18 @@ class BackroomApp(App[None]):
 
     def build_ahead(self, mode: str, then: Callable[[], object] = lambda: None) -> None:
         """Build the screen of area ``mode`` behind the one in front, then
-        call ``then``: mounted, styled and laid out for the terminal as it
-        is, it comes to the front at once when its key is pressed, as an
-        area shown before does.  It is made with ``built_ahead`` set, and
-        reads its data when first shown.  Its widgets are mounted by their
-        own tasks on the event loop, a few at a time, so a key pressed
-        meanwhile waits for a step, not for the whole screen (unlike
-        Textual's switch_mode, whose mount holds every key).  Nothing is
-        done for an area that has its screen already."""
+        call ``then``: mounted, styled, laid out for the terminal as it is
+        and drawn once unseen (its widgets keep the lines they drew), it
+        comes to the front at once when its key is pressed, as an area
+        shown before does.  It is made with ``built_ahead`` set, and reads
+        its data when first shown.
+
+        In steps on the event loop, so that keys are not kept waiting: the
+        widgets are mounted by their own tasks, a few at a time (unlike
+        Textual's switch_mode, whose mount holds every key); the layout and
+        the drawing wait while keys are being handled (and a moment after
+        the last), and draw a few widgets a step.  Nothing is done for an
+        area that has its screen already."""
         if self._screen_stacks.get(mode) or mode not in self._modes or self._closing:
             self.call_later(then)
             return
@@ -242,31 +248,44 @@ class BackroomApp(App[None]):
         self._screen_stacks[mode] = [screen]
         self._load_screen_css(screen)
         self._register(self, screen)
-
         looks = [0]
+        widgets: list[tuple[Widget, Region]] = []
 
-        def mounted() -> None:
-            if not screen.is_attached:
-                return  # the app is closing
-            # Mounted, and done with what mounting set off (focus given, the
-            # footer built for its keys): else the layout would be redone.
+        def later(step: Callable[[], None]) -> bool:
+            """Not now (and ``step`` again in a moment) if the screen is not
+            mounted and quiet yet, or keys are being handled."""
             looks[0] += 1
-            if not (screen.is_mounted and _quiet(screen)) and looks[0] < 100:
-                self.set_timer(0.02, mounted, name="built ahead")
-                return
-            if not screen.is_current:  # (its key was pressed meanwhile: laid out as it came)
+            ready = screen.is_mounted and _quiet(screen) and not self.key_queue.recently_busy(0.15)
+            if ready or looks[0] > 250:  # (5 s at most)
+                return False
+            self.set_timer(0.02, step, name="built ahead")
+            return True
+
+        def lay_out() -> None:
+            if not screen.is_attached or later(lay_out):
+                return  # (detached: the app is closing)
+            if not screen.is_current:  # (else its key was pressed meanwhile: laid out as it came)
                 screen._refresh_layout(self.size)
-            self.call_later(drawn)
+                widgets.extend((w, Region(0, 0, r.width, r.height))
+                               for w, (r, _) in screen._compositor.visible_widgets.items())
+            self.call_later(draw)
 
-        def drawn() -> None:
-            # Drawn once, unseen: its widgets keep the lines they rendered, and
-            # its first frame draws again only what changed by then (the
-            # first render of a screen is most of the cost of its first frame).
-            if screen.is_attached and not screen.is_current:
-                screen._compositor.render_update(full=True, screen_stack=[])
-            self.call_later(then)
+        def draw() -> None:
+            # Drawn unseen, a few widgets a step: the first drawing of a
+            # screen is most of the cost of its first frame; F4 then draws
+            # again only what changed by then.
+            if not screen.is_attached or screen.is_current:
+                widgets.clear()
+            elif later(draw):
+                return
+            began = time.perf_counter()
+            while widgets and time.perf_counter() - began < 0.008:
+                widget, region = widgets.pop(0)
+                if widget.is_attached:
+                    widget.render_lines(region)
+            self.call_later(draw if widgets else then)
 
-        self.call_later(mounted)
+        self.call_later(lay_out)
 
     def hold_frames(self, most: float = 0.1) -> Callable[[], None]:
         """Draw nothing new until the function returned is called (or
