@@ -27,9 +27,9 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
+from textual.geometry import Region
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
-from textual.geometry import Region
 from textual.widget import AwaitMount, Widget
 
 from backroom import models
