@@ -81,6 +81,10 @@ WARM_UP = ("backroom.screens.customers", "backroom.screens.groups.form", "backro
 # first shown, not while it waits unseen, so that it shows the data of that
 # moment.
 BUILT_AHEAD = ("reviews",)
+# ... once no key has come for this long, and the first screen has been shown
+# for this long (the keys of an admin who acts at once come first).
+AHEAD_AFTER_KEYS = 0.3
+AHEAD_AFTER_SHOWN = 0.6
 
 
 _frozen = False  # has an app of this process frozen the objects alive (first_screen_shown)?
@@ -204,12 +208,18 @@ class BackroomApp(App[None]):
             return
         self._warming = [name for name in WARM_UP if name not in sys.modules]
         ahead = list(BUILT_AHEAD)
+        shown = time.monotonic()
 
         def step() -> None:
             if self._warming:
                 importlib.import_module(self._warming.pop(0))
                 self.call_later(step)
             elif ahead:
+                if self.key_queue.recently_busy(AHEAD_AFTER_KEYS) or time.monotonic() - shown < AHEAD_AFTER_SHOWN:
+                    # Not while the admin types: built when idle a moment
+                    # (its mount cannot be paused once started).
+                    self.set_timer(0.05, step, name="built ahead")
+                    return
                 self.build_ahead(ahead.pop(0), step)
             else:
                 # What is alive now (modules, classes, the app) lives as long as
@@ -255,7 +265,7 @@ class BackroomApp(App[None]):
             """Not now (and ``step`` again in a moment) if the screen is not
             mounted and quiet yet, or keys are being handled."""
             looks[0] += 1
-            ready = screen.is_mounted and _quiet(screen) and not self.key_queue.recently_busy(0.15)
+            ready = screen.is_mounted and _quiet(screen) and not self.key_queue.recently_busy(AHEAD_AFTER_KEYS)
             if ready or looks[0] > 250:  # (5 s at most)
                 return False
             self.set_timer(0.02, step, name="built ahead")

@@ -17,6 +17,7 @@ from backroom import models
 from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen
 from backroom.screens.reviews import ReviewDetail, ReviewsScreen
+from backroom.tui.app import BackroomApp
 from backroom.tui.areas import AreaBar
 from backroom.tui.reviewtable import ReviewTable
 
@@ -247,12 +248,20 @@ async def test_f4_holds_the_frames_until_the_queue_is_read(tmp_path, monkeypatch
             screen = built_reviews(app)
             a_review_older_than_all("Waiting")
             monkeypatch.setattr(models, "review_page", held)
-            await burst_nowait(app, "f4")
-            await until(lambda: app.screen is screen)
-            assert app._batch_count == 1  # nothing drawn yet
-            gate.set()
-            await until(lambda: screen.query_one(ReviewTable).current() is not None)
-            assert app._batch_count == 0
+            most = BackroomApp.hold_frames.__defaults__
+            BackroomApp.hold_frames.__defaults__ = (30.0,)  # (here only the queue read can end the hold)
+            try:
+                await burst_nowait(app, "f4")
+                await until(lambda: app.screen is screen)
+                assert app._batch_count == 1  # nothing drawn yet
+                await asyncio.sleep(0.2)
+                assert app._batch_count == 1
+                gate.set()
+                await until(lambda: app._batch_count == 0)
+                assert screen.query_one(ReviewTable).current() is not None
+                assert str(screen.query_one("#review-position", Label).render()).startswith("review 1 of")
+            finally:
+                BackroomApp.hold_frames.__defaults__ = most
             await settle(pilot)
 
             # Once more, with a read that does not come: drawn all the same.
