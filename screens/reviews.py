@@ -45,6 +45,7 @@ from backroom.tui.background import Background
 from backroom.screens.reviewdialogs import ReasonsModal, RejectModal, ReplyModal, RuleModal
 from backroom.tui.dialogs import ConfirmModal, count_to_type
 from backroom.tui.filters import DebouncedFilter
+from backroom.tui.firstshow import StyledOnMount
 from backroom.tui.keys import WaitsForLists
 from backroom.tui.reviewtable import RatingChart, ReviewDetail, ReviewTable, review_detail, stars
 from backroom.tui.safetext import SafeInput, safe_line
@@ -153,7 +154,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
 # --------------------------------------------------------------------------
 
 
-class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
+class ReviewsScreen(RoleGated, StyledOnMount, Screen, Background, WaitsForLists):
     """Moderate reviews: the queue, the highlighted review in full, the
     ratings.  Keys typed for the queue wait while it is being read
     (WaitsForLists)."""
@@ -163,6 +164,9 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
                     "export_reviews": "export"}
 
     keys_ready = True
+    # Built behind another screen before the admin asks for it (tui/app.py,
+    # BUILT_AHEAD): nothing is read until it is first shown.
+    built_ahead = False
 
     TITLE = "Reviews"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -203,6 +207,8 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
         self._wanted: tuple[int, str] | None = None
         self._saving = 0  # decisions being saved
         self._undo_wanted = False  # ctrl+z pressed while some were
+        self._unread = False  # built ahead and not shown yet: the queue, counts and chart are read when it is
+        self._release_frames: Any = None  # shown for the first time: frames held until the queue is read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -212,7 +218,7 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
             yield Label("", id="review-counts", markup=False)
             yield Label("", id="review-position", classes="status", markup=False)
         with Horizontal(id="review-main"):
-            yield ReviewTable(review_filter=self.review_filter, id="queue")
+            yield ReviewTable(review_filter=self.review_filter, id="queue", read_now=not self.built_ahead)
             with Vertical(id="review-side"):
                 yield ReviewDetail(id="review-detail")
                 yield RatingChart(id="rating-chart")
@@ -224,6 +230,9 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
 
     def on_mount(self) -> None:
         self.table.focus()
+        if self.built_ahead:
+            self._unread = True
+            return
         self.load_counts()
         self.load_chart()
         if self._wanted is not None:  # show_review was called before the screen was mounted
@@ -231,6 +240,15 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
             self.call_after_refresh(self.show_review, *wanted)
 
     def on_screen_resume(self) -> None:
+        if self._unread:  # built ahead, shown for the first time: the queue as it is now
+            self._unread = False
+            hold = getattr(self.app, "hold_frames", None)
+            if hold is not None:  # the area left stays until the queue is in: then one frame, complete
+                self._release_frames = hold()
+            self.table.start_reading()
+            self.load_counts()
+            self.load_chart()
+            return
         if self._own_dialog:  # one of this screen's dialogs closed: nothing changed elsewhere
             self._own_dialog = False
             return
@@ -312,6 +330,10 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
         if not self.is_mounted:
             self._wanted = (review_id, customer_email)
             return
+        if self._unread:  # built ahead, not shown yet: what is read is this review's queue
+            self._unread = False
+            self.load_counts()
+            self.load_chart()
         values = {"customer": customer_email}
 
         def job() -> tuple[models.ReviewFilter, int | None]:
@@ -345,6 +367,9 @@ class ReviewsScreen(RoleGated, Screen, Background, WaitsForLists):
     @on(ReviewTable.Status, "#queue")
     def status(self, event: ReviewTable.Status) -> None:
         show_status(self.query_one("#review-position", Label), event.table.status_text())
+        if self._release_frames is not None and (event.table.current() is not None or event.table.total == 0):
+            self._release_frames()  # the queue is in (and the review under the cursor, announced before)
+            self._release_frames = None
 
     @on(ReviewFilterBar.Changed, "#review-filter")
     def filter_changed(self, event: ReviewFilterBar.Changed) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import importlib
 import sys
+import time
 from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable
@@ -26,8 +27,10 @@ from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
+from textual.geometry import Region
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
+from textual.widget import AwaitMount, Widget
 
 from backroom import models
 from backroom.tui.areas import AREAS
@@ -71,7 +74,32 @@ WARM_UP = ("backroom.screens.customers", "backroom.screens.groups.form", "backro
            "backroom.screens.groups.view")
 
 
+# The areas whose screen is built once those are imported, behind the first
+# screen, so that their key shows them at once (F4: the Reviews screen took a
+# third of a second to build, style and lay out).  Such a screen must honour
+# ``built_ahead`` (set before it is mounted): it reads its data when it is
+# first shown, not while it waits unseen, so that it shows the data of that
+# moment.
+BUILT_AHEAD = ("reviews",)
+# ... once no key has come for this long, and the first screen has been shown
+# for this long (the keys of an admin who acts at once come first).
+AHEAD_AFTER_KEYS = 0.3
+AHEAD_AFTER_SHOWN = 0.6
+
+
 _frozen = False  # has an app of this process frozen the objects alive (first_screen_shown)?
+
+
+def _quiet(screen: Screen) -> bool:
+    """Nothing is waiting to be handled on ``screen``: no message for it or
+    any of its widgets, no callback for after its next refresh."""
+    if screen._callbacks:
+        return False
+    for node in (screen, *screen.walk_children()):
+        queue = node.__dict__.get("_message_queue")
+        if queue is not None and queue.qsize():
+            return False
+    return True
 
 
 def _own_actions(node: DOMNode) -> set[str]:
@@ -164,22 +192,35 @@ class BackroomApp(App[None]):
         self.crash_report: Path | None = None  # where its report was written
         self.pending_reviews = PendingReviews(self)  # the count by F4 on every screen
         self._warming: list[str] | None = None  # the modules first_screen_shown() has yet to import
+        # Changes of the app's own classes and pseudo-classes (see tui/firstshow.py).
+        self.styles_epoch = 0
         self._modes = {mode: partial(self._area_screen, make) for mode, make in self._modes.items()}
 
     def first_screen_shown(self) -> None:
         """The first screen is drawn, with its data: import the screens its
         keys open most (:data:`WARM_UP`), one module a step on the event
         loop, so a key pressed meanwhile waits for one import at most (and
-        its screen would have imported the module anyway); then freeze what
-        is alive out of the garbage collector's way.  Done once."""
+        its screen would have imported the module anyway); then build the
+        screens of :data:`BUILT_AHEAD` (see :meth:`build_ahead`), one after
+        the other; then freeze what is alive out of the garbage collector's
+        way.  Done once."""
         if self._warming is not None:
             return
         self._warming = [name for name in WARM_UP if name not in sys.modules]
+        ahead = list(BUILT_AHEAD)
+        shown = time.monotonic()
 
         def step() -> None:
             if self._warming:
                 importlib.import_module(self._warming.pop(0))
                 self.call_later(step)
+            elif ahead:
+                if self.key_queue.recently_busy(AHEAD_AFTER_KEYS) or time.monotonic() - shown < AHEAD_AFTER_SHOWN:
+                    # Not while the admin types: built when idle a moment
+                    # (its mount cannot be paused once started).
+                    self.set_timer(0.05, step, name="built ahead")
+                    return
+                self.build_ahead(ahead.pop(0), step)
             else:
                 # What is alive now (modules, classes, the app) lives as long as
                 # the app: out of the collector's way.  A full collection went
@@ -195,6 +236,86 @@ class BackroomApp(App[None]):
 
         self.call_after_refresh(step)
 
+    def build_ahead(self, mode: str, then: Callable[[], object] = lambda: None) -> None:
+        """Build the screen of area ``mode`` behind the one in front, then
+        call ``then``: mounted, styled, laid out for the terminal as it is
+        and drawn once unseen (its widgets keep the lines they drew), it
+        comes to the front at once when its key is pressed, as an area
+        shown before does.  It is made with ``built_ahead`` set, and reads
+        its data when first shown.
+
+        In steps on the event loop, so that keys are not kept waiting: the
+        widgets are mounted by their own tasks, a few at a time (unlike
+        Textual's switch_mode, whose mount holds every key); the layout and
+        the drawing wait while keys are being handled (and a moment after
+        the last), and draw a few widgets a step.  Nothing is done for an
+        area that has its screen already."""
+        if self._screen_stacks.get(mode) or mode not in self._modes or self._closing:
+            self.call_later(then)
+            return
+        screen = self._modes[mode]()
+        screen.built_ahead = True  # type: ignore[attr-defined]
+        self._screen_stacks[mode] = [screen]
+        self._load_screen_css(screen)
+        self._register(self, screen)
+        looks = [0]
+        widgets: list[tuple[Widget, Region]] = []
+
+        def later(step: Callable[[], None]) -> bool:
+            """Not now (and ``step`` again in a moment) if the screen is not
+            mounted and quiet yet, or keys are being handled."""
+            looks[0] += 1
+            ready = screen.is_mounted and _quiet(screen) and not self.key_queue.recently_busy(AHEAD_AFTER_KEYS)
+            if ready or looks[0] > 250:  # (5 s at most)
+                return False
+            self.set_timer(0.02, step, name="built ahead")
+            return True
+
+        def lay_out() -> None:
+            if not screen.is_attached or later(lay_out):
+                return  # (detached: the app is closing)
+            if not screen.is_current:  # (else its key was pressed meanwhile: laid out as it came)
+                screen._refresh_layout(self.size)
+                widgets.extend((w, Region(0, 0, r.width, r.height))
+                               for w, (r, _) in screen._compositor.visible_widgets.items())
+            self.call_later(draw)
+
+        def draw() -> None:
+            # Drawn unseen, a few widgets a step: the first drawing of a
+            # screen is most of the cost of its first frame; F4 then draws
+            # again only what changed by then.
+            if not screen.is_attached or screen.is_current:
+                widgets.clear()
+            elif later(draw):
+                return
+            began = time.perf_counter()
+            while widgets and time.perf_counter() - began < 0.008:
+                widget, region = widgets.pop(0)
+                if widget.is_attached:
+                    widget.render_lines(region)
+            self.call_later(draw if widgets else then)
+
+        self.call_later(lay_out)
+
+    def hold_frames(self, most: float = 0.1) -> Callable[[], None]:
+        """Draw nothing new until the function returned is called (or
+        ``most`` seconds have passed): the screen being left stays on the
+        terminal while the one coming reads what it shows, and then comes in
+        one frame, laid out and drawn once (as Textual's switch_mode holds
+        frames while a new area's screen is built)."""
+        self._begin_batch()
+        held = [True]
+
+        def release() -> None:
+            if held[0]:
+                held[0] = False
+                self._end_batch()
+                if not self._batch_count:
+                    self.screen.refresh()
+
+        self.set_timer(most, release, name="frames held")
+        return release
+
     def _area_screen(self, make: Callable[[], Screen]) -> Screen:
         """An area's list, made when the area is first opened.  Its widgets
         are styled as they mount, as a pushed screen's are; but Textual,
@@ -205,6 +326,36 @@ class BackroomApp(App[None]):
         if not (screen.CSS or screen.CSS_PATH):
             screen._css_update_count = self._css_update_count
         return screen
+
+    def switch_mode(self, mode: str) -> AwaitMount:
+        """Textual's, but an area whose screen is there already (shown
+        before) comes to the front in the next frame.  Textual holds every
+        frame back for 50 ms (``delay_update``) so as not to show a new
+        area's screen half-built; one that is built has nothing to hide,
+        and those 50 ms were a third of F3 back to the Groups list."""
+        stack = self._screen_stacks.get(mode)
+        if mode == self.current_mode or not (stack and stack[-1].is_mounted):
+            return super().switch_mode(mode)
+        self._undelayed = True
+        try:
+            return super().switch_mode(mode)
+        finally:
+            self._undelayed = False
+
+    _undelayed = False
+
+    def delay_update(self, delay: float = 0.05) -> None:
+        if not self._undelayed:
+            super().delay_update(delay)
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        if node is self:  # the app's classes changed: Textual restyles the screens in front only
+            self.styles_epoch += 1
+        super().update_styles(node, animate)
+
+    def _watch_app_focus(self, focus: bool) -> None:
+        self.styles_epoch += 1  # :focus / :blur of the app: Textual restyles the screen in front only
+        super()._watch_app_focus(focus)
 
     async def run_action(self, action, default_namespace=None, namespaces=None) -> bool:  # type: ignore[override]
         """Run an action; one the admin's role does not allow (not offered,

@@ -28,7 +28,12 @@ class AreaBar(Horizontal):
     and how many reviews wait for moderation (by the Reviews key)."""
 
     def compose(self) -> ComposeResult:
-        current = getattr(self.app, "current_mode", "")
+        # The area of the screen this bar is on (a screen may be built ahead,
+        # behind another area's).
+        screen = self.screen
+        stacks = getattr(self.app, "_screen_stacks", {})
+        current = next((mode for mode, stack in stacks.items() if screen in stack),
+                       getattr(self.app, "current_mode", ""))
         for mode, key, title in AREAS:
             label = Label(f" {key.upper()} {title} ", classes="area", id=f"area-{mode}", markup=False)
             label.set_class(mode == current, "-active")

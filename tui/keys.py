@@ -303,15 +303,22 @@ class KeyQueue:
         self._probe: ScreenSettled | None = None
         self._holds: dict[int, Timer] = {}
         self._quieting: asyncio.Future[None] | None = None
+        self._last_key = float("-inf")  # when the last key arrived (the events' clock)
 
     @property
     def busy(self) -> bool:
         """A key is being handled, or keys wait (for a screen or a hold)."""
         return self.in_flight is not None or self._probe is not None or bool(self.pending)
 
+    def recently_busy(self, seconds: float) -> bool:
+        """:attr:`busy`, or the last key came less than ``seconds`` ago
+        (what it set off may still be under way: rows read, a screen built)."""
+        return self.busy or _time.get_time() - self._last_key < seconds
+
     async def route(self, event: events.Key, dispatch: Callable[[events.Key], Awaitable[Any]]) -> None:
         """A key the driver sent is queued; the one this queue sent is
         dispatched (by Textual, ``dispatch``) and followed by a KeyHandled."""
+        self._last_key = _time.get_time()
         if event is self.in_flight:
             target = self.app.focused or self.app.screen
             await dispatch(event)

@@ -77,9 +77,12 @@ class ReviewTable(WindowedTable):
         def control(self) -> "ReviewTable":
             return self.table
 
-    def __init__(self, *, review_filter: models.ReviewFilter | None = None, id: str | None = None) -> None:
+    def __init__(self, *, review_filter: models.ReviewFilter | None = None, id: str | None = None,
+                 read_now: bool = True) -> None:
         super().__init__(page=10, classes="review-table", id=id)
         self.review_filter = review_filter or models.ReviewFilter()
+        # Not read_now (a screen built ahead): no row is read until start_reading().
+        self._read_later = not read_now
         self._shown_id: int | None | bool = False  # the review last announced as highlighted
         # Decisions shown but not yet saved: applied to every block of rows
         # fetched meanwhile, so a read that raced the save cannot bring back
@@ -99,6 +102,7 @@ class ReviewTable(WindowedTable):
         """Show the reviews matching ``review_filter`` with the cursor on row
         ``position`` (only the rows around it are fetched)."""
         self.review_filter = review_filter
+        self._read_later = False
         self.total = None
         self._forget_rows()
         self._pos = max(0, position)
@@ -109,9 +113,22 @@ class ReviewTable(WindowedTable):
         self._count_matching()
         self._post_status()
 
+    def _fetch(self, pos: int, *, needed: bool = True) -> None:
+        if not self._read_later:  # (a cursor moved or the table resized before it may read: nothing)
+            super()._fetch(pos, needed=needed)
+
+    def start_reading(self) -> None:
+        """Read the rows now (a table made with ``read_now=False``)."""
+        if self._read_later:
+            self._read_later = False
+            self.reload()
+
     def reload(self, *, keep_position: bool = False) -> None:
         """Forget every fetched row and count and fetch again (from the top,
-        or around the same position)."""
+        or around the same position); nothing until :meth:`start_reading`
+        if the table was made not to read yet."""
+        if self._read_later:
+            return
         if keep_position:  # keep showing the rows held until the new ones arrive
             self._fetch(self._pos)
             self._count_matching()

@@ -16,6 +16,7 @@ from backroom import models
 from backroom.screens.groups.actions import GroupActions
 from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.filters import DEBOUNCE_SECONDS
+from backroom.tui.firstshow import StyledOnMount
 from backroom.tui.formatters import percent, plain, yes_no
 from backroom.tui.safetext import SafeInput
 from backroom.tui.keys import WaitsForLists
@@ -29,7 +30,13 @@ GROUP_COLUMNS: tuple[tuple[str, str], ...] = (
 RIGHT_ALIGNED = {"members", "discount"}
 
 
-class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
+def _drawn(row: models.GroupRow) -> tuple:
+    """What the list draws of a group, but its member count."""
+    return (row.id, row.code, row.name, row.tax_class, row.discount_percent, row.free_shipping, row.hidden,
+            row.is_system)
+
+
+class GroupsScreen(RoleGated, StyledOnMount, Screen, GroupActions, WaitsForLists):
     """Every customer group, filterable and sortable.  Keys typed for the
     list wait while it is being read (WaitsForLists)."""
 
@@ -70,6 +77,7 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         self.rows: list[models.GroupRow] = []
         self.ticked: set[int] = set()
         self._timer: Timer | None = None
+        self._loads = 0  # load() calls: only the latest one's answer is shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -99,32 +107,58 @@ class GroupsScreen(RoleGated, Screen, GroupActions, WaitsForLists):
         """Read the groups; their member counts (a count over every
         membership: a moment at a million customers) come after them, so the
         list is drawn first.  Sorted by members, they come together.
-        ``again`` (the area shown again): the list as it was stays until
-        the groups come back with their counts."""
+        ``again`` (the area shown again): the list as it was stays, and
+        takes keys, until the groups come back with their counts; only
+        what changed is drawn again (see :meth:`refreshed`).  The answer of
+        a load that a later one has replaced is dropped."""
         self._timer = None  # (called by it, or after stopping it)
         text = self.query_one("#group-filter", Input).value
         sort, desc = self.sort, self.descending
         wanted = (text, sort, desc)
+        self._loads += 1
+        load = self._loads
 
         def counted(rows: list[models.GroupRow]) -> None:
-            if wanted == (self.query_one("#group-filter", Input).value, self.sort, self.descending):
-                self.show(rows)
+            if load == self._loads and wanted == (self.query_one("#group-filter", Input).value, self.sort,
+                                                  self.descending):
+                if again:
+                    self.refreshed(rows)
+                else:
+                    self.show(rows)
 
         if again:
-            self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), counted, name="groups")
+            # Not a "groups" job: the keys typed meanwhile act on the list
+            # shown (WaitsForLists holds keys for those).
+            self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), counted,
+                         name="group-counts")
             return
         self.query_one("#groups-status", Label).update("loading…")
         if sort == "members":
-            self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), self.show, name="groups")
+            self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), counted, name="groups")
             return
 
         def listed(rows: list[models.GroupRow]) -> None:
+            if load != self._loads:
+                return
             self.show(rows, counted=False)
             self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), counted,
                          name="group-counts")
 
         self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc, with_counts=False), listed,
                      name="groups")
+
+    def refreshed(self, rows: list[models.GroupRow]) -> None:
+        """The groups read again (the area shown again): when only member
+        counts changed, just those cells are drawn again; the list is not
+        built and laid out anew."""
+        if [_drawn(r) for r in rows] != [_drawn(r) for r in self.rows]:
+            self.show(rows)
+            return
+        table = self.query_one("#groups", DataTable)
+        changed = [r for r, old in zip(rows, self.rows) if r.member_count != old.member_count]
+        self.rows = rows
+        for r in changed:
+            table.update_cell(str(r.id), "members", Text(f"{r.member_count:,}", justify="right"), update_width=True)
 
     def show(self, rows: list[models.GroupRow], *, counted: bool = True) -> None:
         table = self.query_one("#groups", DataTable)

@@ -1,0 +1,283 @@
+"""Switching areas (F2, F3, F4): an area shown before comes back in the
+next frame, as it was, and then brings its data up to date; the Reviews
+area is built ahead, behind the first screen, and reads its data when it
+is first shown."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import threading
+import time
+
+from textual.widgets import DataTable, Label
+from tui_helpers import burst, key_event, make_app, make_db, settle
+
+from backroom import models
+from backroom.screens.customers import CustomersScreen
+from backroom.screens.groups import GroupFormScreen, GroupsScreen
+from backroom.screens.reviews import ReviewDetail, ReviewsScreen
+from backroom.tui.app import BackroomApp
+from backroom.tui.areas import AreaBar
+from backroom.tui.reviewtable import ReviewTable
+
+
+async def test_an_area_shown_before_comes_back_without_holding_frames(tmp_path):
+    """Textual holds every frame back for a moment when it switches modes,
+    to hide a screen being built; one built already is drawn at once."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.action_area("customers")  # built now: its frames are held while it is
+        assert app._batch_count == 1
+        await settle(pilot)
+        assert isinstance(app.screen, CustomersScreen) and app._batch_count == 0
+        app.action_area("groups")
+        assert isinstance(app.screen, GroupsScreen) and app._batch_count == 0
+        await settle(pilot)
+        await burst(pilot, "f2")
+        assert isinstance(app.screen, CustomersScreen) and app._batch_count == 0
+
+
+class HeldCounts:
+    """models.list_groups with the answer of the first read of member counts
+    held back until :meth:`release` (the reads after it run at once)."""
+
+    def __init__(self) -> None:
+        self.gate = threading.Event()
+        self.real = models.list_groups
+        self.held = 0
+
+    def __call__(self, *args, **kwargs):
+        rows = self.real(*args, **kwargs)
+        if kwargs.get("with_counts", True) and not self.held:
+            self.held += 1
+            self.gate.wait(10)
+        return rows
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def cell_text(screen: GroupsScreen, code: str, column: str) -> str:
+    table = screen.query_one("#groups", DataTable)
+    row = next(r for r in screen.rows if r.code == code)
+    return str(table.get_cell(str(row.id), column))
+
+
+async def test_groups_shown_again_draw_only_the_counts_that_changed(tmp_path, monkeypatch):
+    """Back to Groups with only member counts changed: the counts are
+    written into their cells; the list is not built and laid out again (the
+    cursor stays where it was)."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        wholesale = next(r for r in screen.rows if r.code == "wholesale")
+        await burst(pilot, "down", "down")
+        cursor = screen.query_one("#groups", DataTable).cursor_row
+        await burst(pilot, "f2")
+        models.assign_customers(wholesale.id, models.Selection.all())
+        rebuilt: list[int] = []
+        monkeypatch.setattr(DataTable, "clear", lambda self, columns=False: rebuilt.append(1))
+        await burst(pilot, "f3")
+        assert app.screen is screen and rebuilt == []
+        assert cell_text(screen, "wholesale", "members") == "20"
+        assert next(r for r in screen.rows if r.code == "wholesale").member_count == 20
+        assert screen.query_one("#groups", DataTable).cursor_row == cursor
+        assert "20" in "\n".join(str(line) for line in app.screen._compositor.render_strips())
+
+
+async def test_groups_shown_again_show_a_group_added_meanwhile(tmp_path):
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await burst(pilot, "f2")
+        models.create_group({"code": "late", "name": "Late comers"})
+        await burst(pilot, "f3")
+        assert [r.code for r in screen.rows].count("late") == 1
+        assert cell_text(screen, "late", "name") == "Late comers"
+        assert str(screen.query_one("#groups-status", Label).render()).startswith("4 groups · sorted by")
+
+
+async def test_keys_after_f3_act_on_the_groups_shown_while_the_counts_are_read(tmp_path, monkeypatch):
+    """The counts read again on coming back do not hold the keys: the list
+    shown is the list the admin acts on (a at once opens the Add form)."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    held = HeldCounts()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await burst(pilot, "f2")
+            monkeypatch.setattr(models, "list_groups", held)
+            for key in ("f3", "a"):
+                event = key_event(key)
+                event.set_sender(app)
+                app.post_message(event)
+            await until(lambda: isinstance(app.screen, GroupFormScreen))
+            assert held.held == 1 and not held.gate.is_set()  # the counts are still being read
+            held.release()
+            await settle(pilot)
+    finally:
+        held.release()
+
+
+async def test_the_answer_of_a_load_replaced_meanwhile_is_dropped(tmp_path, monkeypatch):
+    """Back to Groups (sorted by members), the counts are read again; a
+    group deleted meanwhile loads the list afresh: the older answer, coming
+    last, does not bring the deleted group back."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    held = HeldCounts()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            models.create_group({"code": "gone", "name": "Soon gone"})
+            screen.sort = "members"  # (groups and counts read together)
+            screen.load()
+            await settle(pilot)
+            await burst(pilot, "f2")
+            monkeypatch.setattr(models, "list_groups", held)
+            await burst_nowait(app, "f3")
+            await until(lambda: app.screen is screen and held.held == 1)
+            models.delete_group(models.get_group_by_code("gone").id)
+            screen.load()  # as after a delete
+            await until(lambda: "gone" not in [r.code for r in screen.rows] and not screen.query(".-loading"))
+            held.release()
+            await settle(pilot)
+            assert "gone" not in [r.code for r in screen.rows]
+            assert str(screen.query_one("#groups-status", Label).render()).startswith("3 groups · sorted by")
+    finally:
+        held.release()
+
+
+async def burst_nowait(app, *keys: str) -> None:
+    for key in keys:
+        event = key_event(key)
+        event.set_sender(app)
+        app.post_message(event)
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "gave up waiting"
+        await asyncio.sleep(0.01)
+
+
+# -- the Reviews screen, built ahead -------------------------------------------
+
+
+def built_reviews(app) -> ReviewsScreen:
+    """The Reviews screen built behind the first one (tui/app.py, BUILT_AHEAD)."""
+    stack = app._screen_stacks.get("reviews")
+    assert stack and isinstance(stack[0], ReviewsScreen) and stack[0].is_mounted
+    return stack[0]
+
+
+def a_review_older_than_all(title: str) -> int:
+    """A pending review written before every other: the first in the queue."""
+    product = models.Product.select().first()
+    oldest = models.Review.select().order_by(models.Review.created_at).first().created_at
+    return models.Review.create(product=product, customer=models.Customer.select().first().id, rating=4,
+                                title=title, body="written while the screen waited", status="pending",
+                                created_at=oldest - dt.timedelta(days=1)).id
+
+
+async def test_the_reviews_screen_built_ahead_reads_the_queue_when_first_shown(tmp_path):
+    """Built while the admin reads the first screen, it reads nothing until
+    F4: the queue, the counts and the area bar are those of that moment."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        screen = built_reviews(app)
+        table = screen.query_one(ReviewTable)
+        assert table.total is None and table.current() is None and screen.counts is None  # nothing read yet
+        bar = screen.query_one(AreaBar)
+        assert bar.query_one("#area-reviews").has_class("-active")
+        assert not bar.query_one("#area-groups").has_class("-active")
+        late = a_review_older_than_all("Written after the screen was built")
+        await burst(pilot, "f4")
+        assert app.screen is screen
+        assert table.current().id == late
+        pending = models.count_reviews(models.ReviewFilter(status="pending"))
+        assert table.total == pending and screen.counts["pending"] == pending
+        status = str(screen.query_one("#review-position", Label).render())
+        assert status.startswith(f"review 1 of {pending:,}"), status
+        assert "Written after the screen was built" in screen.query_one(ReviewDetail).text.plain
+        assert screen.focused is table
+
+
+async def test_keys_right_after_f4_act_on_the_queue_as_it_is_then(tmp_path):
+    """F4 then a, typed together: a approves the review first in the queue
+    when F4 was pressed (one written after the screen was built)."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        built_reviews(app)
+        late = a_review_older_than_all("Approve me")
+        await burst(pilot, "f4", "a")
+        assert models.Review.get_by_id(late).status == "approved"
+
+
+async def test_f4_holds_the_frames_until_the_queue_is_read(tmp_path, monkeypatch):
+    """The first F4 leaves the Groups list on the terminal until the queue
+    is read, then draws the Reviews screen with it, in one frame; a read
+    that takes long is not waited for more than a moment."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    gate = threading.Event()
+    real = models.review_page
+
+    def held(*args, **kwargs):
+        gate.wait(10)
+        return real(*args, **kwargs)
+
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = built_reviews(app)
+            a_review_older_than_all("Waiting")
+            monkeypatch.setattr(models, "review_page", held)
+            most = BackroomApp.hold_frames.__defaults__
+            BackroomApp.hold_frames.__defaults__ = (30.0,)  # (here only the queue read can end the hold)
+            try:
+                await burst_nowait(app, "f4")
+                await until(lambda: app.screen is screen)
+                assert app._batch_count == 1  # nothing drawn yet
+                await asyncio.sleep(0.2)
+                assert app._batch_count == 1
+                gate.set()
+                await until(lambda: app._batch_count == 0)
+                assert screen.query_one(ReviewTable).current() is not None
+                assert str(screen.query_one("#review-position", Label).render()).startswith("review 1 of")
+            finally:
+                BackroomApp.hold_frames.__defaults__ = most
+            await settle(pilot)
+
+            # Once more, with a read that does not come: drawn all the same.
+            gate.clear()
+            await burst(pilot, "f3")
+            app._screen_stacks.pop("reviews")  # (gone: built anew)
+            app.build_ahead("reviews")
+            await settle(pilot)
+            screen = built_reviews(app)
+            await burst_nowait(app, "f4")
+            await until(lambda: app.screen is screen)
+            assert app._batch_count == 1
+            await asyncio.sleep(0.3)
+            assert app._batch_count == 0 and screen.query_one(ReviewTable).current() is None
+            gate.set()
+            await settle(pilot)
+            assert screen.query_one(ReviewTable).current() is not None
+    finally:
+        gate.set()
