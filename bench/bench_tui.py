@@ -514,6 +514,11 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",")]
     results = []
+    # The headless runs keep their state (a form's draft, a crash report) in a
+    # directory of their own, new each run: a run stopped with a form open
+    # left a draft in the admin's own ~/.local/state, and every later run
+    # waited on the offer to restore it.
+    headless_env = {"NO_COLOR": "1", "XDG_STATE_HOME": tempfile.mkdtemp(prefix="state-", dir=workdir)}
     for size in sizes:
         path = workdir / f"bench-tui-{size}.db"
         print(f"… {size:,} customers: seeding (if needed)", file=sys.stderr, flush=True)
@@ -527,7 +532,7 @@ def main() -> None:
             forget_bench_group(server_url(server, size))
             print(f"… {size:,} customers: driving the TUI", file=sys.stderr, flush=True)
             results += per_size(__file__, [size], ["--dir", str(workdir), "--db", server]
-                                + (["--database", DATABASE] if DATABASE else []), env={"NO_COLOR": "1"})
+                                + (["--database", DATABASE] if DATABASE else []), env=headless_env)
             forget_bench_group(server_url(server, size))
             continue
         # The UI run changes the database (a new group): run on a copy.
@@ -535,7 +540,7 @@ def main() -> None:
         remove_db(run_path)
         subprocess.run(["cp", str(path), str(run_path)], check=True)
         print(f"… {size:,} customers: driving the TUI", file=sys.stderr, flush=True)
-        results += per_size(__file__, [size], ["--dir", str(workdir)], env={"NO_COLOR": "1"})
+        results += per_size(__file__, [size], ["--dir", str(workdir)], env=headless_env)
         remove_db(run_path)
     import sqlite3
 
