@@ -32,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import peak_rss_mb, run_database, sizes_main
+from common import measured, peak_rss_mb, run_database, sizes_main, timed_cpu
 
 from backroom import models  # noqa: E402
 
@@ -177,12 +177,6 @@ def anchor(url: str, out: Path) -> int:
     return n
 
 
-def timed_cpu(fn):
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = fn()
-    return time.perf_counter() - wall, time.process_time() - cpu, result
-
-
 def measure(size: int, workdir: Path, keep: bool, server: str | None = None, prefix: str = "") -> dict:
     path = workdir / f"bench-export-{size}.db"
     out_file = workdir / f"bench-export-{size}.csv"
@@ -198,14 +192,14 @@ def _measure(size: int, url: str, out_file: Path) -> dict:
     t = time.perf_counter()
     fill(url, size)
     out: dict = {"customers": size, "fill_s": round(time.perf_counter() - t, 1)}
-    out["anchor_s"], out["anchor_cpu_s"], n = timed_cpu(lambda: anchor(url, out_file))
+    out["anchor_s"], out["anchor_cpu_s"], _, n = timed_cpu(lambda: anchor(url, out_file))  # (its own connection)
     assert n == size
     models.connect(url)
     models.set_actor("bench")
-    out["export_s"], out["export_cpu_s"], n = timed_cpu(lambda: models.export_customers(out_file))
+    n = measured(out, "export", lambda: models.export_customers(out_file))
     assert n == size
     out["export_mb"] = round(out_file.stat().st_size / 2 ** 20, 1)
-    out["magento_s"], out["magento_cpu_s"], n = timed_cpu(lambda: models.export_customers(out_file, fmt="magento"))
+    n = measured(out, "magento", lambda: models.export_customers(out_file, fmt="magento"))
     assert n == size - size // 100
     out["vs_anchor"] = round(out["export_s"] / out["anchor_s"], 2)
     models.db.close()
@@ -220,10 +214,12 @@ COLUMNS = [
     ("anchor_cpu_s", "  CPU s", "{:.2f}"),
     ("export_s", "export s", "{:.2f}"),
     ("export_cpu_s", "  CPU s", "{:.2f}"),
+    ("export_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("vs_anchor", "  x anchor", "{:.2f}"),
     ("export_mb", "export MB", "{:.1f}"),
     ("magento_s", "export magento s", "{:.2f}"),
     ("magento_cpu_s", "  CPU s", "{:.2f}"),
+    ("magento_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
 ]
 

@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import csv
 import sys
-import time
 from pathlib import Path
 
-from common import db_mb, peak_rss_mb, run_database, server_db_mb, sizes_main, timed
+from common import db_mb, measured, peak_rss_mb, run_database, server_db_mb, sizes_main, timed
 
 from backroom import models  # noqa: E402
 from backroom.datalayer.imports.formats import SHOPIFY_COLUMNS  # noqa: E402
@@ -73,14 +72,6 @@ def write_orders(path: Path, size: int) -> None:
             w.writerow([f"B{i}", "", "", "", "", "", f"SKU-{(i + 7) % 20}", f"Item {(i + 7) % 20}", "1", "10.00"])
 
 
-def timed_cpu(fn):
-    """Wall seconds, CPU seconds of this process (the machine may be busy with
-    other work: CPU time says what the import itself cost), and the result."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = fn()
-    return time.perf_counter() - wall, time.process_time() - cpu, result
-
-
 def measure(size: int, workdir: Path, keep: bool, server: str | None = None, prefix: str = "") -> dict:
     path = workdir / f"bench-import-{size}.db"
     source = workdir / f"bench-import-{size}.csv"
@@ -101,18 +92,18 @@ def _measure(size: int, url: str, path: Path, source: Path, out_file: Path, keep
     out: dict = {"customers": size, "file_mb": round(source.stat().st_size / 2 ** 20, 1)}
     out["dry_run_s"], report = timed(lambda: models.import_customers(source, dry_run=True))
     assert report.new == size and report.rejected == 0, report.summary()
-    out["import_s"], out["import_cpu_s"], report = timed_cpu(lambda: models.import_customers(source))
+    report = measured(out, "import", lambda: models.import_customers(source))
     assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
     out["rows_per_s"] = round(size / out["import_s"])
-    out["reimport_s"], out["reimport_cpu_s"], report = timed_cpu(lambda: models.import_customers(source))
+    report = measured(out, "reimport", lambda: models.import_customers(source))
     assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
-    out["export_s"], out["export_cpu_s"], written = timed_cpu(lambda: models.export_customers(out_file))
+    written = measured(out, "export", lambda: models.export_customers(out_file))
     assert written == size
     orders = path.with_name(f"bench-orders-{size}.csv")
     write_orders(orders, size)
-    out["orders_s"], out["orders_cpu_s"], report = timed_cpu(lambda: models.import_orders(orders))
+    report = measured(out, "orders", lambda: models.import_orders(orders))
     assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
-    out["orders_again_s"], _, report = timed_cpu(lambda: models.import_orders(orders))
+    out["orders_again_s"], report = timed(lambda: models.import_orders(orders))
     assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
     if not keep:
         orders.unlink()
@@ -130,14 +121,18 @@ COLUMNS = [
     ("dry_run_s", "dry run s", "{:.2f}"),
     ("import_s", "import s", "{:.2f}"),
     ("import_cpu_s", "  CPU s", "{:.2f}"),
+    ("import_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("rows_per_s", "  rows/s", "{:,}"),
     ("reimport_s", "same file again s", "{:.2f}"),
     ("reimport_cpu_s", "  CPU s", "{:.2f}"),
+    ("reimport_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("export_s", "export s", "{:.2f}"),
     ("export_cpu_s", "  CPU s", "{:.2f}"),
+    ("export_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("export_mb", "export MB", "{:.1f}"),
     ("orders_s", "import orders s", "{:.2f}"),
     ("orders_cpu_s", "  CPU s", "{:.2f}"),
+    ("orders_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("orders_again_s", "same orders again s", "{:.2f}"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
     ("db_mb", "db MB", "{:.0f}"),

@@ -38,6 +38,50 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
+def session_cpu_s() -> float | None:
+    """CPU seconds the server has spent so far on the models' connection —
+    its backend process on PostgreSQL, its thread on MariaDB — read from
+    /proc when the server runs on this machine; None on SQLite (its work is
+    this process's) or when it cannot be read.  Background work (WAL and
+    page writers, InnoDB's purge and flushing) is not counted."""
+    if models.is_sqlite():
+        return None
+    try:
+        if models.is_postgres():
+            tid = models.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+        else:
+            tid = models.db.execute_sql("SELECT TID FROM information_schema.processlist "
+                                        "WHERE ID = CONNECTION_ID()").fetchone()[0]
+        with open(f"/proc/{int(tid)}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except Exception:  # noqa: BLE001 - a remote server, no TID column: not measured
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_cpu(fn: Callable[[], Any]) -> tuple[float, float, float | None, Any]:
+    """Wall seconds, CPU seconds of this process and of the server's side of
+    the connection (:func:`session_cpu_s`; None on SQLite), and the result:
+    the machine may be busy with other work, and CPU time says what the
+    operation itself cost."""
+    server = session_cpu_s()
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    after = session_cpu_s()
+    return wall, cpu, (None if server is None or after is None else round(after - server, 2)), result
+
+
+def measured(out: dict, name: str, fn: Callable[[], Any]) -> Any:
+    """Run ``fn`` (:func:`timed_cpu`), put its figures in ``out`` as
+    ``NAME_s``, ``NAME_cpu_s`` and (on a server) ``NAME_server_cpu_s``, and
+    return its result."""
+    out[f"{name}_s"], out[f"{name}_cpu_s"], server, result = timed_cpu(fn)
+    if server is not None:
+        out[f"{name}_server_cpu_s"] = server
+    return result
+
+
 def remove_db(path: Path) -> None:
     """Delete a SQLite database with its WAL and shared-memory files."""
     for suffix in SQLITE_SUFFIXES:
