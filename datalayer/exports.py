@@ -145,8 +145,8 @@ def _pages(group_id: int | None, flt: CustomerFilter | None = None, *, address: 
     # format writes from them is text already (see _safe_page).
     fields = [getattr(Customer, c) for c in _COLUMNS] + [pw.fn.COALESCE(getattr(Address, k), "")
                                                          for k in ADDRESS_FIELDS if address]
-    if is_postgres():  # the time as its text (sliced as SQLite's is), not a datetime made and formatted again
-        fields[_REGISTERED] = Customer.registered_at.cast("TEXT")
+    if is_postgres():  # the time as its text (as SQLite's is), not a datetime made and formatted again
+        fields[_REGISTERED] = pw.fn.to_char(Customer.registered_at, "YYYY-MM-DD HH24:MI:SS")
     read = _raw_as_json if is_mysql() else _raw
     if is_mysql():
         fields = [pw.fn.JSON_ARRAY(*fields)]
