@@ -57,7 +57,8 @@ from urllib.parse import urlparse, urlunparse
 
 import peewee as pw
 
-from common import db_mb, peak_rss_mb, per_size, print_table, remove_db, timed
+from common import (LOAD_COLUMNS, db_mb, engine_version, is_server, peak_rss_mb, per_size, print_table, remove_db,
+                    server_db_mb, timed)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "datalayer"))
 
@@ -67,21 +68,6 @@ from backroom import models  # noqa: E402
 from backroom.models import CustomerFilter, Selection  # noqa: E402
 
 TODAY = dt.datetime(2026, 11, 1)
-
-
-def is_server(url: str | None) -> bool:
-    return bool(url) and not url.startswith("sqlite")
-
-
-def server_db_mb() -> float:
-    """Size of the connected server database (tables and indexes), in MB."""
-    if models.is_postgres():
-        size = models.db.execute_sql("SELECT pg_database_size(current_database())").fetchone()[0]
-    else:
-        size = models.db.execute_sql(
-            "SELECT SUM(data_length + index_length) FROM information_schema.tables "
-            "WHERE table_schema = DATABASE()").fetchone()[0]
-    return round(float(size) / 2 ** 20, 1)
 
 
 def measure(size: int, workdir: Path, server: str | None = None) -> dict:
@@ -275,17 +261,6 @@ COLUMNS = [
 ]
 
 
-def engine_version(server: str | None) -> str:
-    if not server:
-        return f"SQLite {sqlite3.sqlite_version}"
-    db = work._admin_connection(server)
-    try:
-        version = db.execute_sql("SELECT version()").fetchone()[0]
-    finally:
-        db.close()
-    return version.split(",")[0] if "PostgreSQL" in version else f"MySQL/MariaDB {version}"
-
-
 def main() -> int:
     global KEEP, REUSE, PREFIX
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -312,7 +287,7 @@ def main() -> int:
     results = per_size(__file__, [int(s) for s in args.sizes.split(",")], extra)
     print(f"Backroom data layer on {engine_version(server)}, Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cores")
-    print_table(COLUMNS, results)
+    print_table([*COLUMNS, *LOAD_COLUMNS], results)
     print(json.dumps({"bench": "data", "results": results}))
     return 0
 

@@ -1,9 +1,12 @@
-"""Import benchmark: customers from a Shopify export into SQLite, and back out.
+"""Import benchmark: customers from a Shopify export into SQLite (or a server), and back out.
 
 For each size (10k and 100k customers by default; add 1000000 with
 --sizes) a fresh process writes a Shopify customer export of that many
 customers with a billing address each (every tenth in the Wholesale group,
-one in a hundred with a phone and no email), then measures:
+one in a hundred with a phone and no email), makes an empty database (a
+SQLite file, or with ``--db URL`` a database of its own on that PostgreSQL
+or MySQL/MariaDB server, ``PREFIX_<size>``, dropped afterwards unless
+``--keep``), then measures:
 
 - the dry run (every row read and checked against an empty database);
 - the import into an empty database (``models.import_customers``);
@@ -15,17 +18,20 @@ one in a hundred with a phone and no email), then measures:
 
 Prints a table, then (last) one JSON line with every figure.
 
-    python bench/bench_import.py [--sizes 10000,100000,1000000] [--keep DIR]
+    python bench/bench_import.py [--sizes 10000,100000,1000000] [--keep DIR] [--db URL] [--prefix NAME]
+
+``--db`` names the server (``postgresql://postgres@127.0.0.1:5432/postgres``,
+``mysql://root@127.0.0.1:3306/mysql``: the database in it is only where to
+connect to make the run's own); ``sqlite:`` or nothing means SQLite files.
 """
 
 from __future__ import annotations
 
 import csv
 import sys
-import time
 from pathlib import Path
 
-from common import db_mb, peak_rss_mb, remove_db, sizes_main, timed
+from common import db_mb, measured, peak_rss_mb, run_database, server_db_mb, sizes_main, timed
 
 from backroom import models  # noqa: E402
 from backroom.datalayer.imports.formats import SHOPIFY_COLUMNS  # noqa: E402
@@ -66,48 +72,46 @@ def write_orders(path: Path, size: int) -> None:
             w.writerow([f"B{i}", "", "", "", "", "", f"SKU-{(i + 7) % 20}", f"Item {(i + 7) % 20}", "1", "10.00"])
 
 
-def timed_cpu(fn):
-    """Wall seconds, CPU seconds of this process (the machine may be busy with
-    other work: CPU time says what the import itself cost), and the result."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = fn()
-    return time.perf_counter() - wall, time.process_time() - cpu, result
-
-
-def measure(size: int, workdir: Path, keep: bool) -> dict:
+def measure(size: int, workdir: Path, keep: bool, server: str | None = None, prefix: str = "") -> dict:
     path = workdir / f"bench-import-{size}.db"
     source = workdir / f"bench-import-{size}.csv"
     out_file = workdir / f"bench-export-{size}.csv"
-    remove_db(path)
     write_file(source, size)
-    models.connect(f"sqlite:///{path}")
+    try:
+        with run_database(path, server, f"{prefix}_{size}", keep) as url:
+            return _measure(size, url, path, source, out_file, keep)
+    finally:
+        if not keep:
+            source.unlink(missing_ok=True)
+            out_file.unlink(missing_ok=True)
+
+
+def _measure(size: int, url: str, path: Path, source: Path, out_file: Path, keep: bool) -> dict:
+    models.connect(url)
     models.set_actor("bench")
     out: dict = {"customers": size, "file_mb": round(source.stat().st_size / 2 ** 20, 1)}
     out["dry_run_s"], report = timed(lambda: models.import_customers(source, dry_run=True))
     assert report.new == size and report.rejected == 0, report.summary()
-    out["import_s"], out["import_cpu_s"], report = timed_cpu(lambda: models.import_customers(source))
+    report = measured(out, "import", lambda: models.import_customers(source))
     assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
     out["rows_per_s"] = round(size / out["import_s"])
-    out["reimport_s"], out["reimport_cpu_s"], report = timed_cpu(lambda: models.import_customers(source))
+    report = measured(out, "reimport", lambda: models.import_customers(source))
     assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
-    out["export_s"], out["export_cpu_s"], written = timed_cpu(lambda: models.export_customers(out_file))
+    written = measured(out, "export", lambda: models.export_customers(out_file))
     assert written == size
-    orders = workdir / f"bench-orders-{size}.csv"
+    orders = path.with_name(f"bench-orders-{size}.csv")
     write_orders(orders, size)
-    out["orders_s"], out["orders_cpu_s"], report = timed_cpu(lambda: models.import_orders(orders))
+    report = measured(out, "orders", lambda: models.import_orders(orders))
     assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
-    out["orders_again_s"], _, report = timed_cpu(lambda: models.import_orders(orders))
+    out["orders_again_s"], report = timed(lambda: models.import_orders(orders))
     assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
     if not keep:
         orders.unlink()
     out["export_mb"] = round(out_file.stat().st_size / 2 ** 20, 1)
-    models.db.close()
-    out["db_mb"] = db_mb(path)
+    on_server = None if models.is_sqlite() else server_db_mb()
+    models.db.close()  # (SQLite folds its WAL into the file)
+    out["db_mb"] = db_mb(path) if on_server is None else on_server
     out["peak_rss_mb"] = peak_rss_mb()
-    if not keep:
-        remove_db(path)
-        source.unlink()
-        out_file.unlink()
     return out
 
 
@@ -117,14 +121,18 @@ COLUMNS = [
     ("dry_run_s", "dry run s", "{:.2f}"),
     ("import_s", "import s", "{:.2f}"),
     ("import_cpu_s", "  CPU s", "{:.2f}"),
+    ("import_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("rows_per_s", "  rows/s", "{:,}"),
     ("reimport_s", "same file again s", "{:.2f}"),
     ("reimport_cpu_s", "  CPU s", "{:.2f}"),
+    ("reimport_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("export_s", "export s", "{:.2f}"),
     ("export_cpu_s", "  CPU s", "{:.2f}"),
+    ("export_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("export_mb", "export MB", "{:.1f}"),
     ("orders_s", "import orders s", "{:.2f}"),
     ("orders_cpu_s", "  CPU s", "{:.2f}"),
+    ("orders_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("orders_again_s", "same orders again s", "{:.2f}"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
     ("db_mb", "db MB", "{:.0f}"),
@@ -133,7 +141,7 @@ COLUMNS = [
 
 def main() -> int:
     return sizes_main(__file__, __doc__, name="import", what="import/export", sizes="10000,100000", kept="files",
-                      columns=COLUMNS, measure=measure)
+                      columns=COLUMNS, measure=measure, servers=True)
 
 
 if __name__ == "__main__":

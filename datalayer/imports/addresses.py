@@ -35,7 +35,7 @@ from ..parsing import has_control_chars, quoted
 from ..tables import Address, AuditEntry, Customer, utcnow
 from ..transactions import bulk, retried
 from .common import (PROBLEMS_KEPT, apply_import, ImportCancelled, ImportPreview, ImportReport, Rejects, RowProblem, Seen,
-                     audit_json, insert_rows, rejects_path_for, sql_in)
+                     audit_json, ids_in, insert_rows, rejects_path_for, sql_in)
 from .formats import ADDRESS_FIELDS, header_key
 from .sniff import CsvSource, FileProblem
 
@@ -226,7 +226,7 @@ class _Run:
         ids = sorted({cid for cid, _, _, _ in wanted})
         if ids:
             q = Address.select(Address.customer, Address.kind, *(getattr(Address, k) for k in ADDRESS_FIELDS)
-                               ).where(sql_in(Address.customer, ids))
+                               ).where(ids_in(Address.customer, ids))
             for r in db.execute_sql(*q.sql()).fetchall():
                 stored[(r[0], r[1])] = dict(zip(ADDRESS_FIELDS, r[2:]))
         writes: list[tuple[int, str, dict[str, str]]] = []

@@ -50,6 +50,7 @@ from .common import (
     RowProblem,
     Seen,
     audit_json,
+    ids_in,
     insert_one,
     insert_rows,
     raw_rows,
@@ -342,11 +343,11 @@ class _Run:
         members: dict[int, set[int]] = {}
         billing: dict[int, dict[str, str]] = {}
         if ids:
-            q = Membership.select(Membership.customer, Membership.group).where(sql_in(Membership.customer, ids))
+            q = Membership.select(Membership.customer, Membership.group).where(ids_in(Membership.customer, ids))
             for cid, gid in db.execute_sql(*q.sql()).fetchall():
                 members.setdefault(cid, set()).add(gid)
             q = (Address.select(Address.customer, *(getattr(Address, k) for k in ADDRESS_FIELDS))
-                 .where(sql_in(Address.customer, ids) & (Address.kind == "billing")))
+                 .where(ids_in(Address.customer, ids) & (Address.kind == "billing")))
             for a in db.execute_sql(*q.sql()).fetchall():
                 billing[a[0]] = dict(zip(ADDRESS_FIELDS, a[1:]))
         new: list[tuple[ImportedCustomer, list[CustomerGroup], CustomerGroup]] = []

@@ -40,3 +40,31 @@ def test_reviews_export_reports_progress(db_url, tmp_path):
     n = models.export_reviews(tmp_path / "r.csv", flt=flt, progress=lambda done, total: seen.append((done, total)))
     assert n == expected == len(rows(tmp_path / "r.csv")) > 0
     assert seen[-1] == (expected, expected)
+
+
+def test_the_pages_of_an_export_change_nothing_of_its_file(db_url, tmp_path, monkeypatch):
+    """An export reads windows of ids, widened over gaps and thin selections
+    and narrowed to full pages: whatever the page's size, the same files."""
+    from backroom.datalayer import exports
+
+    ids = [models.create_customer({"first_name": f"C{i}", "email": f"c{i}@example.com"},
+                                  billing={"line1": f"{i} Road", "city": "Oslo", "country": "NO"} if i % 3 else None).id
+           for i in range(40)]
+    gone = ids[5:22]  # a gap wider than several pages
+    models.Membership.delete().where(models.Membership.customer.in_(gone)).execute()
+    models.Customer.delete().where(models.Customer.id.in_(gone)).execute()
+    kept = [i for i in ids if i not in gone]
+    g, _ = models.create_group({"code": "club", "name": "Club"},
+                               members=models.Selection.ids([kept[0], kept[1], kept[9], kept[-1]]))
+    cases = [dict(), dict(fmt="shopify"), dict(group="club", members=True), dict(fmt="magento", group="club"),
+             dict(flt=models.CustomerFilter(text="C3"))]
+    for size in (10_000, 2, 3):
+        monkeypatch.setattr(exports, "PAGE", size)
+        for n, case in enumerate(cases):
+            out = tmp_path / f"{size}-{n}.csv"
+            models.export_customers(out, **case)
+            assert out.read_bytes() == (tmp_path / f"10000-{n}.csv").read_bytes(), (size, case)
+    assert len(rows(tmp_path / "10000-0.csv")) == len(kept)
+    assert len(rows(tmp_path / "10000-2.csv")) == 4 and rows(tmp_path / "10000-2.csv")[0]["member_of"] == "club"
+    assert [r["first_name"] for r in rows(tmp_path / "10000-4.csv")] == ["C3", "C30", "C31", "C32", "C33", "C34",
+                                                                       "C35", "C36", "C37", "C38", "C39"]

@@ -483,3 +483,31 @@ def test_imported_customers_are_found_whatever_the_case_and_accents(db_url, tmp_
     path.write_text("\r\n".join([SHOPIFY_HEADER, shopify_row("201", "Zoë", "Løvås", "maría@exämple.com")]) + "\r\n")
     models.import_customers(path)
     assert found("ZOE") == {"Zoë"} and found("nunez") == set()
+
+
+def test_bulk_inserts_keep_every_character_on_every_engine(db_url):
+    """The imports' bulk insert (on PostgreSQL a COPY, whose text format
+    escapes tabs, line breaks and backslashes) stores every value as it was."""
+    from backroom.datalayer.imports.common import insert_rows
+
+    entry = models.AuditEntry
+    odd = ["tab\there", "line\nbreak", "cr\rlf", "back\\slash", "\\N", "\\", "a\\Nb", "", "Zoë ✓ 🙂", "end\\",
+           "plain"]
+    rows = [(dt.datetime(2024, 1, 2, 3, 4, 5), "bench", "test.copy", "x", str(i), None if i % 2 else v, v)
+            for i, v in enumerate(odd)]
+    with models.db.atomic():
+        insert_rows(entry, [entry.at, entry.actor, entry.action, entry.entity, entry.entity_id, entry.before,
+                            entry.after], rows)
+        insert_rows(entry, [entry.at, entry.actor, entry.action, entry.entity, entry.entity_id, entry.before,
+                            entry.after], [(dt.datetime(2024, 1, 2), "bench", "test.copy", "x", "plain", None, "")])
+    got = [(e.entity_id, e.before, e.after) for e in entry.select().where(entry.action == "test.copy")
+           .order_by(entry.id)]
+    assert got == [(str(i), None if i % 2 else v, v) for i, v in enumerate(odd)] + [("plain", None, "")]
+
+
+def test_copy_text_escapes_only_when_a_value_needs_it():
+    from backroom.datalayer.imports.common import copy_text
+
+    assert copy_text([("a", None, True, 3), ("", "b", False, 1.5)], 4) == "a\t\\N\tt\t3\n\tb\tf\t1.5\n"
+    assert copy_text([("a\tb", "\\N"), ("c\\", "d\ne\r")], 2) == "a\\tb\t\\\\N\nc\\\\\td\\ne\\r\n"
+    assert copy_text([("x\\N", None)], 2) == "x\\\\N\t\\N\n"
