@@ -80,7 +80,7 @@ WARM_UP = ("backroom.screens.customers", "backroom.screens.groups.form", "backro
 # ``built_ahead`` (set before it is mounted): it reads its data when it is
 # first shown, not while it waits unseen, so that it shows the data of that
 # moment.
-BUILT_AHEAD = ("reviews",)
+BUILT_AHEAD = ("customers", "reviews")
 # ... once no key has come for this long, and the first screen has been shown
 # for this long (the keys of an admin who acts at once come first).
 AHEAD_AFTER_KEYS = 0.3

@@ -17,14 +17,17 @@ from backroom import models
 from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen
 from backroom.screens.reviews import ReviewDetail, ReviewsScreen
+from backroom.tui import app as app_module
 from backroom.tui.app import BackroomApp
 from backroom.tui.areas import AreaBar
+from backroom.tui.customertable import CustomerTable
 from backroom.tui.reviewtable import ReviewTable
 
 
-async def test_an_area_shown_before_comes_back_without_holding_frames(tmp_path):
+async def test_an_area_shown_before_comes_back_without_holding_frames(tmp_path, monkeypatch):
     """Textual holds every frame back for a moment when it switches modes,
     to hide a screen being built; one built already is drawn at once."""
+    monkeypatch.setattr(app_module, "BUILT_AHEAD", ("reviews",))  # (the Customers list is not built ahead here)
     make_db(tmp_path, 20)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -307,3 +310,43 @@ async def test_f4_holds_the_frames_until_the_queue_is_read(tmp_path, monkeypatch
             assert screen.query_one(ReviewTable).current() is not None
     finally:
         gate.set()
+
+
+# -- the Customers list, built ahead --------------------------------------------
+
+
+def built_customers(app) -> CustomersScreen:
+    stack = app._screen_stacks.get("customers")
+    assert stack and isinstance(stack[0], CustomersScreen) and stack[0].is_mounted
+    return stack[0]
+
+
+async def test_the_customers_list_built_ahead_reads_its_rows_when_first_shown(tmp_path, monkeypatch):
+    """Built behind the first screen, it reads its first rows once, off the
+    event loop, and keeps none of them: F2 reads the list of that moment,
+    and Enter typed with F2 opens the customer first in it then."""
+    make_db(tmp_path, 20)
+    reads: list[bool] = []  # one per page read: was it on the event loop's thread?
+    real = models.customer_page
+
+    def page(*args, **kwargs):
+        reads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(models, "customer_page", page)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        screen = built_customers(app)
+        table = screen.query_one(CustomerTable)
+        assert reads == [False]  # warmed, in a worker
+        assert table.total is None and table.current_id() is None  # nothing kept
+        assert screen.query_one(AreaBar).query_one("#area-customers").has_class("-active")
+        first = models.create_customer({"first_name": "Aaron", "last_name": "Aardvark",
+                                        "email": "aaron@example.com"}).id
+        await burst(pilot, "f2", "enter")
+        assert len(reads) > 1 and not any(reads)
+        assert table.current_id() == first
+        assert table.total == models.Customer.select().count()
+        assert getattr(app.screen, "customer_id", None) == first
