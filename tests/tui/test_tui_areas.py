@@ -350,3 +350,22 @@ async def test_the_customers_list_built_ahead_reads_its_rows_when_first_shown(tm
         assert table.current_id() == first
         assert table.total == models.Customer.select().count()
         assert getattr(app.screen, "customer_id", None) == first
+
+
+async def test_f2_while_the_customers_list_is_being_built_ahead_shows_its_rows(tmp_path, monkeypatch):
+    """F2 pressed while the list is being mounted behind the first screen
+    (a mount cannot be paused): it comes up with the rows of that moment."""
+    monkeypatch.setattr(app_module, "BUILT_AHEAD", ())
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not app._screen_stacks.get("customers")
+        app.build_ahead("customers")
+        await burst_nowait(app, "f2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CustomersScreen) and screen.built_ahead
+        table = screen.query_one(CustomerTable)
+        assert table.current_id() is not None and table.total == models.Customer.select().count()
+        assert "matching · row 1 " in str(screen.query_one("#customers-status", Label).render())
