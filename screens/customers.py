@@ -85,6 +85,9 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
                     **MASS_ROLE_ACTIONS, **UNDO_ROLE_ACTIONS}
 
     keys_ready = True
+    # Built behind another screen before the admin asks for it (tui/app.py,
+    # BUILT_AHEAD): nothing is read until it is first shown.
+    built_ahead = False
     # The list has the focus from the first: Textual's default gave it to the
     # filter's text box as the screen mounted, only for on_mount to take it
     # away again (both restyling the box, and the footer built for each).
@@ -107,14 +110,18 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
         super().__init__()
         self._opened = False
         self._away = False
+        self._unread = False  # built ahead and not shown yet: the rows and the groups are read when it is
+        self._release_frames: Any = None  # shown for the first time: frames held until the rows are in
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield AreaBar()
         yield FilterBar(full=True, id="customer-filter")  # its groups come from load_groups()
         yield Label("Loading…", id="customers-status", classes="status", markup=False)
-        table = CustomerTable(selectable=False, tickable=True, full=True, id="customer-list")
-        table.read_ahead(self)  # the rows are read while the screen is built
+        table = CustomerTable(selectable=False, tickable=True, full=True, id="customer-list",
+                              read_now=not self.built_ahead)
+        if not self.built_ahead:
+            table.read_ahead(self)  # the rows are read while the screen is built
         yield table
         yield Footer(compact=True)
 
@@ -124,7 +131,17 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
 
     def on_mount(self) -> None:
         self.table.focus()
+        if self.built_ahead:
+            self._unread = True
+            return
         self.load_groups()
+
+    def warm_up(self) -> None:
+        """Built ahead and not shown yet: read the first rows once, thrown
+        away, so that the read on F2 is a warm one (see
+        :meth:`WindowedTable.warm_up`)."""
+        if self._unread:
+            self.table.warm_up()
 
     def load_groups(self) -> None:
         """The group filter's choices, read in a worker."""
@@ -144,6 +161,14 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
         self._away = not isinstance(self.app.screen, ModalScreen)
 
     def on_screen_resume(self) -> None:
+        if self._unread:  # built ahead, shown for the first time: the list as it is now
+            self._unread = False
+            hold = getattr(self.app, "hold_frames", None)
+            if hold is not None:  # the area left stays until the rows are in: then one frame, complete
+                self._release_frames = hold()
+            self.table.start_reading()
+            self.load_groups()
+            return
         if self._opened or self._away:  # what is shown may have changed meanwhile (here or by another admin)
             self._opened = self._away = False
             self.table.refresh_rows()  # the rows around the cursor and the count, read again
@@ -163,6 +188,9 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
         direction = "descending" if table.descending else "ascending"
         show_status(self.query_one("#customers-status", Label),
                     f"{table.status_text()} · sorted by {sort}, {direction}")
+        if self._release_frames is not None and (table.current_id() is not None or table.total == 0):
+            self._release_frames()  # the rows are in
+            self._release_frames = None
 
     @on(CustomerTable.Opened)
     def open_customer(self, event: CustomerTable.Opened) -> None:

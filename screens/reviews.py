@@ -239,6 +239,13 @@ class ReviewsScreen(RoleGated, StyledOnMount, Screen, Background, WaitsForLists)
             wanted, self._wanted = self._wanted, None
             self.call_after_refresh(self.show_review, *wanted)
 
+    def warm_up(self) -> None:
+        """Built ahead and not shown yet: read the first page of the queue
+        once, thrown away, so that the read on F4 is a warm one (see
+        :meth:`WindowedTable.warm_up`)."""
+        if self._unread:
+            self.table.warm_up()
+
     def on_screen_resume(self) -> None:
         if self._unread:  # built ahead, shown for the first time: the queue as it is now
             self._unread = False

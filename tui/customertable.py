@@ -89,8 +89,9 @@ class CustomerTable(WindowedTable):
 
     def __init__(self, *, selectable: bool, selection: models.Selection | None = None,
                  customer_filter: models.CustomerFilter | None = None, sort: str = "name",
-                 full: bool = False, tickable: bool = False, id: str | None = None) -> None:
-        super().__init__(selection=selection, page=20, classes="customer-table", id=id)
+                 full: bool = False, tickable: bool = False, id: str | None = None,
+                 read_now: bool = True) -> None:
+        super().__init__(selection=selection, page=20, classes="customer-table", id=id, read_now=read_now)
         self.selectable = selectable
         # ``tickable``: rows may be ticked (space) for a mass action, with no tick
         # column (a ticked row's name is marked ✓) and Enter still opening a customer.

@@ -79,10 +79,8 @@ class ReviewTable(WindowedTable):
 
     def __init__(self, *, review_filter: models.ReviewFilter | None = None, id: str | None = None,
                  read_now: bool = True) -> None:
-        super().__init__(page=10, classes="review-table", id=id)
+        super().__init__(page=10, classes="review-table", id=id, read_now=read_now)
         self.review_filter = review_filter or models.ReviewFilter()
-        # Not read_now (a screen built ahead): no row is read until start_reading().
-        self._read_later = not read_now
         self._shown_id: int | None | bool = False  # the review last announced as highlighted
         # Decisions shown but not yet saved: applied to every block of rows
         # fetched meanwhile, so a read that raced the save cannot bring back
@@ -112,16 +110,6 @@ class ReviewTable(WindowedTable):
         self._fetch(self._pos)
         self._count_matching()
         self._post_status()
-
-    def _fetch(self, pos: int, *, needed: bool = True) -> None:
-        if not self._read_later:  # (a cursor moved or the table resized before it may read: nothing)
-            super()._fetch(pos, needed=needed)
-
-    def start_reading(self) -> None:
-        """Read the rows now (a table made with ``read_now=False``)."""
-        if self._read_later:
-            self._read_later = False
-            self.reload()
 
     def reload(self, *, keep_position: bool = False) -> None:
         """Forget every fetched row and count and fetch again (from the top,

@@ -17,14 +17,17 @@ from backroom import models
 from backroom.screens.customers import CustomersScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen
 from backroom.screens.reviews import ReviewDetail, ReviewsScreen
+from backroom.tui import app as app_module
 from backroom.tui.app import BackroomApp
 from backroom.tui.areas import AreaBar
+from backroom.tui.customertable import CustomerTable
 from backroom.tui.reviewtable import ReviewTable
 
 
-async def test_an_area_shown_before_comes_back_without_holding_frames(tmp_path):
+async def test_an_area_shown_before_comes_back_without_holding_frames(tmp_path, monkeypatch):
     """Textual holds every frame back for a moment when it switches modes,
     to hide a screen being built; one built already is drawn at once."""
+    monkeypatch.setattr(app_module, "BUILT_AHEAD", ("reviews",))  # (the Customers list is not built ahead here)
     make_db(tmp_path, 20)
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -216,6 +219,32 @@ async def test_the_reviews_screen_built_ahead_reads_the_queue_when_first_shown(t
         assert screen.focused is table
 
 
+async def test_the_reviews_screen_built_ahead_warms_its_first_read_and_reads_again_on_f4(tmp_path, monkeypatch):
+    """Once built, it reads the first page of the queue once, off the event
+    loop, and throws it away (the first read of a process is the slow one);
+    F4 still reads the queue of that moment."""
+    make_db(tmp_path, 20)
+    reads: list[bool] = []  # one per page read: was it on the event loop's thread?
+    real = models.review_page
+
+    def page(*args, **kwargs):
+        reads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(models, "review_page", page)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = built_reviews(app)
+        table = screen.query_one(ReviewTable)
+        assert reads == [False]  # warmed, in a worker
+        assert table.total is None and table.current() is None  # nothing kept
+        late = a_review_older_than_all("Written after the warm read")
+        await burst(pilot, "f4")
+        assert len(reads) > 1 and not any(reads)
+        assert table.current().id == late
+
+
 async def test_keys_right_after_f4_act_on_the_queue_as_it_is_then(tmp_path):
     """F4 then a, typed together: a approves the review first in the queue
     when F4 was pressed (one written after the screen was built)."""
@@ -265,11 +294,11 @@ async def test_f4_holds_the_frames_until_the_queue_is_read(tmp_path, monkeypatch
             await settle(pilot)
 
             # Once more, with a read that does not come: drawn all the same.
-            gate.clear()
             await burst(pilot, "f3")
             app._screen_stacks.pop("reviews")  # (gone: built anew)
             app.build_ahead("reviews")
-            await settle(pilot)
+            await settle(pilot)  # (its warm-up read done)
+            gate.clear()
             screen = built_reviews(app)
             await burst_nowait(app, "f4")
             await until(lambda: app.screen is screen)
@@ -281,3 +310,62 @@ async def test_f4_holds_the_frames_until_the_queue_is_read(tmp_path, monkeypatch
             assert screen.query_one(ReviewTable).current() is not None
     finally:
         gate.set()
+
+
+# -- the Customers list, built ahead --------------------------------------------
+
+
+def built_customers(app) -> CustomersScreen:
+    stack = app._screen_stacks.get("customers")
+    assert stack and isinstance(stack[0], CustomersScreen) and stack[0].is_mounted
+    return stack[0]
+
+
+async def test_the_customers_list_built_ahead_reads_its_rows_when_first_shown(tmp_path, monkeypatch):
+    """Built behind the first screen, it reads its first rows once, off the
+    event loop, and keeps none of them: F2 reads the list of that moment,
+    and Enter typed with F2 opens the customer first in it then."""
+    make_db(tmp_path, 20)
+    reads: list[bool] = []  # one per page read: was it on the event loop's thread?
+    real = models.customer_page
+
+    def page(*args, **kwargs):
+        reads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(models, "customer_page", page)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        screen = built_customers(app)
+        table = screen.query_one(CustomerTable)
+        assert reads == [False]  # warmed, in a worker
+        assert table.total is None and table.current_id() is None  # nothing kept
+        assert screen.query_one(AreaBar).query_one("#area-customers").has_class("-active")
+        first = models.create_customer({"first_name": "Aaron", "last_name": "Aardvark",
+                                        "email": "aaron@example.com"}).id
+        await burst(pilot, "f2", "enter")
+        assert len(reads) > 1 and not any(reads)
+        assert table.current_id() == first
+        assert table.total == models.Customer.select().count()
+        assert getattr(app.screen, "customer_id", None) == first
+
+
+async def test_f2_while_the_customers_list_is_being_built_ahead_shows_its_rows(tmp_path, monkeypatch):
+    """F2 pressed while the list is being mounted behind the first screen
+    (a mount cannot be paused): it comes up with the rows of that moment."""
+    monkeypatch.setattr(app_module, "BUILT_AHEAD", ())
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not app._screen_stacks.get("customers")
+        app.build_ahead("customers")
+        await burst_nowait(app, "f2")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CustomersScreen) and screen.built_ahead
+        table = screen.query_one(CustomerTable)
+        assert table.current_id() is not None and table.total == models.Customer.select().count()
+        assert "matching · row 1 " in str(screen.query_one("#customers-status", Label).render())

@@ -3,19 +3,28 @@
 The rows are asked for as the screen composes its table (not once the table
 has mounted, after the filter bar's widgets), a screen and the next at first
 (the rest of the cache as the cursor nears it), and the count of every
-match once the rows are drawn."""
+match once the rows are drawn.  (Here F2 builds the list: pressed before
+it was built ahead, behind the first screen; test_tui_areas.py has the list
+built ahead.)"""
 
 from __future__ import annotations
 
 import asyncio
 
+import pytest
 from tui_helpers import make_app, make_db, open_list, settle
 
 from backroom import models
 from backroom.screens.customers import CustomersScreen
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.safetext import SafeInput
+from backroom.tui import app as app_module
 from backroom.tui.window import WindowedTable
+
+
+@pytest.fixture(autouse=True)
+def list_not_built_ahead(monkeypatch):
+    monkeypatch.setattr(app_module, "BUILT_AHEAD", ("reviews",))
 
 
 def recorded_reads(monkeypatch) -> list[dict]:
