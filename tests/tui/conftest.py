@@ -28,6 +28,22 @@ def drafts_in_tmp(tmp_path, monkeypatch):
     return state / "backroom" / "drafts"
 
 
+@pytest.fixture(autouse=True)
+def areas_built_on_their_key(request, monkeypatch):
+    """The app builds the Customers and Reviews screens behind the first one
+    once the admin has paused (tui/app.py, BUILT_AHEAD): at least 0.6 s after
+    it shows, then the building.  A test settles only once that is done, so
+    every test paid for it, most of them never opening those areas: the
+    suite took half as long again.  Here the areas are built on their key,
+    as they are in use when it is pressed before that pause; the tests
+    marked ``built_ahead`` (tests/tui/test_tui_areas.py) run the app as it
+    is, and test what building ahead changes."""
+    if request.node.get_closest_marker("built_ahead") is None:
+        from backroom.tui import app as app_module
+
+        monkeypatch.setattr(app_module, "BUILT_AHEAD", ())
+
+
 @pytest.fixture(scope="session", autouse=True)
 def fewer_garbage_collections():
     """Rendering allocates objects by the million: with Python's default
