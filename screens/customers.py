@@ -23,6 +23,7 @@ from backroom.screens.massactions import MASS_BINDINGS, MASS_ROLE_ACTIONS, Custo
 from backroom.screens.undo import UNDO_BINDING, UNDO_ROLE_ACTIONS, UndoesMembershipChange
 from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.background import Background, error_message
+from backroom.tui.builtahead import ReadsWhenShown
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.drafts import KeepsDraft
 from backroom.tui.keys import WaitsForLists
@@ -76,8 +77,8 @@ SORTS: tuple[tuple[str, str], ...] = (
 # --------------------------------------------------------------------------
 
 
-class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, StyledOnMount, Screen, Background,
-                      WaitsForLists):
+class CustomersScreen(RoleGated, ReadsWhenShown, CustomerMassActions, UndoesMembershipChange, StyledOnMount, Screen,
+                      Background, WaitsForLists):
     """Every customer, as a window over the database: filter, sort, open.
     Keys typed for the list wait while it is being read (WaitsForLists)."""
 
@@ -85,9 +86,6 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
                     **MASS_ROLE_ACTIONS, **UNDO_ROLE_ACTIONS}
 
     keys_ready = True
-    # Built behind another screen before the admin asks for it (tui/app.py,
-    # BUILT_AHEAD): nothing is read until it is first shown.
-    built_ahead = False
     # The list has the focus from the first: Textual's default gave it to the
     # filter's text box as the screen mounted, only for on_mount to take it
     # away again (both restyling the box, and the footer built for each).
@@ -110,8 +108,6 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
         super().__init__()
         self._opened = False
         self._away = False
-        self._unread = False  # built ahead and not shown yet: the rows and the groups are read when it is
-        self._release_frames: Any = None  # shown for the first time: frames held until the rows are in
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -131,17 +127,8 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
 
     def on_mount(self) -> None:
         self.table.focus()
-        if self.built_ahead:
-            self._unread = True
-            return
-        self.load_groups()
-
-    def warm_up(self) -> None:
-        """Built ahead and not shown yet: read the first rows once, thrown
-        away, so that the read on F2 is a warm one (see
-        :meth:`WindowedTable.warm_up`)."""
-        if self._unread:
-            self.table.warm_up()
+        if not self.waits_until_shown():  # (built ahead: the rows and the groups are read when first shown)
+            self.load_groups()
 
     def load_groups(self) -> None:
         """The group filter's choices, read in a worker."""
@@ -161,12 +148,7 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
         self._away = not isinstance(self.app.screen, ModalScreen)
 
     def on_screen_resume(self) -> None:
-        if self._unread:  # built ahead, shown for the first time: the list as it is now
-            self._unread = False
-            hold = getattr(self.app, "hold_frames", None)
-            if hold is not None:  # the area left stays until the rows are in: then one frame, complete
-                self._release_frames = hold()
-            self.table.start_reading()
+        if self.shown_first():  # built ahead, shown for the first time: the list as it is now
             self.load_groups()
             return
         if self._opened or self._away:  # what is shown may have changed meanwhile (here or by another admin)
@@ -188,9 +170,7 @@ class CustomersScreen(RoleGated, CustomerMassActions, UndoesMembershipChange, St
         direction = "descending" if table.descending else "ascending"
         show_status(self.query_one("#customers-status", Label),
                     f"{table.status_text()} · sorted by {sort}, {direction}")
-        if self._release_frames is not None and (table.current_id() is not None or table.total == 0):
-            self._release_frames()  # the rows are in
-            self._release_frames = None
+        self.rows_in(table.current_id(), table.total)
 
     @on(CustomerTable.Opened)
     def open_customer(self, event: CustomerTable.Opened) -> None:

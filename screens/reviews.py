@@ -42,6 +42,7 @@ from textual.widgets import Header, Input, Label, Select
 from backroom import models
 from backroom.tui.areas import AreaBar, Footer
 from backroom.tui.background import Background
+from backroom.tui.builtahead import ReadsWhenShown
 from backroom.screens.reviewdialogs import ReasonsModal, RejectModal, ReplyModal, RuleModal
 from backroom.tui.dialogs import ConfirmModal, count_to_type
 from backroom.tui.filters import DebouncedFilter
@@ -154,7 +155,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
 # --------------------------------------------------------------------------
 
 
-class ReviewsScreen(RoleGated, StyledOnMount, Screen, Background, WaitsForLists):
+class ReviewsScreen(RoleGated, ReadsWhenShown, StyledOnMount, Screen, Background, WaitsForLists):
     """Moderate reviews: the queue, the highlighted review in full, the
     ratings.  Keys typed for the queue wait while it is being read
     (WaitsForLists)."""
@@ -164,9 +165,6 @@ class ReviewsScreen(RoleGated, StyledOnMount, Screen, Background, WaitsForLists)
                     "export_reviews": "export"}
 
     keys_ready = True
-    # Built behind another screen before the admin asks for it (tui/app.py,
-    # BUILT_AHEAD): nothing is read until it is first shown.
-    built_ahead = False
 
     TITLE = "Reviews"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
@@ -207,8 +205,6 @@ class ReviewsScreen(RoleGated, StyledOnMount, Screen, Background, WaitsForLists)
         self._wanted: tuple[int, str] | None = None
         self._saving = 0  # decisions being saved
         self._undo_wanted = False  # ctrl+z pressed while some were
-        self._unread = False  # built ahead and not shown yet: the queue, counts and chart are read when it is
-        self._release_frames: Any = None  # shown for the first time: frames held until the queue is read
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -230,8 +226,7 @@ class ReviewsScreen(RoleGated, StyledOnMount, Screen, Background, WaitsForLists)
 
     def on_mount(self) -> None:
         self.table.focus()
-        if self.built_ahead:
-            self._unread = True
+        if self.waits_until_shown():  # (built ahead: the queue, counts and chart are read when first shown)
             return
         self.load_counts()
         self.load_chart()
@@ -239,20 +234,8 @@ class ReviewsScreen(RoleGated, StyledOnMount, Screen, Background, WaitsForLists)
             wanted, self._wanted = self._wanted, None
             self.call_after_refresh(self.show_review, *wanted)
 
-    def warm_up(self) -> None:
-        """Built ahead and not shown yet: read the first page of the queue
-        once, thrown away, so that the read on F4 is a warm one (see
-        :meth:`WindowedTable.warm_up`)."""
-        if self._unread:
-            self.table.warm_up()
-
     def on_screen_resume(self) -> None:
-        if self._unread:  # built ahead, shown for the first time: the queue as it is now
-            self._unread = False
-            hold = getattr(self.app, "hold_frames", None)
-            if hold is not None:  # the area left stays until the queue is in: then one frame, complete
-                self._release_frames = hold()
-            self.table.start_reading()
+        if self.shown_first():  # built ahead, shown for the first time: the queue as it is now
             self.load_counts()
             self.load_chart()
             return
@@ -374,9 +357,7 @@ class ReviewsScreen(RoleGated, StyledOnMount, Screen, Background, WaitsForLists)
     @on(ReviewTable.Status, "#queue")
     def status(self, event: ReviewTable.Status) -> None:
         show_status(self.query_one("#review-position", Label), event.table.status_text())
-        if self._release_frames is not None and (event.table.current() is not None or event.table.total == 0):
-            self._release_frames()  # the queue is in (and the review under the cursor, announced before)
-            self._release_frames = None
+        self.rows_in(event.table.current(), event.table.total)  # (the review under the cursor announced before)
 
     @on(ReviewFilterBar.Changed, "#review-filter")
     def filter_changed(self, event: ReviewFilterBar.Changed) -> None:
