@@ -8,7 +8,6 @@ included.  (Its lines through an export and an import: tests/datalayer/test_revi
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from textual import events
@@ -21,7 +20,7 @@ from backroom.screens.reviewdialogs import ReplyModal
 from backroom.screens.reviews import ReviewDetail, ReviewsScreen
 from backroom.tui.safetextarea import SafeTextArea
 from tui_helpers import (SIZES, assert_clean_screen, burst, make_app, make_db, notifications, open_reviews, settle,
-                         take_snapshot, TODAY, type_text)
+                         take_snapshot, three_reviews_by_ada, TODAY, type_text)
 
 ESC = "\x1b"
 TITLE = f"{ESC}]0;PWNED\x07"
@@ -39,12 +38,7 @@ LETTER = ("Dear Ada,", "", "Thank you for the review.", "The grinder is fixed no
 @pytest.fixture
 def shop(tmp_path):
     """Three pending reviews; the first (by date) is the one the queue opens on."""
-    make_db(tmp_path, 0)
-    cat = models.Category.create(name="Coffee", slug="coffee")
-    beans = models.Product.create(sku="B1", name="Beans", category=cat, price=Decimal("9"))
-    ada = models.create_customer({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"})
-    return [models.Review.create(product=beans, customer=ada.id, rating=4, title=f"Review {i}",
-                                 body=f"Body {i}", created_at=dt.datetime(2024, 1, 1 + i)) for i in range(3)]
+    return three_reviews_by_ada(tmp_path)
 
 
 def box(app) -> SafeTextArea:

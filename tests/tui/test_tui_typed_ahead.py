@@ -10,8 +10,6 @@ text does: inert (tests/tui/test_tui_reply.py has the box itself)."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from decimal import Decimal
 
 import pytest
 from textual._xterm_parser import XTermParser
@@ -23,7 +21,7 @@ from backroom.screens.reviewdialogs import NameDialog, ReasonsModal, ReplyModal,
 from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.safetextarea import SafeTextArea
-from tui_helpers import assert_clean_screen, burst, make_app, make_db, open_reviews, settle
+from tui_helpers import assert_clean_screen, burst, make_app, open_reviews, settle, three_reviews_by_ada
 
 THANKS = "Thanks for the review, Ada! We've fixed the grinder."
 
@@ -31,12 +29,7 @@ THANKS = "Thanks for the review, Ada! We've fixed the grinder."
 @pytest.fixture
 def shop(tmp_path):
     """Three pending reviews; the first (by date) is the one the queue opens on."""
-    make_db(tmp_path, 0)
-    cat = models.Category.create(name="Coffee", slug="coffee")
-    beans = models.Product.create(sku="B1", name="Beans", category=cat, price=Decimal("9"))
-    ada = models.create_customer({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"})
-    return [models.Review.create(product=beans, customer=ada.id, rating=4, title=f"Review {i}",
-                                 body=f"Body {i}", created_at=dt.datetime(2024, 1, 1 + i)) for i in range(3)]
+    return three_reviews_by_ada(tmp_path)
 
 
 def box(app) -> SafeTextArea:

@@ -10,6 +10,7 @@ import shutil
 import threading
 import time
 import unicodedata
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable
@@ -228,6 +229,17 @@ async def until_quiet(app: App, *, workers: bool = True, timers: bool = True,
             waiting.cancel()
         elif not waiting.cancelled():
             waiting.exception()  # a failed worker is the app's to report, not this wait's
+
+
+def three_reviews_by_ada(tmp_path: Path) -> list[Any]:
+    """A new database holding three pending reviews of one product by Ada
+    Lovelace, a day apart; the first (by date) is the one the queue opens on."""
+    make_db(tmp_path, 0)
+    cat = models.Category.create(name="Coffee", slug="coffee")
+    beans = models.Product.create(sku="B1", name="Beans", category=cat, price=Decimal("9"))
+    ada = models.create_customer({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com"})
+    return [models.Review.create(product=beans, customer=ada.id, rating=4, title=f"Review {i}",
+                                 body=f"Body {i}", created_at=dt.datetime(2024, 1, 1 + i)) for i in range(3)]
 
 
 async def settle(pilot: Any) -> None:
