@@ -224,20 +224,27 @@ async def test_the_reviews_screen_built_ahead_reads_the_queue_when_first_shown(t
         assert screen.focused is table
 
 
+def page_reads(monkeypatch, name: str) -> list[bool]:
+    """models.``name`` (a page of a list) recorded: one entry per read, True
+    when it ran on the event loop's thread."""
+    reads: list[bool] = []
+    real = getattr(models, name)
+
+    def page(*args, **kwargs):
+        reads.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(models, name, page)
+    return reads
+
+
 @pytest.mark.built_ahead
 async def test_the_reviews_screen_built_ahead_warms_its_first_read_and_reads_again_on_f4(tmp_path, monkeypatch):
     """Once built, it reads the first page of the queue once, off the event
     loop, and throws it away (the first read of a process is the slow one);
     F4 still reads the queue of that moment."""
     make_db(tmp_path, 20)
-    reads: list[bool] = []  # one per page read: was it on the event loop's thread?
-    real = models.review_page
-
-    def page(*args, **kwargs):
-        reads.append(threading.current_thread() is threading.main_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(models, "review_page", page)
+    reads = page_reads(monkeypatch, "review_page")
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -335,14 +342,7 @@ async def test_the_customers_list_built_ahead_reads_its_rows_when_first_shown(tm
     event loop, and keeps none of them: F2 reads the list of that moment,
     and Enter typed with F2 opens the customer first in it then."""
     make_db(tmp_path, 20)
-    reads: list[bool] = []  # one per page read: was it on the event loop's thread?
-    real = models.customer_page
-
-    def page(*args, **kwargs):
-        reads.append(threading.current_thread() is threading.main_thread())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(models, "customer_page", page)
+    reads = page_reads(monkeypatch, "customer_page")
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
