@@ -435,10 +435,13 @@ class BackroomApp(App[None]):
         if isinstance(event, events.Key) and not event.is_forwarded:
             await self.key_queue.route(event, super().on_event)
             return
-        if isinstance(event, events.Paste):
-            # Whatever input it lands in (the command palette's too), pasted
-            # text never carries a control character to the screen.
-            event.text = safe_block(event.text)
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            if event is not self.key_queue.in_flight:
+                # Whatever input it lands in (the command palette's too),
+                # pasted text never carries a control character to the screen.
+                event.text = safe_block(event.text)
+            await self.key_queue.route(event, super().on_event)
+            return
         await super().on_event(event)
 
     @on(KeyHandled)

@@ -47,6 +47,13 @@ new line there; in a one-line box it would submit).  Enter in a one-line
 box, Tab, Esc, Ctrl+S, every other key and everything after the first key
 dropped are dropped (what followed an action was typed for what it would
 have done).
+
+A paste (the terminal's bracketed paste) is one event, not keys, and
+Textual hands it to whatever has focus when it arrives: pasted right behind
+``w`` it went to the queue behind the reply dialog.  It waits in the same
+line as the keys instead, and goes on in its turn to what has focus then.
+Typed ahead of a dialog it is one more edit of the text: it goes to a box
+that takes text typed ahead and is dropped by any other dialog.
 """
 
 from __future__ import annotations
@@ -66,18 +73,28 @@ from backroom.tui.safetextarea import SafeTextArea
 
 
 class TypedKey(NamedTuple):
-    """A key as the queue keeps it: what it is and when it arrived."""
+    """A key as the queue keeps it: what it is and when it arrived.  A
+    paste (the terminal's bracketed paste) is kept in the same line, as the
+    key ``"paste"`` with its :attr:`text`."""
 
     key: str
     character: str | None
     arrived: float
+    text: str | None = None
+
+    @property
+    def is_paste(self) -> bool:
+        return self.key == PASTE
+
+
+PASTE = "paste"  # the queue's name for a paste: no key Textual sends is named so
 
 
 class KeyHandled(Message):
     """Sent to the widget a key went to, right behind the key: it reaches
     the app once the key has been handled all the way up."""
 
-    def __init__(self, key: events.Key, target: Any) -> None:
+    def __init__(self, key: events.Key | events.Paste, target: Any) -> None:
         super().__init__()
         self.key = key
         self.target = target
@@ -153,6 +170,8 @@ class DropsEarlyKeys:
                 return True  # a new line, as in the box once it is up
         elif not isinstance(box, SafeInput) or box.disabled:
             return False
+        if key.is_paste:
+            return True  # the box takes it as pasted there: a one-line box keeps the first line
         if key.key == "backspace":
             return True
         return key.character is not None and len(key.character) == 1 and key.character.isprintable()
@@ -297,7 +316,7 @@ class KeyQueue:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.pending: collections.deque[TypedKey] = collections.deque()
-        self.in_flight: events.Key | None = None
+        self.in_flight: events.Key | events.Paste | None = None
         self._timer: Timer | None = None
         self._ready_screen: Any = None  # the screen in front that has settled
         self._probe: ScreenSettled | None = None
@@ -315,16 +334,21 @@ class KeyQueue:
         (what it set off may still be under way: rows read, a screen built)."""
         return self.busy or _time.get_time() - self._last_key < seconds
 
-    async def route(self, event: events.Key, dispatch: Callable[[events.Key], Awaitable[Any]]) -> None:
-        """A key the driver sent is queued; the one this queue sent is
-        dispatched (by Textual, ``dispatch``) and followed by a KeyHandled."""
+    async def route(self, event: events.Key | events.Paste,
+                    dispatch: Callable[[events.Event], Awaitable[Any]]) -> None:
+        """A key (or a paste) the driver sent is queued; the one this queue
+        sent is dispatched (by Textual, ``dispatch``) and followed by a
+        KeyHandled.  A paste goes in the same line as the keys: pasted right
+        behind ``w``, it goes to the reply box, not to the queue behind it."""
         self._last_key = _time.get_time()
         if event is self.in_flight:
             target = self.app.focused or self.app.screen
             await dispatch(event)
             target.post_message(KeyHandled(event, target))
             return
-        if event.key.startswith("alt+"):
+        if isinstance(event, events.Paste):
+            self.pending.append(TypedKey(PASTE, None, event.time, event.text))
+        elif event.key.startswith("alt+"):
             # A terminal sends Alt+S as Esc, S: so is Esc then S typed fast
             # or delivered in one packet.  Backroom binds no Alt key: it is
             # the Esc the admin typed (leave the box), then the key.
@@ -335,7 +359,7 @@ class KeyQueue:
             self.pending.append(TypedKey(event.key, event.character, event.time))
         self._pump()
 
-    def handled(self, event: events.Key) -> None:
+    def handled(self, event: events.Key | events.Paste) -> None:
         """``event`` has been handled: on to the next key once what it set
         off has been (see :meth:`_after_quiet`)."""
         if event is not self.in_flight or self._quieting is not None:
@@ -350,7 +374,7 @@ class KeyQueue:
             return
         self._quieting = asyncio.ensure_future(self._after_quiet(event))
 
-    async def _after_quiet(self, event: events.Key) -> None:
+    async def _after_quiet(self, event: events.Key | events.Paste) -> None:
         """The messages a key set off travel on after the key itself: Enter
         in a filter box is an Input.Submitted that the screen turns into a
         focus change on its list a few widgets later.  The next key waits
@@ -430,7 +454,8 @@ class KeyQueue:
                 if isinstance(screen, HoldsKeys) and screen.holds_key(key):
                     screen.hold_key(typed)
                     continue
-            event = events.Key(key, typed.character)
+            event: events.Key | events.Paste = (events.Paste(typed.text or "") if typed.is_paste
+                                                else events.Key(key, typed.character))
             event.time = typed.arrived
             event.set_sender(self.app)
             self.in_flight = event

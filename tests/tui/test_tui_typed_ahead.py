@@ -170,3 +170,59 @@ async def test_the_rules_stars_typed_ahead_go_in_but_are_not_saved(shop):
         await burst(pilot, "enter")
         assert models.review_rule() == models.ReviewRule(4, verified=True)
 
+
+
+# A paste (the terminal's bracketed paste) arrives as one event, not keys:
+# it waits in the same line as the keys typed before it.
+PASTED = "Thanks, Ada!\nWe've fixed the grinder."
+
+
+def pasted(text: str) -> str:
+    return f"\x1b[200~{text}\x1b[201~"
+
+
+async def test_a_paste_right_behind_w_goes_to_the_reply_box(shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_reviews(pilot)
+        await burst_bytes(pilot, "w" + pasted(PASTED))
+        assert box(app).text == PASTED
+        assert screen.query_one("#rf-text", Input).value == ""  # nothing went to the queue behind
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert reply_of(shop[0]) == PASTED
+
+
+async def test_a_paste_right_behind_the_filter_key_goes_to_the_filter(shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_reviews(pilot)
+        await burst_bytes(pilot, "/" + pasted("grinder"))
+        assert screen.query_one("#rf-text", Input).value == "grinder"
+        assert screen.focused is screen.query_one("#rf-text", Input)
+
+
+async def test_a_pasted_escape_sequence_stays_inert_in_the_box(shop):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_reviews(pilot)
+        # (Textual's parser ends a paste at an ESC: the rest arrives as keys)
+        await burst_bytes(pilot, "w" + pasted("Hi\x07 \x9b2J\u202eevil\r\nnext"))
+        area = box(app)
+        assert area.text.startswith("Hi") and "evil" in area.text and area.text.endswith("next")
+        assert is_inert(area.text)
+        assert_clean_screen(app, 80)
+
+
+async def test_a_paste_typed_ahead_of_a_confirmation_is_dropped(shop):
+    """A paste behind ``d`` is not the answer to the question it opens."""
+    models.add_review_reason("Off topic")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_reviews(pilot)
+        await burst(pilot, "m")
+        assert isinstance(app.screen, ReasonsModal)
+        await burst_bytes(pilot, "\x1b[3~" + pasted("y\n") + "y\r")  # Delete, then the paste, then y Enter
+        assert isinstance(app.screen, ConfirmModal)
+        assert all(not box.value for box in app.screen.query(Input))
+        assert [r.name for r in models.list_review_reasons()] == ["Off topic"]
