@@ -162,6 +162,22 @@ class PtyApp:
         except OSError:
             pass
 
+    def cpu_s(self) -> tuple[float, float] | None:
+        """The program's CPU time so far, in seconds: its main thread's (the
+        event loop's, from the kernel's run time of that thread, in
+        nanoseconds) and the whole process's (threads ended meanwhile
+        included, in clock ticks: to 10 ms); None if not readable."""
+        pid = self.proc.pid
+        try:
+            with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+                main = int(f.read().split()[0]) / 1e9
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+        return main, total
+
     def peak_rss_mb(self) -> float | None:
         """The program's peak resident memory (VmHWM), while it runs."""
         try:
