@@ -308,12 +308,14 @@ class BackroomApp(App[None]):
 
         self.call_later(lay_out)
 
-    def hold_frames(self, most: float = 0.1) -> Callable[[], None]:
+    def hold_frames(self, most: float = 0.1, *,
+                    released: Callable[[], object] | None = None) -> Callable[[], None]:
         """Draw nothing new until the function returned is called (or
         ``most`` seconds have passed): the screen being left stays on the
         terminal while the one coming reads what it shows, and then comes in
         one frame, laid out and drawn once (as Textual's switch_mode holds
-        frames while a new area's screen is built)."""
+        frames while a new area's screen is built).  ``released`` is called
+        when the frames go on, either way."""
         self._begin_batch()
         held = [True]
 
@@ -323,6 +325,8 @@ class BackroomApp(App[None]):
                 self._end_batch()
                 if not self._batch_count:
                     self.screen.refresh()
+                if released is not None:
+                    released()
 
         self.set_timer(most, release, name="frames held")
         return release
