@@ -63,6 +63,11 @@ class PtyApp:
         self.screen = pyte.Screen(columns, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.chunks: list[tuple[float, bytes]] = []  # (arrived, bytes)
+        # With sample_cpu set, the program's cpu_s() read as each chunk
+        # arrived (None otherwise), and at the chunk wait_for() last found.
+        self.sample_cpu = False
+        self.chunk_cpu: list[tuple[float, float] | None] = []
+        self.found_cpu: tuple[float, float] | None = None
         self._pending: list[bytes] = []
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -82,8 +87,10 @@ class PtyApp:
             if not data:
                 return
             now = time.perf_counter()
+            cpu = self.cpu_s() if self.sample_cpu else None
             with self._lock:
                 self.chunks.append((now, data))
+                self.chunk_cpu.append(cpu)
                 self._pending.append(data)
 
     # -- the screen ----------------------------------------------------------
@@ -102,6 +109,7 @@ class PtyApp:
         while True:
             if needle in self.text():
                 with self._lock:
+                    self.found_cpu = self.chunk_cpu[-1] if self.chunk_cpu else None
                     return self.chunks[-1][0] if self.chunks else time.perf_counter()
             if time.perf_counter() > deadline or self.proc.poll() is not None:
                 raise TimeoutError(f"{needle!r} never showed; the screen:\n{self.text()}")
