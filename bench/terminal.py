@@ -63,6 +63,11 @@ class PtyApp:
         self.screen = pyte.Screen(columns, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.chunks: list[tuple[float, bytes]] = []  # (arrived, bytes)
+        # With sample_cpu set, the program's cpu_s() read as each chunk
+        # arrived (None otherwise), and at the chunk wait_for() last found.
+        self.sample_cpu = False
+        self.chunk_cpu: list[tuple[float, float] | None] = []
+        self.found_cpu: tuple[float, float] | None = None
         self._pending: list[bytes] = []
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -82,8 +87,10 @@ class PtyApp:
             if not data:
                 return
             now = time.perf_counter()
+            cpu = self.cpu_s() if self.sample_cpu else None
             with self._lock:
                 self.chunks.append((now, data))
+                self.chunk_cpu.append(cpu)
                 self._pending.append(data)
 
     # -- the screen ----------------------------------------------------------
@@ -102,6 +109,7 @@ class PtyApp:
         while True:
             if needle in self.text():
                 with self._lock:
+                    self.found_cpu = self.chunk_cpu[-1] if self.chunk_cpu else None
                     return self.chunks[-1][0] if self.chunks else time.perf_counter()
             if time.perf_counter() > deadline or self.proc.poll() is not None:
                 raise TimeoutError(f"{needle!r} never showed; the screen:\n{self.text()}")
@@ -161,6 +169,22 @@ class PtyApp:
             os.close(self.master)
         except OSError:
             pass
+
+    def cpu_s(self) -> tuple[float, float] | None:
+        """The program's CPU time so far, in seconds: its main thread's (the
+        event loop's, from the kernel's run time of that thread, in
+        nanoseconds) and the whole process's (threads ended meanwhile
+        included, in clock ticks: to 10 ms); None if not readable."""
+        pid = self.proc.pid
+        try:
+            with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+                main = int(f.read().split()[0]) / 1e9
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+        return main, total
 
     def peak_rss_mb(self) -> float | None:
         """The program's peak resident memory (VmHWM), while it runs."""

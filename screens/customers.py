@@ -148,8 +148,9 @@ class CustomersScreen(RoleGated, ReadsWhenShown, CustomerMassActions, UndoesMemb
         self._away = not isinstance(self.app.screen, ModalScreen)
 
     def on_screen_resume(self) -> None:
-        if self.shown_first():  # built ahead, shown for the first time: the list as it is now
-            self.load_groups()
+        # Built ahead, shown for the first time: the list as it is now, in the
+        # first frame; the group filter's choices once it is drawn.
+        if self.shown_first(then=self.load_groups):
             return
         if self._opened or self._away:  # what is shown may have changed meanwhile (here or by another admin)
             self._opened = self._away = False

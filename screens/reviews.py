@@ -211,7 +211,7 @@ class ReviewsScreen(RoleGated, ReadsWhenShown, StyledOnMount, Screen, Background
         yield AreaBar()
         yield ReviewFilterBar(self.review_filter, id="review-filter")
         with Horizontal(id="review-status"):
-            yield Label("", id="review-counts", markup=False)
+            yield Label("counting…", id="review-counts", markup=False)
             yield Label("", id="review-position", classes="status", markup=False)
         with Horizontal(id="review-main"):
             yield ReviewTable(review_filter=self.review_filter, id="queue", read_now=not self.built_ahead)
@@ -227,6 +227,8 @@ class ReviewsScreen(RoleGated, ReadsWhenShown, StyledOnMount, Screen, Background
     def on_mount(self) -> None:
         self.table.focus()
         if self.waits_until_shown():  # (built ahead: the queue, counts and chart are read when first shown)
+            # The chart's caption drawn ahead: its first frame shows what it counts.
+            self.query_one("#rating-chart", RatingChart).show(None, self._chart_scope()[1])
             return
         self.load_counts()
         self.load_chart()
@@ -235,9 +237,9 @@ class ReviewsScreen(RoleGated, ReadsWhenShown, StyledOnMount, Screen, Background
             self.call_after_refresh(self.show_review, *wanted)
 
     def on_screen_resume(self) -> None:
-        if self.shown_first():  # built ahead, shown for the first time: the queue as it is now
-            self.load_counts()
-            self.load_chart()
+        # Built ahead, shown for the first time: the queue as it is now, in
+        # the first frame; the counts and the chart once it is drawn.
+        if self.shown_first(then=self._load_beside_queue):
             return
         if self._own_dialog:  # one of this screen's dialogs closed: nothing changed elsewhere
             self._own_dialog = False
@@ -258,6 +260,10 @@ class ReviewsScreen(RoleGated, ReadsWhenShown, StyledOnMount, Screen, Background
         if (row := self.table.current()) is not None:
             self._show_detail(row)
 
+    def _load_beside_queue(self) -> None:
+        self.load_counts()
+        self.load_chart()
+
     def load_counts(self) -> None:
         refresh_pending_reviews(self.app)  # (the count on every screen's area bar)
         flt = self.review_filter
@@ -273,16 +279,19 @@ class ReviewsScreen(RoleGated, ReadsWhenShown, StyledOnMount, Screen, Background
                 " · ".join(f"{s.capitalize()} {c.get(s, 0):,}" for s in models.REVIEW_STATUSES))
         self.query_one("#review-counts", Label).update(text)
 
-    def load_chart(self, *, force: bool = False) -> None:
+    def _chart_scope(self) -> tuple[models.ReviewFilter, str]:
+        """What the chart counts (the filtered reviews, or the highlighted
+        review's product) and its caption."""
         row = self.table.current() if self.chart_product else None
         if self.chart_product and row is not None:
-            flt = models.ReviewFilter(product_id=row.product_id)
-            caption = f"Ratings: {safe_line(row.product)}"
-        else:
-            flt = self.review_filter
-            caption = "Ratings: " + ("all" if flt.is_empty() else
-                                     f"{flt.status}" if flt == models.ReviewFilter(status=flt.status)
-                                     else "filtered")
+            return models.ReviewFilter(product_id=row.product_id), f"Ratings: {safe_line(row.product)}"
+        flt = self.review_filter
+        return flt, "Ratings: " + ("all" if flt.is_empty() else
+                                   f"{flt.status}" if flt == models.ReviewFilter(status=flt.status)
+                                   else "filtered")
+
+    def load_chart(self, *, force: bool = False) -> None:
+        flt, caption = self._chart_scope()
         key = (flt, caption)
         if key == self._chart_key and not force:
             return

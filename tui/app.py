@@ -31,6 +31,7 @@ from textual.geometry import Region
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.widget import AwaitMount, Widget
+from textual.widgets._toast import ToastRack
 
 from backroom import models
 from backroom.tui.areas import AREAS
@@ -92,13 +93,15 @@ _frozen = False  # has an app of this process frozen the objects alive (first_sc
 
 def _quiet(screen: Screen) -> bool:
     """Nothing is waiting to be handled on ``screen``: no message for it or
-    any of its widgets, no callback for after its next refresh."""
+    any of its widgets (their scrollbars too), no callback for after its
+    next refresh, and no widget about to ask for a layout of it."""
     if screen._callbacks:
         return False
     for node in (screen, *screen.walk_children()):
-        queue = node.__dict__.get("_message_queue")
-        if queue is not None and queue.qsize():
-            return False
+        for part in (node, *node._get_virtual_dom()) if isinstance(node, Widget) else (node,):
+            queue = part.__dict__.get("_message_queue")
+            if (queue is not None and queue.qsize()) or (part is not screen and part._layout_required):
+                return False
     return True
 
 
@@ -261,6 +264,7 @@ class BackroomApp(App[None]):
         self._load_screen_css(screen)
         self._register(self, screen)
         looks = [0]
+        layouts = [0]
         widgets: list[tuple[Widget, Region]] = []
 
         def later(step: Callable[[], None]) -> bool:
@@ -277,9 +281,20 @@ class BackroomApp(App[None]):
             if not screen.is_attached or later(lay_out):
                 return  # (detached: the app is closing)
             if not screen.is_current:  # (else its key was pressed meanwhile: laid out as it came)
+                # Textual shows a screen's notifications each time it comes to
+                # the front, setting its toast rack's display (hidden by its
+                # default style) on the widget itself: the first time, that is
+                # a change, and the whole screen was laid out again on its key.
+                # Set now, with no toast to show it is no change then.
+                for rack in screen.query(ToastRack):
+                    rack.display = False
                 screen._refresh_layout(self.size)
-                widgets.extend((w, Region(0, 0, r.width, r.height))
-                               for w, (r, _) in screen._compositor.visible_widgets.items())
+                # (What Textual does after a layout of the screen in front:
+                # else the first frame on its key laid the screen out again.)
+                screen._layout_required = False
+                layouts[0] += 1
+                widgets[:] = [(w, Region(0, 0, r.width, r.height))
+                              for w, (r, _) in screen._compositor.visible_widgets.items()]
             self.call_later(draw)
 
         def draw() -> None:
@@ -290,12 +305,19 @@ class BackroomApp(App[None]):
                 widgets.clear()
             elif later(draw):
                 return
+            elif screen._layout_required and layouts[0] < 4:
+                # Laid out, its widgets were told their sizes, and some of
+                # them (the header, the footer's keys, the filter's fields)
+                # asked for a layout again: done now, unseen, not on its key.
+                self.call_later(lay_out)
+                return
             began = time.perf_counter()
             while widgets and time.perf_counter() - began < 0.008:
                 widget, region = widgets.pop(0)
                 if widget.is_attached:
                     widget.render_lines(region)
-            self.call_later(draw if widgets else warm)
+            again = screen.is_attached and not screen.is_current and screen._layout_required and layouts[0] < 4
+            self.call_later(draw if widgets or again else warm)
 
         def warm() -> None:
             # Drawn, and no key being handled (draw's last step waited for
@@ -308,12 +330,14 @@ class BackroomApp(App[None]):
 
         self.call_later(lay_out)
 
-    def hold_frames(self, most: float = 0.1) -> Callable[[], None]:
+    def hold_frames(self, most: float = 0.1, *,
+                    released: Callable[[], object] | None = None) -> Callable[[], None]:
         """Draw nothing new until the function returned is called (or
         ``most`` seconds have passed): the screen being left stays on the
         terminal while the one coming reads what it shows, and then comes in
         one frame, laid out and drawn once (as Textual's switch_mode holds
-        frames while a new area's screen is built)."""
+        frames while a new area's screen is built).  ``released`` is called
+        when the frames go on, either way."""
         self._begin_batch()
         held = [True]
 
@@ -323,6 +347,8 @@ class BackroomApp(App[None]):
                 self._end_batch()
                 if not self._batch_count:
                     self.screen.refresh()
+                if released is not None:
+                    released()
 
         self.set_timer(most, release, name="frames held")
         return release

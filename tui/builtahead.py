@@ -2,7 +2,12 @@
 made behind the screen in front before the admin asks for it, it reads
 nothing until it is first shown.  Then it reads what is there at that
 moment, and the frames stay on the area left until its rows are in, so
-that it arrives in one frame, complete."""
+that it arrives in one frame with them.  What it shows beside the rows
+(counts, a chart, a filter's choices) is read once that frame is drawn:
+read with the rows, those reads took the machine's two cores from the
+rows' read and the event loop's drawing (at a million reviews the chart's
+count alone took over ten times the rows' CPU), and what came back before
+the frame was drawn into it, laid out again."""
 
 from __future__ import annotations
 
@@ -36,17 +41,23 @@ class ReadsWhenShown:
         if self._unread:
             self.table.warm_up()
 
-    def shown_first(self) -> bool:
+    def shown_first(self, then: Callable[[], object] | None = None) -> bool:
         """Shown for the first time after being built ahead (True): the
         table starts reading the rows as they are now, and the frames are
-        held until they are in (:meth:`rows_in`)."""
+        held until they are in (:meth:`rows_in`); ``then`` (the reads of the
+        rest of the screen) is called once the frame they are drawn in is
+        drawn (or the frames go on without them, after a moment)."""
         if not self._unread:
             return False
         self._unread = False
-        hold = getattr(self.app, "hold_frames", None)  # type: ignore[attr-defined]
+        screen: Any = self
+        hold = getattr(screen.app, "hold_frames", None)
+        after = None if then is None else (lambda: screen.call_after_refresh(then))
         if hold is not None:
-            self._release_frames = hold()
+            self._release_frames = hold(released=after)
         self.table.start_reading()
+        if hold is None and then is not None:
+            then()
         return True
 
     def rows_in(self, current: Any, total: int) -> None:

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 from typing import Any, Callable
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
@@ -389,10 +390,19 @@ class ReviewDetail(ScrollView, can_focus=True):
             self._wrap()
             self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+
+    _style: Style | None = None  # the pane's own style, kept until its styles change
+
     def render_line(self, y: int) -> Strip:
         _, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         index = scroll_y + y
+        style = self._style
+        if style is None:  # (Textual works it out afresh on every call, through the ancestors)
+            style = self._style = self.rich_style
         if index >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        return self._lines[index].crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+            return Strip.blank(width, style)
+        return self._lines[index].crop_extend(0, width, style).apply_style(style)

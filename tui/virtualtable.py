@@ -56,6 +56,16 @@ def fit(cell: Any, width: int, justify: str) -> Text:
         justify = text.justify
     text.no_wrap = True
     text.end = ""
+    if len(text) > 2 * width + 8:
+        # A long text (a review's first line) is measured and cut by its
+        # start only: cutting measures every character of what it is given
+        # (a tenth of drawing a page of reviews).  The start is cut the same
+        # as the whole text whenever it is wider than the column itself.
+        start = text[: 2 * width + 8]
+        if start.cell_len > width:
+            text = start
+            text.no_wrap = True
+            text.end = ""
     if text.cell_len > width:
         text.truncate(width, overflow="ellipsis")
     gap = width - text.cell_len
@@ -201,9 +211,13 @@ class VirtualTable(ScrollView):
         self.refresh()
 
     def _style(self, name: str) -> Style:
+        """The style of component class ``name`` (``""``: the widget's own),
+        kept until the widget's styles change: Textual works the widget's
+        out afresh on every call, through its ancestors' backgrounds (a
+        sixth of drawing a page of rows)."""
         style = self._styles.get(name)
         if style is None:
-            style = self._styles[name] = self.get_component_rich_style(name)
+            style = self._styles[name] = self.get_component_rich_style(name) if name else self.rich_style
         return style
 
     def _update_virtual_size(self) -> None:
@@ -226,7 +240,7 @@ class VirtualTable(ScrollView):
             return self._header
         pos = self._top + y - 1
         if pos >= self._row_total():
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._style(""))
         key = (pos, pos == self._pos)
         line = self._lines.get(key)
         if line is None or line.cell_length != width:
@@ -236,12 +250,12 @@ class VirtualTable(ScrollView):
         return line
 
     def _render_header(self, width: int) -> Strip:
-        style = self.rich_style + self._style("vtable--header")
+        style = self._style("") + self._style("vtable--header")
         return self._strip([c.label for c in self._columns], style, None, width)
 
     def _render_row(self, pos: int, width: int) -> Strip:
         row = self._row_at(pos)
-        style = self.rich_style + self._style("vtable--odd-row" if pos % 2 else "vtable--even-row")
+        style = self._style("") + self._style("vtable--odd-row" if pos % 2 else "vtable--even-row")
         post = None
         if pos == self._pos:
             cursor = self._style("vtable--cursor")
@@ -254,14 +268,22 @@ class VirtualTable(ScrollView):
         return self._strip(cells, style, post, width)
 
     def _strip(self, cells: list[Any], style: Style, post: Style | None, width: int) -> Strip:
-        line = Text(end="", no_wrap=True)
-        pad = " " * CELL_PADDING
+        """A line of ``cells``, each rendered on its own into the segments
+        of the line (not joined into one Text first: that copied every
+        cell's spans once more), its length known from the columns."""
+        console = self.app.console
+        pad = Segment(" " * CELL_PADDING)
+        segments: list[Segment] = []
+        length = 0
         for column, cell in zip(self._columns, cells):
-            line.append(pad)
-            line.append_text(fit(cell, column.width, column.justify))
-            line.append(pad)
-        segments = Segment.apply_style(line.render(self.app.console), style, post)
-        return Strip(segments).adjust_cell_length(width, style).crop(0, width).simplify()
+            segments.append(pad)
+            segments.extend(fit(cell, column.width, column.justify).render(console))
+            segments.append(pad)
+            length += column.width + 2 * CELL_PADDING
+        strip = Strip(Segment.apply_style(segments, style, post), length)
+        if length != width:
+            strip = strip.adjust_cell_length(width, style).crop(0, width)
+        return strip.simplify()
 
     # -- the cursor ------------------------------------------------------------
     @property

@@ -145,6 +145,12 @@ class WindowedTable(VirtualTable, Background):
         # Not read_now (on a screen built ahead): no row is read, nor counted,
         # until start_reading() (the screen first shown).
         self._read_later = not read_now
+        # Until its first rows are in, such a table takes its list for one
+        # longer than the screen: built ahead, it is laid out (unseen) with
+        # its scrollbar, as it comes on its key with the rows of a long list.
+        # (A scrollbar that came with the rows laid the whole screen out
+        # again, in the frame they were drawn in.)
+        self._long_until_read = not read_now
         self.ticks = Ticks(selection or models.Selection.none())
         self.total: int | None = None
         self.selected_count: int | None = 0 if self.ticks.base.op == "none" else None
@@ -291,6 +297,8 @@ class WindowedTable(VirtualTable, Background):
             return self.total
         w = self._window
         known = w.end if w.at_end else w.end + 1
+        if self._long_until_read:
+            known = self._top + self._page + 1
         return max(known, self._pos + 1, self._top + self._page)
 
     def _row_at(self, pos: int) -> Any:
@@ -379,6 +387,7 @@ class WindowedTable(VirtualTable, Background):
     def _show_window(self, window: Window, ticked: set[int]) -> None:
         """Hold ``window`` from now on; draw again only the lines on screen
         that it changes (rows read ahead leave the screen as it is)."""
+        self._long_until_read = False
         if self._stale:
             self._stale = False
             self._window, self._ticked = window, ticked

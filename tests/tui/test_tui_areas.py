@@ -22,7 +22,7 @@ from backroom.tui import app as app_module
 from backroom.tui.app import BackroomApp
 from backroom.tui.areas import AreaBar
 from backroom.tui.customertable import CustomerTable
-from backroom.tui.reviewtable import ReviewTable
+from backroom.tui.reviewtable import RatingChart, ReviewTable
 
 
 async def test_an_area_shown_before_comes_back_without_holding_frames(tmp_path, monkeypatch):
@@ -325,6 +325,93 @@ async def test_f4_holds_the_frames_until_the_queue_is_read(tmp_path, monkeypatch
             assert screen.query_one(ReviewTable).current() is not None
     finally:
         gate.set()
+
+
+def frames_drawn(screen, table) -> list[bool]:
+    """The frames ``screen`` draws from now on: one entry per frame, True
+    when ``table`` had the row under its cursor then."""
+    frames: list[bool] = []
+    draw = screen._compositor_refresh
+
+    def drawn() -> None:
+        frames.append(table.current() is not None)
+        draw()
+
+    screen._compositor_refresh = drawn
+    return frames
+
+
+@pytest.mark.built_ahead
+async def test_f4_draws_the_queue_first_and_reads_its_counts_and_chart_after(tmp_path, monkeypatch):
+    """The first F4 reads the queue alone and draws it; the counts by
+    status and the chart of the ratings are read once that frame is drawn
+    (read beside the rows, they took the machine's cores from them), and
+    then show those of the queue.  The chart was drawn ahead with its
+    caption."""
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = built_reviews(app)
+        table = screen.query_one(ReviewTable)
+        chart = screen.query_one(RatingChart)
+        assert chart.caption == "Ratings: pending" and chart.distribution is None
+        a_review_older_than_all("Written after the screen was built")
+        frames = frames_drawn(screen, table)
+        reads: list[tuple[str, list[bool]]] = []
+        real = {name: getattr(models, name) for name in ("review_status_counts", "rating_distribution")}
+        for name in real:
+            def read(*args, _name=name, **kwargs):
+                reads.append((_name, list(frames)))  # the frames drawn when it was read
+                return real[_name](*args, **kwargs)
+
+            monkeypatch.setattr(models, name, read)
+        await burst(pilot, "f4")
+        assert app.screen is screen and frames and frames[0]  # its first frame: with the queue's rows
+        assert sorted(name for name, _ in reads) == ["rating_distribution", "review_status_counts"]
+        assert all(drawn and drawn[0] for _, drawn in reads), reads  # read after that frame
+        pending = models.ReviewFilter(status="pending")
+        counts = real["review_status_counts"](pending)
+        assert screen.counts == counts
+        assert str(screen.query_one("#review-counts", Label).render()) == (
+            " · ".join(f"{s.capitalize()} {counts[s]:,}" for s in models.REVIEW_STATUSES))
+        assert chart.distribution == real["rating_distribution"](pending)
+        assert chart.caption == "Ratings: pending"
+
+
+@pytest.mark.built_ahead
+async def test_f4_draws_the_reviews_screen_built_ahead_without_laying_it_out_again(tmp_path):
+    """Built ahead, the Reviews screen is laid out as it comes on F4 (its
+    toast rack, the scrollbar of a queue longer than the screen, what its
+    widgets asked for once they had their sizes): the frame that brings
+    it with its rows is drawn without laying the whole screen out again
+    (at a million reviews that was a third of the key's time on the event
+    loop)."""
+    make_db(tmp_path, 20)
+    product = models.Product.select().first()
+    customer = models.Customer.select().first().id
+    oldest = models.Review.select().order_by(models.Review.created_at).first().created_at
+    for n in range(60):  # a queue longer than the screen
+        models.Review.create(product=product, customer=customer, rating=1 + n % 5, title=f"Waiting {n}",
+                             body="in the queue", status="pending", created_at=oldest - dt.timedelta(days=n + 1))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = built_reviews(app)
+        table = screen.query_one(ReviewTable)
+        frames = frames_drawn(screen, table)
+        layouts: list[list[bool]] = []
+        lay_out = screen._refresh_layout
+
+        def laid_out(*args, **kwargs):
+            layouts.append(list(frames))
+            return lay_out(*args, **kwargs)
+
+        screen._refresh_layout = laid_out
+        await burst(pilot, "f4")
+        assert app.screen is screen and frames and frames[0]
+        assert not [drawn for drawn in layouts if not drawn], layouts  # none before its first frame
+        assert table.current().title == "Waiting 59" and table.total > table._page
 
 
 # -- the Customers list, built ahead --------------------------------------------
