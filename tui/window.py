@@ -233,6 +233,21 @@ class WindowedTable(VirtualTable, Background):
         self._fetch(0)
         self._move_to(0)
 
+    def recount_after_rows(self) -> None:
+        """Read the rows around the cursor and the count again (the list
+        shown again, others may have changed it): the rows first, placed by
+        the count held (kept on the status line meanwhile), then the count,
+        once they are drawn; a block it no longer fits is read again.  With
+        the count dropped and started beside the rows, the rows around a
+        cursor deep in the list were read forwards from it (MariaDB: an
+        offset of a million), and the count took the cores from the rows
+        and the frame of F2 back to the list."""
+        if self._read_later:
+            return
+        self._forget_rows()
+        self._count_after_rows = True
+        self._fetch(self._pos)
+
     def read_ahead(self, host: Background) -> None:
         """Start reading the first rows now, before the table is mounted:
         called by the screen composing it (``host``, which runs the job until
@@ -374,9 +389,9 @@ class WindowedTable(VirtualTable, Background):
             self._move_to(target if pos < 0 else self._pos)
             if ticks is not None and self.ticks.selection != ticks:
                 self._refresh_ticks()  # ticked meanwhile: these ticks are stale
-            self._count_if_reloaded()
-            if not fresh:  # placed by the count held: checked once these rows are drawn
+            if not fresh and not self._count_after_rows:  # placed by the count held: checked once drawn
                 self.call_after_refresh(self._recount)
+            self._count_if_reloaded()
 
         def failed(exc: BaseException) -> None:
             if self._before_mount is not None:

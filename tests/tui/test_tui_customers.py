@@ -121,6 +121,43 @@ async def test_end_with_a_count_held_is_placed_by_it_then_checked(tmp_path, monk
         assert "402 matching · row 402" in str(screen.query_one("#customers-status", Label).render())
 
 
+async def test_the_list_shown_again_reads_its_rows_by_the_count_held_then_counts(tmp_path, monkeypatch):
+    """F2 back to the list (the cursor on its last row): the rows around the
+    cursor are read placed by the count held (backwards from the end, not
+    forwards from an offset of the whole list: MariaDB reads every row it
+    skips), and the count once they are in, not beside them (it took the
+    cores from the rows and the frame)."""
+    make_db(tmp_path, 400)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_list(pilot)
+        table = screen.query_one(CustomerTable)
+        await pilot.press("end")
+        await settle(pilot)
+        assert (table.total, table._pos) == (400, 399)
+        await pilot.press("f3")
+        await settle(pilot)
+        events: list[tuple] = []
+        real_block, real_count = window_module.read_block, models.count_customers
+
+        def read_block(read, count, pos, size, total, *args):
+            events.append(("rows", pos, total))
+            block = real_block(read, count, pos, size, total, *args)
+            events.append(("rows in", block[0].placed_by))
+            return block
+
+        def count_customers(*args, **kwargs):
+            events.append(("count",))
+            return real_count(*args, **kwargs)
+
+        monkeypatch.setattr(window_module, "read_block", read_block)
+        monkeypatch.setattr(models, "count_customers", count_customers)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert events == [("rows", 399, 400), ("rows in", 400), ("count",)]
+        assert (table.total, table._pos, table._row_at(399) is not None) == (400, 399, True)
+
+
 async def test_list_spent_range_and_open(tmp_path):
     make_db(tmp_path, 60)
     app = make_app()
