@@ -119,12 +119,10 @@ class CustomerTable(WindowedTable):
 
     def refresh_rows(self) -> None:
         """Fetch the rows and the count again, keeping the cursor where it is
-        (after an edit elsewhere changed what the rows show)."""
-        self.total = None
-        self._forget_rows()
-        self._fetch(self._pos)
-        self._count_matching()
-        self._post_status()
+        (after an edit elsewhere changed what the rows show): the rows
+        first, placed by the count held, then the count (see
+        :meth:`WindowedTable.recount_after_rows`)."""
+        self.recount_after_rows()
 
     def current_id(self) -> int | None:
         row = self._row_at(self._pos)

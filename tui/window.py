@@ -6,8 +6,10 @@ a few hundred rows around the cursor (a :class:`Window`), fetched in a
 worker as the cursor nears the cache's edges; past the middle of a long list
 it reads backwards from the end, so offsets stay small.  Rows not fetched
 yet are placeholders until they arrive.  A block of rows and the count that
-places it are read in one snapshot (:func:`read_block`), so they agree while
-other admins write.  Rows may be ticked; the ticks are a
+places it are read in one snapshot (:func:`read_block`) when the list has
+no count yet; with one, a block placed from the end is placed by it, and
+the count is read again after the rows are shown: a block it no longer
+fits is read again (see :meth:`WindowedTable._recount`).  Rows may be ticked; the ticks are a
 :class:`models.Selection` (ids, or "every match except").
 
 Rows the screen needs (after a filter, a jump past the cache) are read by a
@@ -54,6 +56,10 @@ class Window:
     offset: int = 0
     rows: list[Any] = dataclasses.field(default_factory=list)
     at_end: bool = False
+    # The count that placed it, or where it stops, when it ends there:
+    # read backwards from the end (its rows are the last ones of the list
+    # as of the read; their offsets come from the count), or up to it.
+    placed_by: int | None = None
 
     @property
     def end(self) -> int:
@@ -69,14 +75,16 @@ def read_window(read: Reader, offset: int, limit: int, total: int | None) -> Win
     if total is not None and offset > total // 2:
         stop = min(total, offset + limit)
         back = read(total - stop, stop - offset, True)
-        return Window(offset, list(reversed(back)), at_end=stop >= total)
+        return Window(offset, list(reversed(back)), at_end=stop >= total, placed_by=total)
     rows = read(offset, limit, False)
     return Window(offset, rows, at_end=len(rows) < limit)
 
 
-Block = tuple[Window, set[int], "int | None", int]
+Block = tuple[Window, set[int], "int | None", int, bool]
 """What :func:`read_block` returns: the rows, which of them are ticked, the
-count they were placed by (None: not counted) and the cursor's row."""
+count they were placed by (None: not counted), the cursor's row, and
+whether that count was read in the rows' snapshot (False: an earlier one,
+to be checked once they are shown)."""
 
 
 def read_block(read: Reader, count: Callable[[], int], pos: int, size: int, total: int | None,
@@ -84,22 +92,29 @@ def read_block(read: Reader, count: Callable[[], int], pos: int, size: int, tota
     """Read ``size`` rows around row ``pos`` (-1: the last rows), and which of
     them are ticked, in one snapshot (``models.read_snapshot``) while others
     write.  A block placed from the end of the list — the last row, or past
-    the middle, read backwards — is placed by a count read in that same
-    snapshot (``total``, an earlier count, is not trusted for it), so the
-    rows and the count agree: none shifted, none missing.  A block read from
-    the start needs no count (its end is where the rows run out); ``total``
-    then only clamps it."""
+    the middle, read backwards — needs the count: ``total``, the list's
+    count when it has one, places it; only without one is the list counted,
+    in that same snapshot, so that the rows and the count agree.  Counting
+    with every such block made End and every page past the middle of a
+    million customers wait for a full count (MariaDB: Home after End took
+    370-680 ms); a count read earlier is checked after the rows are shown
+    (the last item returned is False then).  A block read from the start
+    needs no count (its end is where the rows run out); ``total`` then only
+    clamps it."""
     with models.read_snapshot():
         n = total
-        if pos < 0 or (n is not None and pos > n // 2):
-            n = count()
+        fresh = False
+        if pos < 0 and n is None:
+            n, fresh = count(), True
         target = max(0, n - 1) if n is not None and pos < 0 else pos
         offset = max(0, target - size // 2)
         if n is not None:
             offset = max(0, min(offset, n - size))
         window = read_window(read, offset, size, n)
+        if n is not None and window.end >= n:
+            window.placed_by = n  # its place (or its end) is the count's
         ticked = models.which_selected(ticks, [r.id for r in window.rows], rows) if ticks else set()
-    return window, ticked, n, target
+    return window, ticked, n, target, fresh or window.placed_by is None
 
 
 @dataclasses.dataclass
@@ -165,6 +180,9 @@ class WindowedTable(VirtualTable, Background):
         self._fetch_seq = 0  # the newest fetch started; older results are dropped
         self._in_flight: str | None = None  # the job name of the newest fetch while it runs
         self._count_after_rows = False  # reload(): count once the newest fetch is in
+        self._generation = 0  # _forget_rows(): a count asked for before is of another list
+        self._recounting = False  # a count checking the block held (_recount) is running
+        self._recount_again = False  # ... and another was asked for meanwhile
         # read_ahead(): until on_mount, the jobs run on the screen composing the
         # table (``_host``), and what they deliver waits here for on_mount.
         self._host: Background | None = None
@@ -220,6 +238,21 @@ class WindowedTable(VirtualTable, Background):
         self._count_after_rows = True
         self._fetch(0)
         self._move_to(0)
+
+    def recount_after_rows(self) -> None:
+        """Read the rows around the cursor and the count again (the list
+        shown again, others may have changed it): the rows first, placed by
+        the count held (kept on the status line meanwhile), then the count,
+        once they are drawn; a block it no longer fits is read again.  With
+        the count dropped and started beside the rows, the rows around a
+        cursor deep in the list were read forwards from it (MariaDB: an
+        offset of a million), and the count took the cores from the rows
+        and the frame of F2 back to the list."""
+        if self._read_later:
+            return
+        self._forget_rows()
+        self._count_after_rows = True
+        self._fetch(self._pos)
 
     def read_ahead(self, host: Background) -> None:
         """Start reading the first rows now, before the table is mounted:
@@ -356,7 +389,7 @@ class WindowedTable(VirtualTable, Background):
                 self._before_mount.append(lambda: done(block))  # read ahead: shown by on_mount
                 return
             self._in_flight = None
-            window, ticked, n, target = block
+            window, ticked, n, target, fresh = block
             self._fetched(window)
             if (n is not None and n != total) or self.total is None:  # counted with these rows: the newer count
                 self.total = n if n is not None else (window.end if window.at_end else None)
@@ -364,6 +397,8 @@ class WindowedTable(VirtualTable, Background):
             self._move_to(target if pos < 0 else self._pos)
             if ticks is not None and self.ticks.selection != ticks:
                 self._refresh_ticks()  # ticked meanwhile: these ticks are stale
+            if not fresh and not self._count_after_rows:  # placed by the count held: checked once drawn
+                self.call_after_refresh(self._recount)
             self._count_if_reloaded()
 
         def failed(exc: BaseException) -> None:
@@ -383,6 +418,7 @@ class WindowedTable(VirtualTable, Background):
         flash of placeholders on each keystroke of a filter)."""
         self._window = Window()
         self._stale = True
+        self._generation += 1
 
     def _show_window(self, window: Window, ticked: set[int]) -> None:
         """Hold ``window`` from now on; draw again only the lines on screen
@@ -421,8 +457,43 @@ class WindowedTable(VirtualTable, Background):
             return
         self.run_job(self._counter(), self._matching_counted, name="count")
 
+    def _recount(self) -> None:
+        """Count again, to check the count that placed the block held (read
+        backwards from the end, in an earlier snapshot than the count's):
+        other admins may have added or removed rows meanwhile.  One count
+        at a time; asked for meanwhile, once more after it.  A count of a
+        list since filtered or sorted anew (or read again) is dropped."""
+        if self._read_later:
+            return
+        if self._recounting:
+            self._recount_again = True
+            return
+        self._recounting, self._recount_again = True, False
+        generation = self._generation
+
+        def counted(n: int) -> None:
+            self._recounting = False
+            if generation == self._generation:
+                self._matching_counted(n)
+            if self._recount_again:
+                self._recount()
+
+        def failed(exc: BaseException) -> None:
+            self._recounting = False
+            self.job_failed(exc)
+
+        self.run_job(self._counter(), counted, name="recount", failed=failed)
+
     def _matching_counted(self, n: int) -> None:
-        self.total = n
+        old, self.total = self.total, n
+        placed_by = self._window.placed_by
+        if placed_by is not None and placed_by != n and self._in_flight is None:
+            # The block held was placed by an older count: its rows are the
+            # last ones still, but their offsets are off by what others added
+            # or removed.  Read again (from the end if the cursor was on the
+            # last row), showing these meanwhile.
+            at_last = old is not None and self._pos >= old - 1
+            self._fetch(-1 if at_last else min(self._pos, max(0, n - 1)), needed=False)
         if self._pos >= n or self._top + self._page > n:
             self._move_to(max(0, min(self._pos, n - 1)))
         else:
@@ -471,7 +542,9 @@ class WindowedTable(VirtualTable, Background):
                 self._fetch(self._pos)
         elif self._in_flight is None:
             near_top = w.offset > 0 and top - w.offset < self._page
-            near_end = not w.at_end and w.end - bottom < self._page
+            # (A block that stops at the count held, not the list's end:
+            # the count is being checked, see _recount.)
+            near_end = not w.at_end and w.end - bottom < self._page and (self.total is None or w.end < self.total)
             if near_top or near_end:
                 self._fetch(self._pos, needed=False)
         self._announce()

@@ -12,6 +12,7 @@ from backroom import models
 from backroom.screens.customers import (CustomerScreen, CustomersScreen, EraseModal, GroupPickerModal,
                                NewCustomerScreen, PasswordShownModal, ResetPasswordModal)
 from backroom.screens.reviews import ReviewDetail, ReviewsScreen
+from backroom.tui import window as window_module
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.dialogs import ConfirmModal
 from tui_helpers import (ADA, clear_input, confirm, go_tab, make_ada, make_app, make_db, notifications, open_customer,
@@ -78,6 +79,83 @@ async def test_list_filter_sort_and_count(tmp_path):
         last = models.customer_page(sort="email", descending=True, limit=1)[0]
         assert table.current_id() == last.id
         assert "sorted by email, descending" in str(screen.query_one("#customers-status", Label).render())
+
+
+async def test_end_with_a_count_held_is_placed_by_it_then_checked(tmp_path, monkeypatch):
+    """End on a counted list reads the last rows placed by the count held,
+    counting nothing on the key (a full count made End wait, 370-680 ms on
+    MariaDB at a million customers); the count is read again once they are
+    shown, and two customers added meanwhile by another admin put the last
+    row at 402, not 400."""
+    make_db(tmp_path, 400)  # more than the rows held: End reads the last ones
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_list(pilot)
+        table = screen.query_one(CustomerTable)
+        assert table.total == 400
+        for last in ("Zzya", "Zzyb"):  # last by name, as the list is sorted
+            models.create_customer({"first_name": "Late", "last_name": last, "email": f"{last}@example.com"})
+        reads: list[tuple[int, int | None, bool]] = []  # (row, count held, counted with the rows)
+        real_block = window_module.read_block
+
+        def read_block(read, count, pos, size, total, *args):
+            counted: list[int] = []
+
+            def counting():
+                counted.append(pos)
+                return count()
+
+            block = real_block(read, counting, pos, size, total, *args)
+            reads.append((pos, total, bool(counted)))
+            return block
+
+        monkeypatch.setattr(window_module, "read_block", read_block)
+        await pilot.press("end")
+        await settle(pilot)
+        # End: the last row by the count held, its rows placed by it; then (the check
+        # found 402) read again, placed by the new count.  Neither counted.
+        assert reads == [(399, 400, False), (-1, 402, False)]
+        assert table.total == 402 and table._pos == 401
+        assert table._row_at(401).last_name == "Zzyb" and table._row_at(400).last_name == "Zzya"
+        assert table._window.placed_by == 402
+        assert "402 matching · row 402" in str(screen.query_one("#customers-status", Label).render())
+
+
+async def test_the_list_shown_again_reads_its_rows_by_the_count_held_then_counts(tmp_path, monkeypatch):
+    """F2 back to the list (the cursor on its last row): the rows around the
+    cursor are read placed by the count held (backwards from the end, not
+    forwards from an offset of the whole list: MariaDB reads every row it
+    skips), and the count once they are in, not beside them (it took the
+    cores from the rows and the frame)."""
+    make_db(tmp_path, 400)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_list(pilot)
+        table = screen.query_one(CustomerTable)
+        await pilot.press("end")
+        await settle(pilot)
+        assert (table.total, table._pos) == (400, 399)
+        await pilot.press("f3")
+        await settle(pilot)
+        events: list[tuple] = []
+        real_block, real_count = window_module.read_block, models.count_customers
+
+        def read_block(read, count, pos, size, total, *args):
+            events.append(("rows", pos, total))
+            block = real_block(read, count, pos, size, total, *args)
+            events.append(("rows in", block[0].placed_by))
+            return block
+
+        def count_customers(*args, **kwargs):
+            events.append(("count",))
+            return real_count(*args, **kwargs)
+
+        monkeypatch.setattr(window_module, "read_block", read_block)
+        monkeypatch.setattr(models, "count_customers", count_customers)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert events == [("rows", 399, 400), ("rows in", 400), ("count",)]
+        assert (table.total, table._pos, table._row_at(399) is not None) == (400, 399, True)
 
 
 async def test_list_spent_range_and_open(tmp_path):
