@@ -586,54 +586,58 @@ def _group_cell(fmt: str, codes: dict[int, str], gids: str) -> str:
     return (", " if fmt == "shopify" else ",").join(names)
 
 
-_FORMULA_LEADS = tuple(sep + ch for sep in (_X, _R) for ch in "=+-@ ")
+_SPACED_FORMULA = re.compile(r" +[=+\-@]")
 
 
 def _csv_text(lines: list[str], width: int, delimiter: str) -> str | None:
     """Rows of ``width`` cells (joined by _X) as the csv module writes them
     once each cell is made safe (:func:`_safe_page`), line ends and all; None
     if a cell holds a control character (or a separator of the rows' text),
-    which the Python rows then make safe as they do.  Only the cells that
-    start as a formula would, or hold the delimiter or a quote, are looked
-    at one by one: each is found by searching the text for the few
-    characters that make it so."""
+    which the Python rows then make safe as they do.  A cell that starts as
+    a formula gets its ``'`` by replacing the separator and character before
+    it in the whole text (after spaces, one by one: rare); a cell that holds
+    the delimiter or a quote, found by searching the text for them, is
+    quoted one by one."""
     if width < 2:  # (the csv module writes a row of one empty cell as "")
         return None
     text = _R + _R.join(lines)
     if (text.count(_X) != len(lines) * (width - 1) or text.count(_R) != len(lines)
             or not text.replace(_X, "").replace(_R, "").isprintable()):
         return None
-    starts = set()
-    for lead in _FORMULA_LEADS:
-        i = text.find(lead)
+    spaced = []
+    for sep in (_X, _R):
+        i = text.find(sep + " ")
         while i >= 0:
-            starts.add(i + 1)
-            i = text.find(lead, i + 1)
+            if _SPACED_FORMULA.match(text, i + 1):
+                spaced.append(i + 1)
+            i = text.find(sep + " ", i + 2)
+    if spaced:
+        spaced.sort()
+        text = "'".join([text[a:b] for a, b in zip([0, *spaced], [*spaced, len(text)])])
+    for sep in (_X, _R):
+        for ch in _FORMULA:
+            text = text.replace(sep + ch, sep + "'" + ch)
+    quoted: dict[int, int] = {}  # where each cell to quote starts -> ends
     for ch in (delimiter, '"'):
         i = text.find(ch)
         while i >= 0:
-            start = max(text.rfind(_X, 0, i), text.rfind(_R, 0, i)) + 1
-            starts.add(start)
-            i = text.find(ch, _cell_end(text, i))
-    pieces, done = [], 0
-    for start in sorted(starts):
-        end = _cell_end(text, start)
-        cell = text[start:end]
-        safe = "'" + cell if cell.lstrip(" ").startswith(_FORMULA) else cell
-        if delimiter in safe or '"' in safe:
-            safe = '"' + safe.replace('"', '""') + '"'
-        if safe is not cell:
-            pieces += (text[done:start], safe)
+            x = text.rfind(_X, 0, i)
+            start = max(x, text.rfind(_R, x + 1, i)) + 1
+            x = text.find(_X, i)
+            end = text.find(_R, i, x if x >= 0 else len(text))
+            end = end if end >= 0 else x if x >= 0 else len(text)
+            quoted[start] = end
+            i = text.find(ch, end)
+    if quoted:
+        pieces, done = [], 0
+        for start in sorted(quoted):
+            end = quoted[start]
+            cell = text[start:end]
+            pieces += (text[done:start], '"', cell.replace('"', '""') if '"' in cell else cell, '"')
             done = end
-    pieces.append(text[done:])
-    return "".join(pieces)[1:].replace(_X, delimiter).replace(_R, "\r\n") + "\r\n"
-
-
-def _cell_end(text: str, i: int) -> int:
-    """Where the cell that holds ``text[i]`` ends (its separator, or the end)."""
-    x = text.find(_X, i)
-    r = text.find(_R, i, x if x >= 0 else len(text))
-    return r if r >= 0 else x if x >= 0 else len(text)
+        pieces.append(text[done:])
+        text = "".join(pieces)
+    return text[1:].replace(_X, delimiter).replace(_R, "\r\n") + "\r\n"
 
 
 # -- reviews -------------------------------------------------------------------
