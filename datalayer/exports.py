@@ -601,8 +601,7 @@ def _csv_text(lines: list[str], width: int, delimiter: str) -> str | None:
     if width < 2:  # (the csv module writes a row of one empty cell as "")
         return None
     text = _R + _R.join(lines)
-    if (text.count(_X) != len(lines) * (width - 1) or text.count(_R) != len(lines)
-            or not text.replace(_X, "").replace(_R, "").isprintable()):
+    if text.count(_X) != len(lines) * (width - 1) or text.count(_R) != len(lines):
         return None
     spaced = []
     for sep in (_X, _R):
@@ -637,7 +636,12 @@ def _csv_text(lines: list[str], width: int, delimiter: str) -> str | None:
             done = end
         pieces.append(text[done:])
         text = "".join(pieces)
-    return text[1:].replace(_X, delimiter).replace(_R, "\r\n") + "\r\n"
+    text = text[1:].replace(_X, delimiter).replace(_R, "\r\n") + "\r\n"
+    # Every cell printable: no line break but the rows' ends, nothing else
+    # that is no character to show (looked at last: a control character is rare).
+    if text.count("\n") != len(lines) or text.count("\r") != len(lines) or not text.replace("\r\n", "").isprintable():
+        return None
+    return text
 
 
 # -- reviews -------------------------------------------------------------------
