@@ -77,7 +77,8 @@ def awkward_shop(db_url):
         c = models.Customer.create(
             first_name=awkward(rng, clean), last_name=awkward(rng, clean), email=email,
             email_key=email.lower() or None, name_key=f"k{i}", last_key="", phone=awkward(rng, True),
-            status="active" if i % 4 else "disabled", account_type=rng.choice(["personal", "business"]),
+            status=["active", "disabled", "active", "Active", "active "][i % 5],
+            account_type=rng.choice(["personal", "business"]),
             tax_exempt=bool(i % 5 == 0), language=rng.choice(["en", "fr"]),
             registered_at=dt.datetime(2020, 1, 2, 3, 4, 5) + dt.timedelta(days=i, seconds=i * 37),
             default_group=rng.choice(groups), external_id=None if i % 6 == 0 else f"{awkward(rng, True)}{i}",
