@@ -8,6 +8,12 @@ cell a spreadsheet would run as a formula starts with ``'``, which an
 import takes off again).  Backroom's own format re-imports to the same
 data: export, import into an empty database, export again gives the same
 file.
+
+On PostgreSQL and MariaDB the customers are read a window of ids at a time
+as a few long texts (every row's cells joined by control characters) and
+written as CSV text, made safe as the Python rows are (:func:`_csv_text`);
+a window whose cells hold a control character is written by the Python
+rows, which escape it.  The bytes are the same either way.
 """
 
 from __future__ import annotations
@@ -16,7 +22,10 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
+import functools
+import itertools
 import json
+import operator
 import os
 import re
 import tempfile
@@ -34,6 +43,7 @@ from .imports.common import sql_in
 from .imports.formats import (ADDRESS_FIELDS, BACKROOM_COLUMNS, MAGENTO_COLUMNS, PRESTASHOP_COLUMNS,
                               SHOPIFY_COLUMNS, format_named)
 from .lookup import get_group_by_code
+from .csvtext import _R, _X, _csv_text
 from .outbox import csv_cell
 from .reviews import ReviewFilter
 from .selection import CustomerFilter, Selection
@@ -125,7 +135,7 @@ class _Page:
 
 
 def _pages(group_id: int | None, flt: CustomerFilter | None = None, *, address: bool = True,
-           memberships: bool = True, members: bool = False) -> Iterator[_Page]:
+           memberships: bool = True, members: bool = False, after: int = 0, top: int | None = None) -> Iterator[_Page]:
     """Customers (of ``group_id`` if given, that ``flt`` finds) by id, a page
     at a time, each read with its billing address (one query; none without
     ``address``), then the page's groups (a second; none without
@@ -150,10 +160,11 @@ def _pages(group_id: int | None, flt: CustomerFilter | None = None, *, address: 
     read = _raw_as_json if is_mysql() else _raw
     if is_mysql():
         fields = [pw.fn.JSON_ARRAY(*fields)]
-    top = Customer.select(pw.fn.MAX(Customer.id)).scalar() or 0
-    after, span = 0, PAGE
+    if top is None:
+        top = Customer.select(pw.fn.MAX(Customer.id)).scalar() or 0
+    span = PAGE
     while after < top:
-        upto = after + span
+        upto = min(after + span, top)
         q = Customer.select(*fields)
         if address:
             q = q.join(Address, pw.JOIN.LEFT_OUTER, on=(Address.customer == Customer.id) & (Address.kind == "billing")
@@ -334,20 +345,249 @@ def _write(path: str | os.PathLike, fmt: str, group: str | None, group_id: int |
     with atomic_file(path, bom=bom) as handle:
         writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow([*header, *(MEMBER_COLUMNS if members else ())])
-        for page in _pages(group_id, flt, address=address, memberships=groups, members=members):
-            read += len(page.rows)
-            if needs_email:  # a Magento or PrestaShop customer cannot be one without
-                page.rows = [r for r in page.rows if r[_EMAIL]]
-            out = _safe_page(list(rows_of(page)))
-            if members:
-                for r, row in zip(page.rows, out):
-                    source, added_by, added_at = page.membership.get(r[_ID]) or ("", "", None)
-                    row += [_cell(group), _cell(source), _cell(added_by), _stamp(added_at)]
-            writer.writerows(out)
-            written += len(out)
-            if progress:
-                progress(read, max(total, read))
+
+        def write_pages(pages: Iterable[_Page]) -> None:
+            nonlocal written, read
+            for page in pages:
+                read += len(page.rows)
+                if needs_email:  # a Magento or PrestaShop customer cannot be one without
+                    page.rows = [r for r in page.rows if r[_EMAIL]]
+                out = _safe_page(list(rows_of(page)))
+                if members:
+                    for r, row in zip(page.rows, out):
+                        source, added_by, added_at = page.membership.get(r[_ID]) or ("", "", None)
+                        row += [_cell(group), _cell(source), _cell(added_by), _stamp(added_at)]
+                writer.writerows(out)
+                written += len(out)
+                if progress:
+                    progress(read, max(total, read))
+
+        if not (is_postgres() or is_mysql()):
+            write_pages(_pages(group_id, flt, address=address, memberships=groups, members=members))
+            return written
+        if is_mysql():  # a window's text is one value (MariaDB's default is 1 MB)
+            db.execute_sql("SET SESSION group_concat_max_len = %s", (1 << 30,))
+        expr = flt.expression() if flt else None
+        codes = dict(CustomerGroup.select(CustomerGroup.id, CustomerGroup.code).tuples())
+        width = len(header) + (len(MEMBER_COLUMNS) if members else 0)
+        top = Customer.select(pw.fn.MAX(Customer.id)).scalar() or 0
+        after, span = 0, PAGE
+        while after < top:
+            upto = min(after + span, top)
+            n, lines = _window_lines(fmt, after, upto, group, group_id, members, expr, codes)
+            text = _csv_text(lines, width, delimiter) if lines else "" if lines is not None else None
+            if text is None:  # a control character somewhere: the Python rows make this window safe
+                write_pages(_pages(group_id, flt, address=address, memberships=groups, members=members,
+                                   after=after, top=upto))
+            else:
+                handle.write(text)
+                read += n
+                written += len(lines)
+                if progress and n:
+                    progress(read, max(total, read))
+            after = upto
+            # Wider over a thin selection (at most _MAX_SPAN pages of ids, so a
+            # window's text stays small), back to a page over a dense one.
+            span = min(span * 2, _MAX_SPAN * PAGE) if n < PAGE // 2 else PAGE
     return written
+
+
+# -- the servers' export: each window's text read in a few cells --------------
+
+
+_MAX_SPAN = 8
+"""a window widens over thin selections to at most this many pages of ids"""
+
+
+def _agg(expr: Any, sep: str = ",") -> pw.Node:
+    """The window's values of ``expr`` as one text, ``sep`` between them, in
+    the order the server reads the rows (checked and put right in Python:
+    sorting in the aggregate cost the server more than the rest)."""
+    if is_postgres():
+        return pw.fn.string_agg(pw.Cast(expr, "text"), sep)
+    return pw.fn.GROUP_CONCAT(pw.NodeList((expr, pw.SQL("SEPARATOR %s", [sep]))))
+
+
+def _stamp_sql(field: pw.Field) -> pw.Node:
+    """A stored time as its text ``2024-03-01 10:20:30`` (:func:`_stamp`)."""
+    if is_postgres():
+        return pw.fn.to_char(field, "YYYY-MM-DD HH24:MI:SS")
+    return pw.fn.DATE_FORMAT(field, "%Y-%m-%d %H:%i:%s")
+
+
+def _is_text(field: pw.Field, value: str) -> pw.Node:
+    """``field`` is exactly ``value`` (as Python compares: MariaDB's own
+    collation takes ACTIVE, or 'active ', for active)."""
+    if is_postgres():
+        return field == value
+    return pw.NodeList((field, pw.SQL("= %s COLLATE utf8mb4_nopad_bin", [value])))
+
+
+def _money_sql(field: pw.Field) -> pw.Node:
+    """:func:`_money` of a stored amount (two decimals), in the shop's number
+    format, without the currency."""
+    fmt = money_format()
+    if is_postgres():
+        digits = pw.fn.to_char(pw.fn.abs(field), "FM999,999,999,999,990.00")
+    else:
+        digits = pw.fn.FORMAT(pw.fn.ABS(field), 2, "en_US")
+    digits = pw.fn.REPLACE(pw.fn.REPLACE(pw.fn.REPLACE(digits, ",", "G"), ".", fmt.decimal), "G", fmt.group)
+    return pw.fn.CONCAT(pw.Case(None, [(field < 0, "-")], ""), digits)
+
+
+def _customer_parts(fmt: str) -> list[list[Any]]:
+    """The cells a format takes from the customer's own columns, as the
+    Python rows hold them before they are made safe, in the runs the
+    format's row is built of (the address, the groups and the default group
+    go between them: see _window_lines)."""
+    c = Customer
+    exempt = pw.Case(None, [(c.tax_exempt, "yes")], "no")
+    registered = _stamp_sql(c.registered_at)
+    external = pw.fn.COALESCE(c.external_id, "")
+    if fmt == "backroom":
+        return [[external, c.first_name, c.last_name, c.email, c.phone, c.status, c.account_type, exempt, c.language,
+                 registered]]
+    if fmt == "shopify":
+        return [[external, c.first_name, c.last_name, c.email, "no", ""],
+                ["", c.phone, "no", _money_sql(c.total_spent), c.order_count, "", exempt]]
+    if fmt == "magento":
+        return [[c.email, "base", "default", "", registered, "Default Store View", "0", "", c.first_name, ""],
+                [c.last_name, "", "", "", "", "", "1", "", "", "1", ""]]
+    return [[external, pw.Case(None, [(_is_text(c.status, "active"), "1")], "0"), "0", c.email, "", "", c.last_name,
+             c.first_name, "0", "0", registered]]
+
+
+_SHOPIFY_ADDRESS = ("line1", "line2", "city", "region", "country", "postcode")
+
+
+class _Memo(dict):
+    """A dict that makes what it lacks with ``make`` (and keeps it)."""
+
+    def __init__(self, make: Callable[[str], str]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = self.make(key)
+        return value
+
+
+def _sorted_ids(ids: list[str]) -> list[int] | None:
+    """The order that puts a window's ids (as text) ascending, or None if
+    they are already."""
+    nums = list(map(int, ids))
+    if all(map(operator.lt, nums, nums[1:])):
+        return None
+    return sorted(range(len(nums)), key=nums.__getitem__)
+
+
+def _window_lines(fmt: str, lo: int, hi: int, group: str | None, group_id: int | None, members: bool,
+                  expr: Any, codes: dict[int, str]) -> tuple[int, list[str] | None]:
+    """The customers with ids in ``lo < id <= hi`` (of the group, that the
+    filter finds) as the format's rows, each its cells (text, as the Python
+    rows hold them before being made safe) joined by _X, read from the
+    server as a few long texts (a window's every value in one cell: the
+    drivers read a cell of a row in Python, the servers spend more on
+    sending a row than on reading it) and put together by the ids.  Returns
+    how many customers were read and the rows; None for the rows where a
+    cell holds a control character (or a text would not come back whole),
+    for the Python rows to take this window."""
+    c = Customer
+    where = (c.id > lo) & (c.id <= hi)
+    if group_id is not None:
+        where &= c.id.in_(Membership.select(Membership.customer).where(
+            (Membership.group == group_id) & (Membership.customer > lo) & (Membership.customer <= hi)))
+    if expr is not None:
+        where &= expr
+    parts = _customer_parts(fmt)
+    if fmt in ("magento", "prestashop"):  # a customer without an email cannot be one: left out
+        only = pw.fn.CHAR_LENGTH(c.email) > 0
+        pick = lambda e: pw.Case(None, [(only, e)], None)  # noqa: E731 - (aggregates pass NULLs by)
+    else:
+        pick = lambda e: e  # noqa: E731
+    q = c.select(pw.fn.COUNT(c.id), _agg(pick(c.id)), _agg(pick(c.default_group)),
+                 *[_agg(pick(pw.fn.CONCAT_WS(_X, *cells)), _R) for cells in parts]).where(where)
+    read, ids_text, defaults_text, *texts = db.execute_sql(*q.sql()).fetchone()
+    if not read or ids_text is None:
+        return read or 0, []
+    ids = ids_text.split(",")
+    n = len(ids)
+    columns = [defaults_text.split(",")] + [t.split(_R) if t is not None else [] for t in texts]
+    if any(len(col) != n for col in columns):
+        return read, None
+    order = _sorted_ids(ids)
+    if order is not None:
+        ids = [ids[i] for i in order]
+        columns = [[col[i] for i in order] for col in columns]
+    defaults, *runs = columns
+
+    def by_customer(query: Any, missing: str) -> list[str] | None:
+        keys, values = db.execute_sql(*query.sql()).fetchone()
+        if keys is None:
+            return [missing] * n
+        keys, values = keys.split(","), values.split(_R)
+        if len(keys) != len(values):
+            return None
+        return list(map(dict(zip(keys, values)).get, ids, itertools.repeat(missing, n)))
+
+    address = groups = None
+    if fmt in ("backroom", "shopify"):
+        fields = ADDRESS_FIELDS if fmt == "backroom" else _SHOPIFY_ADDRESS
+        address = by_customer(Address.select(_agg(Address.customer), _agg(pw.fn.CONCAT_WS(
+            _X, *[getattr(Address, k) for k in fields]), _R)).where(
+            (Address.kind == "billing") & (Address.customer > lo) & (Address.customer <= hi)),
+            _X * (len(fields) - 1))
+        if address is None:
+            return read, None
+    if fmt != "magento":
+        # The window's memberships as two lists (customer, group), the groups
+        # of a customer in several put together here: grouping them on
+        # MariaDB cost it three times as much as reading them.
+        customers, ids_of_groups = db.execute_sql(*Membership.select(
+            _agg(Membership.customer), _agg(Membership.group)).where(
+            (Membership.customer > lo) & (Membership.customer <= hi)).sql()).fetchone()
+        customers = customers.split(",") if customers else []
+        ids_of_groups = ids_of_groups.split(",") if ids_of_groups else []
+        if len(customers) != len(ids_of_groups):
+            return read, None
+        gids = dict(zip(customers, ids_of_groups))
+        if len(gids) < len(customers):  # some in more than one group
+            gids = {}
+            for cid, gid in zip(customers, ids_of_groups):
+                gids[cid] = gids[cid] + "," + gid if cid in gids else gid
+        groups = list(map(_Memo(functools.partial(_group_cell, fmt, codes)).__getitem__,
+                          map(gids.get, ids, itertools.repeat("", n))))
+    named = {"magento": MAGENTO_GROUPS, "prestashop": PRESTASHOP_GROUPS}.get(fmt, {})
+    default = map(_Memo(lambda d: named.get(codes.get(int(d), ""), codes.get(int(d), ""))).__getitem__, defaults)
+    out: list[Any]
+    if fmt == "backroom":
+        out = [runs[0], default, groups, address]
+    elif fmt == "shopify":
+        out = [runs[0], address, runs[1], groups]
+    elif fmt == "magento":
+        out = [runs[0], default, runs[1]]
+    else:
+        out = [runs[0], groups, default]
+    if members:
+        joined = by_customer(Membership.select(_agg(Membership.customer), _agg(pw.fn.CONCAT_WS(
+            _X, Membership.source, Membership.added_by, _stamp_sql(Membership.added_at)), _R)).where(
+            (Membership.group == group_id) & (Membership.customer > lo) & (Membership.customer <= hi)), _X * 2)
+        if joined is None:
+            return read, None
+        out += [itertools.repeat(group, n), joined]
+    return read, list(map(_X.join, zip(*out)))
+
+
+def _group_cell(fmt: str, codes: dict[int, str], gids: str) -> str:
+    """The groups' cell of a format from a customer's groups' ids ("2,1"):
+    their codes sorted, by PrestaShop's ids in its file, joined as the
+    Python rows join them."""
+    if not gids:
+        return ""
+    names = sorted(codes.get(int(i), "") for i in gids.split(","))
+    if fmt == "prestashop":
+        names = [PRESTASHOP_GROUPS.get(g, g) for g in names]
+    return (", " if fmt == "shopify" else ",").join(names)
 
 
 # -- reviews -------------------------------------------------------------------
