@@ -19,6 +19,10 @@ or MySQL/MariaDB server, ``PREFIX_<size>``, dropped afterwards unless
 Prints a table, then (last) one JSON line with every figure.
 
     python bench/bench_import.py [--sizes 10000,100000,1000000] [--keep DIR] [--db URL] [--prefix NAME]
+                                 [--customers-only]
+
+``--customers-only`` measures the dry run, the import and the same file
+again, and skips the export and the orders.
 
 ``--db`` names the server (``postgresql://postgres@127.0.0.1:5432/postgres``,
 ``mysql://root@127.0.0.1:3306/mysql``: the database in it is only where to
@@ -28,6 +32,7 @@ connect to make the run's own); ``sqlite:`` or nothing means SQLite files.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -97,6 +102,8 @@ def _measure(size: int, url: str, path: Path, source: Path, out_file: Path, keep
     out["rows_per_s"] = round(size / out["import_s"])
     report = measured(out, "reimport", lambda: models.import_customers(source))
     assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
+    if os.environ.get(CUSTOMERS_ONLY):
+        return _finish(out, path)
     written = measured(out, "export", lambda: models.export_customers(out_file))
     assert written == size
     orders = path.with_name(f"bench-orders-{size}.csv")
@@ -108,6 +115,10 @@ def _measure(size: int, url: str, path: Path, source: Path, out_file: Path, keep
     if not keep:
         orders.unlink()
     out["export_mb"] = round(out_file.stat().st_size / 2 ** 20, 1)
+    return _finish(out, path)
+
+
+def _finish(out: dict, path: Path) -> dict:
     on_server = None if models.is_sqlite() else server_db_mb()
     models.db.close()  # (SQLite folds its WAL into the file)
     out["db_mb"] = db_mb(path) if on_server is None else on_server
@@ -139,7 +150,15 @@ COLUMNS = [
 ]
 
 
+CUSTOMERS_ONLY = "BACKROOM_BENCH_CUSTOMERS_ONLY"
+"""Set (by ``--customers-only``) for the per-size processes: the customers'
+import and re-import only, no export and no orders."""
+
+
 def main() -> int:
+    if "--customers-only" in sys.argv:
+        sys.argv.remove("--customers-only")
+        os.environ[CUSTOMERS_ONLY] = "1"
     return sizes_main(__file__, __doc__, name="import", what="import/export", sizes="10000,100000", kept="files",
                       columns=COLUMNS, measure=measure, servers=True)
 

@@ -23,6 +23,7 @@ twice says "0 new, 0 changed, N unchanged".
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -40,6 +41,7 @@ from ..lookup import general_group
 from ..tables import Address, AuditEntry, Customer, CustomerGroup, Membership, Notification, utcnow
 from ..text import inert_line
 from ..transactions import bulk, lock_groups, retried
+from . import bulkload
 from .common import (
     apply_import,
     PROBLEMS_KEPT,
@@ -53,6 +55,7 @@ from .common import (
     ids_in,
     insert_one,
     insert_rows,
+    insert_rows_ids,
     raw_rows,
     rejects_path_for,
     sql_in,
@@ -62,6 +65,10 @@ from .rows import ImportedCustomer, clean_row
 from .sniff import CsvSource, FileProblem
 
 BATCH = 2_000
+
+ROW_BYTES = 80
+"""About the fewest bytes a customer takes in a file (with an address): what
+the rows a file holds are reckoned from, before it is read."""
 
 _STORED = (Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.email_key,
            Customer.phone, Customer.status, Customer.account_type, Customer.tax_exempt, Customer.language,
@@ -180,17 +187,33 @@ class _Run:
         self.src, self.fmt, self.cols, self.report = src, fmt, cols, report
         self.write, self.create_groups, self.quiet, self.actor = write, create_groups, quiet, actor
         self.progress, self.cancelled, self.rejects = progress, cancelled, rejects
-        self.seen = Seen.sized(2 * src.size // 80)  # an id and an email a row of ~80 bytes or more
+        self.seen = Seen.sized(2 * src.size // ROW_BYTES)  # an id and an email a row
         self.pending: list[tuple[int, str, list[str]]] = []
         self.groups: dict[str, CustomerGroup | None] = {}
         self.locked: set[int] = set()
         self.general = general_group()
         self.now = utcnow()
         self.file_name = src.path.name
+        self.empty = False
+        """The customers' table was empty when the import locked it (see run)."""
 
     # -- the pass ----------------------------------------------------------
 
     def run(self) -> None:
+        # A big file into a (nearly) empty shop: the customers' secondary
+        # indexes and the keys of their addresses and memberships are built
+        # once at the end instead of row by row (see .bulkload).
+        aside = self.write and bulkload.worth_it(Customer._meta.table_name, self.src.size // ROW_BYTES)
+        with bulkload.set_aside(Customer._meta.table_name, (Address._meta.table_name, Membership._meta.table_name)) \
+                if aside else contextlib.nullcontext():
+            # The table locked and empty: no customer but this import's own
+            # can match a row by id or email, and a row matching an earlier
+            # one by those is refused as a duplicate before it is looked up.
+            self.empty = aside and db.execute_sql(
+                f'SELECT 1 FROM "{Customer._meta.table_name}" LIMIT 1').fetchone() is None
+            self._pass()
+
+    def _pass(self) -> None:
         width = len(self.src.header)
         sep = self.fmt.list_separator if self.fmt else ","
         values = self.fmt.group_values if self.fmt else {}
@@ -326,7 +349,7 @@ class _Run:
             cond = sql_in(Customer.external_id, exts)
         if emails:
             cond = sql_in(Customer.email_key, emails) if cond is None else cond | sql_in(Customer.email_key, emails)
-        stored = _stored(Customer.select(*_STORED).where(cond)) if cond is not None else []
+        stored = _stored(Customer.select(*_STORED).where(cond)) if cond is not None and not self.empty else []
         by_ext = {s["external_id"]: s for s in stored if s["external_id"]}
         by_email = {s["email_key"]: s for s in stored if s["email_key"]}
         # A row with neither id nor email is the customer without an email
@@ -480,9 +503,12 @@ class _Run:
                                   AuditEntry.entity_id, AuditEntry.before, AuditEntry.after], audits)
 
     def _insert_new(self, rows: list[ImportedCustomer], defaults: list[CustomerGroup]) -> list[int]:
-        """Insert the new customers; their ids, in order.  Those with an id
-        or an email are inserted in one statement and read back by it; one
-        with neither (a phone only) is inserted alone, for its id."""
+        """Insert the new customers; their ids, in order.  On the servers
+        all in one statement (or a few), their ids known without reading
+        them back (:func:`insert_rows_ids`: a query of 2,000 keys a batch
+        less).  Else those with an id or an email are inserted in one
+        statement and read back by it; one with neither (a phone only) is
+        inserted alone, for its id."""
         now = self.now
         values = []
         for row, default in zip(rows, defaults):
@@ -494,8 +520,18 @@ class _Run:
                            f.get("account_type", "personal"), bool(f.get("tax_exempt", False)),
                            f.get("language", "en"), f.get("registered_at") or now, default.id,
                            row.external_id, 1, now, 0, 0, email_fold))
+        # Those with neither first, then the others, each in the file's
+        # order: the order their ids were always handed out in.
+        alone = [i for i, r in enumerate(rows) if not (r.external_id or r.email_key)]
+        order = alone + [i for i, r in enumerate(rows) if r.external_id or r.email_key]
+        given = insert_rows_ids(Customer, _NEW_FIELDS, [values[i] for i in order])
+        if given is not None:
+            ids: list[int | None] = [None] * len(rows)
+            for i, cid in zip(order, given):
+                ids[i] = cid
+            return [int(i) for i in ids if i is not None]
         keyed = [(i, v) for i, v in enumerate(values) if rows[i].external_id or rows[i].email_key]
-        ids: list[int | None] = [None] * len(rows)
+        ids = [None] * len(rows)
         for i, v in enumerate(values):
             if not (rows[i].external_id or rows[i].email_key):
                 ids[i] = insert_one(Customer, _NEW_FIELDS, v)
