@@ -19,6 +19,11 @@ or MySQL/MariaDB server, ``PREFIX_<size>``, dropped afterwards unless
 Prints a table, then (last) one JSON line with every figure.
 
     python bench/bench_import.py [--sizes 10000,100000,1000000] [--keep DIR] [--db URL] [--prefix NAME]
+                                 [--orders-only]
+
+``--orders-only`` imports the customers (the orders need them), then
+measures the orders and the same orders again alone: no dry run, no
+customers' re-import, no export.
 
 ``--db`` names the server (``postgresql://postgres@127.0.0.1:5432/postgres``,
 ``mysql://root@127.0.0.1:3306/mysql``: the database in it is only where to
@@ -28,6 +33,7 @@ connect to make the run's own); ``sqlite:`` or nothing means SQLite files.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -90,24 +96,28 @@ def _measure(size: int, url: str, path: Path, source: Path, out_file: Path, keep
     models.connect(url)
     models.set_actor("bench")
     out: dict = {"customers": size, "file_mb": round(source.stat().st_size / 2 ** 20, 1)}
-    out["dry_run_s"], report = timed(lambda: models.import_customers(source, dry_run=True))
-    assert report.new == size and report.rejected == 0, report.summary()
+    orders_only = bool(os.environ.get(ORDERS_ONLY))
+    if not orders_only:
+        out["dry_run_s"], report = timed(lambda: models.import_customers(source, dry_run=True))
+        assert report.new == size and report.rejected == 0, report.summary()
     report = measured(out, "import", lambda: models.import_customers(source))
     assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
     out["rows_per_s"] = round(size / out["import_s"])
-    report = measured(out, "reimport", lambda: models.import_customers(source))
-    assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
-    written = measured(out, "export", lambda: models.export_customers(out_file))
-    assert written == size
+    if not orders_only:
+        report = measured(out, "reimport", lambda: models.import_customers(source))
+        assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
+        written = measured(out, "export", lambda: models.export_customers(out_file))
+        assert written == size
     orders = path.with_name(f"bench-orders-{size}.csv")
     write_orders(orders, size)
     report = measured(out, "orders", lambda: models.import_orders(orders))
     assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
-    out["orders_again_s"], report = timed(lambda: models.import_orders(orders))
+    report = measured(out, "orders_again", lambda: models.import_orders(orders))
     assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
     if not keep:
         orders.unlink()
-    out["export_mb"] = round(out_file.stat().st_size / 2 ** 20, 1)
+    if not orders_only:
+        out["export_mb"] = round(out_file.stat().st_size / 2 ** 20, 1)
     on_server = None if models.is_sqlite() else server_db_mb()
     models.db.close()  # (SQLite folds its WAL into the file)
     out["db_mb"] = db_mb(path) if on_server is None else on_server
@@ -134,12 +144,22 @@ COLUMNS = [
     ("orders_cpu_s", "  CPU s", "{:.2f}"),
     ("orders_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("orders_again_s", "same orders again s", "{:.2f}"),
+    ("orders_again_cpu_s", "  CPU s", "{:.2f}"),
+    ("orders_again_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
     ("db_mb", "db MB", "{:.0f}"),
 ]
 
 
+ORDERS_ONLY = "BACKROOM_BENCH_ORDERS_ONLY"
+"""Set (by ``--orders-only``) for the per-size processes: the customers'
+import, then the orders and the same orders again; nothing else."""
+
+
 def main() -> int:
+    if "--orders-only" in sys.argv:
+        sys.argv.remove("--orders-only")
+        os.environ[ORDERS_ONLY] = "1"
     return sizes_main(__file__, __doc__, name="import", what="import/export", sizes="10000,100000", kept="files",
                       columns=COLUMNS, measure=measure, servers=True)
 
