@@ -21,6 +21,7 @@ order count, which are recomputed for every customer an import touches.
 from __future__ import annotations
 
 import json
+import operator
 import os
 import re
 from decimal import Decimal, InvalidOperation
@@ -121,7 +122,8 @@ def _orders(src: CsvSource, cols: dict[int, str], fmt: str) -> Iterator[_Order]:
     width = len(src.header)
     current: _Order | None = None
     amounts = _Amounts()
-    fields = list(cols.items())
+    names = list(cols.values())
+    picked = operator.itemgetter(*cols) if len(cols) > 1 else (lambda cells: (cells[next(iter(cols))],))
     for record in src.records():
         if record.unterminated or len(record.cells) != width:
             bad = _Order(record, {})
@@ -133,8 +135,7 @@ def _orders(src: CsvSource, cols: dict[int, str], fmt: str) -> Iterator[_Order]:
                 current = None
             yield bad
             continue
-        cells = record.cells
-        raw = {f: cells[i].strip() for i, f in fields}
+        raw = dict(zip(names, map(str.strip, picked(record.cells))))
         number = raw.get("order_number", "")
         if current is not None and number == current.head.get("order_number"):
             current.records.append(record)
