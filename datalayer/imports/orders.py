@@ -256,7 +256,7 @@ class _OrderRun:
         self.now = utcnow()
 
     def run(self) -> None:
-        if self.write and is_postgres():
+        if self.write and is_postgres() and db.connection().server_version >= 110000:  # (no JIT before 11)
             # PostgreSQL compiles a statement (JIT) its planner thinks costly:
             # with the statistics of tables being filled, every batch's
             # recount, 0.7 s of compiling for a statement that runs in 0.05.
