@@ -434,8 +434,9 @@ def _recount(customer_ids: list[int]) -> None:
     and MariaDB (READ COMMITTED) an UPDATE that waits for a customer another
     admin is placing an order for goes on, once that order is committed,
     with sums it read before (PostgreSQL re-checks the row, not the
-    subquery; MariaDB reads the derived table first), and the customer's
-    new order would count for nothing.  Locked first, the next statement
+    subquery; MariaDB may read the derived table before it waits, as its
+    plan goes: in the test it read it per customer, after), and the
+    customer's new order would count for nothing.  Locked first, the next statement
     reads everything committed by then; whoever adds an order after it
     changes the counters after this import commits.  The sums per customer
     read the orders' (customer, placed_at) index: a join the planner may
