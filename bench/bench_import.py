@@ -19,10 +19,12 @@ or MySQL/MariaDB server, ``PREFIX_<size>``, dropped afterwards unless
 Prints a table, then (last) one JSON line with every figure.
 
     python bench/bench_import.py [--sizes 10000,100000,1000000] [--keep DIR] [--db URL] [--prefix NAME]
-                                 [--customers-only]
+                                 [--customers-only | --orders-only]
 
 ``--customers-only`` measures the dry run, the import and the same file
-again, and skips the export and the orders.
+again, and skips the export and the orders.  ``--orders-only`` imports
+the customers (the orders need them), then measures the orders and the same
+orders again alone: no dry run, no customers' re-import, no export.
 
 ``--db`` names the server (``postgresql://postgres@127.0.0.1:5432/postgres``,
 ``mysql://root@127.0.0.1:3306/mysql``: the database in it is only where to
@@ -95,26 +97,30 @@ def _measure(size: int, url: str, path: Path, source: Path, out_file: Path, keep
     models.connect(url)
     models.set_actor("bench")
     out: dict = {"customers": size, "file_mb": round(source.stat().st_size / 2 ** 20, 1)}
-    out["dry_run_s"], report = timed(lambda: models.import_customers(source, dry_run=True))
-    assert report.new == size and report.rejected == 0, report.summary()
+    orders_only = bool(os.environ.get(ORDERS_ONLY))
+    if not orders_only:
+        out["dry_run_s"], report = timed(lambda: models.import_customers(source, dry_run=True))
+        assert report.new == size and report.rejected == 0, report.summary()
     report = measured(out, "import", lambda: models.import_customers(source))
     assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
     out["rows_per_s"] = round(size / out["import_s"])
-    report = measured(out, "reimport", lambda: models.import_customers(source))
-    assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
-    if os.environ.get(CUSTOMERS_ONLY):
-        return _finish(out, path)
-    written = measured(out, "export", lambda: models.export_customers(out_file))
-    assert written == size
+    if not orders_only:
+        report = measured(out, "reimport", lambda: models.import_customers(source))
+        assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
+        if os.environ.get(CUSTOMERS_ONLY):
+            return _finish(out, path)
+        written = measured(out, "export", lambda: models.export_customers(out_file))
+        assert written == size
     orders = path.with_name(f"bench-orders-{size}.csv")
     write_orders(orders, size)
     report = measured(out, "orders", lambda: models.import_orders(orders))
     assert report.summary() == f"{size:,} new, 0 changed, 0 unchanged, 0 rejected", report.summary()
-    out["orders_again_s"], report = timed(lambda: models.import_orders(orders))
+    report = measured(out, "orders_again", lambda: models.import_orders(orders))
     assert report.summary() == f"0 new, 0 changed, {size:,} unchanged, 0 rejected", report.summary()
     if not keep:
         orders.unlink()
-    out["export_mb"] = round(out_file.stat().st_size / 2 ** 20, 1)
+    if not orders_only:
+        out["export_mb"] = round(out_file.stat().st_size / 2 ** 20, 1)
     return _finish(out, path)
 
 
@@ -145,6 +151,8 @@ COLUMNS = [
     ("orders_cpu_s", "  CPU s", "{:.2f}"),
     ("orders_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("orders_again_s", "same orders again s", "{:.2f}"),
+    ("orders_again_cpu_s", "  CPU s", "{:.2f}"),
+    ("orders_again_server_cpu_s", "  server CPU s", "{:.2f}"),
     ("peak_rss_mb", "peak RSS MB", "{:.0f}"),
     ("db_mb", "db MB", "{:.0f}"),
 ]
@@ -153,12 +161,18 @@ COLUMNS = [
 CUSTOMERS_ONLY = "BACKROOM_BENCH_CUSTOMERS_ONLY"
 """Set (by ``--customers-only``) for the per-size processes: the customers'
 import and re-import only, no export and no orders."""
+ORDERS_ONLY = "BACKROOM_BENCH_ORDERS_ONLY"
+"""Set (by ``--orders-only``) for the per-size processes: the customers'
+import, then the orders and the same orders again; nothing else."""
 
 
 def main() -> int:
     if "--customers-only" in sys.argv:
         sys.argv.remove("--customers-only")
         os.environ[CUSTOMERS_ONLY] = "1"
+    if "--orders-only" in sys.argv:
+        sys.argv.remove("--orders-only")
+        os.environ[ORDERS_ONLY] = "1"
     return sizes_main(__file__, __doc__, name="import", what="import/export", sizes="10000,100000", kept="files",
                       columns=COLUMNS, measure=measure, servers=True)
 

@@ -3,11 +3,16 @@ products and categories through operations; on every engine."""
 
 from __future__ import annotations
 
+import threading
+import time
 from decimal import Decimal
 
+import peewee as pw
 import pytest
 
 from backroom import models
+from backroom.datalayer import orders as orders_module
+from backroom.datalayer.imports import orders as imports_orders
 
 SHOPIFY = ("Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,"
            "Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,"
@@ -116,3 +121,117 @@ def test_catalogue_operations_check_and_audit(db_url):
         models.create_product("T-2", "Green", cat.id, "free")
     actions = [a.action for a in models.AuditEntry.select().order_by(models.AuditEntry.id)]
     assert actions[-2:] == ["category.create", "product.create"]
+
+
+HEAD = "order_number,customer_email,placed_at,status,total,sku,product_name,quantity,unit_price\n"
+
+
+def recounted():
+    """Every customer's (total spent, order count) summed from their orders
+    from scratch, cancelled and refunded ones left out; and as stored."""
+    counted = models.Order.status.not_in(models.NOT_COUNTED)
+    sums = {cid: (Decimal(str(s)).quantize(Decimal("0.01")), n) for cid, s, n in
+            models.Order.select(models.Order.customer, pw.fn.SUM(models.Order.total), pw.fn.COUNT(models.Order.id))
+            .where(counted).group_by(models.Order.customer).tuples()}
+    stored = {c.id: (c.total_spent, c.order_count) for c in models.Customer.select()}
+    return {cid: sums.get(cid, (Decimal("0.00"), 0)) for cid in stored}, stored
+
+
+def test_counters_equal_a_recount_across_batches_statuses_and_a_reimport(shop, monkeypatch):
+    """Counters after imports equal a count from scratch: orders cancelled or
+    refunded (Cy has only those), orders without lines, a customer's orders
+    in two batches (three orders a batch here), and a re-import that turns
+    one of Ada's orders refunded, Bob's one counted order cancelled (he
+    counts nothing then) and Cy's cancelled one complete."""
+    monkeypatch.setattr(imports_orders, "BATCH_ORDERS", 3)
+    models.import_customers(_write(shop, "c2.csv", "external_id,email,first_name\nC3,cy@example.com,Cy\n"),
+                            fmt="backroom")
+    rows = ["A1,ada@example.com,2024-01-01,complete,20.00,MUG,Mug,2,10.00",
+            "B1,bob@example.com,2024-01-02,refunded,5.00,,,,",
+            "Y1,cy@example.com,2024-01-02,cancelled,8.00,,,,",
+            "A2,ada@example.com,2024-01-03,processing,7.50,,,,",
+            "Y2,cy@example.com,2024-01-04,refunded,3.00,TEA,Tea,1,3.00",
+            "B2,bob@example.com,2024-01-05,pending,4.25,TEA,Tea,1,4.25",
+            "A3,ada@example.com,2024-01-06,cancelled,9.00,,,,",
+            "A4,ada@example.com,2024-01-07,complete,1.10,MUG,Mug,1,1.10"]
+    path = _write(shop, "o.csv", HEAD + "\n".join(rows) + "\n")
+    assert models.import_orders(path).summary() == "8 new, 0 changed, 0 unchanged, 0 rejected"
+    expected, stored = recounted()
+    assert stored == expected
+    ada, bob, cy = customer("ada@example.com"), customer("bob@example.com"), customer("cy@example.com")
+    assert stored[ada.id] == (Decimal("28.60"), 3) and stored[bob.id] == (Decimal("4.25"), 1)
+    assert stored[cy.id] == (Decimal("0.00"), 0)
+    path.write_text(path.read_text().replace("A4,ada@example.com,2024-01-07,complete", "A4,ada@example.com,,refunded")
+                    .replace("B2,bob@example.com,2024-01-05,pending", "B2,bob@example.com,,cancelled")
+                    .replace("Y1,cy@example.com,2024-01-02,cancelled", "Y1,cy@example.com,,complete"))
+    assert models.import_orders(path).summary() == "0 new, 3 changed, 5 unchanged, 0 rejected"
+    expected, stored = recounted()
+    assert stored == expected
+    assert stored[ada.id] == (Decimal("27.50"), 2) and stored[bob.id] == (Decimal("0.00"), 0)
+    assert stored[cy.id] == (Decimal("8.00"), 1)
+    assert models.import_orders(path).summary() == "0 new, 0 changed, 8 unchanged, 0 rejected"
+    assert recounted()[1] == stored
+
+
+def test_an_all_or_nothing_import_that_fails_leaves_the_counters(shop):
+    models.import_orders(_write(shop, "a.csv", HEAD + "A1,ada@example.com,2024-01-01,complete,20.00,,,,\n"))
+    before = recounted()[1]
+    path = _write(shop, "b.csv", HEAD + "A1,ada@example.com,2024-01-01,refunded,20.00,,,,\n"
+                                        "B1,bob@example.com,2024-01-02,complete,5.00,,,,\n"
+                                        "X1,nobody@example.com,2024-01-02,complete,5.00,,,,\n")
+    report = models.import_orders(path, all_or_nothing=True)
+    assert not report.applied and report.rejected == 1
+    assert recounted()[1] == before == recounted()[0]
+    assert customer("ada@example.com").total_spent == Decimal("20.00")
+
+
+def test_an_order_placed_while_an_import_recounts_the_customer_counts(shop, monkeypatch):
+    """Another admin places an order for Ada (paused after it added to her
+    counters, before it commits) while an import turns her earlier order
+    refunded.  On a server the import's recount waits for Ada's row; once
+    the order placed is committed, the recount must count it: figures read
+    before that wait would leave Ada at 0.  (On SQLite the import waits for
+    the database's write lock.)"""
+    path = _write(shop, "a.csv", HEAD + "A1,ada@example.com,2024-01-01,complete,20.00,,,,\n")
+    models.import_orders(path)
+    ada = customer("ada@example.com")
+    tea = models.create_product("T-1", "Green", models.create_category("Teas", "teas").id, "4.50")
+    holding, release, recounting = threading.Event(), threading.Event(), threading.Event()
+    audit, recount = orders_module.audit, imports_orders._recount
+
+    def paused_audit(*args, **kwargs):
+        holding.set()
+        release.wait(10)
+        return audit(*args, **kwargs)
+
+    def flagged_recount(ids):
+        recounting.set()
+        return recount(ids)
+
+    def let_go():  # a moment after the recount begins, and so waits for Ada's row
+        recounting.wait(1 if models.is_sqlite() else 10)
+        time.sleep(0.3)
+        release.set()
+
+    monkeypatch.setattr(orders_module, "audit", paused_audit)
+    monkeypatch.setattr(imports_orders, "_recount", flagged_recount)
+    placed = []
+
+    def place():
+        try:
+            placed.append(models.place_order(ada.id, [(tea.id, 2)]))
+        finally:
+            models.release_connection()
+
+    t = threading.Thread(target=place)
+    t.start()
+    try:
+        assert holding.wait(5)
+        threading.Thread(target=let_go).start()
+        path.write_text(path.read_text().replace("complete", "refunded"))
+        report = models.import_orders(path)
+    finally:
+        release.set()
+        t.join(15)
+    assert placed and report.summary() == "0 new, 1 changed, 0 unchanged, 0 rejected"
+    assert recounted()[1][ada.id] == (Decimal("9.00"), 1) == recounted()[0][ada.id]
