@@ -76,6 +76,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -422,6 +423,7 @@ def terminal_backroom(url: str, moves: int) -> dict:
         out["peak_rss_mb"] = app.peak_rss_mb()
     finally:
         app.close()
+        shutil.rmtree(home, ignore_errors=True)
     return out
 
 
