@@ -154,18 +154,7 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
     costs more than running it.  ``ignore`` skips rows whose key exists."""
     if not rows:
         return
-    stamps = [i for i, f in enumerate(fields) if isinstance(f, pw.DateTimeField)]
-    if stamps:
-        rows = [list(r) for r in rows]
-        written: dict[dt.datetime, str] = {}  # most stamps of a batch are its one "now"
-        for r in rows:
-            for i in stamps:
-                v = r[i]
-                if isinstance(v, dt.datetime):
-                    text = written.get(v)
-                    if text is None:
-                        text = written[v] = v.isoformat(" ")
-                    r[i] = text
+    rows = _stamps_as_text(fields, rows)
     quote = "`" if is_mysql() else '"'
     table = f"{quote}{model._meta.table_name}{quote}"
     cols = ", ".join(f"{quote}{f.column_name}{quote}" for f in fields)
@@ -181,16 +170,43 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
                 cursor.execute(f"INSERT INTO {table} ({cols}) VALUES {', '.join(one for _ in part)} "
                                "ON CONFLICT DO NOTHING", [v for r in part for v in r])
         return
-    mark = "%s" if is_mysql() else "?"
-    verb = ("INSERT IGNORE" if is_mysql() else "INSERT OR IGNORE") if ignore else "INSERT"
-    sql = f"{verb} INTO {table} ({cols}) VALUES ({', '.join(mark for _ in fields)})"
+    if is_mysql():
+        _mysql_execute(f"{'INSERT IGNORE' if ignore else 'INSERT'} INTO {table} ({cols}) VALUES ", rows)
+        return
+    verb = "INSERT OR IGNORE" if ignore else "INSERT"
     with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
-        if is_mysql():
-            cursor = db.cursor()
-            for statement, _ in mysql_inserts(f"{verb} INTO {table} ({cols}) VALUES ", rows, cursor.connection):
-                cursor.execute(statement)
-            return
-        db.obj.cursor().executemany(sql, rows)
+        db.obj.cursor().executemany(f"{verb} INTO {table} ({cols}) VALUES ({', '.join('?' for _ in fields)})", rows)
+
+
+def _stamps_as_text(fields: list[pw.Field], rows: list) -> list:
+    """``rows`` with the datetimes of ``fields``' DateTimeFields written as
+    the text the drivers would send."""
+    stamps = [i for i, f in enumerate(fields) if isinstance(f, pw.DateTimeField)]
+    if not stamps:
+        return rows
+    rows = [list(r) for r in rows]
+    written: dict[dt.datetime, str] = {}  # most stamps of a batch are its one "now"
+    for r in rows:
+        for i in stamps:
+            v = r[i]
+            if isinstance(v, dt.datetime):
+                text = written.get(v)
+                if text is None:
+                    text = written[v] = v.isoformat(" ")
+                r[i] = text
+    return rows
+
+
+def _mysql_execute(head: str, rows: list) -> list[tuple[int, int]]:
+    """Run :func:`mysql_inserts`' statements; for each, its first new id
+    (LAST_INSERT_ID) and its number of rows."""
+    done: list[tuple[int, int]] = []
+    with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
+        cursor = db.cursor()
+        for statement, count in mysql_inserts(head, rows, cursor.connection):
+            cursor.execute(statement)
+            done.append((cursor.lastrowid, count))
+    return done
 
 
 MYSQL_STATEMENT_CHARS = 1_000_000
@@ -284,20 +300,10 @@ def insert_rows_ids(model: type[pw.Model], fields: list[pw.Field], rows: list[tu
     mode, step = db.execute_sql("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment").fetchone()
     if int(mode) > 1 or int(step) != 1:
         return None
-    stamps = [i for i, f in enumerate(fields) if isinstance(f, pw.DateTimeField)]
-    if stamps:
-        rows = [tuple(v.isoformat(" ") if i in stamps and isinstance(v, dt.datetime) else v for i, v in enumerate(r))
-                for r in rows]
     cols = ", ".join(f"`{f.column_name}`" for f in fields)
-    ids: list[int] = []
-    with pw.__exception_wrapper__:
-        cursor = db.cursor()
-        for statement, count in mysql_inserts(f"INSERT INTO `{model._meta.table_name}` ({cols}) VALUES ", rows,
-                                              cursor.connection):
-            cursor.execute(statement)
-            first = cursor.lastrowid
-            ids += range(first, first + count)
-    return ids
+    head = f"INSERT INTO `{model._meta.table_name}` ({cols}) VALUES "
+    return [i for first, count in _mysql_execute(head, _stamps_as_text(fields, rows))
+            for i in range(first, first + count)]
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
