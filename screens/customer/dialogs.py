@@ -52,9 +52,16 @@ class PasswordShownModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ResetPasswordModal(InputDialog, Background):
+class ResetPasswordModal(DropsEarlyKeys, InputDialog, Background):
     """Type a temporary password, or leave it empty for a generated one.
-    Dismisses, once it is set, with (generated, password, what was written)."""
+    Dismisses, once it is set, with (generated, password, what was written).
+
+    A reset replaces the customer's password, so it is a confirmation: the
+    text typed ahead of the dialog (F6 and the password in one burst) goes
+    in its box, but an Enter typed ahead does not set it, nor does anything
+    after that Enter."""
+
+    TAKES_TEXT_TYPED_AHEAD = True
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without changing the password"),

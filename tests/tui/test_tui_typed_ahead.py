@@ -17,11 +17,13 @@ from textual.widgets import Input
 
 from backroom import models
 from backroom.datalayer.text import is_inert
+from backroom.screens.customer.dialogs import ResetPasswordModal
 from backroom.screens.reviewdialogs import NameDialog, ReasonsModal, ReplyModal, RuleModal
 from backroom.screens.reviews import ReviewsScreen
 from backroom.tui.dialogs import ConfirmModal
 from backroom.tui.safetextarea import SafeTextArea
-from tui_helpers import assert_clean_screen, burst, make_app, open_reviews, settle, three_reviews_by_ada
+from tui_helpers import (ADA, assert_clean_screen, burst, make_ada, make_app, make_db, open_customer, open_reviews, settle,
+                         three_reviews_by_ada)
 
 THANKS = "Thanks for the review, Ada! We've fixed the grinder."
 
@@ -217,3 +219,24 @@ async def test_a_pasted_escape_sequence_stays_inert_in_the_box(shop):
         assert area.text.startswith("Hi") and "evil" in area.text and area.text.endswith("next")
         assert is_inert(area.text)
         assert_clean_screen(app, 80)
+
+
+# F6 on a customer's screen opens the password reset: a confirmation that
+# takes the password typed ahead into its box, but not the Enter behind it.
+async def test_f6_the_password_and_enter_in_one_burst_do_not_reset_it(tmp_path):
+    make_db(tmp_path, 5)
+    ada = make_ada()
+    before = models.get_customer(ada.id)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_customer(pilot, ADA["email"])
+        await burst(pilot, "f6", "Temp-pass-123", "enter", "enter")
+        dialog = app.screen
+        assert isinstance(dialog, ResetPasswordModal)
+        assert dialog.query_one("#new-password", Input).value == "Temp-pass-123"
+        after = models.get_customer(ada.id)
+        assert (after.password_hash, after.version) == (before.password_hash, before.version)
+        await burst(pilot, "enter")
+        assert not isinstance(app.screen, ResetPasswordModal)
+        assert models.get_customer(ada.id).version == before.version + 1
+        assert models.get_customer(ada.id).password_hash != before.password_hash
