@@ -35,11 +35,18 @@ from .transactions import bulk, is_small, materialized, read_snapshot, retried
 def verified_purchase() -> pw.Node:
     """True where the reviewer has an order, not cancelled, containing the
     product (read through the orders' (customer, placed_at) index and the
-    lines' (product, order) index)."""
-    return pw.fn.EXISTS(
-        OrderLine.select(pw.SQL("1")).join(Order, on=(OrderLine.order == Order.id))
-        .where((Order.customer == Review.customer) & (OrderLine.product == Review.product)
-               & (Order.status != "cancelled")))
+    lines' (product, order) index).
+
+    MariaDB is told that order: it read the lines of the review's product
+    first (every order of it: thousands at 100,000 customers, each then
+    looked up in the orders), 450-480 ms for the queue's first 42 reviews
+    at 100,000 customers, against 1-11 ms from the reviewer's orders."""
+    where = ((Order.customer == Review.customer) & (OrderLine.product == Review.product)
+             & (Order.status != "cancelled"))
+    if is_mysql():
+        return pw.fn.EXISTS(Order.select(pw.SQL("1")).join(OrderLine, "STRAIGHT_JOIN",
+                                                            on=(OrderLine.order == Order.id)).where(where))
+    return pw.fn.EXISTS(OrderLine.select(pw.SQL("1")).join(Order, on=(OrderLine.order == Order.id)).where(where))
 
 
 def review_search_text(title: str, body: str) -> str:
