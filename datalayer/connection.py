@@ -258,6 +258,13 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else exc.__class__.__name__
 
 
+def settings_key() -> Any:
+    """What settings read from the database are kept for (see
+    ``shopmoney.money_format``): the database connected to, the same once
+    :func:`pool_connections` has put a pool in front of it."""
+    return getattr(db.obj, "pools", db.obj)
+
+
 def is_sqlite() -> bool:
     return isinstance(db.obj, pw.SqliteDatabase)
 
@@ -334,6 +341,10 @@ def pool_connections() -> None:
         return
     pooled_class = type(f"Pooled{type(database).__name__}", (pool, type(database)), {})
     pooled = pooled_class(database.database, max_connections=None, stale_timeout=600, **database.connect_params)
+    # The same database: the settings read when connecting are kept (else the
+    # first amount drawn read them again, on the event loop, through a new
+    # connection of its own: in the middle of F2).
+    pooled.pools = getattr(database, "pools", database)
     if not database.is_closed():
         database.close()
     db.initialize(pooled)

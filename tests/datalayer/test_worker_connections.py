@@ -101,3 +101,27 @@ def test_mysql_connections_share_the_default_tls_context(db_url):
             assert contexts == {id(first.ctx)}
         finally:
             models.db.obj.close_all()
+
+
+def test_the_settings_read_when_connecting_are_kept_through_the_pool(db_url):
+    """The shop's money format, read when connecting, is not read again once
+    the pool is in front of the same database: it was, by the first amount
+    drawn (F2's list, on the event loop), through a connection opened for it."""
+    from decimal import Decimal
+
+    models.set_money_format("R$ 1.234,56", actor="test")
+    original = models.db.obj
+    models.pool_connections()
+    statements = []
+    database = models.db.obj
+    run = database.execute_sql
+    database.execute_sql = lambda sql, params=None, *a, **k: statements.append(sql) or run(sql, params, *a, **k)
+    try:
+        assert models.format_money(Decimal("2999.5")) == "R$ 2.999,50"
+        assert statements == []
+    finally:
+        del database.execute_sql
+        if models.db.obj is not original:
+            models.db.obj.close_all()
+            models.db.initialize(original)
+        models.set_money_format("1,234.56", actor="test")  # (the format is kept for the process)
