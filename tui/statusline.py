@@ -19,6 +19,7 @@ area bar at the top of every screen.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -27,6 +28,7 @@ from textual.signal import Signal
 from textual.widgets import Label
 
 from backroom import models
+from backroom.tui.background import count_lane
 
 
 def show_status(label: Label, text: Any) -> None:
@@ -90,8 +92,11 @@ class PendingReviews:
             self._again = True
             return
         self._busy = True
-        self.app.run_worker(self._count, name="pending-reviews", group="pending-reviews", thread=True,
-                            exit_on_error=False)
+
+        async def in_lane() -> None:  # one count at a time, beside the keys' reads (see tui.background)
+            await asyncio.get_running_loop().run_in_executor(count_lane(), self._count)
+
+        self.app.run_worker(in_lane, name="pending-reviews", group="pending-reviews", exit_on_error=False)
 
     def _count(self) -> None:
         try:

@@ -130,7 +130,7 @@ class GroupsScreen(RoleGated, StyledOnMount, Screen, GroupActions, WaitsForLists
             # Not a "groups" job: the keys typed meanwhile act on the list
             # shown (WaitsForLists holds keys for those).
             self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), counted,
-                         name="group-counts")
+                         name="group-counts", count=True)
             return
         self.query_one("#groups-status", Label).update("loading…")
         if sort == "members":
@@ -142,7 +142,7 @@ class GroupsScreen(RoleGated, StyledOnMount, Screen, GroupActions, WaitsForLists
                 return
             self.show(rows, counted=False)
             self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc), counted,
-                         name="group-counts")
+                         name="group-counts", count=True)
 
         self.run_job(lambda: models.list_groups(text, sort=sort, descending=desc, with_counts=False), listed,
                      name="groups")
