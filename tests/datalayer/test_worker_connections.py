@@ -125,3 +125,12 @@ def test_the_settings_read_when_connecting_are_kept_through_the_pool(db_url):
             models.db.obj.close_all()
             models.db.initialize(original)
         models.set_money_format("1,234.56", actor="test")  # (the format is kept for the process)
+
+
+def test_the_tuis_queries_take_one_core_each(pooled):
+    """PostgreSQL plans no parallel workers for the TUI's queries: its counts
+    took both cores of a small machine from the keys' reads."""
+    if models.is_postgres():
+        setting = in_a_thread(lambda: models.db.execute_sql("SHOW max_parallel_workers_per_gather").fetchone()[0])
+        assert setting == "0"
+    assert in_a_thread(lambda: models.count_customers()) == 0
