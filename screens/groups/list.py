@@ -183,10 +183,13 @@ class GroupsScreen(RoleGated, StyledOnMount, Screen, GroupActions, WaitsForLists
                 if r.id == current.id:
                     table.move_cursor(row=i)
         self._show_status()
-        if counted:
-            first_shown = getattr(self.app, "first_screen_shown", None)
-            if first_shown is not None:
-                first_shown()
+        # Drawn with its groups: what the app does once the first screen is
+        # up starts now, not once the member counts are in (a second at a
+        # million customers on a server: F2 pressed meanwhile built the
+        # Customers list from nothing, its screen not built ahead yet).
+        first_shown = getattr(self.app, "first_screen_shown", None)
+        if first_shown is not None:
+            first_shown()
 
     def _show_status(self) -> None:
         n = len(self.rows)
