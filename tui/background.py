@@ -127,20 +127,21 @@ class Background:
                 if queue is not None:
                     queue.release(hold)
 
-        def run() -> None:
+        def work() -> tuple[Callable[[Any], Any], Any]:
+            """The job, in its thread: what to call back with what."""
             if count and tokens.get(name) != token:
-                callback, value = done, None  # made stale while it waited for its turn: not run (and dropped)
-            else:
-                try:
-                    result = job()
-                except Exception as exc:  # noqa: BLE001 - reported to the admin
-                    _release_connection()
-                    callback, value = on_error, exc
-                else:
-                    _release_connection()
-                    callback, value = done, result
+                return done, None  # made stale while it waited for its turn: not run (and dropped)
             try:
-                app.call_from_thread(deliver, callback, value)
+                result = job()
+            except Exception as exc:  # noqa: BLE001 - reported to the admin
+                _release_connection()
+                return on_error, exc
+            _release_connection()
+            return done, result
+
+        def run() -> None:
+            try:
+                app.call_from_thread(deliver, *work())
             except RuntimeError:  # the app has closed meanwhile
                 pass
 
@@ -149,8 +150,10 @@ class Background:
         # dropped by the token above all the same), and make anything waiting
         # for the app's workers (a test settling) fail with WorkerCancelled.
         if count:
+            # Handed back by the worker itself, on the event loop: the lane's
+            # thread outlives the app, and never waits on it.
             async def in_lane() -> None:
-                await asyncio.get_running_loop().run_in_executor(count_lane(), run)
+                await deliver(*await asyncio.get_running_loop().run_in_executor(count_lane(), work))
 
             return node.run_worker(in_lane, group=name, name=name, exit_on_error=False)
         return node.run_worker(run, thread=True, group=name, name=name, exit_on_error=False)

@@ -94,22 +94,19 @@ class PendingReviews:
         self._busy = True
 
         async def in_lane() -> None:  # one count at a time, beside the keys' reads (see tui.background)
-            await asyncio.get_running_loop().run_in_executor(count_lane(), self._count)
+            self._counted(await asyncio.get_running_loop().run_in_executor(count_lane(), self._count))
 
         self.app.run_worker(in_lane, name="pending-reviews", group="pending-reviews", exit_on_error=False)
 
-    def _count(self) -> None:
+    def _count(self) -> int | None:
+        """The count, in the lane's thread."""
         try:
-            n: int | None = models.count_reviews(models.ReviewFilter(status="pending"))
+            return models.count_reviews(models.ReviewFilter(status="pending"))
         except Exception:  # noqa: BLE001 - the database is unreachable: the count is left out, not an error
-            n = None
+            return None
         finally:
             if threading.current_thread() is not threading.main_thread():
                 models.release_connection()
-        try:
-            self.app.call_from_thread(self._counted, n)
-        except RuntimeError:  # the app has closed meanwhile
-            pass
 
     def _counted(self, n: int | None) -> None:
         self._busy = False
