@@ -258,6 +258,13 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else exc.__class__.__name__
 
 
+def settings_key() -> Any:
+    """What settings read from the database are kept for (see
+    ``shopmoney.money_format``): the database connected to, the same once
+    :func:`pool_connections` has put a pool in front of it."""
+    return getattr(db.obj, "pools", db.obj)
+
+
 def is_sqlite() -> bool:
     return isinstance(db.obj, pw.SqliteDatabase)
 
@@ -333,7 +340,21 @@ def pool_connections() -> None:
     if pool is None:
         return
     pooled_class = type(f"Pooled{type(database).__name__}", (pool, type(database)), {})
-    pooled = pooled_class(database.database, max_connections=None, stale_timeout=600, **database.connect_params)
+    params = dict(database.connect_params)
+    if is_postgres():
+        # One core a query: at a million customers PostgreSQL counted with two
+        # parallel workers beside the query's own process (the customers'
+        # count 220-280 ms of three processes, against 540-680 ms of one): on a
+        # machine of two cores, the counts shown beside lists took them both
+        # from the rows the next key read (their slowest read 170-260 ms
+        # against 115-125) and from the event loop drawing them.  The TUI's
+        # reads are pages of an index, never planned in parallel.
+        params["options"] = f"{params.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
+    pooled = pooled_class(database.database, max_connections=None, stale_timeout=600, **params)
+    # The same database: the settings read when connecting are kept (else the
+    # first amount drawn read them again, on the event loop, through a new
+    # connection of its own: in the middle of F2).
+    pooled.pools = getattr(database, "pools", database)
     if not database.is_closed():
         database.close()
     db.initialize(pooled)

@@ -35,11 +35,18 @@ from .transactions import bulk, is_small, materialized, read_snapshot, retried
 def verified_purchase() -> pw.Node:
     """True where the reviewer has an order, not cancelled, containing the
     product (read through the orders' (customer, placed_at) index and the
-    lines' (product, order) index)."""
-    return pw.fn.EXISTS(
-        OrderLine.select(pw.SQL("1")).join(Order, on=(OrderLine.order == Order.id))
-        .where((Order.customer == Review.customer) & (OrderLine.product == Review.product)
-               & (Order.status != "cancelled")))
+    lines' (product, order) index).
+
+    MariaDB is told that order: it read the lines of the review's product
+    first (every order of it: thousands at 100,000 customers, each then
+    looked up in the orders), 450-480 ms for the queue's first 42 reviews
+    at 100,000 customers, against 1-11 ms from the reviewer's orders."""
+    where = ((Order.customer == Review.customer) & (OrderLine.product == Review.product)
+             & (Order.status != "cancelled"))
+    if is_mysql():
+        return pw.fn.EXISTS(Order.select(pw.SQL("1")).join(OrderLine, "STRAIGHT_JOIN",
+                                                            on=(OrderLine.order == Order.id)).where(where))
+    return pw.fn.EXISTS(OrderLine.select(pw.SQL("1")).join(Order, on=(OrderLine.order == Order.id)).where(where))
 
 
 def review_search_text(title: str, body: str) -> str:
@@ -198,7 +205,12 @@ def review_page(flt: ReviewFilter | None = None, *, offset: int = 0, limit: int 
     # MariaDB sorts the candidates of a text search in a temporary table, with
     # every selected column: the verified-purchase test ran for each (100 s
     # for 18,000 candidates); the page's ids first, then its rows.
-    if offset <= 0 and not (is_mysql() and flt is not None and flt.text.strip()):
+    # PostgreSQL plans the verified-purchase test for every review the filter
+    # matches, not the page's: for thousands it hashes every order line not
+    # cancelled once (the queue's first page took 164 ms at 100,000
+    # customers, 7.7 ms for the same rows by their ids), so it too reads the
+    # page's ids first.
+    if offset <= 0 and not is_postgres() and not (is_mysql() and flt is not None and flt.text.strip()):
         return _review_rows(q)
     ids = [i for (i,) in q.select(Review.id).tuples()]
     return _review_rows(Review.select().where(Review.id.in_(ids)).order_by(*order)) if ids else []

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Sequence
 
 import peewee as pw
 
-from .connection import db, is_mysql, is_postgres, is_sqlite
+from .connection import db, is_mysql, is_postgres, is_sqlite, settings_key
 from .errors import DateParseError, ValidationError
 from .lookup import as_id, possible_id
 from .parsing import _label, clean_line, has_control_chars, parse_date, typed_text
@@ -91,7 +91,7 @@ _pg_c_cache: dict[int, bool] = {}
 
 
 def _pg_collation_is_c() -> bool:
-    key = id(db.obj)
+    key = id(settings_key())
     if key not in _pg_c_cache:
         coll = db.execute_sql("SELECT datcollate FROM pg_database WHERE datname = current_database()").fetchone()[0]
         _pg_c_cache[key] = coll in ("C", "POSIX", "C.UTF-8", "C.utf8")

@@ -19,7 +19,7 @@ from typing import Any
 
 from .admins import requires
 from .audit import audit, resolve_actor
-from .connection import db
+from .connection import db, settings_key
 from .errors import ValidationError
 from .parsing import has_control_chars, parse_money, quoted, typed_text
 from .tables import SchemaMeta
@@ -127,14 +127,14 @@ def load_money_format() -> MoneyFormat:
     global _cache
     row = SchemaMeta.get_or_none(SchemaMeta.key == MONEY_KEY)
     fmt = _from_json(row.value if row is not None else None)
-    _cache = (db.obj, fmt)
+    _cache = (settings_key(), fmt)
     return fmt
 
 
 def money_format() -> MoneyFormat:
     """The shop's money format, as read when connecting (or last set in
     this process)."""
-    if _cache is not None and _cache[0] is db.obj:
+    if _cache is not None and _cache[0] is settings_key():
         return _cache[1]
     return load_money_format()
 
@@ -162,7 +162,7 @@ def set_money_format(sample: Any, *, actor: str | None = None) -> MoneyFormat:
                 SchemaMeta.create(key=MONEY_KEY, value=fmt.as_json())
             audit("settings.money", "setting", None, before={"sample": before.sample},
                   after={"sample": fmt.sample}, actor=actor)
-    _cache = (db.obj, fmt)
+    _cache = (settings_key(), fmt)
     return fmt
 
 

@@ -267,7 +267,7 @@ class ReviewsScreen(RoleGated, ReadsWhenShown, StyledOnMount, Screen, Background
     def load_counts(self) -> None:
         refresh_pending_reviews(self.app)  # (the count on every screen's area bar)
         flt = self.review_filter
-        self.run_job(lambda: models.review_status_counts(flt), self._counted, name="counts")
+        self.run_job(lambda: models.review_status_counts(flt), self._counted, name="counts", count=True)
 
     def _counted(self, counts: dict[str, int]) -> None:
         self.counts = counts
@@ -298,7 +298,8 @@ class ReviewsScreen(RoleGated, ReadsWhenShown, StyledOnMount, Screen, Background
         self._chart_key = key
         chart = self.query_one("#rating-chart", RatingChart)
         chart.show(None, caption)
-        self.run_job(lambda: models.rating_distribution(flt), lambda d: chart.show(d, caption), name="chart")
+        self.run_job(lambda: models.rating_distribution(flt), lambda d: chart.show(d, caption), name="chart",
+                     count=True)
 
     def _show_detail(self, row: models.ReviewRow | None, *, empty: bool = False) -> None:
         body = self.query_one("#review-detail", ReviewDetail)

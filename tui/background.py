@@ -12,8 +12,10 @@ it is loading, and holds the keys typed meanwhile until its data is in.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 from textual.worker import Worker
@@ -42,6 +44,18 @@ def _release_connection() -> None:
         models.release_connection()
 
 
+_count_lane: ThreadPoolExecutor | None = None
+
+
+def count_lane() -> ThreadPoolExecutor:
+    """The one thread the counts shown beside lists run in (see
+    :meth:`Background.run_job`'s ``count``)."""
+    global _count_lane
+    if _count_lane is None:
+        _count_lane = ThreadPoolExecutor(max_workers=1, thread_name_prefix="backroom-count")
+    return _count_lane
+
+
 def still_there(node: Any) -> bool:
     """True while ``node`` is in the app to stay: attached, neither it nor
     a container of it being removed, on a screen that is still in a screen
@@ -65,7 +79,8 @@ class Background:
     """Mixin for widgets and screens: ``run_job`` a data operation in a thread."""
 
     def run_job(self, job: Callable[[], T], done: Callable[[T], Any], *, name: str,
-                failed: Callable[[BaseException], Any] | None = None, hold_keys: bool = False) -> Worker:
+                failed: Callable[[BaseException], Any] | None = None, hold_keys: bool = False,
+                count: bool = False) -> Worker:
         """Run ``job()`` in a thread and call ``done(result)`` (or ``failed(exc)``)
         on the event loop, unless a newer job of the same ``name`` was started.
         Either may be a coroutine function: the worker ends when it has run.
@@ -73,7 +88,18 @@ class Background:
         in ``done`` or ``failed`` is a bug and stops the app as any
         unexpected error does (see tui/app.py).  ``hold_keys``: the keys
         typed meanwhile wait until the callback has run (it opens what they
-        were typed for: a picker, a question)."""
+        were typed for: a picker, a question).
+
+        ``count``: a count shown beside what a key showed (a list's total, the
+        member counts, the review counts), which no key waits for.  Those run
+        one at a time, in a thread of their own (:func:`count_lane`), and
+        one whose result a newer job of its name has made stale by the time
+        its turn comes is not run at all.  At a million customers a count
+        takes a second of a server core (PostgreSQL's parallel workers: the
+        other core too); run beside each other as areas were switched (the
+        member counts on F3, the customers' on F2 back), they took both
+        cores from the rows the next key read and from the event loop
+        drawing them."""
         node: Any = self
         tokens: dict[str, int] = node.__dict__.setdefault("_job_tokens", {})
         token = tokens[name] = tokens.get(name, 0) + 1
@@ -101,17 +127,21 @@ class Background:
                 if queue is not None:
                     queue.release(hold)
 
-        def run() -> None:
+        def work() -> tuple[Callable[[Any], Any], Any]:
+            """The job, in its thread: what to call back with what."""
+            if count and tokens.get(name) != token:
+                return done, None  # made stale while it waited for its turn: not run (and dropped)
             try:
                 result = job()
             except Exception as exc:  # noqa: BLE001 - reported to the admin
                 _release_connection()
-                callback, value = on_error, exc
-            else:
-                _release_connection()
-                callback, value = done, result
+                return on_error, exc
+            _release_connection()
+            return done, result
+
+        def run() -> None:
             try:
-                app.call_from_thread(deliver, callback, value)
+                app.call_from_thread(deliver, *work())
             except RuntimeError:  # the app has closed meanwhile
                 pass
 
@@ -119,6 +149,13 @@ class Background:
         # worker would only mark it cancelled while it runs on (its result is
         # dropped by the token above all the same), and make anything waiting
         # for the app's workers (a test settling) fail with WorkerCancelled.
+        if count:
+            # Handed back by the worker itself, on the event loop: the lane's
+            # thread outlives the app, and never waits on it.
+            async def in_lane() -> None:
+                await deliver(*await asyncio.get_running_loop().run_in_executor(count_lane(), work))
+
+            return node.run_worker(in_lane, group=name, name=name, exit_on_error=False)
         return node.run_worker(run, thread=True, group=name, name=name, exit_on_error=False)
 
     def drop_job(self, name: str) -> None:

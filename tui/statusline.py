@@ -19,6 +19,7 @@ area bar at the top of every screen.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -27,6 +28,7 @@ from textual.signal import Signal
 from textual.widgets import Label
 
 from backroom import models
+from backroom.tui.background import count_lane
 
 
 def show_status(label: Label, text: Any) -> None:
@@ -90,21 +92,21 @@ class PendingReviews:
             self._again = True
             return
         self._busy = True
-        self.app.run_worker(self._count, name="pending-reviews", group="pending-reviews", thread=True,
-                            exit_on_error=False)
 
-    def _count(self) -> None:
+        async def in_lane() -> None:  # one count at a time, beside the keys' reads (see tui.background)
+            self._counted(await asyncio.get_running_loop().run_in_executor(count_lane(), self._count))
+
+        self.app.run_worker(in_lane, name="pending-reviews", group="pending-reviews", exit_on_error=False)
+
+    def _count(self) -> int | None:
+        """The count, in the lane's thread."""
         try:
-            n: int | None = models.count_reviews(models.ReviewFilter(status="pending"))
+            return models.count_reviews(models.ReviewFilter(status="pending"))
         except Exception:  # noqa: BLE001 - the database is unreachable: the count is left out, not an error
-            n = None
+            return None
         finally:
             if threading.current_thread() is not threading.main_thread():
                 models.release_connection()
-        try:
-            self.app.call_from_thread(self._counted, n)
-        except RuntimeError:  # the app has closed meanwhile
-            pass
 
     def _counted(self, n: int | None) -> None:
         self._busy = False

@@ -455,7 +455,7 @@ class WindowedTable(VirtualTable, Background):
     def _count_matching(self) -> None:
         if self._read_later:
             return
-        self.run_job(self._counter(), self._matching_counted, name="count")
+        self.run_job(self._counter(), self._matching_counted, name="count", count=True)
 
     def _recount(self) -> None:
         """Count again, to check the count that placed the block held (read
@@ -482,7 +482,7 @@ class WindowedTable(VirtualTable, Background):
             self._recounting = False
             self.job_failed(exc)
 
-        self.run_job(self._counter(), counted, name="recount", failed=failed)
+        self.run_job(self._counter(), counted, name="recount", failed=failed, count=True)
 
     def _matching_counted(self, n: int) -> None:
         old, self.total = self.total, n
@@ -505,7 +505,7 @@ class WindowedTable(VirtualTable, Background):
         sel, rows = self.ticks.selection, self.ROWS
         self._post_status()
         self.run_job(lambda: models.count_selection(sel, rows), lambda n: self._selected_counted(n, sel),
-                     name="selected")
+                     name="selected", count=True)
 
     def _selected_counted(self, n: int, counted: models.Selection) -> None:
         if counted != self.ticks.selection:

@@ -101,3 +101,36 @@ def test_mysql_connections_share_the_default_tls_context(db_url):
             assert contexts == {id(first.ctx)}
         finally:
             models.db.obj.close_all()
+
+
+def test_the_settings_read_when_connecting_are_kept_through_the_pool(db_url):
+    """The shop's money format, read when connecting, is not read again once
+    the pool is in front of the same database: it was, by the first amount
+    drawn (F2's list, on the event loop), through a connection opened for it."""
+    from decimal import Decimal
+
+    models.set_money_format("R$ 1.234,56", actor="test")
+    original = models.db.obj
+    models.pool_connections()
+    statements = []
+    database = models.db.obj
+    run = database.execute_sql
+    database.execute_sql = lambda sql, params=None, *a, **k: statements.append(sql) or run(sql, params, *a, **k)
+    try:
+        assert models.format_money(Decimal("2999.5")) == "R$ 2.999,50"
+        assert statements == []
+    finally:
+        del database.execute_sql
+        if models.db.obj is not original:
+            models.db.obj.close_all()
+            models.db.initialize(original)
+        models.set_money_format("1,234.56", actor="test")  # (the format is kept for the process)
+
+
+def test_the_tuis_queries_take_one_core_each(pooled):
+    """PostgreSQL plans no parallel workers for the TUI's queries: its counts
+    took both cores of a small machine from the keys' reads."""
+    if models.is_postgres():
+        setting = in_a_thread(lambda: models.db.execute_sql("SHOW max_parallel_workers_per_gather").fetchone()[0])
+        assert setting == "0"
+    assert in_a_thread(lambda: models.count_customers()) == 0
