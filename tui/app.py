@@ -34,6 +34,7 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets._toast import ToastRack
 
 from backroom import models
+from backroom.tui import collector
 from backroom.tui.areas import AREAS
 from backroom.tui.crash import write_report
 from backroom.tui.dialogs import ConfirmModal, KeysScreen
@@ -87,6 +88,11 @@ BUILT_AHEAD = ("customers", "reviews")
 AHEAD_AFTER_KEYS = 0.3
 AHEAD_AFTER_SHOWN = 0.6
 
+
+# The garbage collector, paused by main.py while the app starts (see
+# tui/collector.py), runs again this long after the app is mounted at the
+# latest.
+COLLECTOR_PAUSED_AT_MOST = 3.0
 
 _frozen = False  # has an app of this process frozen the objects alive (first_screen_shown)?
 
@@ -209,6 +215,7 @@ class BackroomApp(App[None]):
         way.  Done once."""
         if self._warming is not None:
             return
+        collector.resume()  # (paused by main.py while the app started)
         self._warming = [name for name in WARM_UP if name not in sys.modules]
         ahead = list(BUILT_AHEAD)
         shown = time.monotonic()
@@ -451,6 +458,10 @@ class BackroomApp(App[None]):
         # The workers' connections are kept for the next job (a connection
         # took up to 230 ms to open on MariaDB, on every list and form).
         models.pool_connections()
+        # The collector, paused while the app starts, is resumed when the
+        # first screen is drawn with its data (first_screen_shown), or now
+        # at the latest, whatever that screen is.
+        self.set_timer(COLLECTOR_PAUSED_AT_MOST, collector.resume, name="collector resumed")
         self.pending_reviews.start()
         # A moderator's work is the reviews; everyone else starts on the groups.
         self.switch_mode("reviews" if self.admin is not None and self.admin.role == "moderator" else "groups")

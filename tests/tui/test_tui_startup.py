@@ -19,6 +19,7 @@ from tui_helpers import make_app, make_db, settle
 
 from backroom import models
 from backroom.screens.customers import CustomersScreen
+from backroom.tui import collector
 from backroom.tui.customertable import CustomerTable
 
 # Imported by what the first screen needs, they would cost its launch.
@@ -106,3 +107,51 @@ async def test_f2_shows_the_first_rows_before_the_count(tmp_path, monkeypatch):
             assert "300 matching · row 1 " in str(app.screen.query_one("#customers-status").render())
     finally:
         release.set()
+
+
+# -- the garbage collector, paused while the TUI starts (tui/collector.py) -------
+
+def test_the_command_line_pauses_the_collector_while_the_tui_starts(tmp_path, monkeypatch):
+    """``backroom`` with no command pauses the collector before the TUI is
+    imported and built; whatever happens, it runs again once main() returns."""
+    import gc
+
+    from backroom import main
+
+    make_db(tmp_path, 3)
+    seen: list[bool] = []
+
+    def tui(args, url):
+        seen.append(gc.isenabled())
+        raise models.BackroomError("stopped here")
+
+    monkeypatch.setattr(main, "cmd_tui", tui)
+    assert gc.isenabled()
+    try:
+        assert main.main(["--db", f"sqlite:///{tmp_path / 'tui.db'}"]) == main.EXIT_ERROR
+        assert seen == [False]  # paused while the TUI started
+        assert gc.isenabled() and not collector.paused()  # and running again after
+        assert main.main(["--db", f"sqlite:///{tmp_path / 'tui.db'}", "groups", "list"]) == 0
+        assert seen == [False] and gc.isenabled()  # another command: never paused
+    finally:
+        collector.resume(freeze=False)
+
+
+async def test_the_app_resumes_the_collector_once_its_first_screen_is_shown(tmp_path):
+    """Paused as the TUI starts, the collector runs again as soon as the first
+    screen is drawn with its data (not only after the fallback's seconds)."""
+    import gc
+
+    from backroom.tui import app as app_module
+
+    make_db(tmp_path, 3)
+    app = make_app()
+    collector.pause()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app._warming is not None  # the first screen was shown with its data
+            assert gc.isenabled() and not collector.paused()
+            assert app_module.COLLECTOR_PAUSED_AT_MOST > 1  # (not the fallback that resumed it)
+    finally:
+        collector.resume(freeze=False)
