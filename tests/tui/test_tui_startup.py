@@ -28,6 +28,10 @@ NOT_AT_START = (
     "backroom.screens.groups.view", "backroom.screens.grants", "backroom.screens.reviews",
     "backroom.datalayer.imports", "backroom.datalayer.exports", "backroom.datalayer.auditlog",
     "backroom.datalayer.demo", "dateutil.parser",
+    # The upgrades of older schemas (an up-to-date database needs none), and
+    # Textual's TextArea (the reply and reason dialogs').
+    "backroom.datalayer.migrations.v2", "backroom.datalayer.migrations.v12_namesort",
+    "backroom.tui.safetextarea", "textual.widgets._text_area",
 )
 
 FIRST_SCREEN = """
