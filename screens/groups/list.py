@@ -183,10 +183,13 @@ class GroupsScreen(RoleGated, StyledOnMount, Screen, GroupActions, WaitsForLists
                 if r.id == current.id:
                     table.move_cursor(row=i)
         self._show_status()
-        if counted:
-            first_shown = getattr(self.app, "first_screen_shown", None)
-            if first_shown is not None:
-                first_shown()
+        # The first screen is drawn with its groups: what the app does then
+        # (tui/app.py) need not wait for their member counts, read meanwhile
+        # in a worker (a tenth of a second and more at a million members),
+        # with the event loop idle.
+        first_shown = getattr(self.app, "first_screen_shown", None)
+        if first_shown is not None:
+            first_shown()
 
     def _show_status(self) -> None:
         n = len(self.rows)

@@ -159,3 +159,35 @@ async def test_the_app_resumes_the_collector_once_its_first_screen_is_shown(tmp_
             assert app_module.COLLECTOR_PAUSED_AT_MOST > 1  # (not the fallback that resumed it)
     finally:
         collector.resume(freeze=False)
+
+
+async def test_the_first_screens_follow_up_starts_before_the_member_counts(tmp_path, monkeypatch):
+    """What the app does once the first screen is shown (resume the
+    collector, build ahead, import: first_screen_shown) starts when the
+    groups are drawn, not once their member counts (read after them, a
+    moment at a million members) are in."""
+    make_db(tmp_path, 3)
+    release = threading.Event()
+    listing = models.list_groups
+
+    def counts_held_back(*args, **kwargs):
+        if kwargs.get("with_counts", True):
+            release.wait(30)
+        return listing(*args, **kwargs)
+
+    monkeypatch.setattr(models, "list_groups", counts_held_back)
+    app = make_app()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(500):
+                await pilot.pause(0.01)
+                if app._warming is not None:
+                    break
+            assert app._warming is not None
+            assert "sorted by" in str(app.screen.query_one("#groups-status").render())
+            assert "…" in [str(c) for c in app.screen.query_one("#groups").get_column("members")]  # not counted
+            release.set()
+            await settle(pilot)
+            assert "…" not in [str(c) for c in app.screen.query_one("#groups").get_column("members")]
+    finally:
+        release.set()
