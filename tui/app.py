@@ -471,8 +471,8 @@ class BackroomApp(App[None]):
         # took up to 230 ms to open on MariaDB, on every list and form).
         models.pool_connections()
         # The collector, paused while the app starts, is resumed when the
-        # first screen is drawn with its data (first_screen_shown), or now
-        # at the latest, whatever that screen is.
+        # first screen is drawn with its data (first_screen_shown), or a few
+        # seconds from now at the latest, whatever that screen is.
         self.set_timer(COLLECTOR_PAUSED_AT_MOST, collector.resume, name="collector resumed")
         self.pending_reviews.start()
         # A moderator's work is the reviews; everyone else starts on the groups.
