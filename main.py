@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from backroom import models
+from backroom.tui import collector
 from backroom.tui.formatters import percent
 
 EXIT_ERROR = 1
@@ -484,6 +485,7 @@ def cmd_tui(args: argparse.Namespace, url: str) -> int:
     """Run the TUI.  An unexpected error in it stops it with the terminal
     restored, a report without personal data written (tui/crash.py) and
     its path printed here: exit status EXIT_CRASH."""
+    collector.pause()  # (paused already unless opened by ``demo``)
     try:
         from backroom.tui import crash
         from backroom.tui.app import BackroomApp
@@ -695,6 +697,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.command is None and os.environ.get("SSH_ORIGINAL_COMMAND", "").strip():
         argv = argv + models.ssh_command(os.environ["SSH_ORIGINAL_COMMAND"])
         args = build_parser(argv).parse_args(argv)
+    if args.command is None:
+        collector.pause()  # the TUI starting: resumed once its first screen is drawn (tui/collector.py)
     url = database_url(args)
     existed = models.database_exists(url)
     models.connect(url, create=creates_database(args))
@@ -887,6 +891,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # No message and no traceback: either may hold customer data.
         _say(f"unexpected error {type(exc).__name__} at {_where(exc)}: this is a bug in Backroom, "
              "please report it; nothing more is shown, as it could hold customer data")
+    finally:
+        collector.resume(freeze=False)  # (a TUI that stopped before its first screen, or never started)
     return EXIT_ERROR
 
 

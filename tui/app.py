@@ -34,6 +34,7 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets._toast import ToastRack
 
 from backroom import models
+from backroom.tui import collector
 from backroom.tui.areas import AREAS
 from backroom.tui.crash import write_report
 from backroom.tui.dialogs import ConfirmModal, KeysScreen
@@ -86,7 +87,20 @@ BUILT_AHEAD = ("customers", "reviews")
 # for this long (the keys of an admin who acts at once come first).
 AHEAD_AFTER_KEYS = 0.3
 AHEAD_AFTER_SHOWN = 0.6
+# ... but these are built first, before the imports of WARM_UP, as soon as
+# no key has come for AHEAD_AFTER_KEYS: F2, the key pressed most on the first
+# screen, found the Customers list not built yet when pressed within 0.6 s,
+# and built it then (110 widgets mounted, styled, laid out and drawn: most
+# of F2).  Pressed while the list is being built ahead, F2 waits for what it
+# would have built itself; another key waits for the step under way (or
+# the mount, which cannot be paused).
+BUILT_AT_ONCE = ("customers",)
 
+
+# The garbage collector, paused by main.py while the app starts (see
+# tui/collector.py), runs again this long after the app is mounted at the
+# latest.
+COLLECTOR_PAUSED_AT_MOST = 3.0
 
 _frozen = False  # has an app of this process frozen the objects alive (first_screen_shown)?
 
@@ -200,25 +214,30 @@ class BackroomApp(App[None]):
         self._modes = {mode: partial(self._area_screen, make) for mode, make in self._modes.items()}
 
     def first_screen_shown(self) -> None:
-        """The first screen is drawn, with its data: import the screens its
-        keys open most (:data:`WARM_UP`), one module a step on the event
-        loop, so a key pressed meanwhile waits for one import at most (and
-        its screen would have imported the module anyway); then build the
-        screens of :data:`BUILT_AHEAD` (see :meth:`build_ahead`), one after
-        the other; then freeze what is alive out of the garbage collector's
-        way.  Done once."""
+        """The first screen is drawn, with its data: build the screens of
+        :data:`BUILT_AT_ONCE` (see :meth:`build_ahead`) as soon as no key is
+        coming; import the screens its keys open most (:data:`WARM_UP`), one
+        module a step on the event loop, so a key pressed meanwhile waits for
+        one import at most (and its screen would have imported the module
+        anyway); then build the other screens of :data:`BUILT_AHEAD`, one
+        after the other, once the admin pauses; then freeze what is alive out
+        of the garbage collector's way.  Done once."""
         if self._warming is not None:
             return
+        collector.resume()  # (paused by main.py while the app started)
         self._warming = [name for name in WARM_UP if name not in sys.modules]
         ahead = list(BUILT_AHEAD)
         shown = time.monotonic()
 
         def step() -> None:
-            if self._warming:
+            busy = self.key_queue.recently_busy(AHEAD_AFTER_KEYS)
+            if ahead and ahead[0] in BUILT_AT_ONCE and not busy:
+                self.build_ahead(ahead.pop(0), step)
+            elif self._warming:
                 importlib.import_module(self._warming.pop(0))
                 self.call_later(step)
             elif ahead:
-                if self.key_queue.recently_busy(AHEAD_AFTER_KEYS) or time.monotonic() - shown < AHEAD_AFTER_SHOWN:
+                if busy or (ahead[0] not in BUILT_AT_ONCE and time.monotonic() - shown < AHEAD_AFTER_SHOWN):
                     # Not while the admin types: built when idle a moment
                     # (its mount cannot be paused once started).
                     self.set_timer(0.05, step, name="built ahead")
@@ -451,6 +470,10 @@ class BackroomApp(App[None]):
         # The workers' connections are kept for the next job (a connection
         # took up to 230 ms to open on MariaDB, on every list and form).
         models.pool_connections()
+        # The collector, paused while the app starts, is resumed when the
+        # first screen is drawn with its data (first_screen_shown), or a few
+        # seconds from now at the latest, whatever that screen is.
+        self.set_timer(COLLECTOR_PAUSED_AT_MOST, collector.resume, name="collector resumed")
         self.pending_reviews.start()
         # A moderator's work is the reviews; everyone else starts on the groups.
         self.switch_mode("reviews" if self.admin is not None and self.admin.role == "moderator" else "groups")

@@ -69,7 +69,6 @@ from textual.widgets import Input
 from textual.worker import WorkerState
 
 from backroom.tui.safetext import SafeInput
-from backroom.tui.safetextarea import SafeTextArea
 
 
 class TypedKey(NamedTuple):
@@ -162,6 +161,10 @@ class DropsEarlyKeys:
         box of this dialog's that takes text typed ahead."""
         if not self.TAKES_TEXT_TYPED_AHEAD:
             return False
+        # (Imported here: Textual's TextArea is not needed before a dialog
+        # with one is up, and was a twentieth of the imports at start.)
+        from backroom.tui.safetextarea import SafeTextArea
+
         box = getattr(self, "focused", None)
         if isinstance(box, SafeTextArea):
             if box.read_only:

@@ -465,3 +465,26 @@ async def test_f2_while_the_customers_list_is_being_built_ahead_shows_its_rows(t
         table = screen.query_one(CustomerTable)
         assert table.current_id() is not None and table.total == models.Customer.select().count()
         assert "matching · row 1 " in str(screen.query_one("#customers-status", Label).render())
+
+
+@pytest.mark.built_ahead
+async def test_the_customers_list_is_built_ahead_without_waiting_for_the_pause(tmp_path, monkeypatch):
+    """The Customers list (BUILT_AT_ONCE) is built behind the first screen as
+    soon as no key is coming, not after AHEAD_AFTER_SHOWN: F2 pressed a
+    moment after the first screen finds it built.  The Reviews screen still
+    waits for the admin's pause."""
+    monkeypatch.setattr(app_module, "AHEAD_AFTER_SHOWN", 60.0)
+    make_db(tmp_path, 20)
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: bool(app._screen_stacks.get("customers"))
+                    and app._screen_stacks["customers"][0].is_mounted)
+        screen = app._screen_stacks["customers"][0]
+        assert isinstance(app.screen, GroupsScreen) and isinstance(screen, CustomersScreen)
+        assert screen.built_ahead and not app._screen_stacks.get("reviews")  # (Reviews: after the pause)
+        table = screen.query_one(CustomerTable)
+        assert table.total is None and table.current_id() is None  # nothing read until shown
+        monkeypatch.setattr(app_module, "AHEAD_AFTER_SHOWN", 0.0)
+        await burst(pilot, "f2")
+        assert app.screen is screen
+        assert table.current_id() is not None and table.total == models.Customer.select().count()

@@ -19,6 +19,7 @@ from tui_helpers import make_app, make_db, settle
 
 from backroom import models
 from backroom.screens.customers import CustomersScreen
+from backroom.tui import collector
 from backroom.tui.customertable import CustomerTable
 
 # Imported by what the first screen needs, they would cost its launch.
@@ -27,6 +28,10 @@ NOT_AT_START = (
     "backroom.screens.groups.view", "backroom.screens.grants", "backroom.screens.reviews",
     "backroom.datalayer.imports", "backroom.datalayer.exports", "backroom.datalayer.auditlog",
     "backroom.datalayer.demo", "dateutil.parser",
+    # The upgrades of older schemas (an up-to-date database needs none), and
+    # Textual's TextArea (the reply and reason dialogs').
+    "backroom.datalayer.migrations.v2", "backroom.datalayer.migrations.v12_namesort",
+    "backroom.tui.safetextarea", "textual.widgets._text_area",
 )
 
 FIRST_SCREEN = """
@@ -104,5 +109,85 @@ async def test_f2_shows_the_first_rows_before_the_count(tmp_path, monkeypatch):
             await settle(pilot)
             assert table.total == 300
             assert "300 matching · row 1 " in str(app.screen.query_one("#customers-status").render())
+    finally:
+        release.set()
+
+
+# -- the garbage collector, paused while the TUI starts (tui/collector.py) -------
+
+def test_the_command_line_pauses_the_collector_while_the_tui_starts(tmp_path, monkeypatch):
+    """``backroom`` with no command pauses the collector before the TUI is
+    imported and built; whatever happens, it runs again once main() returns."""
+    import gc
+
+    from backroom import main
+
+    make_db(tmp_path, 3)
+    seen: list[bool] = []
+
+    def tui(args, url):
+        seen.append(gc.isenabled())
+        raise models.BackroomError("stopped here")
+
+    monkeypatch.setattr(main, "cmd_tui", tui)
+    assert gc.isenabled()
+    try:
+        assert main.main(["--db", f"sqlite:///{tmp_path / 'tui.db'}"]) == main.EXIT_ERROR
+        assert seen == [False]  # paused while the TUI started
+        assert gc.isenabled() and not collector.paused()  # and running again after
+        assert main.main(["--db", f"sqlite:///{tmp_path / 'tui.db'}", "groups", "list"]) == 0
+        assert seen == [False] and gc.isenabled()  # another command: never paused
+    finally:
+        collector.resume(freeze=False)
+
+
+async def test_the_app_resumes_the_collector_once_its_first_screen_is_shown(tmp_path):
+    """Paused as the TUI starts, the collector runs again as soon as the first
+    screen is drawn with its data (not only after the fallback's seconds)."""
+    import gc
+
+    from backroom.tui import app as app_module
+
+    make_db(tmp_path, 3)
+    app = make_app()
+    collector.pause()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app._warming is not None  # the first screen was shown with its data
+            assert gc.isenabled() and not collector.paused()
+            assert app_module.COLLECTOR_PAUSED_AT_MOST > 1  # (not the fallback that resumed it)
+    finally:
+        collector.resume(freeze=False)
+
+
+async def test_the_first_screens_follow_up_starts_before_the_member_counts(tmp_path, monkeypatch):
+    """What the app does once the first screen is shown (resume the
+    collector, build ahead, import: first_screen_shown) starts when the
+    groups are drawn, not once their member counts (read after them, a
+    moment at a million members) are in."""
+    make_db(tmp_path, 3)
+    release = threading.Event()
+    listing = models.list_groups
+
+    def counts_held_back(*args, **kwargs):
+        if kwargs.get("with_counts", True):
+            release.wait(30)
+        return listing(*args, **kwargs)
+
+    monkeypatch.setattr(models, "list_groups", counts_held_back)
+    app = make_app()
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(500):
+                await pilot.pause(0.01)
+                if app._warming is not None:
+                    break
+            assert app._warming is not None
+            assert "sorted by" in str(app.screen.query_one("#groups-status").render())
+            assert "…" in [str(c) for c in app.screen.query_one("#groups").get_column("members")]  # not counted
+            release.set()
+            await settle(pilot)
+            assert "…" not in [str(c) for c in app.screen.query_one("#groups").get_column("members")]
     finally:
         release.set()
