@@ -26,6 +26,7 @@ import os
 import queue
 import re
 import threading
+from array import array
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -61,6 +62,8 @@ NOT_COUNTED = ("cancelled", "refunded")
 ORDER_FIELDS = ("order_number", "customer_external_id", "customer_email", "placed_at", "status", "total",
                 "sku", "product_name", "quantity", "unit_price", "currency", "shipping")
 BATCH_ORDERS = 1_000
+RECOUNT_CHUNK = 5_000
+"""Customers recounted by one statement, once the orders are in."""
 
 FORMATS = {
     "backroom-orders": ({f: f for f in ORDER_FIELDS}, {"order_number", "status", "total", "sku", "quantity"}),
@@ -259,6 +262,7 @@ class _OrderRun:
         self.category: int | None = None
         self.sequence: str | None = None
         self.now = utcnow()
+        self.touched = array("q")  # the customers whose orders were added or changed, 8 bytes each
 
     def run(self) -> None:
         if self.write and is_postgres() and db.connection().server_version >= 110000:  # (no JIT before 11)
@@ -278,6 +282,7 @@ class _OrderRun:
                     self._batch(batch, position)
         finally:
             batches.close()  # the reader stopped before the file is closed, whatever happened
+        self._recount_touched()
         self.report.problems.sort(key=lambda p: p.line)
         if self.progress:
             self.progress(self.src.size, self.src.size)
@@ -318,8 +323,7 @@ class _OrderRun:
                 self.rejects.writerow([record.line, text, *record.cells])
 
     def _batch(self, batch: list[_Order], position: int) -> None:
-        if self.cancelled is not None and self.cancelled():
-            raise ImportCancelled("The import was cancelled: nothing was imported.")
+        self._check_cancelled()
         if self.progress:
             self.progress(min(position, self.src.size - 1), self.src.size)
         exts = sorted({o.head["customer_external_id"] for o in batch if o.head.get("customer_external_id")})
@@ -360,6 +364,33 @@ class _OrderRun:
         self.report.changed += len(changed)
         if self.write:
             self._write(new, changed, products, touched)
+
+    def _recount_touched(self) -> None:
+        """Recount, once, every customer whose orders the import added or
+        changed, in id order, :data:`RECOUNT_CHUNK` at a time.  Recounted
+        with each batch, a customer whose orders span batches was recounted
+        (their row rewritten, in every index) once a batch.  The import is
+        one transaction: nobody else sees its orders before these counters."""
+        if not self.touched:
+            return
+        ids = sorted(self.touched)
+        self.touched = array("q")
+        chunk: list[int] = []
+        last = None
+        for cid in ids:
+            if cid != last:
+                chunk.append(cid)
+                last = cid
+                if len(chunk) >= RECOUNT_CHUNK:
+                    self._check_cancelled()
+                    _recount(chunk)
+                    chunk = []
+        if chunk:
+            _recount(chunk)
+
+    def _check_cancelled(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise ImportCancelled("The import was cancelled: nothing was imported.")
 
     def _order_ids(self, count: int) -> list[int]:
         """``count`` new ids from the orders' sequence (PostgreSQL)."""
@@ -415,8 +446,7 @@ class _OrderRun:
             AuditEntry.create(actor=self.actor, action="order.import", entity="order", entity_id=str(found[1]),
                               before=audit_json({k: str(b) for k, b in zip(names, before) if k in diff}),
                               after=audit_json({k: str(v) for k, v in diff.items()}))
-        if touched:
-            _recount(sorted(touched))
+        self.touched.extend(touched)
 
 
 def _rows_in(key: Any, values: list[Any], *fields: Any) -> list[tuple]:
@@ -510,8 +540,8 @@ def _given(head: dict[str, Any], found: tuple) -> tuple[str, Decimal, str, Decim
 
 def _recount(customer_ids: list[int]) -> None:
     """Total spent and order count of these customers (ids ascending), from
-    their orders (cancelled and refunded ones left out): a batch's customers
-    locked, then recounted in one statement that writes only the rows whose
+    their orders (cancelled and refunded ones left out): locked, then
+    recounted in one statement that writes only the rows whose
     figures change.
 
     The lock comes first so that the recount reads after it: on PostgreSQL
