@@ -326,9 +326,12 @@ def copy_text(rows: list, width: int) -> str:
     backslash and writing each NUL as ``\\N`` is the escaping (the common
     case; audit entries' JSON holds backslashes), else it is written again
     value by value."""
-    nulls = sum(r.count(None) for r in rows)
     text = "\n".join(["\t".join(["\0" if v is None else ("t" if v else "f") if v.__class__ is bool
                                   else v if v.__class__ is str else str(v) for v in r]) for r in rows])
+    # Without a NUL in the text there was no None: counting them compares
+    # every value with None, and a Decimal's comparison (an ABC check) cost
+    # more than writing the rows.
+    nulls = sum(r.count(None) for r in rows) if "\0" in text else 0
     if (text.count("\t") != len(rows) * (width - 1) or text.count("\n") != len(rows) - 1 or "\r" in text
             or text.count("\0") != nulls):
         text = "\n".join(["\t".join([_copy_value(v) for v in r]) for r in rows])

@@ -23,9 +23,12 @@ from __future__ import annotations
 import json
 import operator
 import os
+import queue
 import re
+import threading
+from array import array
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from ..admins import requires
 from ..audit import resolve_actor
@@ -45,6 +48,7 @@ from .common import (
     Seen,
     audit_json,
     insert_rows,
+    insert_rows_ids,
     raw_rows,
     rejects_path_for,
     sql_in,
@@ -58,6 +62,8 @@ NOT_COUNTED = ("cancelled", "refunded")
 ORDER_FIELDS = ("order_number", "customer_external_id", "customer_email", "placed_at", "status", "total",
                 "sku", "product_name", "quantity", "unit_price", "currency", "shipping")
 BATCH_ORDERS = 1_000
+RECOUNT_CHUNK = 5_000
+"""Customers recounted by one statement, once the orders are in."""
 
 FORMATS = {
     "backroom-orders": ({f: f for f in ORDER_FIELDS}, {"order_number", "status", "total", "sku", "quantity"}),
@@ -117,11 +123,13 @@ class _Order:
         self.problems: list[tuple[int, str, str]] = []
 
 
-def _orders(src: CsvSource, cols: dict[int, str], fmt: str) -> Iterator[_Order]:
-    """The orders of the file, each with its rows, checked."""
+def _orders(src: CsvSource, cols: dict[int, str], fmt: str, amounts: _Amounts | None = None) -> Iterator[_Order]:
+    """The orders of the file, each with its rows, checked (``amounts``
+    made beforehand where this runs in another thread: the shop's money
+    format is read through the connection)."""
     width = len(src.header)
     current: _Order | None = None
-    amounts = _Amounts()
+    amounts = _Amounts() if amounts is None else amounts
     names = list(cols.values())
     picked = operator.itemgetter(*cols) if len(cols) > 1 else (lambda cells: (cells[next(iter(cols))],))
     for record in src.records():
@@ -254,6 +262,7 @@ class _OrderRun:
         self.category: int | None = None
         self.sequence: str | None = None
         self.now = utcnow()
+        self.touched = array("q")  # the customers whose orders were added or changed, 8 bytes each
 
     def run(self) -> None:
         if self.write and is_postgres() and db.connection().server_version >= 110000:  # (no JIT before 11)
@@ -261,9 +270,32 @@ class _OrderRun:
             # with the statistics of tables being filled, every batch's
             # recount, 0.7 s of compiling for a statement that runs in 0.05.
             db.execute_sql("SET LOCAL jit = off")
+        # The file is read and checked a batch ahead, in a thread of its own,
+        # while this one writes the batch before: the database's work and the
+        # reading (a third of the import's CPU) overlap.
+        batches = _ahead(self._read(_Amounts()))
+        try:
+            for rejected, batch, position in batches:
+                for order in rejected:
+                    self._reject(order)
+                if batch:
+                    self._batch(batch, position)
+        finally:
+            batches.close()  # the reader stopped before the file is closed, whatever happened
+        self._recount_touched()
+        self.report.problems.sort(key=lambda p: p.line)
+        if self.progress:
+            self.progress(self.src.size, self.src.size)
+
+    def _read(self, amounts: _Amounts) -> Iterator[tuple[list[_Order], list[_Order], int]]:
+        """The file's orders in batches of :data:`BATCH_ORDERS` good ones,
+        each after the orders rejected as read since the batch before, and
+        with how far into the file it ends.  Touches nothing but the file
+        (it runs in another thread): no database, no report but its count."""
         batch: list[_Order] = []
+        rejected: list[_Order] = []
         seen = Seen.sized(self.src.size // 60)  # a 64-bit hash an order number: 8 bytes, not a string's 60
-        for order in _orders(self.src, self.cols, self.fmt):
+        for order in _orders(self.src, self.cols, self.fmt, amounts):
             self.report.rows += 1  # an order, not a row
             number = order.head.get("order_number", "")
             key = hash(("o", number))
@@ -272,17 +304,14 @@ class _OrderRun:
                                                                    "not next to them"))
             seen.add(key)
             if order.problems:
-                self._reject(order)
+                rejected.append(order)
                 continue
             batch.append(order)
             if len(batch) >= BATCH_ORDERS:
-                self._batch(batch)
-                batch = []
-        if batch:
-            self._batch(batch)
-        self.report.problems.sort(key=lambda p: p.line)
-        if self.progress:
-            self.progress(self.src.size, self.src.size)
+                yield rejected, batch, self.src.position()
+                batch, rejected = [], []
+        if batch or rejected:
+            yield rejected, batch, self.src.position()
 
     def _reject(self, order: _Order) -> None:
         self.report.rejected += 1
@@ -293,25 +322,21 @@ class _OrderRun:
             for record in order.records:
                 self.rejects.writerow([record.line, text, *record.cells])
 
-    def _batch(self, batch: list[_Order]) -> None:
-        if self.cancelled is not None and self.cancelled():
-            raise ImportCancelled("The import was cancelled: nothing was imported.")
+    def _batch(self, batch: list[_Order], position: int) -> None:
+        self._check_cancelled()
         if self.progress:
-            self.progress(min(self.src.position(), self.src.size - 1), self.src.size)
+            self.progress(min(position, self.src.size - 1), self.src.size)
         exts = sorted({o.head["customer_external_id"] for o in batch if o.head.get("customer_external_id")})
         emails = sorted({o.head["customer_email"].lower() for o in batch if o.head.get("customer_email")})
         # Read as the driver returns them: Peewee's conversion of each value
         # cost more than the queries.
-        by_ext = dict(raw_rows(Customer.select(Customer.external_id, Customer.id)
-                               .where(sql_in(Customer.external_id, exts)))) if exts else {}
-        by_email = dict(raw_rows(Customer.select(Customer.email_key, Customer.id)
-                                 .where(sql_in(Customer.email_key, emails)))) if emails else {}
+        by_ext = dict(_rows_in(Customer.external_id, exts, Customer.id))
+        by_email = dict(_rows_in(Customer.email_key, emails, Customer.id))
         numbers = [o.head["order_number"] for o in batch]
-        existing = {r[0]: r for r in raw_rows(Order.select(Order.number, Order.id, Order.customer, Order.status,
-                                                           Order.total, Order.currency, Order.shipping)
-                                              .where(sql_in(Order.number, numbers)))}
+        existing = {r[0]: r for r in _rows_in(Order.number, numbers, Order.id, Order.customer, Order.status,
+                                              Order.total, Order.currency, Order.shipping)}
         skus = sorted({sku for o in batch for sku, *_ in o.lines})
-        products = dict(raw_rows(Product.select(Product.sku, Product.id).where(sql_in(Product.sku, skus))))
+        products = dict(_rows_in(Product.sku, skus, Product.id))
         new: list[tuple[_Order, int]] = []
         changed: list[tuple[_Order, tuple]] = []
         touched: set[int] = set()
@@ -339,6 +364,33 @@ class _OrderRun:
         self.report.changed += len(changed)
         if self.write:
             self._write(new, changed, products, touched)
+
+    def _recount_touched(self) -> None:
+        """Recount, once, every customer whose orders the import added or
+        changed, in id order, :data:`RECOUNT_CHUNK` at a time.  Recounted
+        with each batch, a customer whose orders span batches was recounted
+        (their row rewritten, in every index) once a batch.  The import is
+        one transaction: nobody else sees its orders before these counters."""
+        if not self.touched:
+            return
+        ids = sorted(self.touched)
+        self.touched = array("q")
+        chunk: list[int] = []
+        last = None
+        for cid in ids:
+            if cid != last:
+                chunk.append(cid)
+                last = cid
+                if len(chunk) >= RECOUNT_CHUNK:
+                    self._check_cancelled()
+                    _recount(chunk)
+                    chunk = []
+        if chunk:
+            _recount(chunk)
+
+    def _check_cancelled(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise ImportCancelled("The import was cancelled: nothing was imported.")
 
     def _order_ids(self, count: int) -> list[int]:
         """``count`` new ids from the orders' sequence (PostgreSQL)."""
@@ -373,6 +425,8 @@ class _OrderRun:
                 # written with them: no query for the ids of what was written.
                 ids = self._order_ids(len(new))
                 insert_rows(Order, [Order.id, *fields], [(i, *r) for i, r in zip(ids, rows)])
+            elif is_mysql() and (given := insert_rows_ids(Order, fields, rows)) is not None:
+                ids = given  # from each INSERT's LAST_INSERT_ID: no query for them either
             else:
                 insert_rows(Order, fields, rows)
                 by_number = dict(raw_rows(Order.select(Order.number, Order.id).where(sql_in(Order.number, numbers))))
@@ -392,8 +446,68 @@ class _OrderRun:
             AuditEntry.create(actor=self.actor, action="order.import", entity="order", entity_id=str(found[1]),
                               before=audit_json({k: str(b) for k, b in zip(names, before) if k in diff}),
                               after=audit_json({k: str(v) for k, v in diff.items()}))
-        if touched:
-            _recount(sorted(touched))
+        self.touched.extend(touched)
+
+
+def _rows_in(key: Any, values: list[Any], *fields: Any) -> list[tuple]:
+    """``key`` and ``fields`` of the rows whose ``key`` is one of ``values``,
+    as the driver returns them: the statement written out, where building
+    Peewee's query for a batch cost more of this process's time than the
+    query cost the server."""
+    if not values:
+        return []
+    q = "`" if is_mysql() else '"'
+    cols = ", ".join(f"{q}{f.column_name}{q}" for f in (key, *fields))
+    return db.execute_sql(f"SELECT {cols} FROM {q}{key.model._meta.table_name}{q} WHERE {q}{key.column_name}{q} "
+                          f"IN ({', '.join(db.obj.param for _ in values)})", list(values)).fetchall()
+
+
+_Item = TypeVar("_Item")
+_DONE = object()
+
+
+def _ahead(items: Iterator[_Item], depth: int = 2) -> Iterator[_Item]:
+    """``items``, produced by a thread of their own up to ``depth`` ahead of
+    the one consuming them.  An error of the producer is raised here, where
+    the items were due; when the consumer stops early (an error, a cancel),
+    the producer stops at its next item."""
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        out.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as error:  # handed over to the consumer
+            failure.append(error)
+        while not stop.is_set():
+            try:
+                out.put(_DONE, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                if failure:
+                    raise failure[0]
+                return
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 _json_text = json.encoder.encode_basestring_ascii
@@ -426,8 +540,8 @@ def _given(head: dict[str, Any], found: tuple) -> tuple[str, Decimal, str, Decim
 
 def _recount(customer_ids: list[int]) -> None:
     """Total spent and order count of these customers (ids ascending), from
-    their orders (cancelled and refunded ones left out): a batch's customers
-    locked, then recounted in one statement that writes only the rows whose
+    their orders (cancelled and refunded ones left out): locked, then
+    recounted in one statement that writes only the rows whose
     figures change.
 
     The lock comes first so that the recount reads after it: on PostgreSQL

@@ -173,6 +173,30 @@ def test_counters_equal_a_recount_across_batches_statuses_and_a_reimport(shop, m
     assert recounted()[1] == stored
 
 
+def test_a_customer_whose_orders_span_batches_is_recounted_once(shop, monkeypatch):
+    """Ada's orders are in three batches (two orders a batch), Bob's in one:
+    each is recounted once, in one statement, and counts every order."""
+    monkeypatch.setattr(imports_orders, "BATCH_ORDERS", 2)
+    calls, recount = [], imports_orders._recount
+
+    def counted(ids):
+        calls.append(list(ids))
+        return recount(ids)
+
+    monkeypatch.setattr(imports_orders, "_recount", counted)
+    rows = ["A1,ada@example.com,2024-01-01,complete,20.00,,,,",
+            "B1,bob@example.com,2024-01-02,complete,5.00,,,,",
+            "A2,ada@example.com,2024-01-03,complete,7.50,,,,",
+            "A3,ada@example.com,2024-01-04,refunded,9.00,,,,",
+            "A4,ada@example.com,2024-01-05,pending,1.10,,,,"]
+    assert models.import_orders(_write(shop, "o.csv", HEAD + "\n".join(rows) + "\n")).summary() == \
+        "5 new, 0 changed, 0 unchanged, 0 rejected"
+    ada, bob = customer("ada@example.com"), customer("bob@example.com")
+    assert calls == [sorted([ada.id, bob.id])]
+    expected, stored = recounted()
+    assert stored == expected and stored[ada.id] == (Decimal("28.60"), 3) and stored[bob.id] == (Decimal("5.00"), 1)
+
+
 def test_an_all_or_nothing_import_that_fails_leaves_the_counters(shop):
     models.import_orders(_write(shop, "a.csv", HEAD + "A1,ada@example.com,2024-01-01,complete,20.00,,,,\n"))
     before = recounted()[1]
