@@ -16,6 +16,7 @@ import io
 import json
 import os
 import tempfile
+import weakref
 from array import array
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -297,13 +298,28 @@ def insert_rows_ids(model: type[pw.Model], fields: list[pw.Field], rows: list[tu
         return ids
     if not is_mysql():
         return None
-    mode, step = db.execute_sql("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment").fetchone()
-    if int(mode) > 1 or int(step) != 1:
+    if not _consecutive_ids():
         return None
     cols = ", ".join(f"`{f.column_name}`" for f in fields)
     head = f"INSERT INTO `{model._meta.table_name}` ({cols}) VALUES "
     return [i for first, count in _mysql_execute(head, _stamps_as_text(fields, rows))
             for i in range(first, first + count)]
+
+
+_AUTOINC: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _consecutive_ids() -> bool:
+    """Whether the server hands each multi-row INSERT consecutive ids
+    (``innodb_autoinc_lock_mode`` 0 or 1, which only a restart changes, and
+    an ``auto_increment_increment`` of 1, which Backroom never sets): asked
+    once a connection, not once a batch (500 round trips at 1M customers)."""
+    conn = db.connection()
+    known = _AUTOINC.get(conn)
+    if known is None:
+        mode, step = db.execute_sql("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment").fetchone()
+        known = _AUTOINC[conn] = int(mode) <= 1 and int(step) == 1
+    return known
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -34,13 +34,13 @@ import peewee as pw
 
 from ..admins import requires
 from ..audit import resolve_actor
-from ..connection import db
+from ..connection import db, is_mysql
 from ..customers import customer_keys
 from ..groups import _notifies, create_group
 from ..lookup import general_group
 from ..tables import Address, AuditEntry, Customer, CustomerGroup, Membership, Notification, utcnow
 from ..text import inert_line
-from ..transactions import bulk, lock_groups, retried
+from ..transactions import Interfered, bulk, lock_groups, retried
 from . import bulkload
 from .common import (
     apply_import,
@@ -162,6 +162,13 @@ def _slug(name: str) -> str:
 _STORED_NAMES = [f.name for f in _STORED]
 
 
+def _digits(phone: str) -> tuple[str, str]:
+    """The key of a phone in _Run.no_email: its ASCII digits.  Two phones
+    the engine holds equal (its collation ignores case, accents, trailing
+    spaces) have the same: a digit equals only itself."""
+    return ("n", "".join(c for c in phone if "0" <= c <= "9"))
+
+
 def _stored(query: pw.ModelSelect) -> list[dict[str, Any]]:
     """Customers as dicts of their stored values, read straight from the
     driver (Peewee's conversion of every value costs more than the query):
@@ -195,7 +202,13 @@ class _Run:
         self.now = utcnow()
         self.file_name = src.path.name
         self.empty = False
-        """The customers' table was empty when the import locked it (see run)."""
+        """The customers' table was empty when the import began (see run)."""
+        self.written = 0
+        """Customers this import inserted."""
+        self.no_email = Seen()
+        """The digits of the phone of each customer this import inserted
+        without an email (into an empty table, those a row with neither id
+        nor email can match: see _batch)."""
 
     # -- the pass ----------------------------------------------------------
 
@@ -206,12 +219,26 @@ class _Run:
         aside = self.write and bulkload.worth_it(Customer._meta.table_name, self.src.size // ROW_BYTES)
         with bulkload.set_aside(Customer._meta.table_name, (Address._meta.table_name, Membership._meta.table_name)) \
                 if aside else contextlib.nullcontext():
-            # The table locked and empty: no customer but this import's own
-            # can match a row by id or email, and a row matching an earlier
-            # one by those is refused as a duplicate before it is looked up.
-            self.empty = aside and db.execute_sql(
-                f'SELECT 1 FROM "{Customer._meta.table_name}" LIMIT 1').fetchone() is None
-            self._pass()
+            # The table empty: no customer but this import's own can match a
+            # row by id or email, and a row matching an earlier one by those
+            # is refused as a duplicate before it is looked up.  On
+            # PostgreSQL the table is locked; MariaDB has no lock for it that
+            # does not commit (LOCK TABLES), so there an admin may add a
+            # customer meanwhile: if the database then refuses a row of the
+            # file as the same customer, the import runs again, row by row.
+            self.empty = (aside or (self.write and is_mysql())) and not raw_rows(
+                Customer.select(Customer.id).limit(1))
+            try:
+                self._pass()
+            except pw.IntegrityError as exc:
+                if self.empty and not aside and self._others():
+                    raise Interfered("a customer was added while the file was imported into an empty shop") \
+                        from exc
+                raise
+
+    def _others(self) -> bool:
+        """Whether the table holds customers this import did not write."""
+        return raw_rows(Customer.select(pw.fn.COUNT(Customer.id)))[0][0] > self.written
 
     def _pass(self) -> None:
         width = len(self.src.header)
@@ -356,6 +383,11 @@ class _Run:
         # who has its phone (the lowest id if several): phone has no index,
         # so this reads the table, once a batch, only for such rows.
         phones = [str(r.fields["phone"]) for r, _ in batch if not r.external_id and not r.email_key]
+        if self.empty:
+            # Only a customer this import made without an email can have the
+            # phone: the table is read for those whose digits one of them
+            # had (the same phone, for the engine, has the same digits).
+            phones = [p for p in phones if _digits(p) in self.no_email]
         by_phone: dict[str, dict[str, Any]] = {}
         if phones:
             for s in _stored(Customer.select(*_STORED).where(Customer.phone.in_(phones) & Customer.email_key.is_null())
@@ -468,6 +500,11 @@ class _Run:
         changed_addresses = [cid for cid, _ in addresses]
         if new:
             ids = self._insert_new([r for r, _, _ in new], [d for _, _, d in new])
+            self.written += len(ids)
+            if self.empty:
+                for row, _, _ in new:
+                    if not row.email_key:
+                        self.no_email.add(_digits(str(row.fields.get("phone") or "")))
             for (row, groups, default), cid in zip(new, ids):
                 joins += [(cid, g) for g in groups if g.id != default.id]
                 if row.billing is not None:

@@ -7,6 +7,8 @@ was, indexes included; on every engine."""
 
 from __future__ import annotations
 
+import threading
+
 import peewee as pw
 import pytest
 
@@ -155,3 +157,55 @@ def test_in_an_empty_shop_a_row_with_only_a_phone_still_finds_the_customer_an_ea
         ("1", "Ada", "Lovelace", "", "+44 1", False, "general", ["general"]),
         ("2", "Bob", "Stone", "bob@example.com", "", False, "general", ["general"]),
     ]
+
+
+def test_a_customer_another_admin_adds_during_an_import_into_an_empty_shop_is_still_matched(
+        db_url, tmp_path, big, monkeypatch):
+    """Into an empty shop the import looks no row up by id or email.  On
+    MariaDB nothing stops another admin from adding a customer meanwhile:
+    when the database then refuses a row of the file as that customer, the
+    import runs again and finds it, as an import into a shop with customers
+    does, instead of failing.  On PostgreSQL the import locks the table: the
+    other admin waits for it, then finds the email taken.  (SQLite has one
+    writer at a time.)"""
+    from backroom.datalayer.imports import customers as imports
+
+    if models.is_sqlite():
+        pytest.skip("SQLite lets one admin write at a time: no one adds a customer during an import")
+    monkeypatch.setattr(imports, "BATCH", 1)
+    path = write(tmp_path, "two.csv", "\n".join([
+        SHOPIFY_HEADER,
+        shopify_row("1", "Ada", "Byron", "ada@example.com"),
+        shopify_row("2", "Bob", "Stone", "bob@example.com", phone="+44 2"),
+    ]) + "\n")
+    outcome: list = []
+    threads: list[threading.Thread] = []
+
+    def other_admin():
+        try:
+            outcome.append(models.create_customer({"first_name": "Robert", "last_name": "Stone",
+                                                   "email": "Bob@Example.com"}, actor="other").id)
+        except models.ValidationError as exc:
+            outcome.append(exc)
+        finally:
+            models.release_connection()
+
+    def progress(done, size):
+        if not threads:
+            threads.append(threading.Thread(target=other_admin))
+            threads[0].start()
+            threads[0].join(2)
+
+    report = models.import_customers(path, progress=progress)
+    threads[0].join(10)
+    assert report.applied and len(outcome) == 1
+    if models.is_postgres():
+        assert counts(report) == (2, 2, 0, 0, 0)
+        assert isinstance(outcome[0], models.ValidationError)
+        assert [c[:4] for c in customers()] == [("1", "Ada", "Byron", "ada@example.com"),
+                                                 ("2", "Bob", "Stone", "bob@example.com")]
+        return
+    assert counts(report) == (2, 1, 1, 0, 0)
+    assert [c[:5] for c in customers()] == [("2", "Bob", "Stone", "bob@example.com", "+44 2"),
+                                             ("1", "Ada", "Byron", "ada@example.com", "")]
+    assert models.Customer.get(models.Customer.email_key == "bob@example.com").id == outcome[0]
