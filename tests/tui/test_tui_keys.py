@@ -468,17 +468,6 @@ async def test_reward_points_typed_ahead(tmp_path):
     assert [e.reason for e in models.reward_ledger(ada.id)] == ["Birthday"]
 
 
-async def test_password_reset_typed_ahead(tmp_path):
-    make_db(tmp_path, 5)
-    ada = make_ada()
-    app = make_app()
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_customer(pilot, "ada@example.com")
-        await burst(pilot, "f6", "Typed-temp-pass-1", "enter")
-        assert app.screen is screen
-    assert models.verify_password("Typed-temp-pass-1", models.Customer.get_by_id(ada.id).password_hash)
-
-
 async def test_account_edit_typed_ahead(tmp_path):
     make_db(tmp_path, 5)
     ada = make_ada()
