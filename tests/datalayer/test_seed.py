@@ -83,3 +83,26 @@ def test_a_big_seed_that_fails_leaves_the_indexes_and_no_rows(database, monkeypa
         models.seed(300, rng_seed=3, today=TODAY, batch=100, progress=fail)
     assert keys_of_bulk_tables() == before
     assert models.Customer.select().count() == 0 and models.Order.select().count() == 0
+
+
+def test_batches_made_ahead_come_in_order_and_stop_with_the_seed(database):
+    """On a server the next batch is made in a thread while the seed writes
+    the one before: the batches come in their order, the maker's error is
+    raised in the seed, and a seed that stops early stops the maker."""
+    import threading
+
+    from backroom.datalayer import demo
+
+    def batches(fail_at=None):
+        for i in range(5):
+            if i == fail_at:
+                raise ValueError("no more")
+            yield i
+
+    assert list(demo._made_ahead(batches())) == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError):
+        list(demo._made_ahead(batches(fail_at=3)))
+    made = demo._made_ahead(batches())
+    assert next(made) == 0
+    made.close()
+    assert not [t for t in threading.enumerate() if t.name == "seed-rows"]
