@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import queue
 import random
+import threading
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Sequence
 
@@ -17,6 +19,7 @@ from .connection import db, is_mysql, is_postgres, is_sqlite
 from .errors import ValidationError
 from .customers import customer_keys, normalize_email
 from .groups import _insert_members_from
+from .imports.common import insert_rows
 from .lookup import general_group
 from .tables import (
     LANGUAGES,
@@ -126,13 +129,16 @@ def _seed_rows_sqlite(model: type[BaseModel], fields: Sequence[pw.Field], rows: 
 
 
 def _insert_rows(model: type[BaseModel], fields: Sequence[pw.Field], rows: list[tuple]) -> None:
+    """SQLite: one prepared statement run for every row.  The servers: COPY
+    on PostgreSQL, multi-row INSERTs written out on MySQL (the imports'
+    writer): Peewee's insert_many spent more of the client's time building
+    its queries than making the rows."""
     if not rows:
         return
     if is_sqlite():
         _seed_rows_sqlite(model, fields, rows)
         return
-    for i in range(0, len(rows), 1000):
-        model.insert_many(rows[i:i + 1000], fields=list(fields)).execute()
+    insert_rows(model, list(fields), rows)
 
 
 def _concat(*parts: Any) -> pw.Node:
@@ -184,6 +190,10 @@ def _seed_addresses(customer_ids: pw.Expression) -> int:
 
 _BULK_MODELS = (Customer, Address, Membership, Order, OrderLine, Review)
 
+DEFER_FROM = 50_000
+"""A seed of this many customers or more into a database without any
+builds the bulk tables' indexes once at the end (see _indexes_deferred)."""
+
 
 def _index_names(model: type[BaseModel]) -> list[str]:
     return [ix._name for ix in model._meta.fields_to_index()]
@@ -197,6 +207,10 @@ def _indexes_deferred(enabled: bool) -> Iterator[None]:
     if not enabled:
         yield
         return
+    if is_postgres():
+        with _pg_keys_deferred():
+            yield
+        return
     for model in _BULK_MODELS:
         for name in _index_names(model):
             db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
@@ -204,6 +218,36 @@ def _indexes_deferred(enabled: bool) -> Iterator[None]:
     for model in _BULK_MODELS:
         model._schema.create_indexes(safe=True)
     db.execute_sql("ANALYZE")
+
+
+@contextlib.contextmanager
+def _pg_keys_deferred() -> Iterator[None]:
+    """PostgreSQL: drop the bulk tables' foreign keys and the indexes no
+    constraint owns (the schema's, the migrations' trigram and partial
+    ones), as the catalogue has them, and make them again from the same
+    definitions at the end: one sorted build an index and one join a
+    foreign key, where row by row each insert walked every index and ran
+    each reference's trigger.  DDL is transactional there: a failure
+    rolls the drops back with the rows."""
+    tables = [m._meta.table_name for m in _BULK_MODELS]
+    keys = db.execute_sql(
+        "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY conrelid, conname", (tables,)).fetchall()
+    indexes = db.execute_sql(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+        "WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid) ORDER BY i.indexrelid", (tables,)).fetchall()
+    for table, name, _ in keys:
+        db.execute_sql(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+    for name, _ in indexes:
+        db.execute_sql(f"DROP INDEX {name}")
+    yield
+    # A sort in memory for each index (the default 64 MB spills the big ones to disk).
+    db.execute_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    for _, definition in indexes:
+        db.execute_sql(definition)
+    for table, name, definition in keys:
+        db.execute_sql(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
 
 
 @requires("admins")
@@ -261,6 +305,113 @@ def _search_columns() -> Callable[[str, str], tuple[str | None, ...]]:
     return functools.lru_cache(maxsize=4096)(lambda title, body: tuple(search_columns(title, body).values()))
 
 
+def _customer_batches(customers: int, batch: int, rng: random.Random, now: dt.datetime, start_id: int,
+                      start_order: int, products: list[tuple[int, Any]], general: CustomerGroup,
+                      wholesale: CustomerGroup | None, actor_name: str
+                      ) -> Iterator[tuple[list[tuple], list[tuple], list[tuple], list[tuple]]]:
+    """The seed's rows, ``batch`` customers at a time: each batch's
+    customers, orders, order lines and reviews, drawn from ``rng`` in one
+    order (the same seed gives the same data).  Touches no database."""
+    span = 6 * 365 * 86400
+    fn_, ln_ = FIRST_NAMES, LAST_NAMES
+    n_first, n_last, n_products = len(fn_), len(ln_), len(products)
+    rnd, columns = rng.random, _search_columns()
+    next_order = start_order
+    done = 0
+    while done < customers:
+        n = min(batch, customers - done)
+        cust, orders, lines, reviews = [], [], [], []
+        for k in range(n):
+            cid = start_id + done + k
+            first = fn_[int(rnd() * n_first)]
+            last = ln_[int(rnd() * n_last)]
+            email = f"{first}.{last}.{cid}@{DOMAINS[cid % len(DOMAINS)]}".replace(" ", "").replace("'", "")
+            reg = now - dt.timedelta(seconds=int(rnd() * span))
+            # Drivers take ISO strings for timestamps; formatting here
+            # skips an adapter call per value.
+            reg_s = reg.isoformat(" ")
+            is_wholesale = wholesale is not None and rng.random() < 0.03
+            status = "disabled" if rng.random() < 0.04 else "active"
+            spent = Decimal(0)
+            n_orders = rng.choice((0, 0, 0, 1, 1, 2, 3)) if rng.random() < 0.6 else 0
+            for _ in range(n_orders):
+                placed = reg + dt.timedelta(seconds=rng.randrange(max(1, int((now - reg).total_seconds()))))
+                total = Decimal(0)
+                for _line in range(rng.choice((1, 1, 2))):
+                    pid, price = products[int(rnd() * n_products)]
+                    qty = rng.choice((1, 1, 1, 2, 3))
+                    lines.append((next_order, pid, qty, price))
+                    total += Decimal(price) * qty
+                orders.append((next_order, cid, f"BR{next_order:09d}", placed.isoformat(" "), "complete",
+                               total))
+                spent += total
+                next_order += 1
+                if rng.random() < 0.15:
+                    rating = rng.choice((1, 2, 3, 4, 4, 5, 5, 5))
+                    state = rng.choice(REVIEW_STATUSES[:3])  # no spam: the demo data stays as it was
+                    moderated = ((placed + dt.timedelta(days=1)).isoformat(" ")
+                                 if state != "pending" else None)
+                    title, body = rng.choice(REVIEW_TITLES), rng.choice(REVIEW_BODIES)
+                    reviews.append((lines[-1][1], cid, rating, title, body, state,
+                                    (placed + dt.timedelta(hours=5)).isoformat(" "),
+                                    moderated, actor_name if moderated else None,
+                                    "Off-topic" if state == "rejected" else None,
+                                    *columns(title, body)))
+            group_id = wholesale.id if is_wholesale and wholesale is not None else general.id
+            email_key = normalize_email(email)
+            name_key, last_key, email_fold = customer_keys(first, last, email, email_key)
+            cust.append((cid, first, last, email, email_key, email_fold, name_key, last_key,
+                         f"+44 7{100000000 + int(rnd() * 899999999)}", status,
+                         "business" if is_wholesale else "personal", is_wholesale,
+                         LANGUAGES[int(rnd() * len(LANGUAGES))] if rnd() < 0.3 else "en",
+                         reg_s, group_id, spent, n_orders, 1, reg_s))
+        yield cust, orders, lines, reviews
+        done += n
+
+
+_END = object()
+
+
+def _made_ahead(batches: Iterator[Any]) -> Iterator[Any]:
+    """``batches``, each made in a thread of its own while the caller
+    writes the one before: on a server the client waits for most of each
+    batch's statements, and on two cores the next batch is made in that
+    wait.  On SQLite, where the writing is the client's own work, made
+    as they are taken (a thread would only contend with it)."""
+    if is_sqlite():
+        yield from batches
+        return
+    made: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                made.put(item, timeout=0.1)
+                return True
+        return False
+
+    def make() -> None:
+        try:
+            for item in batches:
+                if not put(item):
+                    return
+            put(_END)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            put(exc)
+
+    maker = threading.Thread(target=make, name="seed-rows", daemon=True)
+    maker.start()
+    try:
+        while (item := made.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        maker.join()
+
+
 @requires("admins")
 @retried
 def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], None] | None = None,
@@ -293,7 +444,6 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
         start_id = (Customer.select(pw.fn.MAX(Customer.id)).scalar() or 0) + 1
         start_order = (Order.select(pw.fn.MAX(Order.id)).scalar() or 0) + 1
         actor_name = actor or current_actor()
-        span = 6 * 365 * 86400
         cust_fields = [Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.email_key,
                        Customer.email_fold, Customer.name_key, Customer.last_key, Customer.phone, Customer.status,
                        Customer.account_type, Customer.tax_exempt, Customer.language, Customer.registered_at,
@@ -304,85 +454,37 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
         review_fields = [Review.product, Review.customer, Review.rating, Review.title, Review.body,
                          Review.status, Review.created_at, Review.moderated_at, Review.moderated_by,
                          Review.reject_reason, Review.search_text, Review.search_tokens]
-        fn_, ln_ = FIRST_NAMES, LAST_NAMES
-        n_first, n_last, n_products = len(fn_), len(ln_), len(products)
-        rnd, columns = rng.random, _search_columns()
-        next_order = start_order
         done = 0
         # Rebuilding indexes pays off for a big seed into an empty database.
-        defer = is_sqlite() and customers >= 50_000 and start_id == 1
+        defer = not is_mysql() and customers >= DEFER_FROM and start_id == 1
         stack = contextlib.ExitStack()
         stack.enter_context(_indexes_deferred(defer))
         stack.enter_context(index_deferred())
-        while done < customers:
-            n = min(batch, customers - done)
-            cust, orders, lines, reviews = [], [], [], []
-            for k in range(n):
-                cid = start_id + done + k
-                first = fn_[int(rnd() * n_first)]
-                last = ln_[int(rnd() * n_last)]
-                email = f"{first}.{last}.{cid}@{DOMAINS[cid % len(DOMAINS)]}".replace(" ", "").replace("'", "")
-                reg = now - dt.timedelta(seconds=int(rnd() * span))
-                # Drivers take ISO strings for timestamps; formatting here
-                # skips an adapter call per value.
-                reg_s = reg.isoformat(" ")
-                is_wholesale = wholesale is not None and rng.random() < 0.03
-                status = "disabled" if rng.random() < 0.04 else "active"
-                spent = Decimal(0)
-                n_orders = rng.choice((0, 0, 0, 1, 1, 2, 3)) if rng.random() < 0.6 else 0
-                for _ in range(n_orders):
-                    placed = reg + dt.timedelta(seconds=rng.randrange(max(1, int((now - reg).total_seconds()))))
-                    total = Decimal(0)
-                    for _line in range(rng.choice((1, 1, 2))):
-                        pid, price = products[int(rnd() * n_products)]
-                        qty = rng.choice((1, 1, 1, 2, 3))
-                        lines.append((next_order, pid, qty, price))
-                        total += Decimal(price) * qty
-                    orders.append((next_order, cid, f"BR{next_order:09d}", placed.isoformat(" "), "complete",
-                                   total))
-                    spent += total
-                    next_order += 1
-                    if rng.random() < 0.15:
-                        rating = rng.choice((1, 2, 3, 4, 4, 5, 5, 5))
-                        state = rng.choice(REVIEW_STATUSES[:3])  # no spam: the demo data stays as it was
-                        moderated = ((placed + dt.timedelta(days=1)).isoformat(" ")
-                                     if state != "pending" else None)
-                        title, body = rng.choice(REVIEW_TITLES), rng.choice(REVIEW_BODIES)
-                        reviews.append((lines[-1][1], cid, rating, title, body, state,
-                                        (placed + dt.timedelta(hours=5)).isoformat(" "),
-                                        moderated, actor_name if moderated else None,
-                                        "Off-topic" if state == "rejected" else None,
-                                        *columns(title, body)))
-                name = f"{first} {last}"
-                group_id = wholesale.id if is_wholesale else general.id
-                email_key = normalize_email(email)
-                name_key, last_key, email_fold = customer_keys(first, last, email, email_key)
-                cust.append((cid, first, last, email, email_key, email_fold, name_key, last_key,
-                             f"+44 7{100000000 + int(rnd() * 899999999)}", status,
-                             "business" if is_wholesale else "personal", is_wholesale,
-                             LANGUAGES[int(rnd() * len(LANGUAGES))] if rnd() < 0.3 else "en",
-                             reg_s, group_id, spent, n_orders, 1, reg_s))
-            _insert_rows(Customer, cust_fields, cust)
-            batch_ids = Customer.id.between(cust[0][0], cust[-1][0])
-            counts["addresses"] += _seed_addresses(batch_ids)
-            for group in (general, wholesale):
-                if group is not None:
-                    members = Customer.select(Customer.id).where(batch_ids)
-                    if group is wholesale:
-                        members = members.where(Customer.default_group == wholesale.id)
-                    _insert_members_from(group, members, actor=actor_name, at=Customer.registered_at,
-                                         notify=False)
-            _insert_rows(Order, order_fields, orders)
-            _insert_rows(OrderLine, line_fields, lines)
-            _insert_rows(Review, review_fields, reviews)
-            counts["customers"] += len(cust)
-            counts["orders"] += len(orders)
-            counts["order_lines"] += len(lines)
-            counts["reviews"] += len(reviews)
-            done += n
-            if progress:
-                # When indexes are built at the end, they are the last tenth.
-                progress(done * 9 // 10 if defer else done, customers)
+        batches = _customer_batches(customers, batch, rng, now, start_id, start_order, products, general,
+                                    wholesale, actor_name)
+        with contextlib.closing(_made_ahead(batches)) as made:
+            for cust, orders, lines, reviews in made:
+                _insert_rows(Customer, cust_fields, cust)
+                batch_ids = Customer.id.between(cust[0][0], cust[-1][0])
+                counts["addresses"] += _seed_addresses(batch_ids)
+                for group in (general, wholesale):
+                    if group is not None:
+                        members = Customer.select(Customer.id).where(batch_ids)
+                        if group is wholesale:
+                            members = members.where(Customer.default_group == wholesale.id)
+                        _insert_members_from(group, members, actor=actor_name, at=Customer.registered_at,
+                                             notify=False)
+                _insert_rows(Order, order_fields, orders)
+                _insert_rows(OrderLine, line_fields, lines)
+                _insert_rows(Review, review_fields, reviews)
+                counts["customers"] += len(cust)
+                counts["orders"] += len(orders)
+                counts["order_lines"] += len(lines)
+                counts["reviews"] += len(reviews)
+                done += len(cust)
+                if progress:
+                    # When indexes are built at the end, they are the last tenth.
+                    progress(done * 9 // 10 if defer else done, customers)
         stack.close()
         if progress and defer:
             progress(customers, customers)

@@ -163,7 +163,9 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
         with pw.__exception_wrapper__:
             cursor = db.cursor()
             if not ignore:
-                cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN", io.StringIO(copy_text(rows, len(fields))))
+                text = copy_text(rows, len(fields))
+                # In chunks of 1 MB, not 8 kB: each is a wait for the GIL when another thread runs.
+                cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN", io.StringIO(text), size=COPY_CHUNK)
                 return
             one = f"({', '.join('%s' for _ in fields)})"
             for i in range(0, len(rows), 1000):
@@ -209,6 +211,9 @@ def _mysql_execute(head: str, rows: list) -> list[tuple[int, int]]:
             done.append((cursor.lastrowid, count))
     return done
 
+
+COPY_CHUNK = 1 << 20
+"""What PostgreSQL's COPY is sent in (characters a call)."""
 
 MYSQL_STATEMENT_CHARS = 1_000_000
 """About the longest multi-row INSERT :func:`mysql_inserts` writes (PyMySQL's

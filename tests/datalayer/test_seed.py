@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from backroom import models
 
 TODAY = dt.datetime(2026, 11, 1)
@@ -24,3 +26,83 @@ def test_seed_past_271000_customers(database):
     postcodes = {a.customer_id: a.postcode for a in models.Address.select().where(models.Address.kind == "billing")}
     # The same postcode SQLite always computed: (id * 7919) mod 89999 + 10000.
     assert all(postcodes[i] == str(i * 7919 % 89999 + 10000) for i in ids)
+
+
+BULK_TABLES = ("customer", "address", "membership", "orders", "order_line", "review")
+
+
+def keys_of_bulk_tables() -> dict[str, tuple[list, list]]:
+    """Each bulk table's indexes and foreign keys, as the catalogue has them."""
+    return {t: (sorted((i.name, tuple(i.columns), i.unique) for i in models.db.get_indexes(t)),
+                sorted((k.column, k.dest_table, k.dest_column) for k in models.db.get_foreign_keys(t)))
+            for t in BULK_TABLES}
+
+
+def test_a_big_seed_into_a_new_database_builds_its_indexes_at_the_end(database, monkeypatch):
+    """Into a database without customers, a big seed inserts its rows
+    without the bulk tables' secondary indexes (and, on PostgreSQL, their
+    foreign keys) and makes them again once at the end, the same as they
+    were; the data is what a seed that kept them makes."""
+    from backroom.datalayer import demo
+
+    before = keys_of_bulk_tables()
+    kept = models.seed(300, rng_seed=3, today=TODAY, batch=100)
+    expected = list(models.Customer.select(models.Customer.email, models.Customer.total_spent)
+                    .order_by(models.Customer.id).tuples())
+    from conftest import wipe_rows
+    wipe_rows()
+    monkeypatch.setattr(demo, "DEFER_FROM", 300)
+    during = []
+    counts = models.seed(300, rng_seed=3, today=TODAY, batch=100,
+                         progress=lambda done, total: during.append(keys_of_bulk_tables()["customer"]))
+    assert counts == kept
+    assert list(models.Customer.select(models.Customer.email, models.Customer.total_spent)
+                .order_by(models.Customer.id).tuples()) == expected
+    assert keys_of_bulk_tables() == before
+    # While the rows went in, the customer table had its primary key only
+    # (MySQL keeps them all: its DDL would commit the seed).
+    names = {i[0] for i in during[0][0]}
+    secondary = {i[0] for i in before["customer"][0] if not i[0].endswith("_pkey")}
+    assert len(secondary) >= 10
+    assert names == (names | secondary if models.is_mysql() else names - secondary)
+    assert models.Membership.select().count() == 300 + models.Customer.select().where(
+        models.Customer.account_type == "business").count()
+
+
+def test_a_big_seed_that_fails_leaves_the_indexes_and_no_rows(database, monkeypatch):
+    from backroom.datalayer import demo
+
+    before = keys_of_bulk_tables()
+    monkeypatch.setattr(demo, "DEFER_FROM", 1)
+
+    def fail(done: int, total: int) -> None:
+        if done >= 200:
+            raise RuntimeError("cancelled")
+
+    with pytest.raises(RuntimeError):
+        models.seed(300, rng_seed=3, today=TODAY, batch=100, progress=fail)
+    assert keys_of_bulk_tables() == before
+    assert models.Customer.select().count() == 0 and models.Order.select().count() == 0
+
+
+def test_batches_made_ahead_come_in_order_and_stop_with_the_seed(database):
+    """On a server the next batch is made in a thread while the seed writes
+    the one before: the batches come in their order, the maker's error is
+    raised in the seed, and a seed that stops early stops the maker."""
+    import threading
+
+    from backroom.datalayer import demo
+
+    def batches(fail_at=None):
+        for i in range(5):
+            if i == fail_at:
+                raise ValueError("no more")
+            yield i
+
+    assert list(demo._made_ahead(batches())) == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError):
+        list(demo._made_ahead(batches(fail_at=3)))
+    made = demo._made_ahead(batches())
+    assert next(made) == 0
+    made.close()
+    assert not [t for t in threading.enumerate() if t.name == "seed-rows"]
