@@ -307,15 +307,17 @@ def _search_columns() -> Callable[[str, str], tuple[str | None, ...]]:
 
 def _customer_batches(customers: int, batch: int, rng: random.Random, now: dt.datetime, start_id: int,
                       start_order: int, products: list[tuple[int, Any]], general: CustomerGroup,
-                      wholesale: CustomerGroup | None, actor_name: str
+                      wholesale: CustomerGroup | None, actor_name: str,
+                      columns: Callable[[str, str], tuple[str | None, ...]]
                       ) -> Iterator[tuple[list[tuple], list[tuple], list[tuple], list[tuple]]]:
     """The seed's rows, ``batch`` customers at a time: each batch's
     customers, orders, order lines and reviews, drawn from ``rng`` in one
-    order (the same seed gives the same data).  Touches no database."""
+    order (the same seed gives the same data).  Touches no database, given
+    ``columns`` that knows every title and body already."""
     span = 6 * 365 * 86400
     fn_, ln_ = FIRST_NAMES, LAST_NAMES
     n_first, n_last, n_products = len(fn_), len(ln_), len(products)
-    rnd, columns = rng.random, _search_columns()
+    rnd = rng.random
     next_order = start_order
     done = 0
     while done < customers:
@@ -460,8 +462,15 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
         stack = contextlib.ExitStack()
         stack.enter_context(_indexes_deferred(defer))
         stack.enter_context(index_deferred())
+        # Every review's search columns made here, in the transaction's
+        # thread: on MariaDB they ask the server (for its collation's
+        # weights), and the thread making the rows has no connection.
+        columns = _search_columns()
+        for title in REVIEW_TITLES:
+            for body in REVIEW_BODIES:
+                columns(title, body)
         batches = _customer_batches(customers, batch, rng, now, start_id, start_order, products, general,
-                                    wholesale, actor_name)
+                                    wholesale, actor_name, columns)
         with contextlib.closing(_made_ahead(batches)) as made:
             for cust, orders, lines, reviews in made:
                 _insert_rows(Customer, cust_fields, cust)

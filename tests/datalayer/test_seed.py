@@ -106,3 +106,21 @@ def test_batches_made_ahead_come_in_order_and_stop_with_the_seed(database):
     assert next(made) == 0
     made.close()
     assert not [t for t in threading.enumerate() if t.name == "seed-rows"]
+
+
+def test_the_thread_making_the_rows_opens_no_connection(database, monkeypatch):
+    """The rows are made in a thread of their own on a server: it must not
+    open a connection of its own (outside the seed's transaction), as asking
+    MariaDB for its collation's weights for review search words would."""
+    import threading
+
+    from backroom.datalayer import textsearch
+
+    monkeypatch.setattr(textsearch, "_weights", {})
+    opened = []
+    connect = models.db.obj._connect
+    monkeypatch.setattr(models.db.obj, "_connect", lambda *a, **k: (
+        opened.append(threading.current_thread().name), connect(*a, **k))[1])
+    counts = models.seed(200, rng_seed=7, today=TODAY)
+    assert counts["reviews"] > 0
+    assert "seed-rows" not in opened
