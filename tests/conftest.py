@@ -38,10 +38,19 @@ def pytest_configure(config) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
-def pytest_collection_modifyitems(items) -> None:
+def pytest_collection_modifyitems(config, items) -> None:
+    kept, off = [], []
     for item in items:
         if item.path.is_relative_to(TUI_DIR):
             item.add_marker(pytest.mark.tui)
+        # A test of what only a server allows (two writers at once) is not
+        # run on SQLite: deselected, as it cannot happen there.
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("db_url") == "sqlite"
+        (off if on_sqlite and item.get_closest_marker("servers") else kept).append(item)
+    if off:
+        config.hook.pytest_deselected(items=off)
+        items[:] = kept
 
 
 def _engine_id(url: str) -> str:
