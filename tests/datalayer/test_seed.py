@@ -124,3 +124,14 @@ def test_the_thread_making_the_rows_opens_no_connection(database, monkeypatch):
     counts = models.seed(200, rng_seed=7, today=TODAY)
     assert counts["reviews"] > 0
     assert "seed-rows" not in opened
+
+
+@pytest.mark.servers
+def test_seed_writes_the_defaults_a_table_an_upgrade_made_lacks_on_the_server(database):
+    """A database upgraded from before orders had a currency may hold that
+    column without a server default (MariaDB's upgrade leaves none): the
+    seed's rows still go in, with the model's default."""
+    models.db.execute_sql("ALTER TABLE orders ALTER COLUMN currency DROP DEFAULT")
+    models.seed(20, rng_seed=5)
+    assert models.Order.select().count() > 0
+    assert {o.currency for o in models.Order.select()} == {""}
