@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import queue
 import random
-import threading
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Sequence
 
@@ -19,7 +17,7 @@ from .connection import db, is_mysql, is_postgres, is_sqlite
 from .errors import ValidationError
 from .customers import customer_keys, normalize_email
 from .groups import _insert_members_from
-from .imports.common import insert_rows
+from .imports.common import insert_rows, made_ahead
 from .lookup import general_group
 from .tables import (
     LANGUAGES,
@@ -380,47 +378,17 @@ def _customer_batches(customers: int, batch: int, rng: random.Random, now: dt.da
         done += n
 
 
-_END = object()
 
 
 def _made_ahead(batches: Iterator[Any]) -> Iterator[Any]:
-    """``batches``, each made in a thread of its own while the caller
-    writes the one before: on a server the client waits for most of each
-    batch's statements, and on two cores the next batch is made in that
-    wait.  On SQLite, where the writing is the client's own work, made
-    as they are taken (a thread would only contend with it)."""
+    """``batches``, on a server each made in a thread while the caller
+    writes the one before (:func:`.imports.common.made_ahead`).  On SQLite,
+    where the writing is the client's own work, made as they are taken (a
+    thread would only contend with it)."""
     if is_sqlite():
         yield from batches
         return
-    made: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            with contextlib.suppress(queue.Full):
-                made.put(item, timeout=0.1)
-                return True
-        return False
-
-    def make() -> None:
-        try:
-            for item in batches:
-                if not put(item):
-                    return
-            put(_END)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            put(exc)
-
-    maker = threading.Thread(target=make, name="seed-rows", daemon=True)
-    maker.start()
-    try:
-        while (item := made.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        maker.join()
+    yield from made_ahead(batches, name="seed-rows")
 
 
 @requires("admins")

@@ -15,7 +15,9 @@ import datetime as dt
 import io
 import json
 import os
+import queue
 import tempfile
+import threading
 import weakref
 from array import array
 from pathlib import Path
@@ -548,3 +550,45 @@ def apply_import(report: ImportReport, rejects: Rejects, run: Callable[[], None]
         rejects.discard()
     if not report.applied:
         report.new = report.changed = report.unchanged = 0
+
+
+_MADE = object()
+
+
+def made_ahead(items: Iterator[Any], *, depth: int = 1, name: str = "made-ahead") -> Iterator[Any]:
+    """``items``, made by a thread of their own up to ``depth`` ahead of the
+    caller, who writes the one before meanwhile: on a server the client
+    waits for most of a batch's statements, and on two cores the next batch
+    is made (read, checked, generated) in that wait.  The maker's error is
+    raised here, where its item was due; closing the iterator (an error, a
+    cancel, the caller done) stops the maker and waits for it.  What makes
+    the items must not use the database: the thread has no transaction."""
+    made: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                made.put(item, timeout=0.1)
+                return True
+        return False
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_MADE)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            put(exc)
+
+    maker = threading.Thread(target=make, name=name, daemon=True)
+    maker.start()
+    try:
+        while (item := made.get()) is not _MADE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        maker.join()

@@ -23,12 +23,10 @@ from __future__ import annotations
 import json
 import operator
 import os
-import queue
 import re
-import threading
 from array import array
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator
 
 from ..admins import requires
 from ..audit import resolve_actor
@@ -49,6 +47,7 @@ from .common import (
     audit_json,
     insert_rows,
     insert_rows_ids,
+    made_ahead,
     raw_rows,
     rejects_path_for,
     sql_in,
@@ -273,7 +272,7 @@ class _OrderRun:
         # The file is read and checked a batch ahead, in a thread of its own,
         # while this one writes the batch before: the database's work and the
         # reading (a third of the import's CPU) overlap.
-        batches = _ahead(self._read(_Amounts()))
+        batches = made_ahead(self._read(_Amounts()), depth=2, name="import-reader")
         try:
             for rejected, batch, position in batches:
                 for order in rejected:
@@ -460,54 +459,6 @@ def _rows_in(key: Any, values: list[Any], *fields: Any) -> list[tuple]:
     cols = ", ".join(f"{q}{f.column_name}{q}" for f in (key, *fields))
     return db.execute_sql(f"SELECT {cols} FROM {q}{key.model._meta.table_name}{q} WHERE {q}{key.column_name}{q} "
                           f"IN ({', '.join(db.obj.param for _ in values)})", list(values)).fetchall()
-
-
-_Item = TypeVar("_Item")
-_DONE = object()
-
-
-def _ahead(items: Iterator[_Item], depth: int = 2) -> Iterator[_Item]:
-    """``items``, produced by a thread of their own up to ``depth`` ahead of
-    the one consuming them.  An error of the producer is raised here, where
-    the items were due; when the consumer stops early (an error, a cancel),
-    the producer stops at its next item."""
-    out: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    failure: list[BaseException] = []
-
-    def produce() -> None:
-        try:
-            for item in items:
-                while not stop.is_set():
-                    try:
-                        out.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-        except BaseException as error:  # handed over to the consumer
-            failure.append(error)
-        while not stop.is_set():
-            try:
-                out.put(_DONE, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    thread = threading.Thread(target=produce, name="import-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = out.get()
-            if item is _DONE:
-                if failure:
-                    raise failure[0]
-                return
-            yield item
-    finally:
-        stop.set()
-        thread.join()
 
 
 _json_text = json.encoder.encode_basestring_ascii

@@ -91,7 +91,7 @@ def test_batches_made_ahead_come_in_order_and_stop_with_the_seed(database):
     raised in the seed, and a seed that stops early stops the maker."""
     import threading
 
-    from backroom.datalayer import demo
+    from backroom.datalayer.imports.common import made_ahead
 
     def batches(fail_at=None):
         for i in range(5):
@@ -99,10 +99,10 @@ def test_batches_made_ahead_come_in_order_and_stop_with_the_seed(database):
                 raise ValueError("no more")
             yield i
 
-    assert list(demo._made_ahead(batches())) == [0, 1, 2, 3, 4]
+    assert list(made_ahead(batches(), name="seed-rows")) == [0, 1, 2, 3, 4]
     with pytest.raises(ValueError):
-        list(demo._made_ahead(batches(fail_at=3)))
-    made = demo._made_ahead(batches())
+        list(made_ahead(batches(fail_at=3), name="seed-rows"))
+    made = made_ahead(batches(), name="seed-rows")
     assert next(made) == 0
     made.close()
     assert not [t for t in threading.enumerate() if t.name == "seed-rows"]
