@@ -450,7 +450,18 @@ class WindowedTable(VirtualTable, Background):
         server's) competed with that frame for the machine's two cores."""
         if self._count_after_rows:
             self._count_after_rows = False
-            self.call_after_refresh(self._count_matching)
+            self._count_once_frames_go()
+
+    def _count_once_frames_go(self, waited: int = 0) -> None:
+        """The count, after the refresh that draws the rows: while the app
+        holds its frames (a new area's screen is held back 50 ms by Textual,
+        one built ahead until its rows are in) the turn "after the refresh"
+        comes before anything is drawn, and the count ran beside the frame
+        it was to follow.  A fifth of a second at most."""
+        if getattr(self.app, "_batch_count", 0) and waited < 10:
+            self.set_timer(0.02, lambda: self._count_once_frames_go(waited + 1))
+            return
+        self.call_after_refresh(self._count_matching)
 
     def _count_matching(self) -> None:
         if self._read_later:
