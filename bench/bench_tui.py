@@ -73,6 +73,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import datetime as dt
 import json
 import os
@@ -520,6 +521,8 @@ def main() -> None:
         seed(Path(args.seed_only[0]), int(args.seed_only[1]), server)
         return
     workdir = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="backroom-bench-tui-"))
+    if not args.dir:  # (a run on a server, or a SQLite file not kept): gone at exit, as the homes are
+        atexit.register(shutil.rmtree, workdir, True)
     if args.one:
         print(json.dumps(child(workdir / f"run-{args.one}.db", args.one, server)))
         return
@@ -532,6 +535,7 @@ def main() -> None:
     # left a draft in the admin's own ~/.local/state, and every later run
     # waited on the offer to restore it.
     headless_env = {"NO_COLOR": "1", "XDG_STATE_HOME": tempfile.mkdtemp(prefix="state-", dir=workdir)}
+    atexit.register(shutil.rmtree, headless_env["XDG_STATE_HOME"], True)
     for size in sizes:
         path = workdir / f"bench-tui-{size}.db"
         print(f"… {size:,} customers: seeding (if needed)", file=sys.stderr, flush=True)
