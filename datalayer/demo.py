@@ -378,8 +378,6 @@ def _customer_batches(customers: int, batch: int, rng: random.Random, now: dt.da
         done += n
 
 
-
-
 def _made_ahead(batches: Iterator[Any]) -> Iterator[Any]:
     """``batches``, on a server each made in a thread while the caller
     writes the one before (:func:`.imports.common.made_ahead`).  On SQLite,
