@@ -313,6 +313,8 @@ class KeyQueue:
     TIMEOUT = 2.0
     # What a key set off is waited for this long at most before the next key.
     QUIET_WAIT = 0.2
+    # ...counting at most this much for one turn of the loop (see _after_quiet).
+    QUIET_STEP = 0.01
     # A hold not released (a worker that never answers) ends after this long.
     HOLD_TIMEOUT = 5.0
 
@@ -382,13 +384,23 @@ class KeyQueue:
         in a filter box is an Input.Submitted that the screen turns into a
         focus change on its list a few widgets later.  The next key waits
         until every widget's messages are handled (at most :attr:`QUIET_WAIT`
-        seconds), so it goes where that focus change put it."""
+        seconds), so it goes where that focus change put it.
+
+        Only the time the loop was free to handle them counts: a turn that
+        something held up (a garbage collection, a heavy frame on a busy
+        machine) counts as :attr:`QUIET_STEP` at most.  Counted on the
+        clock, one stall of 0.2 s let the key after Enter go before the
+        focus move it was typed for, into the box."""
         try:
-            deadline = _time.get_time() + self.QUIET_WAIT
+            waited = 0.0
             turns = 0
-            while not self._quiet() and _time.get_time() < deadline:
+            last = _time.get_time()
+            while not self._quiet() and waited < self.QUIET_WAIT:
                 turns += 1
                 await asyncio.sleep(0 if turns < 20 else 0.002)
+                now = _time.get_time()
+                waited += min(now - last, self.QUIET_STEP)
+                last = now
         finally:
             self._quieting = None
             if self.in_flight is event:

@@ -5,6 +5,7 @@ checks what the database holds afterwards."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from textual.command import CommandPalette
@@ -15,6 +16,8 @@ from backroom.screens.customers import CustomerScreen, CustomersScreen, EraseMod
 from backroom.screens.grants import ExplainScreen, OutboxScreen, RulesScreen
 from backroom.screens.groups import GroupFormScreen, GroupsScreen, GroupViewScreen
 from backroom.tui.dialogs import ConfirmModal, KeysScreen
+from backroom.tui.filters import FilterBar
+from backroom.tui.keys import KeyQueue
 from tui_helpers import (burst, confirm, group, highlight_group, make_ada, make_app, make_db, open_customer,
                          open_list, settle)
 
@@ -313,6 +316,32 @@ async def test_enter_in_a_find_box_then_list_keys(tmp_path):
         assert screen.sort == "members"
         listing = await open_list(pilot)
         await burst(pilot, "/ab", "enter", "a")
+        assert listing.query_one("#f-text", Input).value == "ab"
+        assert isinstance(app.screen, NewCustomerScreen)
+
+
+async def test_a_key_behind_enter_waits_for_the_focus_move_through_a_stall(tmp_path, monkeypatch):
+    """The messages Enter sets off in the Find box (Submitted, then the
+    screen's focus on its list) can be held up by work that blocks the
+    event loop for a moment: a garbage collection, a heavy frame on a busy
+    machine.  The key behind Enter still waits for them: a stall is not the
+    messages failing to arrive."""
+    make_db(tmp_path, 10)
+    stalled = []
+    apply = FilterBar.apply
+
+    def apply_then_stall(self) -> None:
+        apply(self)
+        if self.values()["text"] == "ab" and not stalled:  # Enter's apply, on the way to the focus move
+            stalled.append(True)
+            time.sleep(KeyQueue.QUIET_WAIT * 1.5)  # the loop blocked past the wait for quiet
+
+    monkeypatch.setattr(FilterBar, "apply", apply_then_stall)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        listing = await open_list(pilot)
+        await burst(pilot, "/ab", "enter", "a")
+        assert stalled
         assert listing.query_one("#f-text", Input).value == "ab"
         assert isinstance(app.screen, NewCustomerScreen)
 
