@@ -45,7 +45,7 @@ from backroom.tui.background import Background
 from backroom.tui.builtahead import ReadsWhenShown
 from backroom.screens.reviewdialogs import ReasonsModal, RejectModal, ReplyModal, RuleModal
 from backroom.tui.dialogs import ConfirmModal, count_to_type
-from backroom.tui.filters import DebouncedFilter
+from backroom.tui.filters import DebouncedFilter, clear_error
 from backroom.tui.firstshow import StyledOnMount
 from backroom.tui.keys import WaitsForLists
 from backroom.tui.reviewtable import RatingChart, ReviewDetail, ReviewTable, review_detail, stars
@@ -115,7 +115,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
         for name in ("status", "rating", "verified"):
             self.query_one(f"#rf-{name}", Select).value = values.get(name) or Select.NULL
         error = self.query_one("#rf-error", Label)
-        error.update("")
+        clear_error(error)
         error.remove_class("-shown")
 
     def values(self) -> dict[str, str]:
@@ -135,7 +135,7 @@ class ReviewFilterBar(DebouncedFilter, Background):
 
     def _parsed(self, flt: models.ReviewFilter) -> None:
         error = self.query_one("#rf-error", Label)
-        error.update("")
+        clear_error(error)
         error.remove_class("-shown")
         if flt != self.filter:
             self.filter = flt

@@ -27,6 +27,15 @@ FILTER_LABELS = {
 }
 
 
+def clear_error(error: Label) -> None:
+    """Empty a filter's error line, if it is not empty: emptied again, a
+    label asks for a layout of its screen all the same.  A filter applied
+    while its screen was built ahead (a field's first value) then left that
+    screen to be laid out again on its key."""
+    if error.content != "":
+        error.update("")
+
+
 class DebouncedFilter(Vertical):
     """Filter fields that apply once typing pauses.  The first keystroke in
     the :attr:`QUICK` field after a pause applies at once (its rows show
@@ -171,7 +180,7 @@ class FilterBar(DebouncedFilter, Background):
 
     def _parsed(self, flt: models.CustomerFilter) -> None:
         error = self.query_one("#filter-error", Label)
-        error.update("")
+        clear_error(error)
         error.display = False
         if flt != self.filter:
             self.filter = flt
