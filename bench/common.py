@@ -52,7 +52,10 @@ def session_cpu_s() -> float | None:
         else:
             tid = models.db.execute_sql("SELECT TID FROM information_schema.processlist "
                                         "WHERE ID = CONNECTION_ID()").fetchone()[0]
-        with open(f"/proc/{int(tid)}/stat") as handle:
+        # /proc/TID/stat of a thread that does not lead its process holds the
+        # whole process's times (every MariaDB session and InnoDB's threads):
+        # its own are under task/.
+        with open(f"/proc/{int(tid)}/task/{int(tid)}/stat") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
     except Exception:  # noqa: BLE001 - a remote server, no TID column: not measured
         return None
