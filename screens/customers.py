@@ -22,7 +22,7 @@ from backroom import models
 from backroom.screens.massactions import MASS_BINDINGS, MASS_ROLE_ACTIONS, CustomerMassActions
 from backroom.screens.undo import UNDO_BINDING, UNDO_ROLE_ACTIONS, UndoesMembershipChange
 from backroom.tui.areas import AreaBar, Footer
-from backroom.tui.background import Background, error_message
+from backroom.tui.background import Background, LoadsInBackground, error_message
 from backroom.tui.builtahead import ReadsWhenShown
 from backroom.tui.customertable import CustomerTable
 from backroom.tui.drafts import KeepsDraft
@@ -238,10 +238,13 @@ def _address_fields(prefix: str) -> ComposeResult:
     return address_fields(prefix, None)
 
 
-class NewCustomerScreen(KeepsDraft, Screen[int | None], Background):
+class NewCustomerScreen(KeepsDraft, Screen[int | None], LoadsInBackground):
     """The short form for a customer on the phone.  Nothing is saved until
     every field is valid; dismisses with the new customer's id.  What is
-    typed is kept as a draft until then (never the password)."""
+    typed is kept as a draft until then (never the password).  The keys
+    typed wait until its groups are read (LoadsInBackground): until then
+    the Group box is disabled, and a Tab typed ahead skipped it, so what
+    followed went into the field after the one meant."""
 
     TITLE = "New customer"
     DRAFT_FORM = "new-customer"
@@ -293,8 +296,10 @@ class NewCustomerScreen(KeepsDraft, Screen[int | None], Background):
                 self.form.clean_values["group"] = box.value
             box.disabled = False
             self.offer_draft(draft)
+            self.loaded()
 
-        self.run_job(lambda: (models.assignable_groups(), read_draft()), loaded, name="groups")
+        self.run_job(lambda: (models.assignable_groups(), read_draft()), loaded, name="groups",
+                     failed=self.load_failed)
 
     @on(Tick.Changed, "#generate")
     def generate_changed(self, event: Tick.Changed) -> None:

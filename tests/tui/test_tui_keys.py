@@ -86,6 +86,29 @@ async def test_new_customer_burst(tmp_path):
     assert (c.first_name, c.last_name) == ("Grace", "Hopper")
 
 
+async def test_new_customer_burst_past_the_group_box_while_groups_are_read(tmp_path, monkeypatch):
+    """The Group box is disabled until the groups are read (in a worker; on
+    a busy server that takes a moment): a Tab typed ahead skipped it, and
+    the password went into the field after it.  The keys wait instead."""
+    make_db(tmp_path, 10)
+    read = models.assignable_groups
+
+    def slow_read(*args, **kwargs):
+        time.sleep(0.5)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(models, "assignable_groups", slow_read)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_list(pilot)
+        await burst(pilot, "a", "Grace", "tab", "Hopper", "tab", "grace@example.com", "tab", "tab", "tab",
+                    "Secret-pass-123", "ctrl+s")
+        assert isinstance(app.screen, CustomerScreen), app.screen
+    c = customer("grace@example.com")
+    assert (c.first_name, c.last_name) == ("Grace", "Hopper")
+    assert models.verify_password("Secret-pass-123", c.password_hash)
+
+
 async def test_customer_groups_tab_add_burst(tmp_path):
     make_db(tmp_path, 10)
     make_ada()
