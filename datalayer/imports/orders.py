@@ -20,6 +20,7 @@ order count, which are recomputed for every customer an import touches.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import operator
 import os
@@ -36,6 +37,7 @@ from ..shopmoney import MoneyFormat, money_format, plain_amount
 from ..parsing import DATE_MAX, DATE_MIN, MONEY_MAX, has_control_chars, quoted
 from ..tables import AuditEntry, Category, Customer, Order, OrderLine, Product, utcnow
 from ..transactions import bulk, retried
+from . import bulkload
 from .common import (
     apply_import,
     ImportCancelled,
@@ -63,6 +65,9 @@ ORDER_FIELDS = ("order_number", "customer_external_id", "customer_email", "place
 BATCH_ORDERS = 1_000
 RECOUNT_CHUNK = 5_000
 """Customers recounted by one statement, once the orders are in."""
+ORDER_BYTES = 100
+"""About the bytes of one order in a file (Backroom's format, 1-2 lines):
+how many orders a file holds, guessed from its size (see .bulkload)."""
 
 FORMATS = {
     "backroom-orders": ({f: f for f in ORDER_FIELDS}, {"order_number", "status", "total", "sku", "quantity"}),
@@ -262,6 +267,8 @@ class _OrderRun:
         self.sequence: str | None = None
         self.now = utcnow()
         self.touched = array("q")  # the customers whose orders were added or changed, 8 bytes each
+        self.empty = False
+        """The orders' table held no order and is locked (see _set_aside)."""
 
     def run(self) -> None:
         if self.write and is_postgres() and db.connection().server_version >= 110000:  # (no JIT before 11)
@@ -274,17 +281,39 @@ class _OrderRun:
         # reading (a third of the import's CPU) overlap.
         batches = made_ahead(self._read(_Amounts()), depth=2, name="import-reader")
         try:
-            for rejected, batch, position in batches:
-                for order in rejected:
-                    self._reject(order)
-                if batch:
-                    self._batch(batch, position)
+            with self._set_aside():
+                for rejected, batch, position in batches:
+                    for order in rejected:
+                        self._reject(order)
+                    if batch:
+                        self._batch(batch, position)
         finally:
             batches.close()  # the reader stopped before the file is closed, whatever happened
+        # After the indexes are back: the recount reads the orders by customer.
         self._recount_touched()
         self.report.problems.sort(key=lambda p: p.line)
         if self.progress:
             self.progress(self.src.size, self.src.size)
+
+    def _set_aside(self) -> contextlib.AbstractContextManager:
+        """A big file into a shop with (nearly) no orders, on PostgreSQL:
+        the orders' and lines' secondary indexes, and the lines' key to
+        their order, set aside while the rows go in and built again once
+        (see .bulkload), both tables locked until the import commits.  The
+        unique order number, the primary keys and the keys to the customer
+        and the product stay in place: the database still refuses what it
+        refused row by row.  Elsewhere, or into a shop with orders, nothing."""
+        orders, lines = Order._meta.table_name, OrderLine._meta.table_name
+        if not (self.write and bulkload.worth_it(orders, self.src.size // ORDER_BYTES)):
+            return contextlib.nullcontext()
+        stack = contextlib.ExitStack()
+        stack.enter_context(bulkload.set_aside(orders, (lines,)))
+        stack.enter_context(bulkload.set_aside(lines, ()))
+        # Locked and without a row, the table can hold no order of the file
+        # but this import's own, and a number the file repeats is refused
+        # before it is looked up (see _read): no batch looks its numbers up.
+        self.empty = not raw_rows(Order.select(Order.id).limit(1))
+        return stack
 
     def _read(self, amounts: _Amounts) -> Iterator[tuple[list[_Order], list[_Order], int]]:
         """The file's orders in batches of :data:`BATCH_ORDERS` good ones,
@@ -332,8 +361,9 @@ class _OrderRun:
         by_ext = dict(_rows_in(Customer.external_id, exts, Customer.id))
         by_email = dict(_rows_in(Customer.email_key, emails, Customer.id))
         numbers = [o.head["order_number"] for o in batch]
-        existing = {r[0]: r for r in _rows_in(Order.number, numbers, Order.id, Order.customer, Order.status,
-                                              Order.total, Order.currency, Order.shipping)}
+        existing = {} if self.empty else {
+            r[0]: r for r in _rows_in(Order.number, numbers, Order.id, Order.customer, Order.status, Order.total,
+                                      Order.currency, Order.shipping)}
         skus = sorted({sku for o in batch for sku, *_ in o.lines})
         products = dict(_rows_in(Product.sku, skus, Product.id))
         new: list[tuple[_Order, int]] = []
