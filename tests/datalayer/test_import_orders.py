@@ -331,9 +331,9 @@ def test_a_big_orders_import_into_a_shop_without_orders_gives_the_rows_indexes_a
         assert sorted(set(indexes) - set(next(iter(during)))) == [
             ("order_line", "order_id", "orders"), ("order_line", "order_line_order_id"),
             ("order_line", "order_line_product_id_order_id"), ("orders", "orders_customer_id_placed_at")]
-        assert looked_up == []
     else:
-        assert during == {tuple(indexes)} and looked_up
+        assert during == {tuple(indexes)}
+    assert bool(looked_up) == models.is_sqlite()  # (MariaDB: an empty table, see the test below)
     assert order_schema() == before
     expected, stored = recounted()
     ada, bob = customer("ada@example.com"), customer("bob@example.com")
@@ -383,3 +383,79 @@ def test_a_shop_with_orders_imports_its_orders_row_by_row(shop, big, monkeypatch
     assert report.summary() == "1 new, 1 changed, 0 unchanged, 0 rejected"
     assert {tuple(s) for s in seen} == {tuple(indexes)}
     assert recounted()[0] == recounted()[1]
+
+
+def test_numbers_ids_and_skus_with_quotes_backslashes_and_percents_are_looked_up_as_written(db_url, tmp_path):
+    """The lookups of a batch write their keys out (on MariaDB, without
+    PyMySQL's parameters): a quote, a backslash or a percent sign in an
+    order number, a customer's id or a SKU is still that key, and a file
+    imported again changes nothing."""
+    models.import_customers(_write(tmp_path, "c.csv", 'external_id,email,first_name\n'
+                                                      '"C\'1\\%s",ada@example.com,Ada\n'), fmt="backroom")
+    ada = customer("ada@example.com")
+    assert ada.external_id == "C'1\\%s"
+    path = _write(tmp_path, "o.csv", "order_number,customer_external_id,status,total,sku,product_name,quantity,"
+                                     "unit_price\n"
+                                     "\"N'1\\%s\",\"C'1\\%s\",complete,2.00,\"M'%\\\",Mug,1,2.00\n"
+                                     "N2%%,\"C'1\\%s\",complete,3.00,,,,\n")
+    assert models.import_orders(path).summary() == "2 new, 0 changed, 0 unchanged, 0 rejected"
+    assert sorted(o.number for o in models.Order.select()) == ["N'1\\%s", "N2%%"]
+    assert [p.sku for p in models.Product.select()] == ["M'%\\"]
+    assert models.import_orders(path).summary() == "0 new, 0 changed, 2 unchanged, 0 rejected"
+    path.write_text(path.read_text().replace("complete,3.00", "refunded,3.00"))
+    assert models.import_orders(path).summary() == "0 new, 1 changed, 1 unchanged, 0 rejected"
+    assert (customer("ada@example.com").total_spent, customer("ada@example.com").order_count) == (Decimal("2.00"), 1)
+    assert models.Product.select().count() == 1
+    if models.is_mysql():  # a session without backslash escapes: the keys go as parameters
+        mode = models.db.execute_sql("SELECT @@SESSION.sql_mode").fetchone()[0]
+        models.db.execute_sql("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')")
+        try:
+            assert models.import_orders(path).summary() == "0 new, 0 changed, 2 unchanged, 0 rejected"
+        finally:
+            models.db.execute_sql("SET SESSION sql_mode = %s", (mode,))
+
+
+@pytest.mark.servers
+def test_an_order_placed_with_a_number_of_the_file_while_it_is_imported_into_a_shop_without_orders(
+        shop, big, monkeypatch):
+    """Into a shop without orders no batch looks its numbers up.  On
+    MariaDB nothing stops another admin from adding an order meanwhile: when
+    the database then refuses the file's order of that number, the import
+    runs again, looking the numbers up, and finds it (another customer's
+    order: rejected) instead of failing.  On PostgreSQL the import locks the
+    orders' table: the other admin waits for it, then finds the number
+    taken.  (SQLite has one writer at a time: the test is not run there.)"""
+    monkeypatch.setattr(imports_orders, "BATCH_ORDERS", 1)
+    path = _write(shop, "o.csv", HEAD + "B1,ada@example.com,2024-01-01,complete,20.00,,,,\n"
+                                        "B2,ada@example.com,2024-01-02,complete,5.00,,,,\n")
+    bob = customer("bob@example.com")
+    outcome: list = []
+    threads: list[threading.Thread] = []
+
+    def other_admin():
+        try:
+            outcome.append(models.Order.create(customer=bob.id, number="B2", total=Decimal("7.00")).id)
+        except pw.IntegrityError as exc:
+            outcome.append(exc)
+        finally:
+            models.release_connection()
+
+    def progress(done, size):
+        if done and not threads:  # the second batch, B2, before it is written
+            threads.append(threading.Thread(target=other_admin))
+            threads[0].start()
+            threads[0].join(2)
+
+    report = models.import_orders(path, progress=progress)
+    threads[0].join(10)
+    assert report.applied and len(outcome) == 1
+    ada = customer("ada@example.com")
+    if models.is_postgres():
+        assert report.summary() == "2 new, 0 changed, 0 unchanged, 0 rejected"
+        assert isinstance(outcome[0], pw.IntegrityError)
+        assert models.Order.get(models.Order.number == "B2").customer_id == ada.id
+        return
+    assert report.summary() == "1 new, 0 changed, 0 unchanged, 1 rejected"
+    assert [(p.line, p.message) for p in report.problems] == [(3, "already the number of another customer's order")]
+    assert models.Order.get(models.Order.number == "B2").id == outcome[0]
+    assert recounted()[1][ada.id] == (Decimal("20.00"), 1) == recounted()[0][ada.id]
