@@ -275,6 +275,12 @@ class _OrderRun:
         looks its numbers up (see _set_aside)."""
         self.written = 0
         """Orders this import inserted."""
+        self.products: dict[str, int] = {}
+        """SKU to product, of the products this import's lines name: looked
+        up (or created) once, not once a batch.  On a server each line
+        written holds its product's row until the import commits (the
+        foreign key's lock, which also holds the unique SKU), so nobody
+        deletes it or changes its SKU meanwhile; SQLite has one writer."""
 
     def run(self) -> None:
         if self.write and is_postgres() and db.connection().server_version >= 110000:  # (no JIT before 11)
@@ -384,8 +390,9 @@ class _OrderRun:
         existing = {} if self.empty else {
             r[0]: r for r in _rows_in(Order.number, numbers, Order.id, Order.customer, Order.status, Order.total,
                                       Order.currency, Order.shipping)}
-        skus = sorted({sku for o in batch for sku, *_ in o.lines})
-        products = dict(_rows_in(Product.sku, skus, Product.id))
+        held = self.products
+        skus = sorted({sku for o in batch for sku, *_ in o.lines if sku not in held})
+        products = {**held, **dict(_rows_in(Product.sku, skus, Product.id))} if skus else held
         new: list[tuple[_Order, int]] = []
         changed: list[tuple[_Order, tuple]] = []
         touched: set[int] = set()
@@ -481,9 +488,12 @@ class _OrderRun:
                 by_number = dict(raw_rows(Order.select(Order.number, Order.id).where(sql_in(Order.number, numbers))))
                 ids = [by_number[n] for n in numbers]
             self.written += len(new)
+            lines = [(i, products[sku], qty, price)
+                     for i, (o, _) in zip(ids, new) for sku, _name, qty, price in o.lines]
             insert_rows(OrderLine, [OrderLine.order, OrderLine.product, OrderLine.quantity, OrderLine.unit_price],
-                        [(i, products[sku], qty, price)
-                         for i, (o, _) in zip(ids, new) for sku, _name, qty, price in o.lines])
+                        lines)
+            if len(self.products) < len(products):
+                self.products.update((sku, products[sku]) for o, _ in new for sku, *_ in o.lines)
             insert_rows(AuditEntry, [AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.entity,
                                      AuditEntry.entity_id, AuditEntry.after],
                         [(self.now, self.actor, "order.import", "order", str(i), _new_order_json(cid, o))

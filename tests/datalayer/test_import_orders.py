@@ -459,3 +459,31 @@ def test_an_order_placed_with_a_number_of_the_file_while_it_is_imported_into_a_s
     assert [(p.line, p.message) for p in report.problems] == [(3, "already the number of another customer's order")]
     assert models.Order.get(models.Order.number == "B2").id == outcome[0]
     assert recounted()[1][ada.id] == (Decimal("20.00"), 1) == recounted()[0][ada.id]
+
+
+def test_a_sku_is_looked_up_once_an_import(shop, monkeypatch):
+    """A batch looks up only the SKUs no earlier batch's lines named (or
+    created): the lines written hold their product (on a server the
+    foreign key's lock, which also keeps its unique SKU from changing)."""
+    monkeypatch.setattr(imports_orders, "BATCH_ORDERS", 1)
+    mug = models.create_product("MUG", "Mug", models.create_category("Kitchen", "kitchen").id, "10.00")
+    looked_up, rows_in = [], imports_orders._rows_in
+
+    def watched(key, values, *fields):
+        if key is models.Product.sku:
+            looked_up.append(list(values))
+        return rows_in(key, values, *fields)
+
+    monkeypatch.setattr(imports_orders, "_rows_in", watched)
+    rows = ["A1,ada@example.com,2024-01-01,complete,10.00,MUG,Mug,1,10.00",
+            "A2,ada@example.com,2024-01-02,complete,12.00,MUG,Mug,1,10.00",
+            "A2,,,,,TEA,Tea,1,2.00",
+            "B1,bob@example.com,2024-01-03,complete,12.00,TEA,Tea,1,2.00",
+            "B1,,,,,MUG,Mug,1,10.00"]
+    report = models.import_orders(_write(shop, "o.csv", HEAD + "\n".join(rows) + "\n"))
+    assert report.summary() == "3 new, 0 changed, 0 unchanged, 0 rejected"
+    assert looked_up == [["MUG"], ["TEA"]]
+    lines = sorted((line.order.number, line.product_id) for line in models.OrderLine.select())
+    tea = models.Product.get(models.Product.name == "Tea").id
+    assert lines == [("A1", mug.id), ("A2", mug.id), ("A2", tea), ("B1", mug.id), ("B1", tea)]
+    assert models.Product.select().count() == 2
