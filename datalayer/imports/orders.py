@@ -323,7 +323,9 @@ class _OrderRun:
         (see .bulkload), both tables locked until the import commits.  The
         unique order number, the primary keys and the keys to the customer
         and the product stay in place: the database still refuses what it
-        refused row by row.  Elsewhere, or into a shop with orders, nothing."""
+        refused row by row.  Elsewhere, or into a shop with orders, nothing
+        is set aside (on MariaDB each of those indexes is a foreign key's,
+        which InnoDB does not let go).  Sets :attr:`empty`."""
         orders, lines = Order._meta.table_name, OrderLine._meta.table_name
         if not (self.write and bulkload.worth_it(orders, self.src.size // ORDER_BYTES)):
             # MariaDB has no lock for the table that does not commit: an
