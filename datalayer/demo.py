@@ -136,16 +136,7 @@ def _insert_rows(model: type[BaseModel], fields: Sequence[pw.Field], rows: list[
     if is_sqlite():
         _seed_rows_sqlite(model, fields, rows)
         return
-    # The columns left out get their model's default written, as Peewee's
-    # inserts write it: a table an older Backroom made and an upgrade added
-    # a column to may have no default for it on the server.
-    named = {f.name for f in fields}  # (a field's == makes an expression: not for `in`)
-    extra = [f for f in model._meta.sorted_fields
-             if f.name not in named and f.default is not None and not isinstance(f, pw.AutoField)]
-    if extra:
-        values = tuple(f.default() if callable(f.default) else f.default for f in extra)
-        fields, rows = [*fields, *extra], [(*r, *values) for r in rows]
-    insert_rows(model, list(fields), rows)
+    insert_rows(model, list(fields), rows)  # (with the model's defaults for the columns left out)
 
 
 def _concat(*parts: Any) -> pw.Node:

@@ -154,9 +154,11 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
     the server's work of a multi-row INSERT), or with ``ignore`` one
     multi-row INSERT … ON CONFLICT DO NOTHING written out here.  Peewee's
     own insert_many is never used: building its query for thousands of rows
-    costs more than running it.  ``ignore`` skips rows whose key exists."""
+    costs more than running it.  ``ignore`` skips rows whose key exists.
+    The columns left out get their model's default (:func:`with_defaults`)."""
     if not rows:
         return
+    fields, rows = with_defaults(model, fields, rows)
     rows = _stamps_as_text(fields, rows)
     quote = "`" if is_mysql() else '"'
     table = f"{quote}{model._meta.table_name}{quote}"
@@ -181,6 +183,22 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
     verb = "INSERT OR IGNORE" if ignore else "INSERT"
     with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
         db.obj.cursor().executemany(f"{verb} INTO {table} ({cols}) VALUES ({', '.join('?' for _ in fields)})", rows)
+
+
+def with_defaults(model: type[pw.Model], fields: list[pw.Field], rows: list) -> tuple[list[pw.Field], list]:
+    """``fields`` and ``rows`` with the model's default written for every
+    column left out that has one, as Peewee's own inserts write it: a table
+    an older Backroom made and an upgrade added a column to may have no
+    default for it on the server (MariaDB's ``orders.currency`` from before
+    orders had one), and an INSERT leaving it out fails there (1364).  A
+    callable default is called once for all the rows."""
+    named = {f.name for f in fields}  # (a field's == makes an expression: not for `in`)
+    extra = [f for f in model._meta.sorted_fields
+             if f.name not in named and f.default is not None and not isinstance(f, pw.AutoField)]
+    if not extra:
+        return fields, rows
+    values = tuple(f.default() if callable(f.default) else f.default for f in extra)
+    return [*fields, *extra], [(*r, *values) for r in rows]
 
 
 def _stamps_as_text(fields: list[pw.Field], rows: list) -> list:
@@ -307,6 +325,7 @@ def insert_rows_ids(model: type[pw.Model], fields: list[pw.Field], rows: list[tu
         return None
     if not _consecutive_ids():
         return None
+    fields, rows = with_defaults(model, fields, rows)
     cols = ", ".join(f"`{f.column_name}`" for f in fields)
     head = f"INSERT INTO `{model._meta.table_name}` ({cols}) VALUES "
     return [i for first, count in _mysql_execute(head, _stamps_as_text(fields, rows))
