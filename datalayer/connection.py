@@ -164,16 +164,25 @@ class _MySQLDatabase(pw.MySQLDatabase):
         server-wide: the name is prefixed with a hash of the database's)
         until the transaction ends, waiting up to ``timeout`` seconds.
         False if it could not be had in time."""
-        self._state.named_locks = True
         got = self.execute_sql("SELECT GET_LOCK(CONCAT(LEFT(MD5(DATABASE()), 16), '.', %s), %s)",
                                (name, timeout)).fetchone()[0]
+        if got == 1:
+            if not getattr(self._state, "named_locks", None):
+                self._state.named_locks = []
+            self._state.named_locks.append(name)
         return got == 1
 
     def _release_named_locks(self) -> None:
-        if getattr(self._state, "named_locks", False) and not self.is_closed():
-            self._state.named_locks = False
+        # Only the locks taken through named_lock (each as often as it was
+        # taken): a bulk load holds a lock of its own across transactions
+        # (datalayer.setaside), which RELEASE_ALL_LOCKS would release too.
+        names = getattr(self._state, "named_locks", None)
+        if names and not self.is_closed():
+            self._state.named_locks = []
             with contextlib.suppress(Exception):
-                self.cursor().execute("SELECT RELEASE_ALL_LOCKS()")
+                self.cursor().execute(
+                    "SELECT " + ", ".join("RELEASE_LOCK(CONCAT(LEFT(MD5(DATABASE()), 16), '.', %s))" for _ in names),
+                    names)
 
     def commit(self) -> None:
         try:
