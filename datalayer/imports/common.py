@@ -155,9 +155,11 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
     the server's work of a multi-row INSERT), or with ``ignore`` one
     multi-row INSERT … ON CONFLICT DO NOTHING written out here.  Peewee's
     own insert_many is never used: building its query for thousands of rows
-    costs more than running it.  ``ignore`` skips rows whose key exists."""
+    costs more than running it.  ``ignore`` skips rows whose key exists.
+    The columns left out get their model's default (:func:`with_defaults`)."""
     if not rows:
         return
+    fields, rows = with_defaults(model, fields, rows)
     rows = _stamps_as_text(fields, rows)
     quote = "`" if is_mysql() else '"'
     table = f"{quote}{model._meta.table_name}{quote}"
@@ -177,11 +179,29 @@ def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]
                                "ON CONFLICT DO NOTHING", [v for r in part for v in r])
         return
     if is_mysql():
+        if not ignore and _mysql_load(table, cols, fields, rows) is not None:
+            return
         _mysql_execute(f"{'INSERT IGNORE' if ignore else 'INSERT'} INTO {table} ({cols}) VALUES ", rows)
         return
     verb = "INSERT OR IGNORE" if ignore else "INSERT"
     with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
         db.obj.cursor().executemany(f"{verb} INTO {table} ({cols}) VALUES ({', '.join('?' for _ in fields)})", rows)
+
+
+def with_defaults(model: type[pw.Model], fields: list[pw.Field], rows: list) -> tuple[list[pw.Field], list]:
+    """``fields`` and ``rows`` with the model's default written for every
+    column left out that has one, as Peewee's own inserts write it: a table
+    an older Backroom made and an upgrade added a column to may have no
+    default for it on the server (MariaDB's ``orders.currency`` from before
+    orders had one), and an INSERT leaving it out fails there (1364).  A
+    callable default is called once for all the rows."""
+    named = {f.name for f in fields}  # (a field's == makes an expression: not for `in`)
+    extra = [f for f in model._meta.sorted_fields
+             if f.name not in named and f.default is not None and not isinstance(f, pw.AutoField)]
+    if not extra:
+        return fields, rows
+    values = tuple(f.default() if callable(f.default) else f.default for f in extra)
+    return [*fields, *extra], [(*r, *values) for r in rows]
 
 
 def _stamps_as_text(fields: list[pw.Field], rows: list) -> list:
@@ -213,6 +233,64 @@ def _mysql_execute(head: str, rows: list) -> list[tuple[int, int]]:
             cursor.execute(statement)
             done.append((cursor.lastrowid, count))
     return done
+
+
+MYSQL_LOAD_FROM = 500
+"""Rows from which a batch goes to MariaDB by LOAD DATA LOCAL INFILE."""
+
+_LOAD_DIR = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+
+
+def _mysql_load(table: str, cols: str, fields: list[pw.Field], rows: list, *, ids: bool = False) -> int | None:
+    """MariaDB, in a transaction: ``rows`` sent as one LOAD DATA LOCAL
+    INFILE of a temporary file (0600, in memory where there is
+    /dev/shm, deleted at once) in the text format of PostgreSQL's COPY
+    (LOAD DATA's default: tabs, newlines, backslash escapes, ``\\N``),
+    booleans as 1 and 0.  The server parses it for about two thirds of the
+    CPU of the same rows' multi-row INSERTs (300,000 customers: 2.1 s
+    against 3.1 s), the client writes it for 0.7 s against 1.0 s.  Nothing
+    is sent for a batch under :data:`MYSQL_LOAD_FROM` rows, with no
+    transaction open, in the NO_BACKSLASH_ESCAPES mode, for a BlobField or
+    a value that is bytes, or on a connection made without LOAD DATA LOCAL.
+
+    With LOCAL the server cannot stop the file midway, so it takes the
+    rows as LOAD DATA IGNORE would: a duplicate key skipped, a value that
+    does not fit cut, each a warning.  So the rows loaded and the warnings
+    are counted, and anything short of every row loaded without a warning
+    raises what the INSERT would have (IntegrityError for a duplicate,
+    DataError otherwise): the caller's transaction (the reason one must
+    be open) rolls the rows loaded back.  With ``ids``, the first new id
+    (LAST_INSERT_ID), else 0; None when nothing was sent."""
+    from pymysql.constants import CLIENT, SERVER_STATUS
+
+    if len(rows) < MYSQL_LOAD_FROM or not db.in_transaction():
+        return None
+    conn = db.connection()
+    if (not hasattr(conn, "load_local") or not conn.client_flag & CLIENT.LOCAL_FILES
+            or conn.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES
+            or any(isinstance(f, pw.BlobField) for f in fields) or any(v.__class__ is bytes for v in rows[0])):
+        return None
+    text = copy_text(rows, len(rows[0]), true="1", false="0")
+    fd, path = tempfile.mkstemp(prefix="backroom-load-", suffix=".tsv", dir=_LOAD_DIR)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        del text
+        with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
+            loaded = conn.load_local(f"LOAD DATA LOCAL INFILE {conn.escape(path)} INTO TABLE {table} "
+                                     f"CHARACTER SET utf8mb4 ({cols})", path)
+            result = conn._result
+            warnings = result.warning_count if result is not None else 0
+    finally:
+        os.unlink(path)
+    if loaded != len(rows) or warnings:
+        shown = db.execute_sql("SHOW WARNINGS LIMIT 1").fetchall()
+        code, message = (shown[0][1], shown[0][2]) if shown else (0, f"{len(rows) - loaded} rows not loaded")
+        error = pw.IntegrityError if int(code) in (1062, 1452, 1048) else pw.DataError
+        raise error(int(code), f"{message} (LOAD DATA of {table}: {loaded:,} of {len(rows):,} rows, "
+                               f"{warnings} warnings)")
+    # (The OK packet of a LOAD DATA carries no insert id: the session's is set.)
+    return db.execute_sql("SELECT LAST_INSERT_ID()").fetchone()[0] if ids else 0
 
 
 COPY_CHUNK = 1 << 20
@@ -334,10 +412,16 @@ def insert_rows_ids(model: type[pw.Model], fields: list[pw.Field], rows: list[tu
         return None
     if not _consecutive_ids():
         return None
+    fields, rows = with_defaults(model, fields, rows)
     cols = ", ".join(f"`{f.column_name}`" for f in fields)
+    rows = _stamps_as_text(fields, rows)
+    # One LOAD DATA is one "bulk insert" to InnoDB: with the lock modes
+    # above it takes consecutive ids too, the first its LAST_INSERT_ID.
+    first = _mysql_load(f"`{model._meta.table_name}`", cols, fields, rows, ids=True)
+    if first is not None:
+        return list(range(first, first + len(rows)))
     head = f"INSERT INTO `{model._meta.table_name}` ({cols}) VALUES "
-    return [i for first, count in _mysql_execute(head, _stamps_as_text(fields, rows))
-            for i in range(first, first + count)]
+    return [i for first, count in _mysql_execute(head, rows) for i in range(first, first + count)]
 
 
 _AUTOINC: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
@@ -359,15 +443,15 @@ def _consecutive_ids() -> bool:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_value(v: Any) -> str:
+def _copy_value(v: Any, true: str = "t", false: str = "f") -> str:
     if v is None:
         return "\\N"
     if v.__class__ is bool:
-        return "t" if v else "f"
+        return true if v else false
     return (v if v.__class__ is str else str(v)).translate(_COPY_ESCAPES)
 
 
-def copy_text(rows: list, width: int) -> str:
+def copy_text(rows: list, width: int, *, true: str = "t", false: str = "f") -> str:
     """``rows`` in PostgreSQL's COPY text format: a tab between values, a
     line a row, ``\\N`` for NULL, ``t``/``f`` for booleans, backslash, tab,
     newline and carriage return escaped.  Written without escaping first,
@@ -375,8 +459,8 @@ def copy_text(rows: list, width: int) -> str:
     value held a tab, newline, carriage return or NUL, doubling every
     backslash and writing each NUL as ``\\N`` is the escaping (the common
     case; audit entries' JSON holds backslashes), else it is written again
-    value by value."""
-    text = "\n".join(["\t".join(["\0" if v is None else ("t" if v else "f") if v.__class__ is bool
+    value by value.  ``true`` and ``false`` are the booleans' text."""
+    text = "\n".join(["\t".join(["\0" if v is None else (true if v else false) if v.__class__ is bool
                                   else v if v.__class__ is str else str(v) for v in r]) for r in rows])
     # Without a NUL in the text there was no None: counting them compares
     # every value with None, and a Decimal's comparison (an ABC check) cost
@@ -384,7 +468,7 @@ def copy_text(rows: list, width: int) -> str:
     nulls = sum(r.count(None) for r in rows) if "\0" in text else 0
     if (text.count("\t") != len(rows) * (width - 1) or text.count("\n") != len(rows) - 1 or "\r" in text
             or text.count("\0") != nulls):
-        text = "\n".join(["\t".join([_copy_value(v) for v in r]) for r in rows])
+        text = "\n".join(["\t".join([_copy_value(v, true, false) for v in r]) for r in rows])
     else:
         # Only backslashes (JSON's escapes, in audit entries) to double, then
         # the NULLs, written as NUL (which no text PostgreSQL stores holds).
