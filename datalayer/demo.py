@@ -18,7 +18,8 @@ from .connection import db, is_mysql, is_postgres, is_sqlite
 from .errors import ValidationError
 from .customers import customer_keys, normalize_email
 from .groups import _insert_members_from
-from .imports.common import insert_rows, made_ahead
+from .imports.common import made_ahead
+from .imports.writer import insert_rows
 from .lookup import general_group
 from .tables import (
     LANGUAGES,

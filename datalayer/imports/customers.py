@@ -54,8 +54,6 @@ from .common import (
     audit_json,
     ids_in,
     insert_one,
-    insert_rows,
-    insert_rows_ids,
     raw_rows,
     rejects_path_for,
     sql_in,
@@ -63,6 +61,7 @@ from .common import (
 from .formats import ADDRESS_FIELDS, CustomerFormat, detect_format, format_named, parse_map, resolve_mapping
 from .rows import ImportedCustomer, clean_row
 from .sniff import CsvSource, FileProblem
+from .writer import insert_rows, insert_rows_ids
 
 BATCH = 2_000
 

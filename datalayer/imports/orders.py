@@ -49,10 +49,7 @@ from .common import (
     RowProblem,
     Seen,
     audit_json,
-    insert_rows,
-    insert_rows_ids,
     made_ahead,
-    mysql_list,
     raw_rows,
     rejects_path_for,
     sql_in,
@@ -60,6 +57,7 @@ from .common import (
 from .formats import header_key
 from .rows import parse_timestamp
 from .sniff import CsvSource, FileProblem, Record
+from .writer import insert_rows, insert_rows_ids, mysql_list
 
 ORDER_STATUSES = ("pending", "processing", "complete", "cancelled", "refunded")
 NOT_COUNTED = ("cancelled", "refunded")

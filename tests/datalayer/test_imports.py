@@ -490,7 +490,7 @@ def test_bulk_inserts_keep_every_character_on_every_engine(db_url):
     escapes tabs, line breaks and backslashes; on MariaDB a multi-row INSERT
     written out, quotes doubled and backslashes escaped) stores every value
     as it was."""
-    from backroom.datalayer.imports.common import insert_rows
+    from backroom.datalayer.imports.writer import insert_rows
 
     entry = models.AuditEntry
     odd = ["tab\there", "line\nbreak", "cr\rlf", "back\\slash", "\\N", "\\", "a\\Nb", "", "Zoë ✓ 🙂", "end\\",
@@ -508,7 +508,7 @@ def test_bulk_inserts_keep_every_character_on_every_engine(db_url):
 
 
 def test_copy_text_escapes_only_when_a_value_needs_it():
-    from backroom.datalayer.imports.common import copy_text
+    from backroom.datalayer.imports.writer import copy_text
 
     assert copy_text([("a", None, True, 3), ("", "b", False, 1.5)], 4) == "a\t\\N\tt\t3\n\tb\tf\t1.5\n"
     assert copy_text([("a\tb", "\\N"), ("c\\", "d\ne\r")], 2) == "a\\tb\t\\\\N\nc\\\\\td\\ne\\r\n"

@@ -1,4 +1,4 @@
-"""The imports' writer (imports.common.insert_rows) with a big batch: on
+"""The imports' writer (imports.writer.insert_rows) with a big batch: on
 MariaDB one LOAD DATA LOCAL INFILE, which must store every value as an
 INSERT would, refuse what an INSERT would (LOCAL turns errors into
 warnings), and let the server read no other file; on every engine the same
@@ -13,7 +13,7 @@ import peewee as pw
 import pytest
 
 from backroom import models
-from backroom.datalayer.imports import common
+from backroom.datalayer.imports import writer
 
 AWKWARD = ["tab\there", "new\nline", "cr\rlf\r\n", "back\\slash", "\\N", "\\", "'quoted' \"twice\"", "",
            "Zoë Ó Súilleabháin", "😀 emoji", "end\\", "\\t not a tab", "NULL"]
@@ -60,9 +60,9 @@ def loads(monkeypatch):
 
 def test_a_big_batch_stores_every_value_as_written(database, loads):
     group = models.general_group().id
-    batch = rows(common.MYSQL_LOAD_FROM + 7, group)
+    batch = rows(writer.MYSQL_LOAD_FROM + 7, group)
     with models.db.atomic():
-        common.insert_rows(models.Customer, FIELDS, batch)
+        writer.insert_rows(models.Customer, FIELDS, batch)
     assert stored() == batch
     assert len(loads) == (1 if models.is_mysql() else 0)
 
@@ -71,9 +71,9 @@ def test_the_ids_of_a_loaded_batch_are_its_rows(database, loads):
     group = models.general_group().id
     models.Customer.insert(first_name="A", last_name="B", email="first@example.com", email_key="first@example.com",
                            name_key="a b", last_key="b", default_group=group).execute()
-    batch = rows(common.MYSQL_LOAD_FROM, group)
+    batch = rows(writer.MYSQL_LOAD_FROM, group)
     with models.db.atomic():
-        ids = common.insert_rows_ids(models.Customer, FIELDS, batch)
+        ids = writer.insert_rows_ids(models.Customer, FIELDS, batch)
     if ids is None:  # SQLite: the caller reads them back
         assert not models.is_mysql() and not models.is_postgres()
         return
@@ -83,10 +83,10 @@ def test_the_ids_of_a_loaded_batch_are_its_rows(database, loads):
 
 def test_a_duplicate_in_a_big_batch_is_refused_and_nothing_of_it_stays(database, loads):
     group = models.general_group().id
-    batch = rows(common.MYSQL_LOAD_FROM + 1, group)
+    batch = rows(writer.MYSQL_LOAD_FROM + 1, group)
     batch[-1] = batch[-1][:3] + (batch[0][3],) + batch[-1][4:]  # the first row's email key again
     with pytest.raises(pw.IntegrityError), models.db.atomic():
-        common.insert_rows(models.Customer, FIELDS, batch)
+        writer.insert_rows(models.Customer, FIELDS, batch)
     assert models.Customer.select().count() == 0
     assert len(loads) == (1 if models.is_mysql() else 0)
 
@@ -94,10 +94,10 @@ def test_a_duplicate_in_a_big_batch_is_refused_and_nothing_of_it_stays(database,
 @pytest.mark.servers
 def test_a_value_too_long_in_a_big_batch_is_refused_and_nothing_of_it_stays(database, loads):
     group = models.general_group().id
-    batch = rows(common.MYSQL_LOAD_FROM, group)
+    batch = rows(writer.MYSQL_LOAD_FROM, group)
     batch[5] = ("x" * 101,) + batch[5][1:]  # first_name holds 100
     with pytest.raises(pw.DataError), models.db.atomic():
-        common.insert_rows(models.Customer, FIELDS, batch)
+        writer.insert_rows(models.Customer, FIELDS, batch)
     assert models.Customer.select().count() == 0
     assert len(loads) == (1 if models.is_mysql() else 0)
 
