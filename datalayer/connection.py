@@ -130,9 +130,44 @@ def _mysql_connection_class() -> type:
     each time (no certificates given, none checked), so it is made once and
     shared (an ``SSLContext`` serves any number of connections and
     threads).  TLS options given in the URL are PyMySQL's own, as before."""
-    from pymysql.connections import Connection
+    from pymysql.connections import Connection, MySQLResult
+    from pymysql.protocol import LoadLocalPacketWrapper
+
+    class _LoadResult(MySQLResult):
+        def _read_load_local_packet(self, first_packet: Any) -> None:
+            # The server may read the one file the statement names, nothing else.
+            asked = LoadLocalPacketWrapper(first_packet).filename
+            if asked != os.fsencode(self.connection.load_path or ""):
+                self.connection._local_infile = False
+            super()._read_load_local_packet(first_packet)
 
     class _Connection(Connection):
+        load_path: str | None = None
+        """The file a LOAD DATA LOCAL INFILE being run sends
+        (:meth:`load_local`); the server is refused any other, and any file
+        outside such a statement (PyMySQL's ``local_infile`` is off)."""
+
+        def load_local(self, sql: str, path: str) -> int:
+            """Run ``sql``, a LOAD DATA LOCAL INFILE of ``path``: its row count."""
+            self.load_path, self._local_infile = path, True
+            try:
+                with self.cursor() as cursor:
+                    return cursor.execute(sql)
+            finally:
+                self.load_path, self._local_infile = None, False
+
+        def _read_query_result(self, unbuffered: bool = False) -> int:
+            if self.load_path is None or unbuffered:
+                return super()._read_query_result(unbuffered)
+            # PyMySQL's own, with a result that checks the file asked for.
+            self._result = None
+            result = _LoadResult(self)
+            result.read()
+            self._result = result
+            if result.server_status is not None:
+                self.server_status = result.server_status
+            return result.affected_rows
+
         def _create_ssl_ctx(self, sslp: Any) -> Any:
             global _tls_default
             if sslp != {}:
@@ -164,16 +199,25 @@ class _MySQLDatabase(pw.MySQLDatabase):
         server-wide: the name is prefixed with a hash of the database's)
         until the transaction ends, waiting up to ``timeout`` seconds.
         False if it could not be had in time."""
-        self._state.named_locks = True
         got = self.execute_sql("SELECT GET_LOCK(CONCAT(LEFT(MD5(DATABASE()), 16), '.', %s), %s)",
                                (name, timeout)).fetchone()[0]
+        if got == 1:
+            if not getattr(self._state, "named_locks", None):
+                self._state.named_locks = []
+            self._state.named_locks.append(name)
         return got == 1
 
     def _release_named_locks(self) -> None:
-        if getattr(self._state, "named_locks", False) and not self.is_closed():
-            self._state.named_locks = False
+        # Only the locks taken through named_lock (each as often as it was
+        # taken): a bulk load holds a lock of its own across transactions
+        # (datalayer.setaside), which RELEASE_ALL_LOCKS would release too.
+        names = getattr(self._state, "named_locks", None)
+        if names and not self.is_closed():
+            self._state.named_locks = []
             with contextlib.suppress(Exception):
-                self.cursor().execute("SELECT RELEASE_ALL_LOCKS()")
+                self.cursor().execute(
+                    "SELECT " + ", ".join("RELEASE_LOCK(CONCAT(LEFT(MD5(DATABASE()), 16), '.', %s))" for _ in names),
+                    names)
 
     def commit(self) -> None:
         try:
@@ -239,7 +283,9 @@ def make_database(url: str) -> pw.Database:
         kwargs.setdefault("charset", "utf8mb4")
         # Row counts mean "rows matched", as on the other engines, not
         # "rows whose values changed".
-        kwargs.setdefault("client_flag", CLIENT.FOUND_ROWS)
+        # LOCAL_FILES: the imports' writer sends big batches with LOAD DATA
+        # LOCAL INFILE (see _Connection.load_local for what the server may read).
+        kwargs.setdefault("client_flag", CLIENT.FOUND_ROWS | CLIENT.LOCAL_FILES)
         # READ COMMITTED, as on PostgreSQL: each statement reads what is
         # committed when it starts (after the locks an operation waited
         # for), without the gap locks REPEATABLE READ takes on every row an

@@ -11,13 +11,15 @@ from typing import Any, Callable, Iterator, Sequence
 
 import peewee as pw
 
+from . import setaside
 from .admins import requires
 from .audit import audit, current_actor
 from .connection import db, is_mysql, is_postgres, is_sqlite
 from .errors import ValidationError
 from .customers import customer_keys, normalize_email
 from .groups import _insert_members_from
-from .imports.common import insert_rows, made_ahead
+from .imports.common import made_ahead
+from .imports.writer import insert_rows
 from .lookup import general_group
 from .tables import (
     LANGUAGES,
@@ -136,16 +138,7 @@ def _insert_rows(model: type[BaseModel], fields: Sequence[pw.Field], rows: list[
     if is_sqlite():
         _seed_rows_sqlite(model, fields, rows)
         return
-    # The columns left out get their model's default written, as Peewee's
-    # inserts write it: a table an older Backroom made and an upgrade added
-    # a column to may have no default for it on the server.
-    named = {f.name for f in fields}  # (a field's == makes an expression: not for `in`)
-    extra = [f for f in model._meta.sorted_fields
-             if f.name not in named and f.default is not None and not isinstance(f, pw.AutoField)]
-    if extra:
-        values = tuple(f.default() if callable(f.default) else f.default for f in extra)
-        fields, rows = [*fields, *extra], [(*r, *values) for r in rows]
-    insert_rows(model, list(fields), rows)
+    insert_rows(model, list(fields), rows)  # (with the model's defaults for the columns left out)
 
 
 def _concat(*parts: Any) -> pw.Node:
@@ -196,6 +189,13 @@ def _seed_addresses(customer_ids: pw.Expression) -> int:
 
 
 _BULK_MODELS = (Customer, Address, Membership, Order, OrderLine, Review)
+
+_MYSQL_ASIDE = (Customer,)
+"""The tables whose indexes a big seed sets aside on MariaDB: the others
+keep theirs (built at the end, the reviews' FULLTEXT cost 8 s of a seed of
+a million customers, filled at the commit 2 s; the memberships' index on
+(change, customer) is filled in its order; the rest hold only unique
+indexes and those their foreign keys need, which stay anyway)."""
 
 DEFER_FROM = 50_000
 """A seed of this many customers or more into a database without any
@@ -402,7 +402,13 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
     now = today or utcnow()
     counts = {"customers": 0, "addresses": 0, "orders": 0, "order_lines": 0, "reviews": 0, "products": 0}
     bulk()
-    with db.atomic():
+    # MariaDB: a big seed into a database without customers sets the
+    # customers' secondary indexes aside before its transaction (its DDL
+    # commits), crash-safely (see .setaside); the other engines do it in
+    # the transaction, for every bulk table (_indexes_deferred).
+    aside = (is_mysql() and customers >= DEFER_FROM and not Customer.select().exists()
+             and setaside.set_aside([m._meta.table_name for m in _MYSQL_ASIDE]))
+    with aside or contextlib.nullcontext(), db.atomic():
         general = general_group()
         wholesale = CustomerGroup.get_or_none(CustomerGroup.code == "wholesale")
         # Catalogue, once per database.
@@ -468,7 +474,7 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
                 done += len(cust)
                 if progress:
                     # When indexes are built at the end, they are the last tenth.
-                    progress(done * 9 // 10 if defer else done, customers)
+                    progress(done * 9 // 10 if defer or aside else done, customers)
         stack.close()
         if progress and defer:
             progress(customers, customers)
@@ -484,4 +490,6 @@ def seed(customers: int, *, rng_seed: int = 1, progress: Callable[[int, int], No
             for model in _BULK_MODELS:
                 db.execute_sql(f'ANALYZE "{model._meta.table_name}"')
         audit("seed", "database", None, after=counts, actor=actor)
+    if progress and aside:
+        progress(customers, customers)
     return counts

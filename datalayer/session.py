@@ -12,6 +12,7 @@ from pathlib import Path
 
 import peewee as pw
 
+from . import setaside
 from .connection import _sqlite_path, db, describe_database_error, make_database, redact_url
 from .errors import BackroomError
 from .migrations import migrate_schema, schema_version
@@ -60,6 +61,8 @@ def connect(url: str, *, upgrade: bool = True, create: bool = True) -> pw.Databa
             raise NoDatabaseError(f"The database {redact_url(url)} holds no Backroom data: {CREATE_HINT}.")
         if upgrade:
             migrate_schema()
+        else:
+            setaside.restore()  # (migrate_schema does it too)
         _load_settings(upgrade)
     except pw.PeeweeException as exc:
         # A damaged or foreign file, a read-only one that needs an upgrade, a

@@ -35,9 +35,10 @@ from ..parsing import has_control_chars, quoted
 from ..tables import Address, AuditEntry, Customer, utcnow
 from ..transactions import bulk, retried
 from .common import (PROBLEMS_KEPT, apply_import, ImportCancelled, ImportPreview, ImportReport, Rejects, RowProblem, Seen,
-                     audit_json, ids_in, insert_rows, rejects_path_for, sql_in)
+                     audit_json, ids_in, rejects_path_for, sql_in)
 from .formats import ADDRESS_FIELDS, header_key
 from .sniff import CsvSource, FileProblem
+from .writer import insert_rows
 
 BATCH = 2_000
 

@@ -20,9 +20,16 @@ While the import runs it holds the tables it changed this way exclusively
 customers wait for it.  That is why it is only done for a big file into a
 shop with few customers (:func:`worth_it`): the first import of a shop.
 
-MariaDB commits before and after every ALTER TABLE, so nothing is set aside
-there: an index dropped before the import could not come back if the
-import were rolled back or the process died in the middle.  Nor is
+MariaDB commits before and after every ALTER TABLE, so nothing can be set
+aside inside the import's transaction there: an index dropped in it would
+not come back if the import were rolled back or the process died in the
+middle.  There :func:`mysql_set_aside` sets the plain and FULLTEXT
+indexes of the customers, their addresses and memberships and the audit
+log aside before the transaction, crash-safely (:mod:`..setaside`: a
+marker each in schema_meta written first, put back in a ``finally`` or by
+the next connection, never under a running import); unique indexes and
+foreign keys stay, so the database still refuses duplicates and orphans.
+While they are aside, other admins' reads of those tables scan them.  Nor is
 InnoDB's own bulk insert into an empty table used (with ``unique_checks``
 and ``foreign_key_checks`` off, MariaDB 10.11 logs one undo record for the
 table and sorts each statement's rows before it adds them to the indexes):
@@ -38,7 +45,8 @@ from __future__ import annotations
 import contextlib
 from typing import Iterator
 
-from ..connection import db, is_postgres
+from .. import setaside
+from ..connection import db, is_mysql, is_postgres
 
 MIN_ROWS = 50_000
 """Rows a file must have (about) for its import to set indexes aside."""
@@ -52,11 +60,28 @@ def worth_it(table: str, rows: int) -> bool:
     set its indexes aside: on PostgreSQL, ``rows`` of at least
     :data:`MIN_ROWS`, ``table`` holding at most one row for every
     :data:`MAX_SHARE` of them (counted no further than that)."""
-    if not is_postgres() or rows < MIN_ROWS:
+    return is_postgres() and _few_rows(table, rows)
+
+
+def _few_rows(table: str, rows: int) -> bool:
+    if rows < MIN_ROWS:
         return False
     limit = rows // MAX_SHARE
-    held = db.execute_sql(f'SELECT COUNT(*) FROM (SELECT 1 FROM "{table}" LIMIT %s) AS t', (limit + 1,)).fetchone()[0]
+    quote = "`" if is_mysql() else '"'
+    held = db.execute_sql(f"SELECT COUNT(*) FROM (SELECT 1 FROM {quote}{table}{quote} LIMIT %s) AS t",
+                          (limit + 1,)).fetchone()[0]
     return held <= limit
+
+
+def mysql_set_aside(table: str, rows: int, others: tuple[str, ...]) -> contextlib.AbstractContextManager:
+    """MariaDB, before the import's transaction: if an import of about
+    ``rows`` new rows into ``table`` is worth it (as :func:`worth_it` on
+    PostgreSQL), the plain indexes of ``table`` and of those of ``others``
+    that hold as few rows set aside until the block ends
+    (:func:`..setaside.set_aside`); else nothing."""
+    if not is_mysql() or not _few_rows(table, rows):
+        return contextlib.nullcontext(False)
+    return setaside.set_aside([table, *(t for t in others if _few_rows(t, rows))])
 
 
 def _ident(name: str) -> str:

@@ -1,5 +1,6 @@
-"""What both imports (customers, reviews) share: the report, the rejects
-file, the set of keys already seen, and writing a batch with few statements.
+"""What the imports share: the report, the rejects file, the set of keys
+already seen, all-or-nothing, batches made ahead.  Writing a batch with few
+statements is :mod:`.writer`'s.
 
 The set of keys seen (:class:`Seen`) holds one 64-bit hash per key in an
 open-addressing table of machine words, 8 bytes a key where a Python set
@@ -12,13 +13,11 @@ import contextlib
 import csv
 import dataclasses
 import datetime as dt
-import io
 import json
 import os
 import queue
 import tempfile
 import threading
-import weakref
 from array import array
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -145,227 +144,6 @@ _AUDIT_JSON = json.JSONEncoder(sort_keys=True, default=_iso)
 def audit_json(data: dict[str, Any]) -> str:
     """An audit entry's before or after: keys sorted, times in ISO form."""
     return _AUDIT_JSON.encode(data)
-
-
-def insert_rows(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple], *, ignore: bool = False) -> None:
-    """Insert ``rows`` (tuples in the order of ``fields``): one prepared
-    statement run for every row on SQLite and MySQL (PyMySQL sends them as
-    one multi-row INSERT); on PostgreSQL ``COPY … FROM STDIN`` (a third of
-    the server's work of a multi-row INSERT), or with ``ignore`` one
-    multi-row INSERT … ON CONFLICT DO NOTHING written out here.  Peewee's
-    own insert_many is never used: building its query for thousands of rows
-    costs more than running it.  ``ignore`` skips rows whose key exists."""
-    if not rows:
-        return
-    rows = _stamps_as_text(fields, rows)
-    quote = "`" if is_mysql() else '"'
-    table = f"{quote}{model._meta.table_name}{quote}"
-    cols = ", ".join(f"{quote}{f.column_name}{quote}" for f in fields)
-    if is_postgres():
-        with pw.__exception_wrapper__:
-            cursor = db.cursor()
-            if not ignore:
-                text = copy_text(rows, len(fields))
-                # In chunks of 1 MB, not 8 kB: each is a wait for the GIL when another thread runs.
-                cursor.copy_expert(f"COPY {table} ({cols}) FROM STDIN", io.StringIO(text), size=COPY_CHUNK)
-                return
-            one = f"({', '.join('%s' for _ in fields)})"
-            for i in range(0, len(rows), 1000):
-                part = rows[i:i + 1000]
-                cursor.execute(f"INSERT INTO {table} ({cols}) VALUES {', '.join(one for _ in part)} "
-                               "ON CONFLICT DO NOTHING", [v for r in part for v in r])
-        return
-    if is_mysql():
-        _mysql_execute(f"{'INSERT IGNORE' if ignore else 'INSERT'} INTO {table} ({cols}) VALUES ", rows)
-        return
-    verb = "INSERT OR IGNORE" if ignore else "INSERT"
-    with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
-        db.obj.cursor().executemany(f"{verb} INTO {table} ({cols}) VALUES ({', '.join('?' for _ in fields)})", rows)
-
-
-def _stamps_as_text(fields: list[pw.Field], rows: list) -> list:
-    """``rows`` with the datetimes of ``fields``' DateTimeFields written as
-    the text the drivers would send."""
-    stamps = [i for i, f in enumerate(fields) if isinstance(f, pw.DateTimeField)]
-    if not stamps:
-        return rows
-    rows = [list(r) for r in rows]
-    written: dict[dt.datetime, str] = {}  # most stamps of a batch are its one "now"
-    for r in rows:
-        for i in stamps:
-            v = r[i]
-            if isinstance(v, dt.datetime):
-                text = written.get(v)
-                if text is None:
-                    text = written[v] = v.isoformat(" ")
-                r[i] = text
-    return rows
-
-
-def _mysql_execute(head: str, rows: list) -> list[tuple[int, int]]:
-    """Run :func:`mysql_inserts`' statements; for each, its first new id
-    (LAST_INSERT_ID) and its number of rows."""
-    done: list[tuple[int, int]] = []
-    with pw.__exception_wrapper__:  # the driver's errors as Peewee's, like every other query's
-        cursor = db.cursor()
-        for statement, count in mysql_inserts(head, rows, cursor.connection):
-            cursor.execute(statement)
-            done.append((cursor.lastrowid, count))
-    return done
-
-
-COPY_CHUNK = 1 << 20
-"""What PostgreSQL's COPY is sent in (characters a call)."""
-
-MYSQL_STATEMENT_CHARS = 1_000_000
-"""About the longest multi-row INSERT :func:`mysql_inserts` writes (PyMySQL's
-own bound for ``executemany``; the server takes 16 MB by default)."""
-
-
-class _NotPlain(Exception):
-    """A value :func:`mysql_inserts` leaves to PyMySQL."""
-
-
-def _mysql_other(v: Any, escape: Callable[[Any], str]) -> str:
-    text = escape(v)  # a number, a date…: PyMySQL's literal, if it holds no escape
-    if "\\" in text:
-        raise _NotPlain
-    return text
-
-
-def mysql_inserts(head: str, rows: list, connection: Any) -> Iterator[tuple[str, int]]:
-    """``head`` (``INSERT INTO t (a, b) VALUES ``) with ``rows`` written out
-    as literals, in statements of about :data:`MYSQL_STATEMENT_CHARS` at
-    most (each with the number of rows it holds): what PyMySQL's ``executemany`` sends, the same values stored,
-    written with one expression a row where PyMySQL makes five calls and a
-    ``translate`` a value (half the import's own CPU at 100,000 customers).
-    A string is quoted with its quotes doubled; then, the statement whole,
-    every backslash doubled and every NUL written ``\\0`` (only strings
-    hold them); booleans are 1 and 0, None NULL, other values PyMySQL's own
-    literals.  In NO_BACKSLASH_ESCAPES mode, or given a value whose literal
-    holds a backslash (bytes), the rows are PyMySQL's ``mogrify``."""
-    from pymysql.constants import SERVER_STATUS
-
-    escape = connection.escape
-    plain = not connection.server_status & SERVER_STATUS.SERVER_STATUS_NO_BACKSLASH_ESCAPES
-    try:
-        if not plain:
-            raise _NotPlain
-        texts = ["(" + ",".join(["'" + v.replace("'", "''") + "'" if v.__class__ is str
-                                 else "NULL" if v is None else ("1" if v else "0") if v.__class__ is bool
-                                 else str(v) if v.__class__ is int else _mysql_other(v, escape) for v in r]) + ")"
-                 for r in rows]
-    except _NotPlain:
-        plain = False
-        mark = "(" + ",".join("%s" for _ in rows[0]) + ")" if rows else ""
-        cursor = connection.cursor()
-        texts = [cursor.mogrify(mark, r) for r in rows]
-    parts: list[str] = []
-    size = 0
-    for text in texts:
-        if parts and size + len(text) > MYSQL_STATEMENT_CHARS:
-            yield _mysql_statement(head, parts, plain), len(parts)
-            parts, size = [], 0
-        parts.append(text)
-        size += len(text) + 1
-    if parts:
-        yield _mysql_statement(head, parts, plain), len(parts)
-
-
-def _mysql_statement(head: str, parts: list[str], plain: bool) -> str:
-    text = ",".join(parts)
-    if plain:
-        if "\\" in text:
-            text = text.replace("\\", "\\\\")
-        if "\0" in text:
-            text = text.replace("\0", "\\0")
-    return head + text
-
-
-def insert_rows_ids(model: type[pw.Model], fields: list[pw.Field], rows: list[tuple]) -> list[int] | None:
-    """Insert ``rows`` like :func:`insert_rows` and return their new ids, in
-    order, where the engine tells them without reading the rows back: on
-    PostgreSQL the ids are taken from the table's sequence first (as many
-    ``nextval`` as rows, ascending, as the rows' defaults would have taken
-    them) and written with the rows; on MariaDB/MySQL each multi-row INSERT
-    has consecutive ids from its LAST_INSERT_ID when the server hands them
-    out so (``innodb_autoinc_lock_mode`` 0 or 1, an increment of 1).  None,
-    with nothing inserted, elsewhere: the caller reads the ids back."""
-    if not rows:
-        return []
-    key = model._meta.primary_key
-    if is_postgres():
-        sequence = db.execute_sql("SELECT pg_get_serial_sequence(%s, %s)",
-                                  (model._meta.table_name, key.column_name)).fetchone()[0]
-        if sequence is None:
-            return None
-        ids = [i for (i,) in db.execute_sql("SELECT nextval(%s) FROM generate_series(1, %s) ORDER BY 1",
-                                            (sequence, len(rows))).fetchall()]
-        insert_rows(model, [key, *fields], [(i, *r) for i, r in zip(ids, rows)])
-        return ids
-    if not is_mysql():
-        return None
-    if not _consecutive_ids():
-        return None
-    cols = ", ".join(f"`{f.column_name}`" for f in fields)
-    head = f"INSERT INTO `{model._meta.table_name}` ({cols}) VALUES "
-    return [i for first, count in _mysql_execute(head, _stamps_as_text(fields, rows))
-            for i in range(first, first + count)]
-
-
-_AUTOINC: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
-
-
-def _consecutive_ids() -> bool:
-    """Whether the server hands each multi-row INSERT consecutive ids
-    (``innodb_autoinc_lock_mode`` 0 or 1, which only a restart changes, and
-    an ``auto_increment_increment`` of 1, which Backroom never sets): asked
-    once a connection, not once a batch (500 round trips at 1M customers)."""
-    conn = db.connection()
-    known = _AUTOINC.get(conn)
-    if known is None:
-        mode, step = db.execute_sql("SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment").fetchone()
-        known = _AUTOINC[conn] = int(mode) <= 1 and int(step) == 1
-    return known
-
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(v: Any) -> str:
-    if v is None:
-        return "\\N"
-    if v.__class__ is bool:
-        return "t" if v else "f"
-    return (v if v.__class__ is str else str(v)).translate(_COPY_ESCAPES)
-
-
-def copy_text(rows: list, width: int) -> str:
-    """``rows`` in PostgreSQL's COPY text format: a tab between values, a
-    line a row, ``\\N`` for NULL, ``t``/``f`` for booleans, backslash, tab,
-    newline and carriage return escaped.  Written without escaping first,
-    NULL as NUL: when the counts of tabs, newlines and NULs prove that no
-    value held a tab, newline, carriage return or NUL, doubling every
-    backslash and writing each NUL as ``\\N`` is the escaping (the common
-    case; audit entries' JSON holds backslashes), else it is written again
-    value by value."""
-    text = "\n".join(["\t".join(["\0" if v is None else ("t" if v else "f") if v.__class__ is bool
-                                  else v if v.__class__ is str else str(v) for v in r]) for r in rows])
-    # Without a NUL in the text there was no None: counting them compares
-    # every value with None, and a Decimal's comparison (an ABC check) cost
-    # more than writing the rows.
-    nulls = sum(r.count(None) for r in rows) if "\0" in text else 0
-    if (text.count("\t") != len(rows) * (width - 1) or text.count("\n") != len(rows) - 1 or "\r" in text
-            or text.count("\0") != nulls):
-        text = "\n".join(["\t".join([_copy_value(v) for v in r]) for r in rows])
-    else:
-        # Only backslashes (JSON's escapes, in audit entries) to double, then
-        # the NULLs, written as NUL (which no text PostgreSQL stores holds).
-        if "\\" in text:
-            text = text.replace("\\", "\\\\")
-        if nulls:
-            text = text.replace("\0", "\\N")
-    return text + "\n"
 
 
 class _In(pw.ColumnBase):

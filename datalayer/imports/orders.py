@@ -20,6 +20,7 @@ order count, which are recomputed for every customer an import touches.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import operator
 import os
@@ -28,6 +29,8 @@ from array import array
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Iterator
 
+import peewee as pw
+
 from ..admins import requires
 from ..audit import resolve_actor
 from ..catalogue import create_category, create_product
@@ -35,7 +38,8 @@ from ..connection import db, is_mysql, is_postgres
 from ..shopmoney import MoneyFormat, money_format, plain_amount
 from ..parsing import DATE_MAX, DATE_MIN, MONEY_MAX, has_control_chars, quoted
 from ..tables import AuditEntry, Category, Customer, Order, OrderLine, Product, utcnow
-from ..transactions import bulk, retried
+from ..transactions import Interfered, bulk, retried
+from . import bulkload
 from .common import (
     apply_import,
     ImportCancelled,
@@ -45,8 +49,6 @@ from .common import (
     RowProblem,
     Seen,
     audit_json,
-    insert_rows,
-    insert_rows_ids,
     made_ahead,
     raw_rows,
     rejects_path_for,
@@ -55,6 +57,7 @@ from .common import (
 from .formats import header_key
 from .rows import parse_timestamp
 from .sniff import CsvSource, FileProblem, Record
+from .writer import insert_rows, insert_rows_ids, mysql_list
 
 ORDER_STATUSES = ("pending", "processing", "complete", "cancelled", "refunded")
 NOT_COUNTED = ("cancelled", "refunded")
@@ -63,6 +66,9 @@ ORDER_FIELDS = ("order_number", "customer_external_id", "customer_email", "place
 BATCH_ORDERS = 1_000
 RECOUNT_CHUNK = 5_000
 """Customers recounted by one statement, once the orders are in."""
+ORDER_BYTES = 100
+"""About the bytes of one order in a file (Backroom's format, 1-2 lines):
+how many orders a file holds, guessed from its size (see .bulkload)."""
 
 FORMATS = {
     "backroom-orders": ({f: f for f in ORDER_FIELDS}, {"order_number", "status", "total", "sku", "quantity"}),
@@ -262,6 +268,17 @@ class _OrderRun:
         self.sequence: str | None = None
         self.now = utcnow()
         self.touched = array("q")  # the customers whose orders were added or changed, 8 bytes each
+        self.empty = False
+        """The orders' table held no order when the import began: no batch
+        looks its numbers up (see _set_aside)."""
+        self.written = 0
+        """Orders this import inserted."""
+        self.products: dict[str, int] = {}
+        """SKU to product, of the products this import's lines name: looked
+        up (or created) once, not once a batch.  On a server each line
+        written holds its product's row until the import commits (the
+        foreign key's lock, which also holds the unique SKU), so nobody
+        deletes it or changes its SKU meanwhile; SQLite has one writer."""
 
     def run(self) -> None:
         if self.write and is_postgres() and db.connection().server_version >= 110000:  # (no JIT before 11)
@@ -274,17 +291,55 @@ class _OrderRun:
         # reading (a third of the import's CPU) overlap.
         batches = made_ahead(self._read(_Amounts()), depth=2, name="import-reader")
         try:
-            for rejected, batch, position in batches:
-                for order in rejected:
-                    self._reject(order)
-                if batch:
-                    self._batch(batch, position)
+            with self._set_aside():
+                for rejected, batch, position in batches:
+                    for order in rejected:
+                        self._reject(order)
+                    if batch:
+                        self._batch(batch, position)
+        except pw.IntegrityError as exc:
+            if self.empty and is_mysql() and self._others():
+                raise Interfered("an order was placed while the file was imported into a shop without orders") \
+                    from exc
+            raise
         finally:
             batches.close()  # the reader stopped before the file is closed, whatever happened
+        # After the indexes are back: the recount reads the orders by customer.
         self._recount_touched()
         self.report.problems.sort(key=lambda p: p.line)
         if self.progress:
             self.progress(self.src.size, self.src.size)
+
+    def _others(self) -> bool:
+        """Whether the orders' table holds orders this import did not write."""
+        return raw_rows(Order.select(pw.fn.COUNT(Order.id)))[0][0] > self.written
+
+    def _set_aside(self) -> contextlib.AbstractContextManager:
+        """A big file into a shop with (nearly) no orders, on PostgreSQL:
+        the orders' and lines' secondary indexes, and the lines' key to
+        their order, set aside while the rows go in and built again once
+        (see .bulkload), both tables locked until the import commits.  The
+        unique order number, the primary keys and the keys to the customer
+        and the product stay in place: the database still refuses what it
+        refused row by row.  Elsewhere, or into a shop with orders, nothing
+        is set aside (on MariaDB each of those indexes is a foreign key's,
+        which InnoDB does not let go).  Sets :attr:`empty`."""
+        orders, lines = Order._meta.table_name, OrderLine._meta.table_name
+        if not (self.write and bulkload.worth_it(orders, self.src.size // ORDER_BYTES)):
+            # MariaDB has no lock for the table that does not commit: an
+            # admin may place an order meanwhile, whose number, if the file
+            # holds it too, the database refuses; the import then runs
+            # again, looking the numbers up (see run).
+            self.empty = self.write and is_mysql() and not raw_rows(Order.select(Order.id).limit(1))
+            return contextlib.nullcontext()
+        stack = contextlib.ExitStack()
+        stack.enter_context(bulkload.set_aside(orders, (lines,)))
+        stack.enter_context(bulkload.set_aside(lines, ()))
+        # Locked and without a row, the table can hold no order of the file
+        # but this import's own, and a number the file repeats is refused
+        # before it is looked up (see _read): no batch looks its numbers up.
+        self.empty = not raw_rows(Order.select(Order.id).limit(1))
+        return stack
 
     def _read(self, amounts: _Amounts) -> Iterator[tuple[list[_Order], list[_Order], int]]:
         """The file's orders in batches of :data:`BATCH_ORDERS` good ones,
@@ -332,10 +387,12 @@ class _OrderRun:
         by_ext = dict(_rows_in(Customer.external_id, exts, Customer.id))
         by_email = dict(_rows_in(Customer.email_key, emails, Customer.id))
         numbers = [o.head["order_number"] for o in batch]
-        existing = {r[0]: r for r in _rows_in(Order.number, numbers, Order.id, Order.customer, Order.status,
-                                              Order.total, Order.currency, Order.shipping)}
-        skus = sorted({sku for o in batch for sku, *_ in o.lines})
-        products = dict(_rows_in(Product.sku, skus, Product.id))
+        existing = {} if self.empty else {
+            r[0]: r for r in _rows_in(Order.number, numbers, Order.id, Order.customer, Order.status, Order.total,
+                                      Order.currency, Order.shipping)}
+        held = self.products
+        skus = sorted({sku for o in batch for sku, *_ in o.lines if sku not in held})
+        products = {**held, **dict(_rows_in(Product.sku, skus, Product.id))} if skus else held
         new: list[tuple[_Order, int]] = []
         changed: list[tuple[_Order, tuple]] = []
         touched: set[int] = set()
@@ -430,9 +487,13 @@ class _OrderRun:
                 insert_rows(Order, fields, rows)
                 by_number = dict(raw_rows(Order.select(Order.number, Order.id).where(sql_in(Order.number, numbers))))
                 ids = [by_number[n] for n in numbers]
+            self.written += len(new)
+            lines = [(i, products[sku], qty, price)
+                     for i, (o, _) in zip(ids, new) for sku, _name, qty, price in o.lines]
             insert_rows(OrderLine, [OrderLine.order, OrderLine.product, OrderLine.quantity, OrderLine.unit_price],
-                        [(i, products[sku], qty, price)
-                         for i, (o, _) in zip(ids, new) for sku, _name, qty, price in o.lines])
+                        lines)
+            if len(self.products) < len(products):
+                self.products.update((sku, products[sku]) for o, _ in new for sku, *_ in o.lines)
             insert_rows(AuditEntry, [AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.entity,
                                      AuditEntry.entity_id, AuditEntry.after],
                         [(self.now, self.actor, "order.import", "order", str(i), _new_order_json(cid, o))
@@ -457,8 +518,13 @@ def _rows_in(key: Any, values: list[Any], *fields: Any) -> list[tuple]:
         return []
     q = "`" if is_mysql() else '"'
     cols = ", ".join(f"{q}{f.column_name}{q}" for f in (key, *fields))
-    return db.execute_sql(f"SELECT {cols} FROM {q}{key.model._meta.table_name}{q} WHERE {q}{key.column_name}{q} "
-                          f"IN ({', '.join(db.obj.param for _ in values)})", list(values)).fetchall()
+    head = f"SELECT {cols} FROM {q}{key.model._meta.table_name}{q} WHERE {q}{key.column_name}{q} IN "
+    if is_mysql() and (written := mysql_list(values, db.connection())) is not None:
+        with pw.__exception_wrapper__:
+            cursor = db.cursor()
+            cursor.execute(f"{head}({written})")  # no parameters: a % in a value stays as it is
+            return cursor.fetchall()
+    return db.execute_sql(f"{head}({', '.join(db.obj.param for _ in values)})", list(values)).fetchall()
 
 
 _json_text = json.encoder.encode_basestring_ascii
@@ -521,8 +587,10 @@ def _recount(customer_ids: list[int]) -> None:
             f"WHERE o.customer_id = ids.id AND o.status NOT IN ({skipped})) AS x "
             "WHERE c.id = ids.id AND (c.total_spent <> x.spent OR c.order_count <> x.n)", (customer_ids,))
     elif is_mysql():
-        marks = ", ".join("%s" for _ in customer_ids)
-        db.execute_sql(f"SELECT id FROM `{customer}` WHERE id IN ({marks}) ORDER BY id FOR UPDATE", customer_ids)
+        # The ids written out (ints, as PyMySQL would write them): escaping
+        # 15,000 parameters a chunk cost this process more than the server.
+        marks = ", ".join(map(str, map(int, customer_ids)))
+        db.execute_sql(f"SELECT id FROM `{customer}` WHERE id IN ({marks}) ORDER BY id FOR UPDATE")
         db.execute_sql(
             f"UPDATE `{customer}` AS c LEFT JOIN "
             f"(SELECT customer_id, SUM(total) AS spent, COUNT(*) AS n FROM `{orders}` "
@@ -530,8 +598,7 @@ def _recount(customer_ids: list[int]) -> None:
             "ON s.customer_id = c.id "
             "SET c.total_spent = COALESCE(s.spent, 0), c.order_count = COALESCE(s.n, 0) "
             f"WHERE c.id IN ({marks}) "
-            "AND (c.total_spent <> COALESCE(s.spent, 0) OR c.order_count <> COALESCE(s.n, 0))",
-            customer_ids + customer_ids)
+            "AND (c.total_spent <> COALESCE(s.spent, 0) OR c.order_count <> COALESCE(s.n, 0))")
     else:  # SQLite: one writer at a time, nothing to lock
         db.execute_sql(
             f'UPDATE "{customer}" SET (total_spent, order_count) = '

@@ -37,7 +37,6 @@ from .common import (
     RowProblem,
     Seen,
     audit_json,
-    insert_rows,
     rejects_path_for,
     sql_in,
 )
@@ -45,6 +44,7 @@ from .customers import BATCH
 from .formats import header_key
 from .rows import parse_timestamp
 from .sniff import CsvSource, FileProblem
+from .writer import insert_rows
 
 REVIEW_IMPORT_FIELDS = ("product_sku", "customer_email", "customer_external_id", "rating", "title", "body",
                         "status", "created_at", "moderated_at", "moderated_by", "reject_reason", "reply", "author_name")

@@ -15,6 +15,9 @@ import importlib
 from collections.abc import Mapping
 from typing import Callable, Iterator
 
+import peewee as pw
+
+from .. import setaside
 from ..connection import db, is_sqlite
 from ..defaults import ensure_defaults
 from ..errors import SchemaError
@@ -28,17 +31,27 @@ SCHEMA_VERSION = 12
 
 def schema_version() -> int | None:
     """The version recorded in the database, or None for an empty database."""
+    return _schema_state()[0]
+
+
+def _schema_state() -> tuple[int | None, list[tuple[str, str]]]:
+    """The recorded version, and the markers of indexes a bulk load set
+    aside on MariaDB (:mod:`..setaside`), read by one query."""
     if not table_exists(SchemaMeta._meta.table_name):
-        return None
-    row = SchemaMeta.get_or_none(SchemaMeta.key == "schema_version")
-    if row is None:
-        return None
-    value = str(row.value).strip()
+        return None, []
+    rows = list(SchemaMeta.select(SchemaMeta.key, SchemaMeta.value)
+                .where((SchemaMeta.key == "schema_version")
+                       | (pw.fn.SUBSTR(SchemaMeta.key, 1, len(setaside.PREFIX)) == setaside.PREFIX)).tuples())
+    markers = [(k, v) for k, v in rows if k != "schema_version"]
+    version = [v for k, v in rows if k == "schema_version"]
+    if not version:
+        return None, markers
+    value = str(version[0]).strip()
     if not (value.isascii() and value.isdigit()) or int(value) < 1 or len(value) > 9:
         raise SchemaError(
             f"The database's schema version is {inert_line(value)!r}, not a version Backroom knows: "
             "the database was not made by Backroom, or it is damaged. Nothing was changed.")
-    return int(value)
+    return int(value), markers
 
 
 def _set_schema_version(version: int) -> None:
@@ -94,8 +107,11 @@ def _foreign_keys_deferred() -> Iterator[None]:
 
 
 def migrate_schema() -> int:
-    """Create a fresh schema, or upgrade an older one in place.  Returns the version."""
-    found = schema_version()
+    """Create a fresh schema, or upgrade an older one in place, with any
+    indexes a bulk load that died set aside put back.  Returns the version."""
+    found, markers = _schema_state()
+    if markers and found is not None:
+        setaside.restore(markers)
     if found is None:
         existing = set(db.get_tables())
         known = {m._meta.table_name for m in ALL_MODELS}

@@ -259,3 +259,231 @@ def test_an_order_placed_while_an_import_recounts_the_customer_counts(shop, monk
         t.join(15)
     assert placed and report.summary() == "0 new, 1 changed, 0 unchanged, 0 rejected"
     assert recounted()[1][ada.id] == (Decimal("9.00"), 1) == recounted()[0][ada.id]
+
+
+ORDER_TABLES = ("orders", "order_line")
+
+
+def order_schema():
+    """Every index and foreign key of the orders' and lines' tables, as the
+    engine describes them (on PostgreSQL with their definitions)."""
+    db = models.db
+    out = []
+    for table in ORDER_TABLES:
+        out += sorted((table, i.name, tuple(i.columns), i.unique) for i in db.get_indexes(table))
+        out += sorted((table, k.column, k.dest_table, k.dest_column) for k in db.get_foreign_keys(table))
+    if models.is_postgres():
+        out += db.execute_sql("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1",
+                              (list(ORDER_TABLES),)).fetchall()
+        out += db.execute_sql("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                              "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2", (list(ORDER_TABLES),)).fetchall()
+    return out
+
+
+def order_indexes():
+    """The orders' and lines' indexes and keys as the import's own
+    transaction sees them."""
+    db = models.db
+    return sorted([(t, i.name) for t in ORDER_TABLES for i in db.get_indexes(t)]
+                  + [(t, k.column, k.dest_table) for t in ORDER_TABLES for k in db.get_foreign_keys(t)])
+
+
+@pytest.fixture
+def big(monkeypatch):
+    """Any file is big enough to set the orders' indexes aside."""
+    from backroom.datalayer.imports import bulkload
+
+    monkeypatch.setattr(bulkload, "MIN_ROWS", 1)
+
+
+def test_a_big_orders_import_into_a_shop_without_orders_gives_the_rows_indexes_and_keys_of_one_row_at_a_time(
+        shop, big, monkeypatch):
+    """Into a shop without orders, on PostgreSQL, the orders' and lines'
+    secondary indexes and the lines' key to their order are set aside while
+    the rows go in (none of them is there in the import's transaction) and
+    built again before it commits; no batch looks its order numbers up (the
+    table was empty and is locked), and a number the file repeats is still
+    refused.  The rows, counters, audit entries, indexes and keys are those
+    of an import row by row; on every engine."""
+    monkeypatch.setattr(imports_orders, "BATCH_ORDERS", 2)
+    before, indexes = order_schema(), order_indexes()
+    seen, looked_up, rows_in = [], [], imports_orders._rows_in
+
+    def watched(key, values, *fields):
+        if key is models.Order.number:
+            looked_up.append(list(values))
+        return rows_in(key, values, *fields)
+
+    monkeypatch.setattr(imports_orders, "_rows_in", watched)
+    rows = ["A1,ada@example.com,2024-01-01,complete,20.00,MUG,Mug,2,10.00",
+            "A1,,,,,TEA,Tea,1,0.00",
+            "B1,bob@example.com,2024-01-02,refunded,5.00,,,,",
+            "A2,ada@example.com,2024-01-03,processing,7.50,TEA,Tea,1,7.50",
+            "B1,bob@example.com,2024-01-04,complete,6.00,,,,",
+            "X1,nobody@example.com,2024-01-04,complete,6.00,,,,"]
+    path = _write(shop, "o.csv", HEAD + "\n".join(rows) + "\n")
+    report = models.import_orders(path, progress=lambda done, size: seen.append(order_indexes()))
+    assert report.summary() == "3 new, 0 changed, 0 unchanged, 2 rejected" and report.applied
+    assert [(p.line, p.field) for p in report.problems] == [(6, "order_number"), (7, "customer_email")]
+    during = {tuple(s) for s in seen[:-1]}  # (the last tick comes once the import is done)
+    assert len(during) == 1
+    if models.is_postgres():
+        assert sorted(set(indexes) - set(next(iter(during)))) == [
+            ("order_line", "order_id", "orders"), ("order_line", "order_line_order_id"),
+            ("order_line", "order_line_product_id_order_id"), ("orders", "orders_customer_id_placed_at")]
+    else:
+        assert during == {tuple(indexes)}
+    assert bool(looked_up) == models.is_sqlite()  # (MariaDB: an empty table, see the test below)
+    assert order_schema() == before
+    expected, stored = recounted()
+    ada, bob = customer("ada@example.com"), customer("bob@example.com")
+    assert stored == expected and stored[ada.id] == (Decimal("27.50"), 2) and stored[bob.id] == (Decimal("0.00"), 0)
+    lines = sorted((line.order.number, line.product.sku, line.quantity, line.unit_price)
+                   for line in models.OrderLine.select())
+    assert lines == [("A1", "MUG", 2, Decimal("10.00")), ("A1", "TEA", 1, Decimal("0.00")),
+                     ("A2", "TEA", 1, Decimal("7.50"))]
+    assert models.AuditEntry.select().where(models.AuditEntry.action == "order.import").count() == 3
+    # The keys set aside hold again: no line for an order that does not exist.
+    with pytest.raises(pw.IntegrityError), models.db.atomic():
+        models.OrderLine.insert(order=10_000, product=models.Product.get().id, quantity=1,
+                                unit_price=Decimal(1)).execute()
+    again = models.import_orders(path)
+    assert again.summary() == "0 new, 0 changed, 3 unchanged, 2 rejected"
+
+
+def test_a_big_orders_import_that_fails_or_is_cancelled_leaves_the_orders_and_their_indexes(shop, big):
+    models.import_orders(_write(shop, "a.csv", HEAD + "A1,ada@example.com,2024-01-01,complete,20.00,MUG,Mug,2,10.00\n"))
+    models.OrderLine.delete().execute()
+    models.Order.delete().execute()  # a shop without orders, with its counters
+    before, shop_counters = order_schema(), recounted()[1]
+    audits = models.AuditEntry.select().count()
+    path = _write(shop, "b.csv", HEAD + "B1,bob@example.com,2024-01-02,complete,5.00,MUG,Mug,1,5.00\n"
+                                        "X1,nobody@example.com,2024-01-02,complete,5.00,,,,\n")
+    seen = []
+    report = models.import_orders(path, all_or_nothing=True, progress=lambda done, size: seen.append(order_indexes()))
+    assert not report.applied and (len(seen[0]) < len(order_indexes())) == models.is_postgres()
+    assert order_schema() == before and models.Order.select().count() == 0 and models.OrderLine.select().count() == 0
+    assert recounted()[1] == shop_counters and models.AuditEntry.select().count() == audits
+    with pytest.raises(models.ImportCancelled):
+        models.import_orders(path, cancelled=lambda: True)
+    assert order_schema() == before and models.Order.select().count() == 0
+    assert recounted()[1] == shop_counters and models.AuditEntry.select().count() == audits
+
+
+def test_a_shop_with_orders_imports_its_orders_row_by_row(shop, big, monkeypatch):
+    from backroom.datalayer.imports import bulkload
+
+    models.import_orders(_write(shop, "a.csv", HEAD + "".join(f"A{i},ada@example.com,2024-01-01,complete,1.00,,,,\n"
+                                                              for i in range(30))))
+    monkeypatch.setattr(bulkload, "MAX_SHARE", 10)
+    indexes, seen = order_indexes(), []
+    path = _write(shop, "b.csv", HEAD + "A1,ada@example.com,2024-01-01,complete,2.00,,,,\n"
+                                        "B1,bob@example.com,2024-01-02,complete,5.00,,,,\n")
+    report = models.import_orders(path, progress=lambda done, size: seen.append(order_indexes()))
+    assert report.summary() == "1 new, 1 changed, 0 unchanged, 0 rejected"
+    assert {tuple(s) for s in seen} == {tuple(indexes)}
+    assert recounted()[0] == recounted()[1]
+
+
+def test_numbers_ids_and_skus_with_quotes_backslashes_and_percents_are_looked_up_as_written(db_url, tmp_path):
+    """The lookups of a batch write their keys out (on MariaDB, without
+    PyMySQL's parameters): a quote, a backslash or a percent sign in an
+    order number, a customer's id or a SKU is still that key, and a file
+    imported again changes nothing."""
+    models.import_customers(_write(tmp_path, "c.csv", 'external_id,email,first_name\n'
+                                                      '"C\'1\\%s",ada@example.com,Ada\n'), fmt="backroom")
+    ada = customer("ada@example.com")
+    assert ada.external_id == "C'1\\%s"
+    path = _write(tmp_path, "o.csv", "order_number,customer_external_id,status,total,sku,product_name,quantity,"
+                                     "unit_price\n"
+                                     "\"N'1\\%s\",\"C'1\\%s\",complete,2.00,\"M'%\\\",Mug,1,2.00\n"
+                                     "N2%%,\"C'1\\%s\",complete,3.00,,,,\n")
+    assert models.import_orders(path).summary() == "2 new, 0 changed, 0 unchanged, 0 rejected"
+    assert sorted(o.number for o in models.Order.select()) == ["N'1\\%s", "N2%%"]
+    assert [p.sku for p in models.Product.select()] == ["M'%\\"]
+    assert models.import_orders(path).summary() == "0 new, 0 changed, 2 unchanged, 0 rejected"
+    path.write_text(path.read_text().replace("complete,3.00", "refunded,3.00"))
+    assert models.import_orders(path).summary() == "0 new, 1 changed, 1 unchanged, 0 rejected"
+    assert (customer("ada@example.com").total_spent, customer("ada@example.com").order_count) == (Decimal("2.00"), 1)
+    assert models.Product.select().count() == 1
+    if models.is_mysql():  # a session without backslash escapes: the keys go as parameters
+        mode = models.db.execute_sql("SELECT @@SESSION.sql_mode").fetchone()[0]
+        models.db.execute_sql("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')")
+        try:
+            assert models.import_orders(path).summary() == "0 new, 0 changed, 2 unchanged, 0 rejected"
+        finally:
+            models.db.execute_sql("SET SESSION sql_mode = %s", (mode,))
+
+
+@pytest.mark.servers
+def test_an_order_placed_with_a_number_of_the_file_while_it_is_imported_into_a_shop_without_orders(
+        shop, big, monkeypatch):
+    """Into a shop without orders no batch looks its numbers up.  On
+    MariaDB nothing stops another admin from adding an order meanwhile: when
+    the database then refuses the file's order of that number, the import
+    runs again, looking the numbers up, and finds it (another customer's
+    order: rejected) instead of failing.  On PostgreSQL the import locks the
+    orders' table: the other admin waits for it, then finds the number
+    taken.  (SQLite has one writer at a time: the test is not run there.)"""
+    monkeypatch.setattr(imports_orders, "BATCH_ORDERS", 1)
+    path = _write(shop, "o.csv", HEAD + "B1,ada@example.com,2024-01-01,complete,20.00,,,,\n"
+                                        "B2,ada@example.com,2024-01-02,complete,5.00,,,,\n")
+    bob = customer("bob@example.com")
+    outcome: list = []
+    threads: list[threading.Thread] = []
+
+    def other_admin():
+        try:
+            outcome.append(models.Order.create(customer=bob.id, number="B2", total=Decimal("7.00")).id)
+        except pw.IntegrityError as exc:
+            outcome.append(exc)
+        finally:
+            models.release_connection()
+
+    def progress(done, size):
+        if done and not threads:  # the second batch, B2, before it is written
+            threads.append(threading.Thread(target=other_admin))
+            threads[0].start()
+            threads[0].join(2)
+
+    report = models.import_orders(path, progress=progress)
+    threads[0].join(10)
+    assert report.applied and len(outcome) == 1
+    ada = customer("ada@example.com")
+    if models.is_postgres():
+        assert report.summary() == "2 new, 0 changed, 0 unchanged, 0 rejected"
+        assert isinstance(outcome[0], pw.IntegrityError)
+        assert models.Order.get(models.Order.number == "B2").customer_id == ada.id
+        return
+    assert report.summary() == "1 new, 0 changed, 0 unchanged, 1 rejected"
+    assert [(p.line, p.message) for p in report.problems] == [(3, "already the number of another customer's order")]
+    assert models.Order.get(models.Order.number == "B2").id == outcome[0]
+    assert recounted()[1][ada.id] == (Decimal("20.00"), 1) == recounted()[0][ada.id]
+
+
+def test_a_sku_is_looked_up_once_an_import(shop, monkeypatch):
+    """A batch looks up only the SKUs no earlier batch's lines named (or
+    created): the lines written hold their product (on a server the
+    foreign key's lock, which also keeps its unique SKU from changing)."""
+    monkeypatch.setattr(imports_orders, "BATCH_ORDERS", 1)
+    mug = models.create_product("MUG", "Mug", models.create_category("Kitchen", "kitchen").id, "10.00")
+    looked_up, rows_in = [], imports_orders._rows_in
+
+    def watched(key, values, *fields):
+        if key is models.Product.sku:
+            looked_up.append(list(values))
+        return rows_in(key, values, *fields)
+
+    monkeypatch.setattr(imports_orders, "_rows_in", watched)
+    rows = ["A1,ada@example.com,2024-01-01,complete,10.00,MUG,Mug,1,10.00",
+            "A2,ada@example.com,2024-01-02,complete,12.00,MUG,Mug,1,10.00",
+            "A2,,,,,TEA,Tea,1,2.00",
+            "B1,bob@example.com,2024-01-03,complete,12.00,TEA,Tea,1,2.00",
+            "B1,,,,,MUG,Mug,1,10.00"]
+    report = models.import_orders(_write(shop, "o.csv", HEAD + "\n".join(rows) + "\n"))
+    assert report.summary() == "3 new, 0 changed, 0 unchanged, 0 rejected"
+    assert looked_up == [["MUG"], ["TEA"]]
+    lines = sorted((line.order.number, line.product_id) for line in models.OrderLine.select())
+    tea = models.Product.get(models.Product.name == "Tea").id
+    assert lines == [("A1", mug.id), ("A2", mug.id), ("A2", tea), ("B1", mug.id), ("B1", tea)]
+    assert models.Product.select().count() == 2

@@ -490,7 +490,7 @@ def test_bulk_inserts_keep_every_character_on_every_engine(db_url):
     escapes tabs, line breaks and backslashes; on MariaDB a multi-row INSERT
     written out, quotes doubled and backslashes escaped) stores every value
     as it was."""
-    from backroom.datalayer.imports.common import insert_rows
+    from backroom.datalayer.imports.writer import insert_rows
 
     entry = models.AuditEntry
     odd = ["tab\there", "line\nbreak", "cr\rlf", "back\\slash", "\\N", "\\", "a\\Nb", "", "Zoë ✓ 🙂", "end\\",
@@ -508,8 +508,22 @@ def test_bulk_inserts_keep_every_character_on_every_engine(db_url):
 
 
 def test_copy_text_escapes_only_when_a_value_needs_it():
-    from backroom.datalayer.imports.common import copy_text
+    from backroom.datalayer.imports.writer import copy_text
 
     assert copy_text([("a", None, True, 3), ("", "b", False, 1.5)], 4) == "a\t\\N\tt\t3\n\tb\tf\t1.5\n"
     assert copy_text([("a\tb", "\\N"), ("c\\", "d\ne\r")], 2) == "a\\tb\t\\\\N\nc\\\\\td\\ne\\r\n"
     assert copy_text([("x\\N", None)], 2) == "x\\\\N\t\\N\n"
+
+
+@pytest.mark.servers
+def test_an_import_writes_the_defaults_a_table_an_upgrade_made_lacks_on_the_server(db_url, tmp_path):
+    """A column an upgrade added may have no server default (MariaDB's
+    upgrade leaves none): the import's rows that leave it out still go in,
+    with the model's default (the queued notification's size, here)."""
+    models.db.execute_sql("ALTER TABLE notification ALTER COLUMN size DROP DEFAULT")
+    try:
+        models.import_customers(awkward_shopify(tmp_path))
+        assert [(r.email, r.group, r.event) for r in models.outbox()] == [("zoe@example.com", "Wholesale", "joined")]
+        assert [n.size for n in models.Notification.select()] == [1]
+    finally:
+        models.db.execute_sql("ALTER TABLE notification ALTER COLUMN size SET DEFAULT 1")
