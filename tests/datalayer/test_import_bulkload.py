@@ -22,19 +22,20 @@ from .test_imports import (SHOPIFY_HEADER, SHOPIFY_PROBLEMS, awkward_shopify, bi
 TABLES = ("customer", "address", "membership")
 
 
-def schema():
-    """Every index and foreign key of the tables the import fills, as the
-    engine describes them (on PostgreSQL with their definitions)."""
+def schema(tables: tuple[str, ...] = TABLES):
+    """Every index and foreign key of ``tables`` (by default those the
+    customers' import fills), as the engine describes them (on PostgreSQL
+    with their definitions)."""
     db = models.db
     out = []
-    for table in TABLES:
+    for table in tables:
         out += sorted((table, i.name, tuple(i.columns), i.unique) for i in db.get_indexes(table))
         out += sorted((table, k.column, k.dest_table, k.dest_column) for k in db.get_foreign_keys(table))
     if models.is_postgres():
         out += db.execute_sql("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1",
-                              (list(TABLES),)).fetchall()
+                              (list(tables),)).fetchall()
         out += db.execute_sql("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                              "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2", (list(TABLES),)).fetchall()
+                              "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2", (list(tables),)).fetchall()
     return out
 
 

@@ -14,6 +14,8 @@ from backroom import models
 from backroom.datalayer import orders as orders_module
 from backroom.datalayer.imports import orders as imports_orders
 
+from .test_import_bulkload import schema
+
 SHOPIFY = ("Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,"
            "Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,"
            "Lineitem quantity,Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Cancelled at\n")
@@ -265,19 +267,8 @@ ORDER_TABLES = ("orders", "order_line")
 
 
 def order_schema():
-    """Every index and foreign key of the orders' and lines' tables, as the
-    engine describes them (on PostgreSQL with their definitions)."""
-    db = models.db
-    out = []
-    for table in ORDER_TABLES:
-        out += sorted((table, i.name, tuple(i.columns), i.unique) for i in db.get_indexes(table))
-        out += sorted((table, k.column, k.dest_table, k.dest_column) for k in db.get_foreign_keys(table))
-    if models.is_postgres():
-        out += db.execute_sql("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1",
-                              (list(ORDER_TABLES),)).fetchall()
-        out += db.execute_sql("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                              "WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2", (list(ORDER_TABLES),)).fetchall()
-    return out
+    """Every index and foreign key of the orders' and lines' tables."""
+    return schema(ORDER_TABLES)
 
 
 def order_indexes():
