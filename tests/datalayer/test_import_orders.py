@@ -271,6 +271,20 @@ def order_schema():
     return schema(ORDER_TABLES)
 
 
+def lookups_of(key, monkeypatch) -> list[list]:
+    """The values the orders' import looks ``key`` up by, a list a lookup,
+    filled as the import runs."""
+    looked_up, rows_in = [], imports_orders._rows_in
+
+    def watched(field, values, *fields):
+        if field is key:
+            looked_up.append(list(values))
+        return rows_in(field, values, *fields)
+
+    monkeypatch.setattr(imports_orders, "_rows_in", watched)
+    return looked_up
+
+
 def order_indexes():
     """The orders' and lines' indexes and keys as the import's own
     transaction sees them."""
@@ -298,14 +312,8 @@ def test_a_big_orders_import_into_a_shop_without_orders_gives_the_rows_indexes_a
     of an import row by row; on every engine."""
     monkeypatch.setattr(imports_orders, "BATCH_ORDERS", 2)
     before, indexes = order_schema(), order_indexes()
-    seen, looked_up, rows_in = [], [], imports_orders._rows_in
-
-    def watched(key, values, *fields):
-        if key is models.Order.number:
-            looked_up.append(list(values))
-        return rows_in(key, values, *fields)
-
-    monkeypatch.setattr(imports_orders, "_rows_in", watched)
+    seen = []
+    looked_up = lookups_of(models.Order.number, monkeypatch)
     rows = ["A1,ada@example.com,2024-01-01,complete,20.00,MUG,Mug,2,10.00",
             "A1,,,,,TEA,Tea,1,0.00",
             "B1,bob@example.com,2024-01-02,refunded,5.00,,,,",
@@ -458,14 +466,7 @@ def test_a_sku_is_looked_up_once_an_import(shop, monkeypatch):
     foreign key's lock, which also keeps its unique SKU from changing)."""
     monkeypatch.setattr(imports_orders, "BATCH_ORDERS", 1)
     mug = models.create_product("MUG", "Mug", models.create_category("Kitchen", "kitchen").id, "10.00")
-    looked_up, rows_in = [], imports_orders._rows_in
-
-    def watched(key, values, *fields):
-        if key is models.Product.sku:
-            looked_up.append(list(values))
-        return rows_in(key, values, *fields)
-
-    monkeypatch.setattr(imports_orders, "_rows_in", watched)
+    looked_up = lookups_of(models.Product.sku, monkeypatch)
     rows = ["A1,ada@example.com,2024-01-01,complete,10.00,MUG,Mug,1,10.00",
             "A2,ada@example.com,2024-01-02,complete,12.00,MUG,Mug,1,10.00",
             "A2,,,,,TEA,Tea,1,2.00",
